@@ -1,0 +1,18 @@
+//! palisade's shared data model. Types and pure helpers only: no I/O, no parsing of files,
+//! no rule logic, no output formatting.
+
+pub mod finding;
+pub mod node;
+pub mod object;
+pub mod path;
+pub mod report;
+pub mod rule;
+pub mod template;
+
+pub use finding::{Finding, Location, ObjectRef, PssContext, Severity};
+pub use node::{Entry, Node, Pos, Value};
+pub use object::{Object, Origin};
+pub use path::{FieldPath, Seg};
+pub use report::{AdmissionVerdict, DiagLevel, Diagnostic, NamespacePolicy, Report, Stats, REPORT_SCHEMA_VERSION};
+pub use rule::{Reference, RuleMeta};
+pub use template::{pod_templates, PodTemplate, TemplateKind};

@@ -1,0 +1,95 @@
+//! A Kubernetes object as read from a source: its identity, its positioned document tree and
+//! where it came from.
+
+use crate::finding::{Location, ObjectRef};
+use crate::node::{Node, Pos};
+use crate::path::FieldPath;
+use std::sync::Arc;
+
+/// Where an object came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A file (or `-` for stdin) and the 0-based index of the YAML document in it.
+    File { path: Arc<str>, doc: u32 },
+    /// An object read from an API server; no positions.
+    Cluster { context: Arc<str> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub root: Node,
+    pub origin: Origin,
+    /// Path prefix of this object inside its document (`items[3]` for a member of a `List`).
+    /// Locations are resolved against `root`, which already is the item itself.
+    pub list_path: Option<FieldPath>,
+}
+
+impl Object {
+    /// Builds an object from a decoded document; `None` when it has no `apiVersion`/`kind`
+    /// strings (not a Kubernetes object).
+    pub fn from_node(root: Node, origin: Origin) -> Result<Object, Node> {
+        let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
+        let kind = root.get("kind").and_then(Node::as_str).map(str::to_owned);
+        let (Some(api_version), Some(kind)) = (api_version, kind) else {
+            return Err(root);
+        };
+        if api_version.is_empty() || kind.is_empty() {
+            return Err(root);
+        }
+        let meta = root.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name").and_then(Node::as_str).or_else(|| m.get("generateName").and_then(Node::as_str)))
+            .unwrap_or("")
+            .to_owned();
+        let namespace = meta.and_then(|m| m.get("namespace")).and_then(Node::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        Ok(Object { api_version, kind, name, namespace, root, origin, list_path: None })
+    }
+
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    pub fn labels(&self) -> Option<&Node> {
+        self.root.at(&["metadata", "labels"])
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels().and_then(|l| l.get(key)).and_then(Node::as_str)
+    }
+
+    /// Resolves a field path to a source location (nearest existing ancestor when absent).
+    pub fn locate(&self, path: &FieldPath) -> (Option<Location>, bool) {
+        let (pos, exact) = self.root.locate(path);
+        (self.location_of(pos), exact)
+    }
+
+    pub fn location_of(&self, pos: Pos) -> Option<Location> {
+        match &self.origin {
+            Origin::File { path, .. } if pos.is_known() => {
+                Some(Location { file: path.clone(), line: pos.line, column: pos.col })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn file(&self) -> Option<&Arc<str>> {
+        match &self.origin {
+            Origin::File { path, .. } => Some(path),
+            Origin::Cluster { .. } => None,
+        }
+    }
+}

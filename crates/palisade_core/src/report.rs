@@ -1,0 +1,121 @@
+//! The result of one palisade run, handed to renderers: findings, the rules that ran,
+//! input errors, Pod Security Admission verdicts and statistics. Types only.
+
+use crate::finding::{Finding, ObjectRef, Severity};
+use crate::rule::RuleMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Version of the JSON report schema (`docs/json-schema.md`). Bump on incompatible change.
+pub const REPORT_SCHEMA_VERSION: &str = "1";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagLevel {
+    Warning,
+    Error,
+}
+
+/// A problem with the input (parse error, wrong field type, unreadable path, ...). Errors
+/// make the run exit 2; warnings do not.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub level: DiagLevel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectRef>,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}")?;
+            if let Some(l) = self.line {
+                write!(f, ":{l}")?;
+                if let Some(c) = self.column {
+                    write!(f, ":{c}")?;
+                }
+            }
+            f.write_str(": ")?;
+        }
+        if let Some(o) = &self.object {
+            write!(f, "{o}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What Pod Security Admission would do with one object under one namespace mode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdmissionVerdict {
+    pub object: ObjectRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::finding::Location>,
+    /// `enforce`, `audit`, `warn` or `scan`.
+    pub mode: String,
+    /// `<level>:<version>` as written in the label or flag.
+    pub policy: String,
+    /// `reject`, `reject-pods`, `warn`, `audit` or `not-evaluated` (custom resources).
+    pub action: String,
+    /// The exact text Kubernetes would print (denial message, warning, or audit annotation).
+    pub message: String,
+}
+
+/// The Pod Security labels of one namespace found in the input, as PSA parses them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NamespacePolicy {
+    pub namespace: String,
+    pub enforce: String,
+    pub audit: String,
+    pub warn: String,
+    /// Label parse errors (an invalid enforce level fails closed to restricted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    pub documents: usize,
+    pub objects: usize,
+    /// Objects that carry a pod template and were evaluated.
+    pub workloads: usize,
+    /// Documents that were not Kubernetes objects (no apiVersion/kind), skipped.
+    pub skipped_documents: usize,
+    /// Kinds of custom resources whose pod templates were found by shape, with counts.
+    pub custom_template_kinds: BTreeMap<String, usize>,
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub rules: Vec<&'static RuleMeta>,
+    pub errors: Vec<Diagnostic>,
+    pub admission: Vec<AdmissionVerdict>,
+    pub namespaces: Vec<NamespacePolicy>,
+    pub stats: Stats,
+    /// The severity threshold for a non-zero exit.
+    #[serde(skip)]
+    pub fail_on: Option<Severity>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.errors.iter().any(|d| d.level == DiagLevel::Error)
+    }
+    pub fn failing_findings(&self) -> usize {
+        let t = self.fail_on.unwrap_or(Severity::Info);
+        self.findings.iter().filter(|f| f.severity >= t).count()
+    }
+}

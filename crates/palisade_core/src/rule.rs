@@ -1,0 +1,59 @@
+//! Rule metadata: the stable code, name, severity and documentation of every rule. The
+//! checks themselves live in `palisade_rules`.
+
+use crate::finding::Severity;
+use serde::Serialize;
+
+/// A reference from a rule to an external standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "kebab-case")]
+pub enum Reference {
+    /// Pod Security Standards control name, e.g. "Privileged Containers".
+    Pss(&'static str),
+    /// CIS Kubernetes Benchmark id, e.g. "5.2.2".
+    Cis(&'static str),
+    /// NSA/CISA Kubernetes Hardening Guidance section.
+    Nsa(&'static str),
+    /// MITRE ATT&CK technique id, e.g. "T1611".
+    Mitre(&'static str),
+    Url(&'static str),
+}
+
+impl Reference {
+    pub fn label(&self) -> String {
+        match self {
+            Reference::Pss(s) => format!("Pod Security Standards: {s}"),
+            Reference::Cis(s) => format!("CIS Kubernetes Benchmark {s}"),
+            Reference::Nsa(s) => format!("NSA/CISA Kubernetes Hardening Guidance: {s}"),
+            Reference::Mitre(s) => format!("MITRE ATT&CK {s}"),
+            Reference::Url(s) => (*s).to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable code, never reused: `PSS001`.
+    pub code: &'static str,
+    /// Stable kebab-case name: `pss-privileged`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Rule group: `pss`, `hardening`, ...
+    pub group: &'static str,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// How to fix it, one or two sentences.
+    pub remediation: &'static str,
+    /// Full documentation in Markdown (what it does, why it is bad, example, fix).
+    pub docs: &'static str,
+    pub references: &'static [Reference],
+}
+
+impl RuleMeta {
+    /// Whether `sel` names this rule: its code, its name, a code prefix (`PSS`, `PSS00`) or
+    /// its group, case-insensitively.
+    pub fn matches(&self, sel: &str) -> bool {
+        let sel_up = sel.to_ascii_uppercase();
+        self.code.starts_with(&sel_up) || self.name.eq_ignore_ascii_case(sel) || self.group.eq_ignore_ascii_case(sel)
+    }
+}
