@@ -1,14 +1,12 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! palisade's sources: finding input files (files, directories, globs, stdin) and decoding
+//! them into positioned Kubernetes objects. Owns all input I/O and parsing; knows nothing of
+//! rules or output formats.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod discover;
+pub mod docs;
+pub mod load;
+pub mod scalar;
+pub mod yaml;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use discover::{discover, InputFile};
+pub use load::{load_bytes, load_input, Loaded, MAX_FILE_BYTES};

@@ -1,0 +1,293 @@
+//! The JSON format: palisade's versioned machine-readable report. Its shape is the contract
+//! documented in `docs/json-report.md` and `docs/report.schema.json`; the structs below are
+//! that contract, written out field by field so a change to palisade_core's types cannot
+//! change the output silently.
+
+use crate::text::{count_diagnostics, severity_counts};
+use crate::RenderOptions;
+use palisade_core::{
+    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext, Report,
+    RuleMeta, Severity, Stats, REPORT_SCHEMA_VERSION,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    schema_version: &'static str,
+    tool: Tool<'a>,
+    target: &'a str,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    admission: Vec<JsonVerdict<'a>>,
+    namespaces: Vec<JsonNamespace<'a>>,
+    errors: Vec<JsonDiagnostic<'a>>,
+    stats: JsonStats<'a>,
+    rules: Vec<JsonRule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    findings: usize,
+    by_severity: BySeverity,
+    fail_on: Option<&'static str>,
+    failing: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+/// Finding counts, most severe first.
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
+    fn from(o: &'a ObjectRef) -> Self {
+        JsonObject { api_version: &o.api_version, kind: &o.kind, namespace: o.namespace.as_deref(), name: &o.name }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> From<&'a Location> for JsonLocation<'a> {
+    fn from(l: &'a Location) -> Self {
+        JsonLocation { file: &l.file, line: l.line, column: l.column }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPss<'a> {
+    level: &'a str,
+    version: &'a str,
+    mode: &'a str,
+    action: &'a str,
+    check: &'a str,
+    reason: &'a str,
+    detail: &'a str,
+}
+
+impl<'a> From<&'a PssContext> for JsonPss<'a> {
+    fn from(p: &'a PssContext) -> Self {
+        JsonPss {
+            level: &p.level,
+            version: &p.version,
+            mode: &p.mode,
+            action: &p.action,
+            check: &p.check,
+            reason: &p.reason,
+            detail: &p.detail,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    rule: &'a str,
+    severity: &'static str,
+    object: JsonObject<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    message: &'a str,
+    remediation: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<JsonLocation<'a>>,
+    exact: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss: Option<JsonPss<'a>>,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        JsonFinding {
+            code: f.code,
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            object: (&f.object).into(),
+            container: f.container.as_deref(),
+            message: &f.message,
+            remediation: &f.remediation,
+            path: &f.path,
+            location: f.location.as_ref().map(Into::into),
+            exact: f.exact,
+            pss: f.pss.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    object: JsonObject<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<JsonLocation<'a>>,
+    mode: &'a str,
+    policy: &'a str,
+    action: &'a str,
+    message: &'a str,
+}
+
+impl<'a> From<&'a AdmissionVerdict> for JsonVerdict<'a> {
+    fn from(v: &'a AdmissionVerdict) -> Self {
+        JsonVerdict {
+            object: (&v.object).into(),
+            location: v.location.as_ref().map(Into::into),
+            mode: &v.mode,
+            policy: &v.policy,
+            action: &v.action,
+            message: &v.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonNamespace<'a> {
+    namespace: &'a str,
+    enforce: &'a str,
+    audit: &'a str,
+    warn: &'a str,
+    errors: &'a [String],
+}
+
+impl<'a> From<&'a NamespacePolicy> for JsonNamespace<'a> {
+    fn from(n: &'a NamespacePolicy) -> Self {
+        JsonNamespace { namespace: &n.namespace, enforce: &n.enforce, audit: &n.audit, warn: &n.warn, errors: &n.errors }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u32>,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<JsonObject<'a>>,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            level: diag_level(d.level),
+            file: d.file.as_deref(),
+            line: d.line,
+            column: d.column,
+            message: &d.message,
+            object: d.object.as_ref().map(Into::into),
+        }
+    }
+}
+
+pub(crate) fn diag_level(l: DiagLevel) -> &'static str {
+    match l {
+        DiagLevel::Error => "error",
+        DiagLevel::Warning => "warning",
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonStats<'a> {
+    files: usize,
+    bytes: u64,
+    documents: usize,
+    objects: usize,
+    workloads: usize,
+    skipped_documents: usize,
+    custom_template_kinds: &'a BTreeMap<String, usize>,
+    duration_ms: u64,
+}
+
+impl<'a> From<&'a Stats> for JsonStats<'a> {
+    fn from(s: &'a Stats) -> Self {
+        JsonStats {
+            files: s.files,
+            bytes: s.bytes,
+            documents: s.documents,
+            objects: s.objects,
+            workloads: s.workloads,
+            skipped_documents: s.skipped_documents,
+            custom_template_kinds: &s.custom_template_kinds,
+            duration_ms: s.duration_ms,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRule<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'static str,
+    group: &'a str,
+    summary: &'a str,
+}
+
+impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
+    fn from(r: &'a RuleMeta) -> Self {
+        JsonRule { code: r.code, name: r.name, severity: r.severity.as_str(), group: r.group, summary: r.summary }
+    }
+}
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let counts = severity_counts(&report.findings);
+    let doc = JsonReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool { name: "palisade", version: opts.tool_version },
+        target: &opts.target,
+        summary: Summary {
+            findings: report.findings.len(),
+            by_severity: BySeverity {
+                critical: counts.get(Severity::Critical),
+                high: counts.get(Severity::High),
+                medium: counts.get(Severity::Medium),
+                low: counts.get(Severity::Low),
+                info: counts.get(Severity::Info),
+            },
+            fail_on: report.fail_on.map(Severity::as_str),
+            failing: report.failing_findings(),
+            errors: count_diagnostics(report, DiagLevel::Error),
+            warnings: count_diagnostics(report, DiagLevel::Warning),
+        },
+        findings: report.findings.iter().map(Into::into).collect(),
+        admission: report.admission.iter().map(Into::into).collect(),
+        namespaces: report.namespaces.iter().map(Into::into).collect(),
+        errors: report.errors.iter().map(Into::into).collect(),
+        stats: (&report.stats).into(),
+        rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}

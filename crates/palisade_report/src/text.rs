@@ -1,0 +1,177 @@
+//! Helpers shared by the renderers: grouping findings by object, counting by severity, and
+//! making untrusted text (object names, messages from manifests) safe for a terminal.
+
+use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report, Severity};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// The findings and admission verdicts of one object in one file.
+pub(crate) struct ObjectGroup<'a> {
+    pub object: &'a ObjectRef,
+    /// The file the object is in, when any of its findings or verdicts has a location.
+    pub file: Option<&'a str>,
+    /// The object's line: its admission verdict's line if it has one, else the first line of
+    /// its findings in `file`.
+    pub line: Option<u32>,
+    pub findings: Vec<&'a Finding>,
+    pub admission: Vec<&'a AdmissionVerdict>,
+}
+
+/// Groups the report's findings (and admission verdicts) by object and file, in order of
+/// first appearance. An object that occurs in two files (a duplicate) gets two groups;
+/// findings without a location join the object's first located group.
+pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<ObjectGroup<'_>> {
+    fn slot<'a>(groups: &mut Vec<ObjectGroup<'a>>, object: &'a ObjectRef, file: Option<&'a str>) -> usize {
+        if let Some(i) = groups.iter().position(|g| g.object == object && g.file == file) {
+            return i;
+        }
+        groups.push(ObjectGroup { object, file, line: None, findings: Vec::new(), admission: Vec::new() });
+        groups.len() - 1
+    }
+    fn min_line(a: Option<u32>, b: u32) -> Option<u32> {
+        Some(a.map_or(b, |a| a.min(b)))
+    }
+    let mut groups: Vec<ObjectGroup<'_>> = Vec::new();
+    for f in &report.findings {
+        let i = slot(&mut groups, &f.object, f.location.as_ref().map(|l| &*l.file));
+        groups[i].findings.push(f);
+        if let Some(loc) = &f.location {
+            groups[i].line = min_line(groups[i].line, loc.line);
+        }
+    }
+    if with_admission {
+        // A verdict's location is the object's own, so it wins over the findings' lines.
+        let mut verdict_lines: Vec<Option<u32>> = Vec::new();
+        for v in &report.admission {
+            let i = slot(&mut groups, &v.object, v.location.as_ref().map(|l| &*l.file));
+            verdict_lines.resize(groups.len(), None);
+            groups[i].admission.push(v);
+            if let Some(loc) = &v.location {
+                verdict_lines[i] = min_line(verdict_lines[i], loc.line);
+            }
+        }
+        for (g, line) in groups.iter_mut().zip(verdict_lines) {
+            if line.is_some() {
+                g.line = line;
+            }
+        }
+    }
+    // Merge location-less groups into the same object's first located group.
+    let mut i = 0;
+    while i < groups.len() {
+        if groups[i].file.is_none() {
+            if let Some(j) = groups.iter().position(|g| g.object == groups[i].object && g.file.is_some()) {
+                let g = groups.remove(i);
+                let j = if j > i { j - 1 } else { j };
+                groups[j].findings.extend(g.findings);
+                groups[j].admission.extend(g.admission);
+                continue;
+            }
+        }
+        i += 1;
+    }
+    groups
+}
+
+/// Number of findings of each severity.
+pub(crate) struct SeverityCounts([usize; 5]);
+
+impl SeverityCounts {
+    pub(crate) fn get(&self, s: Severity) -> usize {
+        Severity::ALL.iter().position(|v| *v == s).map_or(0, |i| self.0[i])
+    }
+}
+
+pub(crate) fn severity_counts(findings: &[Finding]) -> SeverityCounts {
+    let mut counts = [0; 5];
+    for f in findings {
+        if let Some(i) = Severity::ALL.iter().position(|s| *s == f.severity) {
+            counts[i] += 1;
+        }
+    }
+    SeverityCounts(counts)
+}
+
+pub(crate) fn count_diagnostics(report: &Report, level: DiagLevel) -> usize {
+    report.errors.iter().filter(|d| d.level == level).count()
+}
+
+/// `Kind namespace/name`, or `Kind name` for cluster-scoped objects.
+pub(crate) fn object_title(o: &ObjectRef) -> String {
+    match &o.namespace {
+        Some(ns) => format!("{} {}/{}", o.kind, ns, o.name),
+        None => format!("{} {}", o.kind, o.name),
+    }
+}
+
+/// `1 finding` / `2 findings`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Text from the input made safe for a terminal: control characters (ESC, CR, BEL, ...) are
+/// shown escaped as `\u{1b}` so a manifest cannot inject terminal sequences. Newlines and
+/// tabs are kept.
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_unsafe_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_control(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`clean`], and newlines are escaped too: for text that must stay on one line.
+pub(crate) fn clean_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_unsafe_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push(' '),
+            c if c.is_control() || is_unsafe_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        // Bidirectional overrides and isolates can make displayed text lie about its content.
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Severity as a fixed-width upper-case label.
+pub(crate) fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+        Severity::Info => "INFO",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_terminal_sequences() {
+        assert_eq!(clean("a\u{1b}[31mb\r\nc"), "a\\u{1b}[31mb\\u{d}\nc");
+        assert_eq!(clean_line("x\ny\u{7}"), "x\\ny\\u{7}");
+        assert_eq!(clean("bidi\u{202e}"), "bidi\\u{202e}");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,243 @@
+//! Decodes one input (file or stdin) into Kubernetes objects: rejects binary and non-UTF-8
+//! input with a located error, splits YAML streams into documents, decodes JSON, flattens
+//! `List` and `*List` objects, and skips (counts) documents that are not Kubernetes objects.
+
+use crate::discover::InputFile;
+use crate::docs::split_documents;
+use crate::yaml::{decode, YamlError};
+use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Inputs larger than this are refused with an error (Kubernetes' own request limit is 3 MiB
+/// per object; this bounds memory on absurd inputs).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub objects: Vec<Object>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Non-empty YAML/JSON documents seen.
+    pub documents: usize,
+    /// Documents that are not Kubernetes objects (no apiVersion/kind), skipped.
+    pub skipped: usize,
+    pub bytes: u64,
+}
+
+fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) -> Diagnostic {
+    Diagnostic {
+        level,
+        file: Some(file.clone()),
+        line: pos.filter(Pos::is_known).map(|p| p.line),
+        column: pos.filter(Pos::is_known).map(|p| p.col),
+        message,
+        object: None,
+    }
+}
+
+/// Reads and decodes one input. Read failures become error diagnostics.
+pub fn load_input(input: &InputFile) -> Loaded {
+    let name = input.display_name();
+    let mut buf = Vec::new();
+    let res = match input {
+        InputFile::Stdin => std::io::stdin().lock().take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map(|_| ()),
+        InputFile::Path { path, .. } => match std::fs::metadata(path) {
+            Ok(m) if m.len() > MAX_FILE_BYTES => {
+                let mut l = Loaded::default();
+                l.diagnostics.push(diag(
+                    DiagLevel::Error,
+                    &name,
+                    None,
+                    format!("file is too large ({} MiB; the limit is {} MiB)", m.len() >> 20, MAX_FILE_BYTES >> 20),
+                ));
+                return l;
+            }
+            _ => std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)).map(|_| ()),
+        },
+    };
+    if let Err(e) = res {
+        let mut l = Loaded::default();
+        l.diagnostics.push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
+        return l;
+    }
+    load_bytes(name, &buf)
+}
+
+fn line_col_of(bytes: &[u8], at: usize) -> Pos {
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let col = (at - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)) as u32 + 1;
+    Pos::new(line, col)
+}
+
+/// Decodes the bytes of one input named `name`.
+pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
+    let mut out = Loaded { bytes: bytes.len() as u64, ..Loaded::default() };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        out.diagnostics.push(diag(
+            DiagLevel::Error,
+            &name,
+            None,
+            format!("input is too large (more than {} MiB)", MAX_FILE_BYTES >> 20),
+        ));
+        return out;
+    }
+    if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        out.diagnostics.push(diag(
+            DiagLevel::Error,
+            &name,
+            Some(line_col_of(bytes, i)),
+            "binary file (contains a NUL byte); not YAML or JSON".into(),
+        ));
+        return out;
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            out.diagnostics.push(diag(
+                DiagLevel::Error,
+                &name,
+                Some(line_col_of(bytes, e.valid_up_to())),
+                "invalid UTF-8; Kubernetes manifests must be UTF-8".into(),
+            ));
+            return out;
+        }
+    };
+    let json = text.trim_start().starts_with(['{', '[']);
+    let chunks = if json {
+        vec![crate::docs::DocText { text, first_line: 0 }]
+    } else {
+        split_documents(text)
+    };
+    let mut doc_index = 0u32;
+    for chunk in chunks {
+        let (docs, warnings, error) = match decode(chunk.text, chunk.first_line) {
+            Ok(d) => (d.docs, d.warnings, None),
+            Err((e, d)) => (d.docs, d.warnings, Some(e)),
+        };
+        for w in warnings {
+            out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, w));
+        }
+        for doc in docs {
+            add_document(&mut out, &name, doc_index, doc);
+            doc_index += 1;
+        }
+        if let Some(e) = error {
+            out.documents += 1;
+            doc_index += 1;
+            out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
+        }
+    }
+    out
+}
+
+fn yaml_diag(level: DiagLevel, name: &Arc<str>, e: YamlError) -> Diagnostic {
+    diag(level, name, Some(e.pos), e.message)
+}
+
+fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
+    if node.is_null() {
+        return;
+    }
+    out.documents += 1;
+    let origin = Origin::File { path: name.clone(), doc };
+    let obj = match Object::from_node(node, origin.clone()) {
+        Ok(o) => o,
+        Err(_) => {
+            out.skipped += 1;
+            return;
+        }
+    };
+    if obj.kind.ends_with("List") && obj.root.get("items").is_some() {
+        flatten_list(out, name, obj);
+        return;
+    }
+    out.objects.push(obj);
+}
+
+/// `kind: List` and typed lists (`PodList`): each item becomes an object. Items of a typed
+/// list may omit apiVersion/kind; they inherit them from the list.
+fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
+    let origin = list.origin.clone();
+    let item_kind = list.kind.strip_suffix("List").unwrap_or("").to_owned();
+    let api_version = list.api_version.clone();
+    let items = match &mut list.root.value {
+        Value::Map(entries) => match entries.iter_mut().rev().find(|e| &*e.key == "items") {
+            Some(e) => std::mem::replace(&mut e.value, Node::null()),
+            None => return,
+        },
+        _ => return,
+    };
+    let pos = items.pos;
+    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else {
+        out.diagnostics.push(diag(DiagLevel::Error, name, Some(pos), format!("{}: items must be a list", list.kind)));
+        return;
+    };
+    for (i, mut item) in items.drain(..).enumerate() {
+        if let Value::Map(entries) = &mut item.value {
+            if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {
+                entries.push(Entry { key: "kind".into(), key_pos: Pos::NONE, value: Node::new(Value::Str(item_kind.as_str().into()), Pos::NONE) });
+            }
+            if !entries.iter().any(|e| &*e.key == "apiVersion") {
+                entries.push(Entry { key: "apiVersion".into(), key_pos: Pos::NONE, value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE) });
+            }
+        }
+        match Object::from_node(item, origin.clone()) {
+            Ok(mut o) => {
+                o.list_path = Some(FieldPath::root().key("items").idx(i));
+                out.objects.push(o);
+            }
+            Err(_) => out.skipped += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> Loaded {
+        load_bytes("t.yaml".into(), src.as_bytes())
+    }
+
+    #[test]
+    fn multi_document_with_skips_and_errors() {
+        let l = load(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nreplicaCount: 3\n---\n# only a comment\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+        );
+        assert_eq!(l.objects.len(), 2);
+        assert_eq!(l.objects[1].kind, "Service");
+        assert_eq!(l.objects[1].root.get("kind").unwrap().pos, Pos::new(15, 7));
+        assert_eq!(l.skipped, 1);
+        assert_eq!(l.diagnostics.len(), 1);
+        assert!(l.diagnostics[0].line.unwrap() >= 12, "{:?}", l.diagnostics);
+    }
+
+    #[test]
+    fn lists_are_flattened_with_real_lines() {
+        let l = load("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n");
+        assert_eq!(l.objects.len(), 2);
+        assert_eq!(l.objects[1].kind, "Deployment");
+        assert_eq!(l.objects[1].root.pos.line, 7);
+        let t = load("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\"}}]}");
+        assert_eq!(t.objects.len(), 1);
+        assert_eq!(t.objects[0].kind, "Pod");
+        assert_eq!(t.objects[0].api_version, "v1");
+    }
+
+    #[test]
+    fn binary_and_non_utf8_are_located_errors() {
+        let l = load_bytes("b".into(), b"a: 1\nb: \x00\x01");
+        assert_eq!(l.diagnostics[0].line, Some(2));
+        let l = load_bytes("u".into(), b"a: 1\nb: \xff\xfe\n");
+        assert_eq!((l.diagnostics[0].line, l.diagnostics[0].column), (Some(2), Some(4)));
+        assert!(l.objects.is_empty());
+    }
+
+    #[test]
+    fn empty_input_has_no_documents() {
+        let l = load("");
+        assert_eq!((l.documents, l.skipped, l.objects.len(), l.diagnostics.len()), (0, 0, 0, 0));
+    }
+}

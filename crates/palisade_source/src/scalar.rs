@@ -1,0 +1,205 @@
+//! Resolution of plain YAML scalars the way Kubernetes decodes manifests: go-yaml v2 (YAML
+//! 1.1) through sigs.k8s.io/yaml. `yes`/`on` are booleans, `0777` is octal, `1_000` is an
+//! integer, `~` is null.
+
+use palisade_core::Value;
+
+/// Resolves an untagged plain scalar.
+pub fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => return Value::Bool(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Value::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if first == b'-' || first == b'+' || first == b'.' || first.is_ascii_digit() {
+        if let Some(v) = resolve_number(s) {
+            return v;
+        }
+    }
+    Value::Str(s.into())
+}
+
+fn resolve_number(s: &str) -> Option<Value> {
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(i) = go_parse_int(&plain) {
+        return Some(Value::Int(i));
+    }
+    if let Some(u) = go_parse_uint(&plain) {
+        return Some(Value::Float(u as f64));
+    }
+    if yaml_style_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Some(Value::Float(f));
+        }
+    }
+    // go-yaml v2 also accepts 0b binary with an optional minus sign.
+    if let Some(b) = plain.strip_prefix("0b") {
+        if let Ok(i) = i64::from_str_radix(b, 2) {
+            return Some(Value::Int(i));
+        }
+    } else if let Some(b) = plain.strip_prefix("-0b") {
+        if let Ok(i) = i64::from_str_radix(b, 2) {
+            return Some(Value::Int(-i));
+        }
+    }
+    None
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, then `0x`, `0o`, `0b`, a leading `0`
+/// (octal) or decimal.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (radix, digits) = radix_split(body)?;
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            Some((mag as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(mag).ok()
+    }
+}
+
+fn go_parse_uint(s: &str) -> Option<u64> {
+    let (radix, digits) = radix_split(s)?;
+    u64::from_str_radix(digits, radix).ok()
+}
+
+fn radix_split(body: &str) -> Option<(u32, &str)> {
+    if body.is_empty() || body.starts_with(['+', '-']) {
+        return None;
+    }
+    let r = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (16, d)
+    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+        (8, d)
+    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (2, d)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if r.1.is_empty() || r.1.starts_with(['+', '-']) {
+        return None;
+    }
+    Some(r)
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let st = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The string form of a resolved scalar used as a mapping key (sigs.k8s.io/yaml turns
+/// non-string keys into strings).
+pub fn key_string(raw: &str, v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => {
+            if f.is_finite() {
+                let s = format!("{f}");
+                s
+            } else {
+                raw.to_string()
+            }
+        }
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml11_booleans_and_nulls() {
+        for t in ["yes", "Yes", "YES", "on", "ON", "y", "Y", "true", "True"] {
+            assert_eq!(resolve_plain(t), Value::Bool(true), "{t}");
+        }
+        for f in ["no", "No", "off", "OFF", "n", "N", "false", "FALSE"] {
+            assert_eq!(resolve_plain(f), Value::Bool(false), "{f}");
+        }
+        for n in ["", "~", "null", "Null", "NULL"] {
+            assert_eq!(resolve_plain(n), Value::Null, "{n}");
+        }
+        assert_eq!(resolve_plain("yES"), Value::Str("yES".into()));
+        assert_eq!(resolve_plain("maybe"), Value::Str("maybe".into()));
+    }
+
+    #[test]
+    fn go_yaml_v2_numbers() {
+        assert_eq!(resolve_plain("0"), Value::Int(0));
+        assert_eq!(resolve_plain("0777"), Value::Int(0o777));
+        assert_eq!(resolve_plain("0o17"), Value::Int(15));
+        assert_eq!(resolve_plain("0x1F"), Value::Int(31));
+        assert_eq!(resolve_plain("-0x10"), Value::Int(-16));
+        assert_eq!(resolve_plain("0b101"), Value::Int(5));
+        assert_eq!(resolve_plain("1_000"), Value::Int(1000));
+        assert_eq!(resolve_plain("+12"), Value::Int(12));
+        assert_eq!(resolve_plain("-9223372036854775808"), Value::Int(i64::MIN));
+        assert_eq!(resolve_plain("08"), Value::Float(8.0));
+        assert_eq!(resolve_plain("1.5"), Value::Float(1.5));
+        assert_eq!(resolve_plain("1e3"), Value::Float(1000.0));
+        assert_eq!(resolve_plain(".5"), Value::Float(0.5));
+        assert_eq!(resolve_plain("1."), Value::Float(1.0));
+        assert_eq!(resolve_plain("18446744073709551615"), Value::Float(18446744073709551615.0));
+        assert_eq!(resolve_plain("1.2.3"), Value::Str("1.2.3".into()));
+        assert_eq!(resolve_plain("-"), Value::Str("-".into()));
+        assert_eq!(resolve_plain("0x"), Value::Str("0x".into()));
+        assert_eq!(resolve_plain("1e"), Value::Str("1e".into()));
+        assert_eq!(resolve_plain("v1.25"), Value::Str("v1.25".into()));
+        assert!(matches!(resolve_plain(".inf"), Value::Float(f) if f.is_infinite()));
+    }
+}
