@@ -1,3 +1,21 @@
-fn main() {
-    println!("Hello, world!");
+//! The `palisade` binary: parses the command line, wires sources, engine and renderers
+//! together, and turns the report into an exit code (0 clean, 1 findings, 2 errors).
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run(std::env::args_os().collect()) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("palisade: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,14 +1,141 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! An exact re-implementation of Kubernetes' Pod Security Admission policy library
+//! (`k8s.io/pod-security-admission/policy`): for a pod and a (level, version) it produces the
+//! same decision, check IDs, reasons and details, aggregated in the same order, plus the
+//! namespace-label parsing and message formats of the admission plugin. Ground truth:
+//! `shared/spec/pod-security-standards.md`. No I/O and no knowledge of object kinds beyond
+//! the pod (template) it is given.
+
+mod checks;
+mod decode;
+mod format;
+mod level;
+mod model;
+mod namespace;
+
+use palisade_core::{FieldPath, Node};
+use std::fmt;
+
+pub use level::{Level, MAX_VERSION, Version};
+pub use namespace::{NamespaceLevels, Policy, denial_message, parse_namespace_labels, warning_message};
+
+/// Static description of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// The upstream check ID, e.g. `allowPrivilegeEscalation`.
+    pub id: &'static str,
+    /// Baseline or restricted.
+    pub level: Level,
+    /// The forbidden reason (for `appArmorProfile` the singular `forbidden AppArmor profile`;
+    /// the plural form is used when several values are forbidden).
+    pub reason: &'static str,
+    /// The Pod Security Standards control name, e.g. `Privileged Containers`.
+    pub title: &'static str,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// All 19 checks, in the global execution order (baseline IDs byte-wise sorted, then
+/// restricted IDs byte-wise sorted).
+pub const CHECKS: &[CheckInfo] = checks::INFOS;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+/// The IDs of the checks run at `level` and `version`, in execution order.
+pub fn checks_for(level: Level, version: Version) -> Vec<&'static str> {
+    checks::active(level, version.effective()).into_iter().map(|(d, _)| d.info.id).collect()
+}
+
+/// A field responsible for a forbidden result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offender {
+    /// Path relative to a virtual pod object, starting with `metadata` or `spec`. For a field
+    /// that must be set but is absent, the path of that field.
+    pub path: FieldPath,
+    /// The name of the container the field belongs to, if any.
+    pub container: Option<String>,
+}
+
+/// One forbidden check result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub id: &'static str,
+    pub reason: String,
+    pub detail: String,
+    pub offenders: Vec<Offender>,
+}
+
+/// A field whose JSON type is wrong; it was treated as unset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeError {
+    pub path: FieldPath,
+    /// The full message including the path, e.g.
+    /// `spec.containers[0].securityContext.privileged: expected boolean, got string "maybe"`.
+    pub message: String,
+}
+
+impl fmt::Display for TypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
     }
+}
+
+/// The outcome of evaluating one pod against one (level, version).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The forbidden results, in execution order.
+    pub forbidden: Vec<CheckResult>,
+    /// Wrong-typed fields met while reading the pod (reported whatever the level).
+    pub type_errors: Vec<TypeError>,
+}
+
+const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
+
+impl Evaluation {
+    /// True when no check forbids the pod. Type errors do not count.
+    pub fn allowed(&self) -> bool {
+        self.forbidden.is_empty()
+    }
+
+    fn reasons(&self) -> impl Iterator<Item = &str> {
+        self.forbidden.iter().map(|r| if r.reason.is_empty() { UNKNOWN_FORBIDDEN_REASON } else { r.reason.as_str() })
+    }
+
+    /// The forbidden reasons joined with `", "`.
+    pub fn aggregate_reason(&self) -> String {
+        self.reasons().collect::<Vec<_>>().join(", ")
+    }
+
+    /// `reason (detail)` (or `reason` alone when the detail is empty) for each forbidden
+    /// result, joined with `", "`.
+    pub fn aggregate_detail(&self) -> String {
+        self.reasons()
+            .zip(&self.forbidden)
+            .map(|(reason, r)| if r.detail.is_empty() { reason.to_string() } else { format!("{reason} ({})", r.detail) })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The pod (or pod template) to evaluate.
+#[derive(Clone, Copy, Debug)]
+pub struct PodInput<'a> {
+    /// The pod metadata (only `annotations` is read).
+    pub metadata: Option<&'a Node>,
+    /// The PodSpec.
+    pub spec: &'a Node,
+    /// True for bare Pods: enables the hostNetwork hostPort defaulting (spec §7.2).
+    pub is_pod: bool,
+}
+
+/// Evaluates `pod` at `level` and `version`. Never panics, whatever the input's shape.
+pub fn evaluate(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
+    let (decoded, type_errors) = model::Pod::decode(pod);
+    let forbidden = checks::active(level, version.effective())
+        .into_iter()
+        .filter_map(|(def, implementation)| {
+            (def.run)(&decoded, implementation).map(|f| CheckResult {
+                id: def.info.id,
+                reason: f.reason,
+                detail: f.detail,
+                offenders: f.offenders,
+            })
+        })
+        .collect();
+    Evaluation { forbidden, type_errors }
 }

@@ -194,9 +194,9 @@ fn namespaces(s: &mut String, st: &Style, report: &Report) {
         }
     }
     for (i, r) in rows.iter().enumerate() {
-        let mut line = String::from(" ");
+        let mut line = String::new();
         for (cell, w) in r.iter().zip(widths) {
-            let _ = write!(line, " {cell}{}", " ".repeat(w - cell.chars().count()));
+            let _ = write!(line, "  {cell}{}", " ".repeat(w - cell.chars().count()));
         }
         let _ = writeln!(s, "{}", line.trim_end());
         if i > 0 {

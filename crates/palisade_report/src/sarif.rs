@@ -2,7 +2,7 @@
 //! (rules with `security-severity`, relative `%SRCROOT%` URIs, stable partial fingerprints,
 //! input errors as tool execution notifications).
 
-use crate::text::object_title;
+use crate::text::{group_by_object, object_title};
 use crate::RenderOptions;
 use palisade_core::{DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity};
 use serde_json::{json, Map, Value};
@@ -20,7 +20,14 @@ pub(crate) const FINGERPRINT_KEY: &str = "palisade/v1";
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let rule_index: HashMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let rules: Vec<Value> = report.rules.iter().map(|r| rule(r)).collect();
-    let results: Vec<Value> = report.findings.iter().map(|f| result(f, &rule_index)).collect();
+    // Where each object is, for findings that have no source position of their own.
+    let mut object_at: HashMap<&ObjectRef, (&str, Option<u32>)> = HashMap::new();
+    for g in group_by_object(report, true) {
+        if let Some(file) = g.file {
+            object_at.entry(g.object).or_insert((file, g.line));
+        }
+    }
+    let results: Vec<Value> = report.findings.iter().map(|f| result(f, &rule_index, &object_at)).collect();
     let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
 
     let log = json!({
@@ -84,11 +91,11 @@ fn rule(r: &RuleMeta) -> Value {
             let _ = write!(help, "\n- {}", reference.label());
         }
     }
-    let mut markdown = r.docs.trim_end().to_owned();
+    let mut markdown = crate::rules::dedent(r.docs).trim().to_owned();
     if markdown.is_empty() {
         markdown = r.remediation.to_owned();
     }
-    let refs: Vec<Value> = r.references.iter().map(reference).collect();
+    let refs: Vec<_> = r.references.iter().map(crate::rules::reference).collect();
     let mut rule = json!({
         "id": r.code,
         "name": r.name,
@@ -111,17 +118,6 @@ fn rule(r: &RuleMeta) -> Value {
         rule["helpUri"] = Value::from(url);
     }
     rule
-}
-
-fn reference(r: &Reference) -> Value {
-    let (kind, id) = match r {
-        Reference::Pss(s) => ("pss", s),
-        Reference::Cis(s) => ("cis", s),
-        Reference::Nsa(s) => ("nsa", s),
-        Reference::Mitre(s) => ("mitre", s),
-        Reference::Url(s) => ("url", s),
-    };
-    json!({ "kind": kind, "id": id, "label": r.label() })
 }
 
 /// The rule's first prose paragraph of its docs (skipping Markdown headings), else its
@@ -151,7 +147,7 @@ fn full_description(r: &RuleMeta) -> String {
     }
 }
 
-fn result(f: &Finding, rule_index: &HashMap<&str, usize>) -> Value {
+fn result(f: &Finding, rule_index: &HashMap<&str, usize>, object_at: &HashMap<&ObjectRef, (&str, Option<u32>)>) -> Value {
     let mut text = f.message.clone();
     let _ = write!(text, " ({}", object_title(&f.object));
     if let Some(c) = &f.container {
@@ -160,8 +156,14 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>) -> Value {
     text.push(')');
 
     let mut location = Map::new();
+    let mut approximate = false;
     if let Some(loc) = &f.location {
         location.insert("physicalLocation".into(), physical(loc));
+    } else if let Some((file, line)) = object_at.get(&f.object) {
+        // No position for the field: point at the object (GitHub needs a file per result).
+        let loc = Location { file: (*file).into(), line: line.unwrap_or(1), column: 1 };
+        location.insert("physicalLocation".into(), physical(&loc));
+        approximate = true;
     }
     location.insert("logicalLocations".into(), json!([logical(&f.object)]));
 
@@ -174,6 +176,9 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>) -> Value {
     }
     props.insert("path".into(), f.path.clone().into());
     props.insert("exact".into(), f.exact.into());
+    if approximate {
+        props.insert("locationOfObject".into(), true.into());
+    }
     props.insert("remediation".into(), f.remediation.clone().into());
     if let Some(p) = &f.pss {
         props.insert(

@@ -17,8 +17,8 @@ pub(crate) struct ObjectGroup<'a> {
     pub admission: Vec<&'a AdmissionVerdict>,
 }
 
-/// Groups the report's findings (and admission verdicts) by object and file, in order of
-/// first appearance. An object that occurs in two files (a duplicate) gets two groups;
+/// Groups the report's findings (and, with `with_admission`, its admission verdicts) by
+/// object and file, in order of first appearance. An object that occurs in two files (a duplicate) gets two groups;
 /// findings without a location join the object's first located group.
 pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<ObjectGroup<'_>> {
     fn slot<'a>(groups: &mut Vec<ObjectGroup<'a>>, object: &'a ObjectRef, file: Option<&'a str>) -> usize {
@@ -39,21 +39,29 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
             groups[i].line = min_line(groups[i].line, loc.line);
         }
     }
-    if with_admission {
-        // A verdict's location is the object's own, so it wins over the findings' lines.
-        let mut verdict_lines: Vec<Option<u32>> = Vec::new();
-        for v in &report.admission {
-            let i = slot(&mut groups, &v.object, v.location.as_ref().map(|l| &*l.file));
-            verdict_lines.resize(groups.len(), None);
+    // A verdict's location is the object's own, so it wins over the findings' lines. Without
+    // `with_admission`, verdicts only give the line of objects that have findings.
+    let mut verdict_lines: Vec<Option<u32>> = vec![None; groups.len()];
+    for v in &report.admission {
+        let file = v.location.as_ref().map(|l| &*l.file);
+        let i = if with_admission {
+            let i = slot(&mut groups, &v.object, file);
             groups[i].admission.push(v);
-            if let Some(loc) = &v.location {
-                verdict_lines[i] = min_line(verdict_lines[i], loc.line);
+            i
+        } else {
+            match groups.iter().position(|g| g.object == &v.object && g.file == file) {
+                Some(i) => i,
+                None => continue,
             }
+        };
+        verdict_lines.resize(groups.len(), None);
+        if let Some(loc) = &v.location {
+            verdict_lines[i] = min_line(verdict_lines[i], loc.line);
         }
-        for (g, line) in groups.iter_mut().zip(verdict_lines) {
-            if line.is_some() {
-                g.line = line;
-            }
+    }
+    for (g, line) in groups.iter_mut().zip(verdict_lines) {
+        if line.is_some() {
+            g.line = line;
         }
     }
     // Merge location-less groups into the same object's first located group.

@@ -1,14 +1,10 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! palisade's rule catalogue: every rule's stable code, name, severity, documentation and
+//! references, one file per rule, and the single registry list. Rules here never read files,
+//! print, or know about output formats.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[macro_use]
+mod macros;
+pub mod pss;
+mod registry;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use registry::{all_rules, find_rule, pss_rule_for_check};

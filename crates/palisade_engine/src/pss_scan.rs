@@ -1,0 +1,233 @@
+//! Pod Security Standards scanning: decides which policies apply to each workload (the
+//! `--pss` level, or the PSA labels of its namespace), evaluates them with `palisade_pss`,
+//! and turns failed checks into located findings and admission verdicts.
+
+use palisade_core::{
+    pod_templates, AdmissionVerdict, DiagLevel, Diagnostic, FieldPath, Finding, NamespacePolicy, Object,
+    PodTemplate, PssContext, Report, RuleMeta, Seg, TemplateKind,
+};
+use palisade_pss::{evaluate, parse_namespace_labels, Evaluation, Level, NamespaceLevels, PodInput, Policy};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// How the Pod Security level of each workload is chosen.
+#[derive(Debug, Clone)]
+pub enum PssMode {
+    /// Every workload at one level and version (`--pss LEVEL [--pss-version V]`).
+    Fixed(Policy),
+    /// Each workload against the `pod-security.kubernetes.io/*` labels of its Namespace when
+    /// the input defines that namespace with labels; other workloads at `default`.
+    Namespaces { default: Policy },
+}
+
+fn policy_str(p: &Policy) -> String {
+    format!("{}:{}", p.level.as_str(), p.version)
+}
+
+/// Maps a path relative to the virtual pod (`metadata…`, `spec…`) onto the object.
+fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
+    let segs = rel.segs();
+    let (base, rest) = match segs.first() {
+        Some(Seg::Key(k)) if &**k == "metadata" => (&t.metadata_path, &segs[1..]),
+        Some(Seg::Key(k)) if &**k == "spec" => (&t.spec_path, &segs[1..]),
+        _ => (&t.spec_path, segs),
+    };
+    let mut p = base.clone();
+    for s in rest {
+        p = match s {
+            Seg::Key(k) => p.key(k),
+            Seg::Index(i) => p.idx(*i),
+        };
+    }
+    p
+}
+
+struct Outcome {
+    findings: Vec<Finding>,
+    verdicts: Vec<AdmissionVerdict>,
+    diagnostics: Vec<Diagnostic>,
+    custom_kind: Option<String>,
+}
+
+/// Evaluates every workload in `objects` and appends to `report`.
+pub fn evaluate_objects(objects: &[Object], mode: &PssMode, rules: &[&'static RuleMeta], report: &mut Report) {
+    let mut namespaces: HashMap<&str, NamespaceLevels> = HashMap::new();
+    for o in objects.iter().filter(|o| o.kind == "Namespace" && o.group().is_empty()) {
+        let levels = parse_namespace_labels(o.labels());
+        report.namespaces.push(NamespacePolicy {
+            namespace: o.name.clone(),
+            enforce: policy_str(&levels.enforce),
+            audit: policy_str(&levels.audit),
+            warn: policy_str(&levels.warn),
+            errors: levels.errors.clone(),
+        });
+        namespaces.insert(o.name.as_str(), levels);
+    }
+    report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    let outcomes: Vec<Outcome> = objects
+        .par_iter()
+        .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
+        .flat_map_iter(|o| {
+            pod_templates(o).into_iter().map(|t| evaluate_template(o, &t, mode, &namespaces, rules)).collect::<Vec<_>>()
+        })
+        .collect();
+    for o in outcomes {
+        report.stats.workloads += 1;
+        if let Some(k) = o.custom_kind {
+            *report.stats.custom_template_kinds.entry(k).or_default() += 1;
+        }
+        report.findings.extend(o.findings);
+        report.admission.extend(o.verdicts);
+        report.errors.extend(o.diagnostics);
+    }
+}
+
+fn evaluate_template(
+    obj: &Object,
+    t: &PodTemplate<'_>,
+    mode: &PssMode,
+    namespaces: &HashMap<&str, NamespaceLevels>,
+    rules: &[&'static RuleMeta],
+) -> Outcome {
+    let modes: Vec<(&'static str, Policy)> = match mode {
+        PssMode::Fixed(p) => vec![("scan", p.clone())],
+        PssMode::Namespaces { default } => {
+            let ns = obj.namespace.as_deref().unwrap_or("default");
+            match namespaces.get(ns).filter(|l| l.has_labels) {
+                Some(l) => [("enforce", &l.enforce), ("warn", &l.warn), ("audit", &l.audit)]
+                    .into_iter()
+                    .filter(|(_, p)| p.level != Level::Privileged)
+                    .map(|(m, p)| (m, p.clone()))
+                    .collect(),
+                None => vec![("scan", default.clone())],
+            }
+        }
+    };
+    let input = PodInput { metadata: t.metadata, spec: t.spec, is_pod: t.kind == TemplateKind::Pod };
+    let mut out = Outcome {
+        findings: Vec::new(),
+        verdicts: Vec::new(),
+        diagnostics: Vec::new(),
+        custom_kind: (t.kind == TemplateKind::Custom).then(|| format!("{}/{}", obj.api_version, obj.kind)),
+    };
+    let mut cache: Vec<(String, Evaluation)> = Vec::new();
+    let mut reported_checks: Vec<&'static str> = Vec::new();
+    let mut pod_rejected = false;
+    for (mode_name, policy) in modes {
+        let key = policy_str(&policy);
+        let idx = match cache.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                cache.push((key.clone(), evaluate(policy.level, policy.version, &input)));
+                cache.len() - 1
+            }
+        };
+        let eval = &cache[idx].1;
+        if out.diagnostics.is_empty() {
+            for te in &eval.type_errors {
+                let path = object_path(t, &te.path);
+                let (loc, _) = obj.locate(&path);
+                out.diagnostics.push(Diagnostic {
+                    level: DiagLevel::Error,
+                    file: loc.as_ref().map(|l| l.file.clone()).or_else(|| obj.file().cloned()),
+                    line: loc.as_ref().map(|l| l.line),
+                    column: loc.as_ref().map(|l| l.column),
+                    message: format!("invalid value at {path}: {}", te.message),
+                    object: Some(obj.reference()),
+                });
+            }
+        }
+        if eval.allowed() {
+            continue;
+        }
+        let (action, message) = verdict(obj, t, mode_name, &policy, eval);
+        if mode_name == "enforce" && t.kind == TemplateKind::Pod {
+            pod_rejected = true;
+        } else if pod_rejected && mode_name == "warn" {
+            // Kubernetes adds no warnings to a rejected request.
+            continue;
+        }
+        let (loc, _) = obj.locate(&t.spec_path);
+        out.verdicts.push(AdmissionVerdict {
+            object: obj.reference(),
+            location: loc.or_else(|| obj.location_of(obj.root.pos)),
+            mode: mode_name.to_owned(),
+            policy: key.clone(),
+            action: action.to_owned(),
+            message,
+        });
+        for check in &eval.forbidden {
+            if reported_checks.contains(&check.id) {
+                continue;
+            }
+            let Some(rule) = palisade_rules::pss_rule_for_check(check.id) else { continue };
+            if !rules.iter().any(|r| std::ptr::eq(*r, rule)) {
+                continue;
+            }
+            reported_checks.push(check.id);
+            let ctx = PssContext {
+                level: policy.level.as_str().to_owned(),
+                version: policy.version.to_string(),
+                mode: mode_name.to_owned(),
+                action: action.to_owned(),
+                check: check.id.to_owned(),
+                reason: check.reason.clone(),
+                detail: check.detail.clone(),
+            };
+            let offenders: Vec<(FieldPath, Option<String>)> = if check.offenders.is_empty() {
+                vec![(t.spec_path.clone(), None)]
+            } else {
+                check.offenders.iter().map(|o| (object_path(t, &o.path), o.container.clone())).collect()
+            };
+            for (path, container) in offenders {
+                let (location, exact) = obj.locate(&path);
+                out.findings.push(Finding {
+                    code: rule.code,
+                    rule: rule.name,
+                    severity: rule.severity,
+                    object: obj.reference(),
+                    container,
+                    message: format!("{}: {}", check.reason, check.detail),
+                    remediation: rule.remediation.to_owned(),
+                    path: path.to_string(),
+                    location,
+                    exact,
+                    pss: Some(ctx.clone()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What Kubernetes would do and say for one mode.
+fn verdict(
+    obj: &Object,
+    t: &PodTemplate<'_>,
+    mode: &str,
+    policy: &Policy,
+    eval: &Evaluation,
+) -> (&'static str, String) {
+    let warn = palisade_pss::warning_message(policy, eval);
+    match (t.kind, mode) {
+        (TemplateKind::Custom, _) => (
+            "not-evaluated",
+            format!(
+                "Pod Security Admission does not evaluate {}; the pods its controller creates {warn}",
+                obj.kind
+            ),
+        ),
+        (TemplateKind::Pod, "enforce") => ("reject", palisade_pss::denial_message("pods", &obj.name, policy, eval)),
+        (TemplateKind::Controller, "enforce") => (
+            "reject-pods",
+            format!(
+                "the {} is admitted (Kubernetes only warns and audits pod templates), but every pod it creates is rejected: {}",
+                obj.kind,
+                palisade_pss::denial_message("pods", &format!("{}-…", obj.name), policy, eval)
+            ),
+        ),
+        (_, "warn") => ("warn", warn),
+        (_, "audit") => ("audit", warn),
+        _ => ("violation", warn.replacen("would violate", "violates", 1)),
+    }
+}

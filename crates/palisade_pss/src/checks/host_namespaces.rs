@@ -1,0 +1,28 @@
+//! `hostNamespaces` (baseline, v1.0+): `hostNetwork`, `hostPID` and `hostIPC` must be unset or
+//! false (spec §3.2).
+
+use super::{CheckDef, Failure};
+use crate::model::{Pod, spec_path};
+use crate::{CheckInfo, Level, Offender};
+
+pub(crate) const DEF: CheckDef = CheckDef {
+    info: CheckInfo { id: "hostNamespaces", level: Level::Baseline, reason: "host namespaces", title: "Host Namespaces" },
+    versions: &[0],
+    overrides: &[],
+    run,
+};
+
+fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
+    let mut parts = Vec::new();
+    let mut offenders = Vec::new();
+    for (field, value) in [("hostNetwork", pod.host_network), ("hostPID", pod.host_pid), ("hostIPC", pod.host_ipc)] {
+        if value == Some(true) {
+            parts.push(format!("{field}=true"));
+            offenders.push(Offender::pod(spec_path().key(field)));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Failure::new("host namespaces", parts.join(", "), offenders))
+}

@@ -1,0 +1,22 @@
+//! `procMount_restricted` (restricted, v1.35+; overrides `procMount`): the procMount base rule
+//! without the user-namespace relaxation (spec §3.8).
+
+use super::{CheckDef, Failure, proc_mount};
+use crate::model::Pod;
+use crate::{CheckInfo, Level};
+
+pub(crate) const DEF: CheckDef = CheckDef {
+    info: CheckInfo {
+        id: "procMount_restricted",
+        level: Level::Restricted,
+        reason: "procMount",
+        title: "/proc Mount Type",
+    },
+    versions: &[35],
+    overrides: &["procMount"],
+    run,
+};
+
+fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
+    proc_mount::base_rule(pod)
+}

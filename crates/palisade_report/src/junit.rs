@@ -1,0 +1,185 @@
+//! The JUnit XML format, for CI test report viewers: one `<testsuite>`, one `<testcase>` per
+//! object that has findings or admission verdicts (with a `<failure>` per finding), and one
+//! per input problem (`<error>` for errors, `<system-err>` for warnings). A testcase counts
+//! once in `failures` however many `<failure>` elements it has.
+
+use crate::text::{group_by_object, object_title};
+use crate::RenderOptions;
+use palisade_core::{DiagLevel, Finding, Report};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let groups = group_by_object(report, true);
+    let mut cases = String::new();
+    let mut tests = 0usize;
+    let mut failures = 0usize;
+    let mut errors = 0usize;
+
+    for g in &groups {
+        tests += 1;
+        let classname = match &g.object.namespace {
+            Some(ns) => format!("{}/{}", g.object.kind, ns),
+            None => g.object.kind.clone(),
+        };
+        let _ = write!(cases, "    <testcase classname=\"{}\" name=\"{}\"", attr(&classname), attr(&g.object.name));
+        if let Some(file) = g.file {
+            let _ = write!(cases, " file=\"{}\"", attr(file));
+        }
+        if g.findings.is_empty() && g.admission.is_empty() {
+            cases.push_str("/>\n");
+            continue;
+        }
+        cases.push_str(">\n");
+        if !g.findings.is_empty() {
+            failures += 1;
+        }
+        for f in &g.findings {
+            let _ = writeln!(
+                cases,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                attr(&format!("{} {}: {}", f.code, f.rule, f.message)),
+                f.severity.as_str(),
+                text(&failure_body(f))
+            );
+        }
+        if !g.admission.is_empty() {
+            let mut body = String::new();
+            for v in &g.admission {
+                let _ = writeln!(body, "Pod Security Admission {} {}: {}: {}", v.mode, v.policy, v.action, v.message);
+            }
+            let _ = writeln!(cases, "      <system-out>{}</system-out>", text(&body));
+        }
+        cases.push_str("    </testcase>\n");
+    }
+
+    for d in &report.errors {
+        tests += 1;
+        let name = match (&d.file, d.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}"),
+            (Some(file), None) => file.to_string(),
+            (None, _) => match &d.object {
+                Some(o) => o.to_string(),
+                None => "input".to_owned(),
+            },
+        };
+        let _ = write!(cases, "    <testcase classname=\"palisade.input\" name=\"{}\"", attr(&name));
+        if let Some(file) = &d.file {
+            let _ = write!(cases, " file=\"{}\"", attr(file));
+        }
+        cases.push_str(">\n");
+        match d.level {
+            DiagLevel::Error => {
+                errors += 1;
+                let _ = writeln!(
+                    cases,
+                    "      <error message=\"{}\" type=\"error\">{}</error>",
+                    attr(&d.message),
+                    text(&d.to_string())
+                );
+            }
+            DiagLevel::Warning => {
+                let _ = writeln!(cases, "      <system-err>warning: {}</system-err>", text(&d.to_string()));
+            }
+        }
+        cases.push_str("    </testcase>\n");
+    }
+
+    let time = format!("{}.{:03}", report.stats.duration_ms / 1000, report.stats.duration_ms % 1000);
+    let suite_name = if opts.target.is_empty() { "palisade".to_owned() } else { format!("palisade {}", opts.target) };
+    let mut s = String::new();
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        s,
+        "<testsuites name=\"palisade\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time}\">"
+    );
+    let _ = writeln!(
+        s,
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">",
+        attr(&suite_name)
+    );
+    s.push_str("    <properties>\n");
+    let _ = writeln!(s, "      <property name=\"palisade.version\" value=\"{}\"/>", attr(opts.tool_version));
+    let _ = writeln!(s, "      <property name=\"palisade.target\" value=\"{}\"/>", attr(&opts.target));
+    let _ = writeln!(s, "      <property name=\"palisade.findings\" value=\"{}\"/>", report.findings.len());
+    s.push_str("    </properties>\n");
+    s.push_str(&cases);
+    s.push_str("  </testsuite>\n</testsuites>\n");
+    out.write_all(s.as_bytes())
+}
+
+fn failure_body(f: &Finding) -> String {
+    let mut b = String::new();
+    let _ = writeln!(b, "{} {} {}", f.severity, f.code, f.rule);
+    let _ = writeln!(b, "object: {} ({})", object_title(&f.object), f.object.api_version);
+    if let Some(c) = &f.container {
+        let _ = writeln!(b, "container: {c}");
+    }
+    match &f.location {
+        Some(loc) if f.exact => {
+            let _ = writeln!(b, "at: {loc} {}", f.path);
+        }
+        Some(loc) => {
+            let _ = writeln!(b, "at: {loc} {} (field not set; position of its nearest parent)", f.path);
+        }
+        None => {
+            let _ = writeln!(b, "at: {} (no source position)", f.path);
+        }
+    }
+    if let Some(p) = &f.pss {
+        let _ = writeln!(b, "pss: {}:{}, {}: {}", p.level, p.version, p.mode, p.action);
+    }
+    let _ = writeln!(b, "{}", f.message);
+    let _ = writeln!(b, "fix: {}", f.remediation);
+    b
+}
+
+/// Characters XML 1.0 cannot carry at all (not even as character references).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn escape(s: &str, in_attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attr => out.push_str("&quot;"),
+            '\'' if in_attr => out.push_str("&apos;"),
+            // Kept as references: a literal one is normalised away (CR always, tab and
+            // newline in attribute values).
+            '\r' => out.push_str("&#13;"),
+            '\n' if in_attr => out.push_str("&#10;"),
+            '\t' if in_attr => out.push_str("&#9;"),
+            c if !is_xml_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes an attribute value (for double quotes).
+pub(crate) fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+/// Escapes character data.
+pub(crate) fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(attr("a<b>&\"c'\n\t"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;&#9;");
+        assert_eq!(text("x\u{0}y\u{1b}\r\n\u{fffe}"), "x\\u{0}y\\u{1b}&#13;\n\\u{fffe}");
+        assert_eq!(text("]]>"), "]]&gt;");
+    }
+}

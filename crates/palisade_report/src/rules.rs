@@ -1,0 +1,128 @@
+//! The rule catalogue pages: `palisade rules` (an aligned table or a JSON array) and
+//! `palisade explain CODE` (one rule's header, documentation, remediation and references).
+
+use palisade_core::{Reference, RuleMeta};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+pub(crate) fn render_rules_table(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+    let header = ["CODE", "NAME", "SEVERITY", "GROUP", "SUMMARY"];
+    let rows: Vec<[&str; 5]> =
+        rules.iter().map(|r| [r.code, r.name, r.severity.as_str(), r.group, r.summary]).collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut s = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(w - cell.chars().count()));
+            }
+        }
+        let _ = writeln!(s, "{}", line.trim_end());
+    }
+    let _ = writeln!(s, "\n{} {}", rules.len(), if rules.len() == 1 { "rule" } else { "rules" });
+    out.write_all(s.as_bytes())
+}
+
+#[derive(Serialize)]
+struct JsonRule<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'static str,
+    group: &'a str,
+    summary: &'a str,
+    remediation: &'a str,
+    references: Vec<JsonReference>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonReference {
+    kind: &'static str,
+    id: &'static str,
+    label: String,
+}
+
+pub(crate) fn reference(r: &Reference) -> JsonReference {
+    let (kind, id) = match *r {
+        Reference::Pss(s) => ("pss", s),
+        Reference::Cis(s) => ("cis", s),
+        Reference::Nsa(s) => ("nsa", s),
+        Reference::Mitre(s) => ("mitre", s),
+        Reference::Url(s) => ("url", s),
+    };
+    JsonReference { kind, id, label: r.label() }
+}
+
+pub(crate) fn render_rules_json(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+    let doc: Vec<JsonRule<'_>> = rules
+        .iter()
+        .map(|r| JsonRule {
+            code: r.code,
+            name: r.name,
+            severity: r.severity.as_str(),
+            group: r.group,
+            summary: r.summary,
+            remediation: r.remediation,
+            references: r.references.iter().map(reference).collect(),
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+pub(crate) fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result<()> {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} {}", rule.code, rule.name);
+    let _ = writeln!(s, "severity: {}  group: {}", rule.severity, rule.group);
+    let _ = writeln!(s, "{}", rule.summary);
+    let docs = dedent(rule.docs);
+    let docs = docs.trim();
+    if !docs.is_empty() {
+        let _ = writeln!(s, "\n{docs}");
+    }
+    let _ = writeln!(s, "\nRemediation:\n  {}", rule.remediation.trim().replace('\n', "\n  "));
+    if !rule.references.is_empty() {
+        s.push_str("\nReferences:\n");
+        for r in rule.references {
+            let _ = writeln!(s, "  - {}", r.label());
+        }
+    }
+    out.write_all(s.as_bytes())
+}
+
+/// Removes the indentation common to all non-blank lines (rule docs written as `///`
+/// comments carry one leading space per line).
+pub(crate) fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(text.len());
+    for l in text.lines() {
+        out.push_str(l.get(indent..).unwrap_or("").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedent_removes_common_indent() {
+        assert_eq!(dedent(" ## What\n Flags x.\n\n ```yaml\n   a: 1\n ```\n"), "## What\nFlags x.\n\n```yaml\n  a: 1\n```\n");
+    }
+}

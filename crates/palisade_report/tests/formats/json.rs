@@ -1,0 +1,139 @@
+use crate::fixture::*;
+use palisade_core::{Report, REPORT_SCHEMA_VERSION};
+use palisade_report::Format;
+use serde_json::{json, Value};
+
+const SCHEMA: &str = "../../docs/report.schema.json";
+
+fn rendered(report: &Report) -> Value {
+    let text = render(report, Format::Json, &opts());
+    assert!(text.ends_with("}\n"), "one document and a newline");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn assert_valid(doc: &Value) {
+    let errors = schema_errors(&read_json(SCHEMA), jsonschema::Draft::Draft202012, doc);
+    assert!(errors.is_empty(), "report does not match docs/report.schema.json:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn report_matches_the_documented_schema() {
+    assert_valid(&rendered(&report()));
+}
+
+#[test]
+fn empty_report_matches_the_documented_schema() {
+    let doc = rendered(&Report::default());
+    assert_valid(&doc);
+    assert_eq!(doc["findings"], json!([]));
+    assert_eq!(doc["summary"]["failOn"], Value::Null);
+    assert_eq!(doc["summary"]["bySeverity"], json!({"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}));
+}
+
+#[test]
+fn schema_rejects_a_malformed_report() {
+    // The validation above must be able to fail: break the document in a few ways.
+    let good = rendered(&report());
+    let schema = read_json(SCHEMA);
+    let mut cases = Vec::new();
+    let mut doc = good.clone();
+    doc["findings"][0]["severity"] = json!("severe");
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc.as_object_mut().unwrap().remove("summary");
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["findings"][1]["location"]["line"] = json!(0);
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["stats"]["unexpected"] = json!(1);
+    cases.push(doc);
+    let mut doc = good;
+    doc["schemaVersion"] = json!("0");
+    cases.push(doc);
+    for (i, doc) in cases.iter().enumerate() {
+        assert!(!schema_errors(&schema, jsonschema::Draft::Draft202012, doc).is_empty(), "case {i} accepted");
+    }
+}
+
+#[test]
+fn header_and_summary() {
+    let doc = rendered(&report());
+    assert_eq!(doc["schemaVersion"], REPORT_SCHEMA_VERSION);
+    assert_eq!(doc["tool"], json!({"name": "palisade", "version": "1.2.3"}));
+    assert_eq!(doc["target"], "examples/guestbook");
+    assert_eq!(
+        doc["summary"],
+        json!({
+            "findings": 3,
+            "bySeverity": {"critical": 1, "high": 1, "medium": 0, "low": 1, "info": 0},
+            "failOn": "high",
+            "failing": 2,
+            "errors": 1,
+            "warnings": 1,
+        })
+    );
+    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["schemaVersion", "tool", "target", "summary", "findings", "admission", "namespaces", "errors", "stats", "rules"]
+    );
+}
+
+#[test]
+fn findings_carry_location_and_pss_context() {
+    let doc = rendered(&report());
+    let f = &doc["findings"];
+    assert_eq!(f.as_array().unwrap().len(), 3);
+    assert_eq!(f[0]["code"], "PSS007");
+    assert_eq!(f[0]["object"], json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "guestbook", "name": "frontend"}));
+    assert_eq!(f[0]["location"], json!({"file": FRONTEND_FILE, "line": 22, "column": 13}));
+    assert_eq!(f[0]["pss"]["action"], "reject-pods");
+    assert_eq!(f[0]["container"], "php-redis");
+    assert_eq!(f[1]["exact"], false);
+    assert!(f[1].get("pss").is_none());
+    // No location: the key is absent, not null.
+    assert!(f[2].get("location").is_none());
+    assert!(f[2].get("container").is_none());
+    assert_eq!(f[2]["message"], "hostNetwork=true <b>&\"x\" \u{1b}[2J");
+}
+
+#[test]
+fn other_sections() {
+    let doc = rendered(&report());
+    assert_eq!(doc["admission"][0]["action"], "reject-pods");
+    assert_eq!(doc["admission"][0]["location"]["line"], 3);
+    assert_eq!(doc["namespaces"], json!([{"namespace": "guestbook", "enforce": "restricted:latest", "audit": "", "warn": "baseline:v1.30", "errors": []}]));
+    assert_eq!(doc["errors"][0], json!({"level": "error", "file": "examples/broken.yaml", "line": 4, "column": 7, "message": "mapping values are not allowed in this context"}));
+    assert_eq!(doc["errors"][1]["level"], "warning");
+    assert!(doc["errors"][1].get("column").is_none());
+    assert_eq!(
+        doc["stats"],
+        json!({"files": 3, "bytes": 2048, "documents": 5, "objects": 4, "workloads": 2, "skippedDocuments": 1, "customTemplateKinds": {"Rollout": 1}, "durationMs": 42})
+    );
+    assert_eq!(doc["rules"][1], json!({"code": "PSS007", "name": "pss-privileged", "severity": "high", "group": "pss", "summary": "Privileged containers"}));
+}
+
+#[test]
+fn documentation_names_every_schema_property() {
+    // docs/json-report.md must describe every property the schema defines.
+    let md = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/json-report.md"))
+        .expect("docs/json-report.md");
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(props)) = m.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    walk(&read_json(SCHEMA), &mut names);
+    assert!(names.len() > 40, "walked the schema");
+    let missing: Vec<&String> = names.iter().filter(|n| !md.contains(&format!("`{n}`"))).collect();
+    assert!(missing.is_empty(), "undocumented fields: {missing:?}");
+}

@@ -1,0 +1,8 @@
+//! Tests of every output format against a small hand-built report.
+
+mod fixture;
+mod human;
+mod json;
+mod junit;
+mod rules;
+mod sarif;

@@ -1,0 +1,175 @@
+use crate::fixture::*;
+use palisade_core::Report;
+use palisade_report::Format;
+use serde_json::{json, Value};
+
+/// The OASIS SARIF 2.1.0 schema; see tests/data/README.md for its origin.
+const SARIF_SCHEMA: &str = "tests/data/sarif-schema-2.1.0.json";
+
+fn rendered(report: &Report) -> Value {
+    serde_json::from_str(&render(report, Format::Sarif, &opts())).expect("valid JSON")
+}
+
+fn oasis_errors(doc: &Value) -> Vec<String> {
+    let schema = read_json(SARIF_SCHEMA);
+    assert_eq!(schema["$id"], "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json");
+    schema_errors(&schema, jsonschema::Draft::Draft7, doc)
+}
+
+#[test]
+fn validates_against_the_oasis_schema() {
+    for report in [report(), Report::default()] {
+        let errors = oasis_errors(&rendered(&report));
+        assert!(errors.is_empty(), "SARIF output is not valid SARIF 2.1.0:\n{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn the_oasis_schema_rejects_broken_logs() {
+    // The validation above must be able to fail.
+    let good = rendered(&report());
+    let mut cases = Vec::new();
+    let mut doc = good.clone();
+    doc["runs"][0]["results"][0]["level"] = json!("fatal");
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["version"] = json!("2.0.0");
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = json!(0);
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"] = json!(["a", "a"]);
+    cases.push(doc);
+    let mut doc = good;
+    doc["runs"][0]["invocations"][0].as_object_mut().unwrap().remove("executionSuccessful");
+    cases.push(doc);
+    for (i, doc) in cases.iter().enumerate() {
+        assert!(!oasis_errors(doc).is_empty(), "case {i} accepted");
+    }
+}
+
+#[test]
+fn log_and_driver() {
+    let doc = rendered(&report());
+    assert_eq!(doc["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
+    assert_eq!(doc["version"], "2.1.0");
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    let driver = &doc["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "palisade");
+    assert_eq!(driver["version"], "1.2.3");
+    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["PSS002", "PSS007", "HRD003"]);
+    let r = &rules[1];
+    assert_eq!(r["name"], "pss-privileged");
+    assert_eq!(r["shortDescription"]["text"], "Privileged containers");
+    assert_eq!(r["fullDescription"]["text"], "Flags containers that run privileged.");
+    assert_eq!(r["defaultConfiguration"]["level"], "error");
+    assert_eq!(r["properties"]["security-severity"], "8.0");
+    assert_eq!(r["properties"]["tags"], json!(["security", "kubernetes", "pss"]));
+    assert!(r["help"]["markdown"].as_str().unwrap().starts_with("## What it does\nFlags containers that run privileged."));
+    assert!(r["help"]["text"].as_str().unwrap().contains("CIS Kubernetes Benchmark 5.2.1"));
+    assert_eq!(r["helpUri"], "https://kubernetes.io/docs/concepts/security/pod-security-standards/");
+    assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
+    assert_eq!(rules[2]["properties"]["security-severity"], "3.0");
+    assert_eq!(rules[2]["defaultConfiguration"]["level"], "note");
+    // No docs: the summary stands in for the full description.
+    assert_eq!(rules[0]["fullDescription"]["text"], "Host namespaces");
+}
+
+#[test]
+fn results() {
+    let doc = rendered(&report());
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().clone();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"], "ruleIndex points at the rule");
+    }
+    let levels: Vec<&str> = results.iter().map(|r| r["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["error", "note", "error"]);
+
+    let first = &results[0];
+    assert!(first["message"]["text"].as_str().unwrap().contains("must not set securityContext.privileged=true"));
+    let loc = &first["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"],
+        json!({"artifactLocation": {"uri": FRONTEND_FILE, "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 22, "startColumn": 13}})
+    );
+    assert_eq!(loc["logicalLocations"][0]["fullyQualifiedName"], "Deployment/guestbook/frontend");
+    assert_eq!(first["properties"]["pss"]["mode"], "enforce");
+
+    // A finding with no position and no located sibling has only a logical location.
+    let third = &results[2];
+    assert!(third["locations"][0].get("physicalLocation").is_none());
+    assert_eq!(third["locations"][0]["logicalLocations"][0]["name"], "debug");
+}
+
+#[test]
+fn unlocated_findings_point_at_their_object() {
+    let mut report = report();
+    report.findings[1].location = None;
+    let doc = rendered(&report);
+    let r = &doc["runs"][0]["results"][1];
+    // The admission verdict knows the object starts on line 3.
+    assert_eq!(
+        r["locations"][0]["physicalLocation"],
+        json!({"artifactLocation": {"uri": FRONTEND_FILE, "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 3, "startColumn": 1}})
+    );
+    assert_eq!(r["properties"]["locationOfObject"], true);
+    assert!(oasis_errors(&doc).is_empty());
+}
+
+#[test]
+fn fingerprints_are_stable_and_distinct() {
+    let fp = |doc: &Value, i: usize| doc["runs"][0]["results"][i]["partialFingerprints"]["palisade/v1"].as_str().unwrap().to_owned();
+    let a = rendered(&report());
+    let prints: Vec<String> = (0..3).map(|i| fp(&a, i)).collect();
+    assert!(prints.iter().all(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit())));
+    assert_ne!(prints[0], prints[1]);
+    assert_ne!(prints[0], prints[2]);
+    // Moving the finding in the file keeps its fingerprint; renaming the object changes it.
+    let mut moved = report();
+    moved.findings[0].location = Some(loc(FRONTEND_FILE, 40, 5));
+    assert_eq!(fp(&rendered(&moved), 0), prints[0]);
+    let mut renamed = report();
+    renamed.findings[0].object.name = "backend".into();
+    assert_ne!(fp(&rendered(&renamed), 0), prints[0]);
+    // Pinned: the hash must not change between releases, or every alert is reopened.
+    assert_eq!(prints[0], fp(&rendered(&report()), 0));
+}
+
+#[test]
+fn input_errors_become_notifications() {
+    let doc = rendered(&report());
+    let inv = &doc["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let n = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(n.len(), 2);
+    assert_eq!(n[0]["level"], "error");
+    assert_eq!(n[0]["message"]["text"], "examples/broken.yaml:4:7: mapping values are not allowed in this context");
+    assert_eq!(
+        n[0]["locations"][0]["physicalLocation"],
+        json!({"artifactLocation": {"uri": "examples/broken.yaml", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 4, "startColumn": 7}})
+    );
+    assert_eq!(n[1]["level"], "warning");
+
+    let mut clean = report();
+    clean.errors.retain(|d| d.level == palisade_core::DiagLevel::Warning);
+    assert_eq!(rendered(&clean)["runs"][0]["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn paths_become_relative_uris() {
+    let mut report = report();
+    report.findings[0].location = Some(loc(".\\examples\\my app\\frontend.yaml", 1, 1));
+    report.findings[1].location = Some(loc("/abs/dir/x.yaml", 1, 1));
+    let doc = rendered(&report);
+    let uri = |i: usize| doc["runs"][0]["results"][i]["locations"][0]["physicalLocation"]["artifactLocation"].clone();
+    assert_eq!(uri(0), json!({"uri": "examples/my%20app/frontend.yaml", "uriBaseId": "%SRCROOT%"}));
+    assert_eq!(uri(1), json!({"uri": "file:///abs/dir/x.yaml"}));
+    assert!(oasis_errors(&doc).is_empty());
+}

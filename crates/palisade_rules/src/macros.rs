@@ -1,0 +1,31 @@
+//! `declare_rule!`: turns a rule's doc comments and metadata into a `RuleMeta` static, so that
+//! a rule's documentation lives beside its definition and is the text `palisade explain`
+//! prints.
+
+/// Declares a rule. The doc comment is the rule's Markdown documentation; its first line
+/// (after `## What it does`) should say what the rule flags.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $sev:ident,
+            group: $group:literal,
+            summary: $summary:literal,
+            remediation: $remediation:literal,
+            references: [$($reference:expr),* $(,)?] $(,)?
+        }
+    ) => {
+        pub static $ident: palisade_core::RuleMeta = palisade_core::RuleMeta {
+            code: $code,
+            name: $name,
+            severity: palisade_core::Severity::$sev,
+            group: $group,
+            summary: $summary,
+            remediation: $remediation,
+            docs: concat!($($doc, "\n"),*),
+            references: &[$($reference),*],
+        };
+    };
+}
