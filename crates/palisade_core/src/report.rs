@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Version of the JSON report schema (`docs/json-schema.md`). Bump on incompatible change.
+/// Version of the JSON report schema (`docs/json-report.md`). Bump on incompatible change.
 pub const REPORT_SCHEMA_VERSION: &str = "1";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -2,14 +2,19 @@
 //! verdicts, namespace policies, input problems and a one-line summary. Colours only on
 //! request; everything taken from the input is stripped of terminal control sequences.
 
-use crate::text::{clean, clean_line, count_diagnostics, group_by_object, object_title, plural, severity_counts, severity_label};
+use crate::text::{
+    clean, clean_line, count_diagnostics, group_by_object, object_title, plural, severity_counts,
+    severity_label,
+};
 use crate::RenderOptions;
 use palisade_core::{DiagLevel, Finding, PssContext, Report, Severity};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// Column at which a finding's text starts: two spaces, the severity label, a space.
-const INDENT: &str = "             ";
+/// Width of the severity label column (`CRITICAL` and a space).
+const LABEL_WIDTH: usize = 9;
+/// Column at which a finding's text starts: two spaces, the severity label column, a space.
+const INDENT: &str = "            ";
 
 struct Style {
     color: bool,
@@ -103,9 +108,15 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 
 fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
     let label = severity_label(f.severity);
-    let mut head = format!("  {}{} {} {}", st.severity(f.severity, label), " ".repeat(10 - label.len()), f.code, f.rule);
+    let mut head = format!(
+        "  {}{} {} {}",
+        st.severity(f.severity, label),
+        " ".repeat(LABEL_WIDTH - label.len()),
+        f.code,
+        f.rule
+    );
     if let Some(c) = &f.container {
-        let _ = write!(head, "  container {:?}", clean_line(c).as_ref());
+        let _ = write!(head, "  container \"{}\"", clean_line(c));
     }
     let _ = writeln!(s, "{head}");
     indented(s, INDENT, &f.message);
@@ -115,7 +126,7 @@ fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
         Some(loc) => {
             let _ = write!(at, "{}  {}", clean_line(&loc.to_string()), clean_line(&f.path));
             if !f.exact {
-                at.push_str("  (field not set; position of its nearest parent)");
+                at.push_str("  (field absent; location of its parent)");
             }
         }
         None => {
@@ -147,9 +158,18 @@ fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
 
 /// `pss restricted:latest, enforce: rejected`.
 fn pss_line(st: &Style, p: &PssContext) -> String {
-    let mut line = format!("pss {}:{}, {}", clean_line(&p.level), clean_line(&p.version), clean_line(&p.mode));
+    let mut line = format!(
+        "pss {}:{}, {}",
+        clean_line(&p.level),
+        clean_line(&p.version),
+        clean_line(&p.mode)
+    );
     if !p.action.is_empty() && p.action != p.mode {
-        let _ = write!(line, ": {}", st.paint(action_sgr(&p.action), &clean_line(&action_text(&p.action))));
+        let _ = write!(
+            line,
+            ": {}",
+            st.paint(action_sgr(&p.action), &clean_line(&action_text(&p.action)))
+        );
     }
     line
 }
@@ -158,7 +178,7 @@ fn pss_line(st: &Style, p: &PssContext) -> String {
 fn action_text(action: &str) -> String {
     match action {
         "reject" => "rejected".to_owned(),
-        "reject-pods" => "pods rejected (the controller is admitted with a warning)".to_owned(),
+        "reject-pods" => "pods rejected (controller admitted)".to_owned(),
         "warn" => "warning".to_owned(),
         "audit" => "audit annotation".to_owned(),
         other => other.to_owned(),
@@ -182,10 +202,26 @@ fn indented(s: &mut String, indent: &str, text: &str) {
 
 fn namespaces(s: &mut String, st: &Style, report: &Report) {
     let _ = writeln!(s, "{}", st.paint("1", "Namespace policies:"));
-    let dash = |v: &str| if v.is_empty() { "-".to_owned() } else { clean_line(v).into_owned() };
-    let mut rows = vec![["NAMESPACE".to_owned(), "ENFORCE".to_owned(), "AUDIT".to_owned(), "WARN".to_owned()]];
+    let dash = |v: &str| {
+        if v.is_empty() {
+            "-".to_owned()
+        } else {
+            clean_line(v).into_owned()
+        }
+    };
+    let mut rows = vec![[
+        "NAMESPACE".to_owned(),
+        "ENFORCE".to_owned(),
+        "AUDIT".to_owned(),
+        "WARN".to_owned(),
+    ]];
     for n in &report.namespaces {
-        rows.push([dash(&n.namespace), dash(&n.enforce), dash(&n.audit), dash(&n.warn)]);
+        rows.push([
+            dash(&n.namespace),
+            dash(&n.enforce),
+            dash(&n.audit),
+            dash(&n.warn),
+        ]);
     }
     let mut widths = [0usize; 4];
     for r in &rows {
@@ -235,11 +271,17 @@ fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: u
         plural(stats.files, "file", "files")
     ));
     if stats.skipped_documents > 0 {
-        parts.push(format!("{} skipped", plural(stats.skipped_documents, "document", "documents")));
+        parts.push(format!(
+            "{} skipped",
+            plural(stats.skipped_documents, "document", "documents")
+        ));
     }
     if !stats.custom_template_kinds.is_empty() {
-        let kinds: Vec<String> =
-            stats.custom_template_kinds.iter().map(|(k, n)| format!("{} ({n})", clean_line(k))).collect();
+        let kinds: Vec<String> = stats
+            .custom_template_kinds
+            .iter()
+            .map(|(k, n)| format!("{} ({n})", clean_line(k)))
+            .collect();
         parts.push(format!("custom resources scanned by shape: {}", kinds.join(", ")));
     }
     let errors = count_diagnostics(report, DiagLevel::Error);
@@ -265,6 +307,12 @@ fn duration(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indent_matches_label_column() {
+        assert_eq!(INDENT.len(), 2 + LABEL_WIDTH + 1);
+        assert!(severity_label(Severity::Critical).len() < LABEL_WIDTH);
+    }
 
     #[test]
     fn durations() {

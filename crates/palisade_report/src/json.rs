@@ -6,8 +6,8 @@
 use crate::text::{count_diagnostics, severity_counts};
 use crate::RenderOptions;
 use palisade_core::{
-    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext, Report,
-    RuleMeta, Severity, Stats, REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
+    Report, RuleMeta, Severity, Stats, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -67,7 +67,12 @@ struct JsonObject<'a> {
 
 impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
     fn from(o: &'a ObjectRef) -> Self {
-        JsonObject { api_version: &o.api_version, kind: &o.kind, namespace: o.namespace.as_deref(), name: &o.name }
+        JsonObject {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            namespace: o.namespace.as_deref(),
+            name: &o.name,
+        }
     }
 }
 
@@ -80,7 +85,11 @@ struct JsonLocation<'a> {
 
 impl<'a> From<&'a Location> for JsonLocation<'a> {
     fn from(l: &'a Location) -> Self {
-        JsonLocation { file: &l.file, line: l.line, column: l.column }
+        JsonLocation {
+            file: &l.file,
+            line: l.line,
+            column: l.column,
+        }
     }
 }
 
@@ -180,7 +189,13 @@ struct JsonNamespace<'a> {
 
 impl<'a> From<&'a NamespacePolicy> for JsonNamespace<'a> {
     fn from(n: &'a NamespacePolicy) -> Self {
-        JsonNamespace { namespace: &n.namespace, enforce: &n.enforce, audit: &n.audit, warn: &n.warn, errors: &n.errors }
+        JsonNamespace {
+            namespace: &n.namespace,
+            enforce: &n.enforce,
+            audit: &n.audit,
+            warn: &n.warn,
+            errors: &n.errors,
+        }
     }
 }
 
@@ -257,7 +272,13 @@ struct JsonRule<'a> {
 
 impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
     fn from(r: &'a RuleMeta) -> Self {
-        JsonRule { code: r.code, name: r.name, severity: r.severity.as_str(), group: r.group, summary: r.summary }
+        JsonRule {
+            code: r.code,
+            name: r.name,
+            severity: r.severity.as_str(),
+            group: r.group,
+            summary: r.summary,
+        }
     }
 }
 
@@ -265,7 +286,10 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let counts = severity_counts(&report.findings);
     let doc = JsonReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool { name: "palisade", version: opts.tool_version },
+        tool: Tool {
+            name: "palisade",
+            version: opts.tool_version,
+        },
         target: &opts.target,
         summary: Summary {
             findings: report.findings.len(),

@@ -22,7 +22,12 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             Some(ns) => format!("{}/{}", g.object.kind, ns),
             None => g.object.kind.clone(),
         };
-        let _ = write!(cases, "    <testcase classname=\"{}\" name=\"{}\"", attr(&classname), attr(&g.object.name));
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            attr(&classname),
+            attr(&g.object.name)
+        );
         if let Some(file) = g.file {
             let _ = write!(cases, " file=\"{}\"", attr(file));
         }
@@ -46,7 +51,11 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         if !g.admission.is_empty() {
             let mut body = String::new();
             for v in &g.admission {
-                let _ = writeln!(body, "Pod Security Admission {} {}: {}: {}", v.mode, v.policy, v.action, v.message);
+                let _ = writeln!(
+                    body,
+                    "Pod Security Admission {} {}: {}: {}",
+                    v.mode, v.policy, v.action, v.message
+                );
             }
             let _ = writeln!(cases, "      <system-out>{}</system-out>", text(&body));
         }
@@ -63,7 +72,11 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
                 None => "input".to_owned(),
             },
         };
-        let _ = write!(cases, "    <testcase classname=\"palisade.input\" name=\"{}\"", attr(&name));
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"palisade.input\" name=\"{}\"",
+            attr(&name)
+        );
         if let Some(file) = &d.file {
             let _ = write!(cases, " file=\"{}\"", attr(file));
         }
@@ -79,14 +92,26 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
                 );
             }
             DiagLevel::Warning => {
-                let _ = writeln!(cases, "      <system-err>warning: {}</system-err>", text(&d.to_string()));
+                let _ = writeln!(
+                    cases,
+                    "      <system-err>warning: {}</system-err>",
+                    text(&d.to_string())
+                );
             }
         }
         cases.push_str("    </testcase>\n");
     }
 
-    let time = format!("{}.{:03}", report.stats.duration_ms / 1000, report.stats.duration_ms % 1000);
-    let suite_name = if opts.target.is_empty() { "palisade".to_owned() } else { format!("palisade {}", opts.target) };
+    let time = format!(
+        "{}.{:03}",
+        report.stats.duration_ms / 1000,
+        report.stats.duration_ms % 1000
+    );
+    let suite_name = if opts.target.is_empty() {
+        "palisade".to_owned()
+    } else {
+        format!("palisade {}", opts.target)
+    };
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -99,9 +124,21 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         attr(&suite_name)
     );
     s.push_str("    <properties>\n");
-    let _ = writeln!(s, "      <property name=\"palisade.version\" value=\"{}\"/>", attr(opts.tool_version));
-    let _ = writeln!(s, "      <property name=\"palisade.target\" value=\"{}\"/>", attr(&opts.target));
-    let _ = writeln!(s, "      <property name=\"palisade.findings\" value=\"{}\"/>", report.findings.len());
+    let _ = writeln!(
+        s,
+        "      <property name=\"palisade.version\" value=\"{}\"/>",
+        attr(opts.tool_version)
+    );
+    let _ = writeln!(
+        s,
+        "      <property name=\"palisade.target\" value=\"{}\"/>",
+        attr(&opts.target)
+    );
+    let _ = writeln!(
+        s,
+        "      <property name=\"palisade.findings\" value=\"{}\"/>",
+        report.findings.len()
+    );
     s.push_str("    </properties>\n");
     s.push_str(&cases);
     s.push_str("  </testsuite>\n</testsuites>\n");
@@ -111,7 +148,12 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 fn failure_body(f: &Finding) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "{} {} {}", f.severity, f.code, f.rule);
-    let _ = writeln!(b, "object: {} ({})", object_title(&f.object), f.object.api_version);
+    let _ = writeln!(
+        b,
+        "object: {} ({})",
+        object_title(&f.object),
+        f.object.api_version
+    );
     if let Some(c) = &f.container {
         let _ = writeln!(b, "container: {c}");
     }
@@ -120,7 +162,7 @@ fn failure_body(f: &Finding) -> String {
             let _ = writeln!(b, "at: {loc} {}", f.path);
         }
         Some(loc) => {
-            let _ = writeln!(b, "at: {loc} {} (field not set; position of its nearest parent)", f.path);
+            let _ = writeln!(b, "at: {loc} {} (field absent; location of its parent)", f.path);
         }
         None => {
             let _ = writeln!(b, "at: {} (no source position)", f.path);
@@ -179,7 +221,10 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(attr("a<b>&\"c'\n\t"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;&#9;");
-        assert_eq!(text("x\u{0}y\u{1b}\r\n\u{fffe}"), "x\\u{0}y\\u{1b}&#13;\n\\u{fffe}");
+        assert_eq!(
+            text("x\u{0}y\u{1b}\r\n\u{fffe}"),
+            "x\\u{0}y\\u{1b}&#13;\n\\u{fffe}"
+        );
         assert_eq!(text("]]>"), "]]&gt;");
     }
 }

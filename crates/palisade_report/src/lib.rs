@@ -52,7 +52,11 @@ pub struct UnknownFormat(pub String);
 
 impl fmt::Display for UnknownFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown output format {:?} (expected one of: human, json, sarif, junit)", self.0)
+        write!(
+            f,
+            "unknown output format {:?} (expected one of: human, json, sarif, junit)",
+            self.0
+        )
     }
 }
 
@@ -85,7 +89,12 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions { color: false, tool_version: env!("CARGO_PKG_VERSION"), target: String::new(), verbose: false }
+        RenderOptions {
+            color: false,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            target: String::new(),
+            verbose: false,
+        }
     }
 }
 

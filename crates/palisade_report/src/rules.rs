@@ -8,8 +8,10 @@ use std::io::{self, Write};
 
 pub(crate) fn render_rules_table(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
     let header = ["CODE", "NAME", "SEVERITY", "GROUP", "SUMMARY"];
-    let rows: Vec<[&str; 5]> =
-        rules.iter().map(|r| [r.code, r.name, r.severity.as_str(), r.group, r.summary]).collect();
+    let rows: Vec<[&str; 5]> = rules
+        .iter()
+        .map(|r| [r.code, r.name, r.severity.as_str(), r.group, r.summary])
+        .collect();
     let mut widths = header.map(str::len);
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -30,7 +32,12 @@ pub(crate) fn render_rules_table(rules: &[&'static RuleMeta], out: &mut dyn Writ
         }
         let _ = writeln!(s, "{}", line.trim_end());
     }
-    let _ = writeln!(s, "\n{} {}", rules.len(), if rules.len() == 1 { "rule" } else { "rules" });
+    let _ = writeln!(
+        s,
+        "\n{} {}",
+        rules.len(),
+        if rules.len() == 1 { "rule" } else { "rules" }
+    );
     out.write_all(s.as_bytes())
 }
 
@@ -60,7 +67,11 @@ pub(crate) fn reference(r: &Reference) -> JsonReference {
         Reference::Mitre(s) => ("mitre", s),
         Reference::Url(s) => ("url", s),
     };
-    JsonReference { kind, id, label: r.label() }
+    JsonReference {
+        kind,
+        id,
+        label: r.label(),
+    }
 }
 
 pub(crate) fn render_rules_json(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
@@ -90,7 +101,11 @@ pub(crate) fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result
     if !docs.is_empty() {
         let _ = writeln!(s, "\n{docs}");
     }
-    let _ = writeln!(s, "\nRemediation:\n  {}", rule.remediation.trim().replace('\n', "\n  "));
+    let _ = writeln!(
+        s,
+        "\nRemediation:\n  {}",
+        rule.remediation.trim().replace('\n', "\n  ")
+    );
     if !rule.references.is_empty() {
         s.push_str("\nReferences:\n");
         for r in rule.references {
@@ -123,6 +138,9 @@ mod tests {
 
     #[test]
     fn dedent_removes_common_indent() {
-        assert_eq!(dedent(" ## What\n Flags x.\n\n ```yaml\n   a: 1\n ```\n"), "## What\nFlags x.\n\n```yaml\n  a: 1\n```\n");
+        assert_eq!(
+            dedent(" ## What\n Flags x.\n\n ```yaml\n   a: 1\n ```\n"),
+            "## What\nFlags x.\n\n```yaml\n  a: 1\n```\n"
+        );
     }
 }

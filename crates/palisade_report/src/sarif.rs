@@ -4,7 +4,9 @@
 
 use crate::text::{group_by_object, object_title};
 use crate::RenderOptions;
-use palisade_core::{DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity};
+use palisade_core::{
+    DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity,
+};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -18,7 +20,12 @@ const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 pub(crate) const FINGERPRINT_KEY: &str = "palisade/v1";
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let rule_index: HashMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
+    let rule_index: HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code, i))
+        .collect();
     let rules: Vec<Value> = report.rules.iter().map(|r| rule(r)).collect();
     // Where each object is, for findings that have no source position of their own.
     let mut object_at: HashMap<&ObjectRef, (&str, Option<u32>)> = HashMap::new();
@@ -27,7 +34,11 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             object_at.entry(g.object).or_insert((file, g.line));
         }
     }
-    let results: Vec<Value> = report.findings.iter().map(|f| result(f, &rule_index, &object_at)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(f, &rule_index, &object_at))
+        .collect();
     let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
 
     let log = json!({
@@ -147,7 +158,11 @@ fn full_description(r: &RuleMeta) -> String {
     }
 }
 
-fn result(f: &Finding, rule_index: &HashMap<&str, usize>, object_at: &HashMap<&ObjectRef, (&str, Option<u32>)>) -> Value {
+fn result(
+    f: &Finding,
+    rule_index: &HashMap<&str, usize>,
+    object_at: &HashMap<&ObjectRef, (&str, Option<u32>)>,
+) -> Value {
     let mut text = f.message.clone();
     let _ = write!(text, " ({}", object_title(&f.object));
     if let Some(c) = &f.container {
@@ -161,7 +176,11 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, object_at: &HashMap<&O
         location.insert("physicalLocation".into(), physical(loc));
     } else if let Some((file, line)) = object_at.get(&f.object) {
         // No position for the field: point at the object (GitHub needs a file per result).
-        let loc = Location { file: (*file).into(), line: line.unwrap_or(1), column: 1 };
+        let loc = Location {
+            file: (*file).into(),
+            line: line.unwrap_or(1),
+            column: 1,
+        };
         location.insert("physicalLocation".into(), physical(&loc));
         approximate = true;
     }
@@ -198,7 +217,10 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, object_at: &HashMap<&O
     res.insert("level".into(), level(f.severity).into());
     res.insert("message".into(), json!({ "text": text }));
     res.insert("locations".into(), json!([Value::Object(location)]));
-    res.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: fingerprint(f) }));
+    res.insert(
+        "partialFingerprints".into(),
+        json!({ FINGERPRINT_KEY: fingerprint(f) }),
+    );
     res.insert("properties".into(), Value::Object(props));
     Value::Object(res)
 }
@@ -229,7 +251,15 @@ fn logical(o: &ObjectRef) -> Value {
 
 fn notification(d: &Diagnostic) -> Value {
     let mut n = Map::new();
-    n.insert("level".into(), if d.level == DiagLevel::Error { "error" } else { "warning" }.into());
+    n.insert(
+        "level".into(),
+        if d.level == DiagLevel::Error {
+            "error"
+        } else {
+            "warning"
+        }
+        .into(),
+    );
     n.insert("message".into(), json!({ "text": d.to_string() }));
     let mut location = Map::new();
     if let Some(file) = &d.file {
@@ -285,7 +315,25 @@ pub(crate) fn percent_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@');
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            );
         if keep {
             out.push(b as char);
         } else {
@@ -316,10 +364,19 @@ mod tests {
 
     #[test]
     fn artifact_uris() {
-        assert_eq!(artifact("./examples/a b.yaml"), json!({"uri": "examples/a%20b.yaml", "uriBaseId": "%SRCROOT%"}));
-        assert_eq!(artifact("dir\\x:y.yaml"), json!({"uri": "dir/x%3Ay.yaml", "uriBaseId": "%SRCROOT%"}));
+        assert_eq!(
+            artifact("./examples/a b.yaml"),
+            json!({"uri": "examples/a%20b.yaml", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact("dir\\x:y.yaml"),
+            json!({"uri": "dir/x%3Ay.yaml", "uriBaseId": "%SRCROOT%"})
+        );
         assert_eq!(artifact("/abs/ü.yaml"), json!({"uri": "file:///abs/%C3%BC.yaml"}));
-        assert_eq!(artifact("C:\\repo\\k.yaml"), json!({"uri": "file:///C:/repo/k.yaml"}));
+        assert_eq!(
+            artifact("C:\\repo\\k.yaml"),
+            json!({"uri": "file:///C:/repo/k.yaml"})
+        );
     }
 
     #[test]

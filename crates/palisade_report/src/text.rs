@@ -25,7 +25,13 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
         if let Some(i) = groups.iter().position(|g| g.object == object && g.file == file) {
             return i;
         }
-        groups.push(ObjectGroup { object, file, line: None, findings: Vec::new(), admission: Vec::new() });
+        groups.push(ObjectGroup {
+            object,
+            file,
+            line: None,
+            findings: Vec::new(),
+            admission: Vec::new(),
+        });
         groups.len() - 1
     }
     fn min_line(a: Option<u32>, b: u32) -> Option<u32> {
@@ -49,7 +55,10 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
             groups[i].admission.push(v);
             i
         } else {
-            match groups.iter().position(|g| g.object == &v.object && g.file == file) {
+            match groups
+                .iter()
+                .position(|g| g.object == &v.object && g.file == file)
+            {
                 Some(i) => i,
                 None => continue,
             }
@@ -68,7 +77,10 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
     let mut i = 0;
     while i < groups.len() {
         if groups[i].file.is_none() {
-            if let Some(j) = groups.iter().position(|g| g.object == groups[i].object && g.file.is_some()) {
+            if let Some(j) = groups
+                .iter()
+                .position(|g| g.object == groups[i].object && g.file.is_some())
+            {
                 let g = groups.remove(i);
                 let j = if j > i { j - 1 } else { j };
                 groups[j].findings.extend(g.findings);
@@ -86,7 +98,10 @@ pub(crate) struct SeverityCounts([usize; 5]);
 
 impl SeverityCounts {
     pub(crate) fn get(&self, s: Severity) -> usize {
-        Severity::ALL.iter().position(|v| *v == s).map_or(0, |i| self.0[i])
+        Severity::ALL
+            .iter()
+            .position(|v| *v == s)
+            .map_or(0, |i| self.0[i])
     }
 }
 
@@ -121,7 +136,7 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 /// shown escaped as `\u{1b}` so a manifest cannot inject terminal sequences. Newlines and
 /// tabs are kept.
 pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe_control(c)) {
+    if !s.chars().any(is_unsafe_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

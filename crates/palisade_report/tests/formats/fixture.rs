@@ -3,8 +3,8 @@
 //! namespace policy.
 
 use palisade_core::{
-    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext, Reference,
-    Report, RuleMeta, Severity, Stats,
+    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
+    Reference, Report, RuleMeta, Severity, Stats,
 };
 use palisade_report::RenderOptions;
 use std::collections::BTreeMap;
@@ -55,11 +55,20 @@ pub fn frontend() -> ObjectRef {
 }
 
 pub fn debug_pod() -> ObjectRef {
-    ObjectRef { api_version: "v1".into(), kind: "Pod".into(), namespace: Some("default".into()), name: "debug".into() }
+    ObjectRef {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        namespace: Some("default".into()),
+        name: "debug".into(),
+    }
 }
 
 pub fn loc(file: &str, line: u32, column: u32) -> Location {
-    Location { file: Arc::from(file), line, column }
+    Location {
+        file: Arc::from(file),
+        line,
+        column,
+    }
 }
 
 pub fn report() -> Report {
@@ -154,7 +163,11 @@ pub fn report() -> Report {
         workloads: 2,
         skipped_documents: 1,
         custom_template_kinds: BTreeMap::from([("Rollout".to_owned(), 1)]),
-        findings_by_severity: BTreeMap::from([(Severity::Critical, 1), (Severity::High, 1), (Severity::Low, 1)]),
+        findings_by_severity: BTreeMap::from([
+            (Severity::Critical, 1),
+            (Severity::High, 1),
+            (Severity::Low, 1),
+        ]),
         duration_ms: 42,
     };
     Report {
@@ -169,7 +182,12 @@ pub fn report() -> Report {
 }
 
 pub fn opts() -> RenderOptions {
-    RenderOptions { color: false, tool_version: "1.2.3", target: "examples/guestbook".into(), verbose: false }
+    RenderOptions {
+        color: false,
+        tool_version: "1.2.3",
+        target: "examples/guestbook".into(),
+        verbose: false,
+    }
 }
 
 pub fn render(report: &Report, format: palisade_report::Format, opts: &RenderOptions) -> String {
@@ -186,12 +204,19 @@ pub fn read_json(relative: &str) -> serde_json::Value {
 }
 
 /// Validates `doc` against `schema` (with format checks) and returns the errors as text.
-pub fn schema_errors(schema: &serde_json::Value, draft: jsonschema::Draft, doc: &serde_json::Value) -> Vec<String> {
+pub fn schema_errors(
+    schema: &serde_json::Value,
+    draft: jsonschema::Draft,
+    doc: &serde_json::Value,
+) -> Vec<String> {
     jsonschema::meta::validate(schema).expect("the schema is itself valid");
     let validator = jsonschema::options()
         .with_draft(draft)
         .should_validate_formats(true)
         .build(schema)
         .expect("schema compiles");
-    validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }

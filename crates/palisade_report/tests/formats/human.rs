@@ -1,13 +1,202 @@
 use crate::fixture::*;
+use palisade_core::Report;
+use palisade_report::{Format, RenderOptions};
+
+const EXPECTED: &str = r#"Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3
+  HIGH      PSS007 pss-privileged  container "php-redis"
+            container "php-redis" must not set securityContext.privileged=true
+            at examples/guestbook/frontend.yaml:22:13  spec.template.spec.containers[0].securityContext.privileged
+            pss restricted:latest, enforce: pods rejected (controller admitted)
+            fix: Remove securityContext.privileged or set it to false.
+  LOW       HRD003 read-only-root-filesystem  container "php-redis"
+            container "php-redis" has a writable root filesystem
+            at examples/guestbook/frontend.yaml:20:11  spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem  (field absent; location of its parent)
+            fix: Set securityContext.readOnlyRootFilesystem to true.
+
+Pod default/debug
+  CRITICAL  PSS002 pss-host-namespaces
+            hostNetwork=true <b>&"x" \u{1b}[2J
+            at spec.hostNetwork  (no source position)
+            fix: Remove hostNetwork, hostPID and hostIPC.
+
+Pod Security Admission:
+  enforce  restricted:latest  pods rejected (controller admitted)  Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3:1
+    Warning: would violate PodSecurity "restricted:latest": privileged (container "php-redis" must not set securityContext.privileged=true)
+
+Namespace policies:
+  NAMESPACE  ENFORCE            AUDIT  WARN
+  guestbook  restricted:latest  -      baseline:v1.30
+
+Problems with the input:
+  error: examples/broken.yaml:4:7: mapping values are not allowed in this context
+  warning: examples/guestbook/redis.yaml:9: unknown field "spec.replica"
+
+3 findings (1 critical, 1 high, 1 low) in 2 objects; scanned 4 objects (2 workloads) in 3 files; 1 document skipped; custom resources scanned by shape: Rollout (1); 1 error; 1 warning; 42 ms
+"#;
+
 #[test]
-fn dump() {
-    let r = report();
-    for f in palisade_report::Format::ALL {
-        println!("=== {f}\n{}", render(&r, f, &opts()));
+fn full_output_without_colour() {
+    let out = render(&report(), Format::Human, &opts());
+    assert_eq!(out, EXPECTED);
+    assert!(
+        !out.contains('\u{1b}'),
+        "no escape characters at all, not even from the input"
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    assert_eq!(
+        render(&report(), Format::Human, &opts()),
+        render(&report(), Format::Human, &opts())
+    );
+}
+
+#[test]
+fn colour_by_severity() {
+    let o = RenderOptions {
+        color: true,
+        ..opts()
+    };
+    let out = render(&report(), Format::Human, &o);
+    assert!(out.contains("\u{1b}[31mHIGH\u{1b}[0m"), "{out}");
+    assert!(out.contains("\u{1b}[1;31mCRITICAL\u{1b}[0m"), "{out}");
+    assert!(out.contains("\u{1b}[36mLOW\u{1b}[0m"), "{out}");
+    assert!(
+        out.contains("\u{1b}[1mDeployment guestbook/frontend\u{1b}[0m"),
+        "{out}"
+    );
+    // Only palisade's own sequences: the ESC in the finding message is still escaped.
+    assert!(out.contains("hostNetwork=true <b>&\"x\" \\u{1b}[2J"), "{out}");
+    // Stripping the colour codes gives the plain output back.
+    let mut plain = String::new();
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find('\u{1b}') {
+        plain.push_str(&rest[..i]);
+        let end = rest[i..].find('m').expect("SGR sequence ends in m");
+        rest = &rest[i + end + 1..];
     }
-    let mut o = Vec::new();
-    palisade_report::render_rules(&r.rules, false, &mut o).unwrap();
-    palisade_report::render_rules(&r.rules, true, &mut o).unwrap();
-    palisade_report::render_explain(&PRIVILEGED, &mut o).unwrap();
-    println!("{}", String::from_utf8(o).unwrap());
+    plain.push_str(rest);
+    assert_eq!(plain, EXPECTED);
+}
+
+#[test]
+fn verbose_adds_pss_detail_and_api_version() {
+    let o = RenderOptions {
+        verbose: true,
+        ..opts()
+    };
+    let out = render(&report(), Format::Human, &o);
+    assert!(
+        out.starts_with("Deployment guestbook/frontend (apps/v1)  examples/guestbook/frontend.yaml:3\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n            check privileged: privileged: container \"php-redis\" must not set securityContext.privileged=true\n"), "{out}");
+}
+
+#[test]
+fn warn_mode_and_scan_mode() {
+    let mut report = report();
+    let pss = report.findings[0].pss.as_mut().unwrap();
+    pss.mode = "warn".into();
+    pss.action = "warn".into();
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.contains("\n            pss restricted:latest, warn\n"),
+        "{out}"
+    );
+    let pss = report.findings[0].pss.as_mut().unwrap();
+    pss.mode = "enforce".into();
+    pss.action = "reject".into();
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.contains("\n            pss restricted:latest, enforce: rejected\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sections_are_left_out_when_empty() {
+    let out = render(&Report::default(), Format::Human, &RenderOptions::default());
+    assert_eq!(
+        out,
+        "no findings; scanned 0 objects (0 workloads) in 0 files; 0 ms\n"
+    );
+
+    let mut report = report();
+    report.admission.clear();
+    report.namespaces.clear();
+    report.errors.clear();
+    report.stats.skipped_documents = 0;
+    report.stats.custom_template_kinds.clear();
+    report.stats.duration_ms = 1500;
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        !out.contains("Pod Security Admission:")
+            && !out.contains("Namespace policies:")
+            && !out.contains("Problems")
+    );
+    // Without a verdict, the object's line is that of its first finding.
+    assert!(
+        out.starts_with("Deployment guestbook/frontend  examples/guestbook/frontend.yaml:20\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("\n3 findings (1 critical, 1 high, 1 low) in 2 objects; scanned 4 objects (2 workloads) in 3 files; 1.50 s\n"), "{out}");
+}
+
+#[test]
+fn same_object_in_two_files_gets_two_groups() {
+    let mut report = report();
+    report.findings[1].location = Some(loc("copy/frontend.yaml", 7, 3));
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.contains("Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Deployment guestbook/frontend  copy/frontend.yaml:7\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn namespace_policy_errors_are_listed() {
+    let mut report = report();
+    report.namespaces[0]
+        .errors
+        .push("invalid enforce level \"strict\"".into());
+    let out = render(&report, Format::Human, &opts());
+    assert!(out.contains("  guestbook  restricted:latest  -      baseline:v1.30\n    error: invalid enforce level \"strict\"\n"), "{out}");
+}
+
+#[test]
+fn input_cannot_inject_terminal_sequences() {
+    let mut report = report();
+    report.findings[0].object.name = "evil\u{1b}]0;title\u{7}".into();
+    report.findings[0].container = Some("c\u{1b}[2J\u{202e}".into());
+    report.findings[0].path = "spec\r\u{1b}[1A".into();
+    report.findings[0].remediation = "fix\u{9b}31m\nsecond line".into();
+    report.errors[0].message = "bad\u{1b}[31m".into();
+    report.admission[0].message = "m\u{1b}c".into();
+    report.namespaces[0].namespace = "ns\u{1b}".into();
+    for color in [false, true] {
+        let out = render(&report, Format::Human, &RenderOptions { color, ..opts() });
+        let resets = out.matches("\u{1b}[0m").count();
+        assert_eq!(resets > 0, color);
+        assert_eq!(
+            out.matches('\u{1b}').count(),
+            2 * resets,
+            "every ESC is one of palisade's own SGR pairs"
+        );
+        assert!(
+            !out.contains('\r')
+                && !out.contains('\u{9b}')
+                && !out.contains('\u{7}')
+                && !out.contains('\u{202e}')
+        );
+        assert!(out.contains("evil\\u{1b}]0;title\\u{7}"), "{out}");
+        assert!(out.contains("container \"c\\u{1b}[2J\\u{202e}\""), "{out}");
+        let fix = format!("fix\\u{{9b}}31m\n{}second line\n", " ".repeat(12 + 5));
+        assert!(out.contains(&fix), "{out}");
+    }
 }

@@ -13,7 +13,11 @@ fn rendered(report: &Report) -> Value {
 
 fn assert_valid(doc: &Value) {
     let errors = schema_errors(&read_json(SCHEMA), jsonschema::Draft::Draft202012, doc);
-    assert!(errors.is_empty(), "report does not match docs/report.schema.json:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "report does not match docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -27,7 +31,10 @@ fn empty_report_matches_the_documented_schema() {
     assert_valid(&doc);
     assert_eq!(doc["findings"], json!([]));
     assert_eq!(doc["summary"]["failOn"], Value::Null);
-    assert_eq!(doc["summary"]["bySeverity"], json!({"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}));
+    assert_eq!(
+        doc["summary"]["bySeverity"],
+        json!({"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0})
+    );
 }
 
 #[test]
@@ -52,7 +59,10 @@ fn schema_rejects_a_malformed_report() {
     doc["schemaVersion"] = json!("0");
     cases.push(doc);
     for (i, doc) in cases.iter().enumerate() {
-        assert!(!schema_errors(&schema, jsonschema::Draft::Draft202012, doc).is_empty(), "case {i} accepted");
+        assert!(
+            !schema_errors(&schema, jsonschema::Draft::Draft202012, doc).is_empty(),
+            "case {i} accepted"
+        );
     }
 }
 
@@ -76,7 +86,18 @@ fn header_and_summary() {
     let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["schemaVersion", "tool", "target", "summary", "findings", "admission", "namespaces", "errors", "stats", "rules"]
+        [
+            "schemaVersion",
+            "tool",
+            "target",
+            "summary",
+            "findings",
+            "admission",
+            "namespaces",
+            "errors",
+            "stats",
+            "rules"
+        ]
     );
 }
 
@@ -86,8 +107,14 @@ fn findings_carry_location_and_pss_context() {
     let f = &doc["findings"];
     assert_eq!(f.as_array().unwrap().len(), 3);
     assert_eq!(f[0]["code"], "PSS007");
-    assert_eq!(f[0]["object"], json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "guestbook", "name": "frontend"}));
-    assert_eq!(f[0]["location"], json!({"file": FRONTEND_FILE, "line": 22, "column": 13}));
+    assert_eq!(
+        f[0]["object"],
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "guestbook", "name": "frontend"})
+    );
+    assert_eq!(
+        f[0]["location"],
+        json!({"file": FRONTEND_FILE, "line": 22, "column": 13})
+    );
     assert_eq!(f[0]["pss"]["action"], "reject-pods");
     assert_eq!(f[0]["container"], "php-redis");
     assert_eq!(f[1]["exact"], false);
@@ -103,22 +130,46 @@ fn other_sections() {
     let doc = rendered(&report());
     assert_eq!(doc["admission"][0]["action"], "reject-pods");
     assert_eq!(doc["admission"][0]["location"]["line"], 3);
-    assert_eq!(doc["namespaces"], json!([{"namespace": "guestbook", "enforce": "restricted:latest", "audit": "", "warn": "baseline:v1.30", "errors": []}]));
-    assert_eq!(doc["errors"][0], json!({"level": "error", "file": "examples/broken.yaml", "line": 4, "column": 7, "message": "mapping values are not allowed in this context"}));
+    assert_eq!(
+        doc["namespaces"],
+        json!([{"namespace": "guestbook", "enforce": "restricted:latest", "audit": "", "warn": "baseline:v1.30", "errors": []}])
+    );
+    assert_eq!(
+        doc["errors"][0],
+        json!({"level": "error", "file": "examples/broken.yaml", "line": 4, "column": 7, "message": "mapping values are not allowed in this context"})
+    );
     assert_eq!(doc["errors"][1]["level"], "warning");
     assert!(doc["errors"][1].get("column").is_none());
     assert_eq!(
         doc["stats"],
         json!({"files": 3, "bytes": 2048, "documents": 5, "objects": 4, "workloads": 2, "skippedDocuments": 1, "customTemplateKinds": {"Rollout": 1}, "durationMs": 42})
     );
-    assert_eq!(doc["rules"][1], json!({"code": "PSS007", "name": "pss-privileged", "severity": "high", "group": "pss", "summary": "Privileged containers"}));
+    assert_eq!(
+        doc["rules"][1],
+        json!({"code": "PSS007", "name": "pss-privileged", "severity": "high", "group": "pss", "summary": "Privileged containers"})
+    );
+}
+
+fn json_report_md() -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/json-report.md"),
+    )
+    .expect("docs/json-report.md")
+}
+
+#[test]
+fn documented_example_matches_the_schema() {
+    let md = json_report_md();
+    let start = md.find("```json\n").expect("an example") + "```json\n".len();
+    let end = start + md[start..].find("```").expect("end of example");
+    let example: Value = serde_json::from_str(&md[start..end]).expect("the example is JSON");
+    assert_valid(&example);
 }
 
 #[test]
 fn documentation_names_every_schema_property() {
     // docs/json-report.md must describe every property the schema defines.
-    let md = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/json-report.md"))
-        .expect("docs/json-report.md");
+    let md = json_report_md();
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(m) => {

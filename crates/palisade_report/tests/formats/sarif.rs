@@ -12,7 +12,10 @@ fn rendered(report: &Report) -> Value {
 
 fn oasis_errors(doc: &Value) -> Vec<String> {
     let schema = read_json(SARIF_SCHEMA);
-    assert_eq!(schema["$id"], "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json");
+    assert_eq!(
+        schema["$id"],
+        "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+    );
     schema_errors(&schema, jsonschema::Draft::Draft7, doc)
 }
 
@@ -20,7 +23,11 @@ fn oasis_errors(doc: &Value) -> Vec<String> {
 fn validates_against_the_oasis_schema() {
     for report in [report(), Report::default()] {
         let errors = oasis_errors(&rendered(&report));
-        assert!(errors.is_empty(), "SARIF output is not valid SARIF 2.1.0:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "SARIF output is not valid SARIF 2.1.0:\n{}",
+            errors.join("\n")
+        );
     }
 }
 
@@ -42,7 +49,10 @@ fn the_oasis_schema_rejects_broken_logs() {
     doc["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"] = json!(["a", "a"]);
     cases.push(doc);
     let mut doc = good;
-    doc["runs"][0]["invocations"][0].as_object_mut().unwrap().remove("executionSuccessful");
+    doc["runs"][0]["invocations"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("executionSuccessful");
     cases.push(doc);
     for (i, doc) in cases.iter().enumerate() {
         assert!(!oasis_errors(doc).is_empty(), "case {i} accepted");
@@ -65,13 +75,25 @@ fn log_and_driver() {
     let r = &rules[1];
     assert_eq!(r["name"], "pss-privileged");
     assert_eq!(r["shortDescription"]["text"], "Privileged containers");
-    assert_eq!(r["fullDescription"]["text"], "Flags containers that run privileged.");
+    assert_eq!(
+        r["fullDescription"]["text"],
+        "Flags containers that run privileged."
+    );
     assert_eq!(r["defaultConfiguration"]["level"], "error");
     assert_eq!(r["properties"]["security-severity"], "8.0");
     assert_eq!(r["properties"]["tags"], json!(["security", "kubernetes", "pss"]));
-    assert!(r["help"]["markdown"].as_str().unwrap().starts_with("## What it does\nFlags containers that run privileged."));
-    assert!(r["help"]["text"].as_str().unwrap().contains("CIS Kubernetes Benchmark 5.2.1"));
-    assert_eq!(r["helpUri"], "https://kubernetes.io/docs/concepts/security/pod-security-standards/");
+    assert!(r["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .starts_with("## What it does\nFlags containers that run privileged."));
+    assert!(r["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("CIS Kubernetes Benchmark 5.2.1"));
+    assert_eq!(
+        r["helpUri"],
+        "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
+    );
     assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
     assert_eq!(rules[2]["properties"]["security-severity"], "3.0");
     assert_eq!(rules[2]["defaultConfiguration"]["level"], "note");
@@ -82,7 +104,10 @@ fn log_and_driver() {
 #[test]
 fn results() {
     let doc = rendered(&report());
-    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().clone();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
     for r in results {
@@ -93,13 +118,19 @@ fn results() {
     assert_eq!(levels, ["error", "note", "error"]);
 
     let first = &results[0];
-    assert!(first["message"]["text"].as_str().unwrap().contains("must not set securityContext.privileged=true"));
+    assert!(first["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("must not set securityContext.privileged=true"));
     let loc = &first["locations"][0];
     assert_eq!(
         loc["physicalLocation"],
         json!({"artifactLocation": {"uri": FRONTEND_FILE, "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 22, "startColumn": 13}})
     );
-    assert_eq!(loc["logicalLocations"][0]["fullyQualifiedName"], "Deployment/guestbook/frontend");
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+        "Deployment/guestbook/frontend"
+    );
     assert_eq!(first["properties"]["pss"]["mode"], "enforce");
 
     // A finding with no position and no located sibling has only a logical location.
@@ -125,10 +156,17 @@ fn unlocated_findings_point_at_their_object() {
 
 #[test]
 fn fingerprints_are_stable_and_distinct() {
-    let fp = |doc: &Value, i: usize| doc["runs"][0]["results"][i]["partialFingerprints"]["palisade/v1"].as_str().unwrap().to_owned();
+    let fp = |doc: &Value, i: usize| {
+        doc["runs"][0]["results"][i]["partialFingerprints"]["palisade/v1"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let a = rendered(&report());
     let prints: Vec<String> = (0..3).map(|i| fp(&a, i)).collect();
-    assert!(prints.iter().all(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit())));
+    assert!(prints
+        .iter()
+        .all(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit())));
     assert_ne!(prints[0], prints[1]);
     assert_ne!(prints[0], prints[2]);
     // Moving the finding in the file keeps its fingerprint; renaming the object changes it.
@@ -139,7 +177,7 @@ fn fingerprints_are_stable_and_distinct() {
     renamed.findings[0].object.name = "backend".into();
     assert_ne!(fp(&rendered(&renamed), 0), prints[0]);
     // Pinned: the hash must not change between releases, or every alert is reopened.
-    assert_eq!(prints[0], fp(&rendered(&report()), 0));
+    assert_eq!(prints[0], "07ca4ce110ea3c85");
 }
 
 #[test]
@@ -150,7 +188,10 @@ fn input_errors_become_notifications() {
     let n = inv["toolExecutionNotifications"].as_array().unwrap();
     assert_eq!(n.len(), 2);
     assert_eq!(n[0]["level"], "error");
-    assert_eq!(n[0]["message"]["text"], "examples/broken.yaml:4:7: mapping values are not allowed in this context");
+    assert_eq!(
+        n[0]["message"]["text"],
+        "examples/broken.yaml:4:7: mapping values are not allowed in this context"
+    );
     assert_eq!(
         n[0]["locations"][0]["physicalLocation"],
         json!({"artifactLocation": {"uri": "examples/broken.yaml", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 4, "startColumn": 7}})
@@ -158,8 +199,13 @@ fn input_errors_become_notifications() {
     assert_eq!(n[1]["level"], "warning");
 
     let mut clean = report();
-    clean.errors.retain(|d| d.level == palisade_core::DiagLevel::Warning);
-    assert_eq!(rendered(&clean)["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    clean
+        .errors
+        .retain(|d| d.level == palisade_core::DiagLevel::Warning);
+    assert_eq!(
+        rendered(&clean)["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
 }
 
 #[test]
@@ -168,8 +214,13 @@ fn paths_become_relative_uris() {
     report.findings[0].location = Some(loc(".\\examples\\my app\\frontend.yaml", 1, 1));
     report.findings[1].location = Some(loc("/abs/dir/x.yaml", 1, 1));
     let doc = rendered(&report);
-    let uri = |i: usize| doc["runs"][0]["results"][i]["locations"][0]["physicalLocation"]["artifactLocation"].clone();
-    assert_eq!(uri(0), json!({"uri": "examples/my%20app/frontend.yaml", "uriBaseId": "%SRCROOT%"}));
+    let uri = |i: usize| {
+        doc["runs"][0]["results"][i]["locations"][0]["physicalLocation"]["artifactLocation"].clone()
+    };
+    assert_eq!(
+        uri(0),
+        json!({"uri": "examples/my%20app/frontend.yaml", "uriBaseId": "%SRCROOT%"})
+    );
     assert_eq!(uri(1), json!({"uri": "file:///abs/dir/x.yaml"}));
     assert!(oasis_errors(&doc).is_empty());
 }
