@@ -1,12 +1,63 @@
 //! The one explicit list of every rule palisade has, and lookups into it.
 
+use crate::pss::{
+    allow_privilege_escalation::ALLOW_PRIVILEGE_ESCALATION, apparmor_profile::APPARMOR_PROFILE,
+    capabilities_baseline::CAPABILITIES_BASELINE, capabilities_restricted::CAPABILITIES_RESTRICTED,
+    host_namespaces::HOST_NAMESPACES, host_path_volumes::HOST_PATH_VOLUMES, host_ports::HOST_PORTS,
+    host_probes_lifecycle::HOST_PROBES_LIFECYCLE, privileged::PRIVILEGED, proc_mount::PROC_MOUNT,
+    proc_mount_restricted::PROC_MOUNT_RESTRICTED, restricted_volumes::RESTRICTED_VOLUMES,
+    run_as_non_root::RUN_AS_NON_ROOT, run_as_user::RUN_AS_USER, seccomp_baseline::SECCOMP_BASELINE,
+    seccomp_restricted::SECCOMP_RESTRICTED, selinux_options::SELINUX_OPTIONS, sysctls::SYSCTLS,
+    windows_host_process::WINDOWS_HOST_PROCESS,
+};
 use palisade_core::RuleMeta;
 
 /// Every rule, in code order. Adding a rule adds one line here.
-static RULES: &[&RuleMeta] = &[&crate::pss::privileged::PRIVILEGED];
+static RULES: &[&RuleMeta] = &[
+    &APPARMOR_PROFILE,
+    &CAPABILITIES_BASELINE,
+    &HOST_NAMESPACES,
+    &HOST_PATH_VOLUMES,
+    &HOST_PORTS,
+    &HOST_PROBES_LIFECYCLE,
+    &PRIVILEGED,
+    &PROC_MOUNT,
+    &SELINUX_OPTIONS,
+    &SECCOMP_BASELINE,
+    &SYSCTLS,
+    &WINDOWS_HOST_PROCESS,
+    &ALLOW_PRIVILEGE_ESCALATION,
+    &CAPABILITIES_RESTRICTED,
+    &PROC_MOUNT_RESTRICTED,
+    &RESTRICTED_VOLUMES,
+    &RUN_AS_NON_ROOT,
+    &RUN_AS_USER,
+    &SECCOMP_RESTRICTED,
+];
 
-/// Pod Security Admission check ID → rule, for the PSS rules.
-static PSS_CHECKS: &[(&str, &RuleMeta)] = &[("privileged", &crate::pss::privileged::PRIVILEGED)];
+/// Pod Security Admission check ID → rule, for the PSS rules, in the global PSA execution order
+/// (baseline IDs sorted, then restricted IDs sorted).
+static PSS_CHECKS: &[(&str, &RuleMeta)] = &[
+    ("appArmorProfile", &APPARMOR_PROFILE),
+    ("capabilities_baseline", &CAPABILITIES_BASELINE),
+    ("hostNamespaces", &HOST_NAMESPACES),
+    ("hostPathVolumes", &HOST_PATH_VOLUMES),
+    ("hostPorts", &HOST_PORTS),
+    ("hostProbesAndHostLifecycle", &HOST_PROBES_LIFECYCLE),
+    ("privileged", &PRIVILEGED),
+    ("procMount", &PROC_MOUNT),
+    ("seLinuxOptions", &SELINUX_OPTIONS),
+    ("seccompProfile_baseline", &SECCOMP_BASELINE),
+    ("sysctls", &SYSCTLS),
+    ("windowsHostProcess", &WINDOWS_HOST_PROCESS),
+    ("allowPrivilegeEscalation", &ALLOW_PRIVILEGE_ESCALATION),
+    ("capabilities_restricted", &CAPABILITIES_RESTRICTED),
+    ("procMount_restricted", &PROC_MOUNT_RESTRICTED),
+    ("restrictedVolumes", &RESTRICTED_VOLUMES),
+    ("runAsNonRoot", &RUN_AS_NON_ROOT),
+    ("runAsUser", &RUN_AS_USER),
+    ("seccompProfile_restricted", &SECCOMP_RESTRICTED),
+];
 
 pub fn all_rules() -> &'static [&'static RuleMeta] {
     RULES
@@ -14,7 +65,10 @@ pub fn all_rules() -> &'static [&'static RuleMeta] {
 
 /// Finds a rule by code or name (case-insensitive).
 pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
-    RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
 }
 
 /// The rule that reports a Pod Security Admission check ID (`privileged`, `runAsNonRoot`).
@@ -25,6 +79,7 @@ pub fn pss_rule_for_check(check_id: &str) -> Option<&'static RuleMeta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_core::Reference;
     use std::collections::HashSet;
 
     #[test]
@@ -34,8 +89,18 @@ mod tests {
         for r in RULES {
             assert!(codes.insert(r.code), "duplicate code {}", r.code);
             assert!(names.insert(r.name), "duplicate name {}", r.name);
-            assert!(r.name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'), "{}", r.name);
-            assert!(r.code.len() >= 5 && r.code[..3].bytes().all(|c| c.is_ascii_uppercase()), "{}", r.code);
+            assert!(
+                r.name
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'),
+                "{}",
+                r.name
+            );
+            assert!(
+                r.code.len() >= 5 && r.code[..3].bytes().all(|c| c.is_ascii_uppercase()),
+                "{}",
+                r.code
+            );
             for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
                 assert!(r.docs.contains(section), "{} docs lack {section}", r.code);
             }
@@ -49,5 +114,82 @@ mod tests {
         let mut sorted = codes.clone();
         sorted.sort();
         assert_eq!(codes, sorted);
+    }
+
+    /// Every Pod Security Admission check ID, in the global PSA execution order.
+    const PSA_CHECK_IDS: [&str; 19] = [
+        "appArmorProfile",
+        "capabilities_baseline",
+        "hostNamespaces",
+        "hostPathVolumes",
+        "hostPorts",
+        "hostProbesAndHostLifecycle",
+        "privileged",
+        "procMount",
+        "seLinuxOptions",
+        "seccompProfile_baseline",
+        "sysctls",
+        "windowsHostProcess",
+        "allowPrivilegeEscalation",
+        "capabilities_restricted",
+        "procMount_restricted",
+        "restrictedVolumes",
+        "runAsNonRoot",
+        "runAsUser",
+        "seccompProfile_restricted",
+    ];
+
+    #[test]
+    fn every_psa_check_maps_to_its_pss_rule() {
+        assert_eq!(
+            PSS_CHECKS.len(),
+            PSA_CHECK_IDS.len(),
+            "PSS_CHECKS has extra or missing entries"
+        );
+        let mut seen = HashSet::new();
+        for (i, id) in PSA_CHECK_IDS.iter().enumerate() {
+            let rule = pss_rule_for_check(id).unwrap_or_else(|| panic!("no rule for PSA check {id}"));
+            assert!(rule.code.starts_with("PSS"), "{id} maps to {}", rule.code);
+            // Codes follow the PSA execution order.
+            assert_eq!(rule.code, format!("PSS{:03}", i + 1), "PSA check {id}");
+            assert!(seen.insert(rule.code), "{} is mapped by two checks", rule.code);
+            assert!(
+                RULES.iter().any(|r| std::ptr::eq(*r, rule)),
+                "{} is not in RULES",
+                rule.code
+            );
+            assert_eq!(find_rule(rule.code).map(|r| r.name), Some(rule.name));
+        }
+        assert!(pss_rule_for_check("capabilities").is_none());
+    }
+
+    #[test]
+    fn pss_codes_are_contiguous() {
+        let codes: Vec<_> = RULES
+            .iter()
+            .filter(|r| r.code.starts_with("PSS"))
+            .map(|r| r.code)
+            .collect();
+        let expected: Vec<_> = (1..=19).map(|n| format!("PSS{n:03}")).collect();
+        assert_eq!(codes, expected);
+        for r in RULES.iter().filter(|r| r.code.starts_with("PSS")) {
+            assert_eq!(r.group, "pss", "{}", r.code);
+            assert!(r.name.starts_with("pss-"), "{}", r.code);
+            assert!(
+                r.summary.ends_with("(baseline)") || r.summary.ends_with("(restricted)"),
+                "{} summary lacks its level",
+                r.code
+            );
+            assert!(
+                r.references.iter().any(|x| matches!(x, Reference::Pss(_))),
+                "{}",
+                r.code
+            );
+            assert!(
+                r.references.iter().any(|x| matches!(x, Reference::Mitre(_))),
+                "{}",
+                r.code
+            );
+        }
     }
 }
