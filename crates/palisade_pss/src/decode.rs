@@ -1,9 +1,9 @@
 //! Typed field accessors over `palisade_core::Node` that record a wrong-typed value once as a
 //! [`TypeError`] and otherwise treat it as unset. No Pod Security logic lives here.
 
-use crate::TypeError;
 use crate::format::go_quote;
-use palisade_core::{FieldPath, Node, Value};
+use crate::TypeError;
+use palisade_core::{FieldPath, Node, Pos, Value};
 
 /// A node together with its path from the virtual pod root.
 #[derive(Clone, Debug)]
@@ -23,20 +23,36 @@ impl<'n> At<'n> {
         if child.is_null() {
             return None;
         }
-        Some(At { node: child, path: self.path.clone().key(key) })
+        Some(At {
+            node: child,
+            path: self.path.clone().key(key),
+        })
     }
 }
 
 /// Collects the type errors met while reading a pod.
 #[derive(Debug, Default)]
 pub(crate) struct Decoder {
-    pub errors: Vec<TypeError>,
+    errors: Vec<(Pos, TypeError)>,
 }
 
 impl Decoder {
     fn wrong(&mut self, at: &At<'_>, expected: &str) {
         let message = format!("{}: expected {expected}, got {}", at.path, describe(at.node));
-        self.errors.push(TypeError { path: at.path.clone(), message });
+        self.errors.push((
+            at.node.pos,
+            TypeError {
+                path: at.path.clone(),
+                message,
+            },
+        ));
+    }
+
+    /// The type errors, in document order when the nodes have positions, otherwise in the
+    /// order they were met.
+    pub fn finish(mut self) -> Vec<TypeError> {
+        self.errors.sort_by_key(|(pos, _)| *pos);
+        self.errors.into_iter().map(|(_, e)| e).collect()
     }
 
     /// A mapping; `None` when unset or (recorded) wrong-typed.
@@ -56,9 +72,11 @@ impl Decoder {
     pub fn items<'n>(&mut self, at: Option<At<'n>>) -> Vec<At<'n>> {
         let Some(at) = at else { return Vec::new() };
         match &at.node.value {
-            Value::Seq(items) => {
-                items.iter().enumerate().map(|(i, n)| At::new(n, at.path.clone().idx(i))).collect()
-            }
+            Value::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| At::new(n, at.path.clone().idx(i)))
+                .collect(),
             Value::Null => Vec::new(),
             _ => {
                 self.wrong(&at, "array");
@@ -70,13 +88,21 @@ impl Decoder {
     /// A list item that must be an object. `Some(None)` for a null item, which Kubernetes
     /// decodes as the zero value; `None` (recorded) for a wrong-typed item, which is skipped.
     pub fn object_item<'n>(&mut self, at: At<'n>) -> Option<Option<At<'n>>> {
-        if at.node.is_null() { Some(None) } else { self.object(Some(at)).map(Some) }
+        if at.node.is_null() {
+            Some(None)
+        } else {
+            self.object(Some(at)).map(Some)
+        }
     }
 
     /// A list item that must be a string: `""` for null (the zero value), `None` (recorded)
     /// for a wrong-typed item, which is skipped.
     pub fn string_item(&mut self, at: At<'_>) -> Option<String> {
-        if at.node.is_null() { Some(String::new()) } else { self.string(Some(at)) }
+        if at.node.is_null() {
+            Some(String::new())
+        } else {
+            self.string(Some(at))
+        }
     }
 
     pub fn boolean(&mut self, at: Option<At<'_>>) -> Option<bool> {
@@ -135,11 +161,17 @@ impl Decoder {
     /// winning. A null value is the empty string, as when Kubernetes decodes a
     /// `map[string]string`; a wrong-typed value is recorded and the entry skipped.
     pub fn string_map(&mut self, at: Option<At<'_>>) -> Vec<(String, String)> {
-        let Some(at) = self.object(at) else { return Vec::new() };
+        let Some(at) = self.object(at) else {
+            return Vec::new();
+        };
         let mut out: Vec<(String, Option<String>)> = Vec::new();
         for entry in at.node.as_map().unwrap_or_default() {
             let value = At::new(&entry.value, at.path.clone().key(&entry.key));
-            let value = if value.node.is_null() { Some(String::new()) } else { self.string(Some(value)) };
+            let value = if value.node.is_null() {
+                Some(String::new())
+            } else {
+                self.string(Some(value))
+            };
             match out.iter_mut().find(|(k, _)| **k == *entry.key) {
                 Some(slot) => slot.1 = value,
                 None => out.push((entry.key.to_string(), value)),
@@ -184,7 +216,8 @@ mod tests {
         assert_eq!(d.string(at.field("f")), None);
         assert!(d.object(at.field("a")).is_none());
         assert!(d.items(at.field("d")).is_empty());
-        let msgs: Vec<&str> = d.errors.iter().map(|e| e.message.as_str()).collect();
+        let errors = d.finish();
+        let msgs: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(
             msgs,
             vec![
@@ -198,7 +231,7 @@ mod tests {
                 "spec.d: expected array, got object",
             ]
         );
-        assert_eq!(d.errors[0].path, FieldPath::root().key("spec").key("a"));
+        assert_eq!(errors[0].path, FieldPath::root().key("spec").key("a"));
     }
 
     #[test]
@@ -209,7 +242,7 @@ mod tests {
         assert_eq!(d.boolean(at.field("a")), None);
         assert_eq!(d.boolean(at.field("zzz")), None);
         assert!(d.items(at.field("a")).is_empty());
-        assert!(d.errors.is_empty());
+        assert!(d.finish().is_empty());
     }
 
     #[test]
@@ -222,15 +255,23 @@ mod tests {
         assert_eq!(d.int64(at.field("b")), Some(4294967296));
         assert_eq!(d.int32(at.field("b")), None);
         assert_eq!(d.int32(at.field("c")), Some(-1));
-        assert_eq!(d.errors.len(), 1);
-        assert_eq!(d.errors[0].message, "b: expected 32-bit integer, got number 4294967296");
+        let errors = d.finish();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "b: expected 32-bit integer, got number 4294967296"
+        );
     }
 
     #[test]
     fn string_map_last_duplicate_wins_and_null_is_empty() {
-        use palisade_core::{Entry, Pos};
+        use palisade_core::Entry;
         let s = |v: &str| Node::new(Value::Str(v.into()), Pos::NONE);
-        let e = |k: &str, value: Node| Entry { key: k.into(), key_pos: Pos::NONE, value };
+        let e = |k: &str, value: Node| Entry {
+            key: k.into(),
+            key_pos: Pos::NONE,
+            value,
+        };
         let map = Node::new(
             Value::Map(vec![
                 e("a", s("1")),
@@ -242,8 +283,41 @@ mod tests {
         );
         let mut d = Decoder::default();
         let got = d.string_map(Some(At::new(&map, FieldPath::root().key("annotations"))));
-        assert_eq!(got, vec![("a".to_string(), "2".to_string()), ("b".to_string(), String::new())]);
-        assert_eq!(d.errors.len(), 1);
-        assert_eq!(d.errors[0].message, "annotations.c: expected string, got boolean true");
+        assert_eq!(
+            got,
+            vec![
+                ("a".to_string(), "2".to_string()),
+                ("b".to_string(), String::new())
+            ]
+        );
+        let errors = d.finish();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "annotations.c: expected string, got boolean true"
+        );
+    }
+
+    #[test]
+    fn errors_come_out_in_document_order_when_positioned() {
+        let at_line = |value: Value, line: u32| Node::new(value, Pos::new(line, 3));
+        let entry = |k: &str, value: Node| palisade_core::Entry {
+            key: k.into(),
+            key_pos: value.pos,
+            value,
+        };
+        let map = Node::new(
+            Value::Map(vec![
+                entry("late", at_line(Value::Int(1), 9)),
+                entry("early", at_line(Value::Int(2), 4)),
+            ]),
+            Pos::new(1, 1),
+        );
+        let at = At::new(&map, FieldPath::root());
+        let mut d = Decoder::default();
+        assert_eq!(d.boolean(at.field("late")), None);
+        assert_eq!(d.boolean(at.field("early")), None);
+        let paths: Vec<String> = d.finish().iter().map(|e| e.path.to_string()).collect();
+        assert_eq!(paths, vec!["early", "late"]);
     }
 }

@@ -20,7 +20,11 @@ pub(crate) fn names<S: AsRef<str>>(items: &[S]) -> String {
 
 /// PL: the singular form when `n == 1`, otherwise the plural form (also for 0).
 pub(crate) fn pl<'a>(singular: &'a str, plural: &'a str, n: usize) -> &'a str {
-    if n == 1 { singular } else { plural }
+    if n == 1 {
+        singular
+    } else {
+        plural
+    }
 }
 
 /// A de-duplicated, byte-wise sorted list (Go's `sets.List` / `sort.Strings`).
@@ -29,12 +33,21 @@ where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
-    items.into_iter().map(Into::into).collect::<BTreeSet<String>>().into_iter().collect()
+    items
+        .into_iter()
+        .map(Into::into)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect()
 }
 
 /// `container "a"` or `containers "a", "b"`.
 pub(crate) fn containers_phrase<S: AsRef<str>>(containers: &[S]) -> String {
-    format!("{} {}", pl("container", "containers", containers.len()), names(containers))
+    format!(
+        "{} {}",
+        pl("container", "containers", containers.len()),
+        names(containers)
+    )
 }
 
 /// Builds the setters phrase: `pod` when the pod-level value is bad, then the containers
@@ -133,12 +146,18 @@ mod tests {
 
     #[test]
     fn sorted_set_is_bytewise_and_deduplicated() {
-        assert_eq!(sorted_set(["8080", "10000", "8080", "B", "a"]), vec!["10000", "8080", "B", "a"]);
+        assert_eq!(
+            sorted_set(["8080", "10000", "8080", "B", "a"]),
+            vec!["10000", "8080", "B", "a"]
+        );
     }
 
     #[test]
     fn setters_phrase() {
-        assert_eq!(setters(true, &["c", "d"]).join(" and "), r#"pod and containers "c", "d""#);
+        assert_eq!(
+            setters(true, &["c", "d"]).join(" and "),
+            r#"pod and containers "c", "d""#
+        );
         assert_eq!(setters(false, &["c"]).join(" and "), r#"container "c""#);
         assert_eq!(setters::<&str>(true, &[]).join(" and "), "pod");
     }
@@ -148,7 +167,10 @@ mod tests {
         assert_eq!(go_quote("unconfined"), r#""unconfined""#);
         assert_eq!(go_quote(""), r#""""#);
         assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote("x\ny\t\u{7}\u{0}\u{1b}\u{7f}"), r#""x\ny\t\a\x00\x1b\x7f""#);
+        assert_eq!(
+            go_quote("x\ny\t\u{7}\u{0}\u{1b}\u{7f}"),
+            r#""x\ny\t\a\x00\x1b\x7f""#
+        );
         assert_eq!(go_quote("héllo ☃"), "\"héllo ☃\"");
         assert_eq!(go_quote("\u{a0}\u{200b}\u{85}"), r#""\u00a0\u200b\u0085""#);
         assert_eq!(go_quote("\u{10ffff}"), r#""\U0010ffff""#);

@@ -15,8 +15,8 @@ mod namespace;
 use palisade_core::{FieldPath, Node};
 use std::fmt;
 
-pub use level::{Level, MAX_VERSION, Version};
-pub use namespace::{NamespaceLevels, Policy, denial_message, parse_namespace_labels, warning_message};
+pub use level::{Level, Version, MAX_VERSION};
+pub use namespace::{denial_message, parse_namespace_labels, warning_message, NamespaceLevels, Policy};
 
 /// Static description of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,10 @@ pub const CHECKS: &[CheckInfo] = checks::INFOS;
 
 /// The IDs of the checks run at `level` and `version`, in execution order.
 pub fn checks_for(level: Level, version: Version) -> Vec<&'static str> {
-    checks::active(level, version.effective()).into_iter().map(|(d, _)| d.info.id).collect()
+    checks::active(level, version.effective())
+        .into_iter()
+        .map(|(d, _)| d.info.id)
+        .collect()
 }
 
 /// A field responsible for a forbidden result.
@@ -93,7 +96,13 @@ impl Evaluation {
     }
 
     fn reasons(&self) -> impl Iterator<Item = &str> {
-        self.forbidden.iter().map(|r| if r.reason.is_empty() { UNKNOWN_FORBIDDEN_REASON } else { r.reason.as_str() })
+        self.forbidden.iter().map(|r| {
+            if r.reason.is_empty() {
+                UNKNOWN_FORBIDDEN_REASON
+            } else {
+                r.reason.as_str()
+            }
+        })
     }
 
     /// The forbidden reasons joined with `", "`.
@@ -106,7 +115,13 @@ impl Evaluation {
     pub fn aggregate_detail(&self) -> String {
         self.reasons()
             .zip(&self.forbidden)
-            .map(|(reason, r)| if r.detail.is_empty() { reason.to_string() } else { format!("{reason} ({})", r.detail) })
+            .map(|(reason, r)| {
+                if r.detail.is_empty() {
+                    reason.to_string()
+                } else {
+                    format!("{reason} ({})", r.detail)
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -123,9 +138,23 @@ pub struct PodInput<'a> {
     pub is_pod: bool,
 }
 
-/// Evaluates `pod` at `level` and `version`. Never panics, whatever the input's shape.
+/// Evaluates `pod` at `level` and `version` as Pod Security Admission inside the API server
+/// sees it: after the API-server defaulting of spec §7 (a volume without a source is an
+/// emptyDir; for bare Pods with `hostNetwork: true`, a zero `hostPort` takes the
+/// `containerPort`). Never panics, whatever the input's shape.
 pub fn evaluate(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
-    let (decoded, type_errors) = model::Pod::decode(pod);
+    run(level, version, pod, true)
+}
+
+/// Evaluates `pod` exactly as the policy library does when called directly (its unit tests),
+/// without any API-server defaulting: a volume without a source is reported as restricted
+/// volume type `"unknown"`, and `is_pod` is ignored.
+pub fn evaluate_raw(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
+    run(level, version, pod, false)
+}
+
+fn run(level: Level, version: Version, pod: &PodInput<'_>, api_defaulting: bool) -> Evaluation {
+    let (decoded, type_errors) = model::Pod::decode(pod, api_defaulting);
     let forbidden = checks::active(level, version.effective())
         .into_iter()
         .filter_map(|(def, implementation)| {
@@ -137,5 +166,8 @@ pub fn evaluate(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluatio
             })
         })
         .collect();
-    Evaluation { forbidden, type_errors }
+    Evaluation {
+        forbidden,
+        type_errors,
+    }
 }

@@ -5,7 +5,7 @@
 
 use crate::decode::{At, Decoder};
 use crate::{PodInput, TypeError};
-use palisade_core::{FieldPath, Node};
+use palisade_core::FieldPath;
 
 /// Every volume source of `core/v1.VolumeSource`: the restricted-allowed ones first, then the
 /// labels of spec §3.15 in their fixed order.
@@ -127,7 +127,8 @@ pub(crate) struct Container {
 impl Container {
     /// The path of `securityContext.<keys...>` of this container.
     pub fn sc_path(&self, keys: &[&str]) -> FieldPath {
-        keys.iter().fold(self.path.clone().key("securityContext"), |p, k| p.key(k))
+        keys.iter()
+            .fold(self.path.clone().key("securityContext"), |p, k| p.key(k))
     }
 }
 
@@ -163,7 +164,10 @@ pub(crate) struct Pod {
 
 impl Pod {
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.annotations
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `spec.os.name == "windows"`.
@@ -177,30 +181,42 @@ impl Pod {
     }
 
     pub fn pod_sc_path(keys: &[&str]) -> FieldPath {
-        keys.iter().fold(spec_path().key("securityContext"), |p, k| p.key(k))
+        keys.iter()
+            .fold(spec_path().key("securityContext"), |p, k| p.key(k))
     }
 
-    /// Decodes the pod, returning the type errors met along the way.
-    pub fn decode(input: &PodInput<'_>) -> (Pod, Vec<TypeError>) {
+    /// Decodes the pod, returning the type errors met along the way. `api_defaulting` applies
+    /// the API-server defaulting of spec §7.1 and §7.2.
+    pub fn decode(input: &PodInput<'_>, api_defaulting: bool) -> (Pod, Vec<TypeError>) {
         let mut d = Decoder::default();
         let mut pod = Pod::default();
-        let meta = d.object(input.metadata.filter(|m| !m.is_null()).map(|m| At::new(m, metadata_path())));
+        let meta = d.object(
+            input
+                .metadata
+                .filter(|m| !m.is_null())
+                .map(|m| At::new(m, metadata_path())),
+        );
         pod.annotations = d.string_map(meta.and_then(|m| m.field("annotations")));
 
         let Some(spec) = d.object(Some(At::new(input.spec, spec_path()))) else {
-            return (pod, d.errors);
+            return (pod, d.finish());
         };
         pod.host_network = d.boolean(spec.field("hostNetwork"));
         pod.host_pid = d.boolean(spec.field("hostPID"));
         pod.host_ipc = d.boolean(spec.field("hostIPC"));
         pod.host_users = d.boolean(spec.field("hostUsers"));
-        pod.os_name = d.string(d.object(spec.field("os")).and_then(|os| os.field("name")));
-        pod.sc = d.object(spec.field("securityContext")).map(|sc| decode_pod_sc(&mut d, &sc));
-        pod.volumes = decode_volumes(&mut d, &spec);
-        let default_host_ports = input.is_pod && pod.host_network == Some(true);
-        for (list, defaulting) in
-            [("initContainers", default_host_ports), ("containers", default_host_ports), ("ephemeralContainers", false)]
-        {
+        let os_name = d.object(spec.field("os")).and_then(|os| os.field("name"));
+        pod.os_name = d.string(os_name);
+        pod.sc = d
+            .object(spec.field("securityContext"))
+            .map(|sc| decode_pod_sc(&mut d, &sc));
+        pod.volumes = decode_volumes(&mut d, &spec, api_defaulting);
+        let default_host_ports = api_defaulting && input.is_pod && pod.host_network == Some(true);
+        for (list, defaulting) in [
+            ("initContainers", default_host_ports),
+            ("containers", default_host_ports),
+            ("ephemeralContainers", false),
+        ] {
             for item in d.items(spec.field(list)) {
                 let path = item.path.clone();
                 if let Some(c) = d.object_item(item) {
@@ -208,7 +224,7 @@ impl Pod {
                 }
             }
         }
-        (pod, d.errors)
+        (pod, d.finish())
     }
 }
 
@@ -226,28 +242,40 @@ fn decode_pod_sc(d: &mut Decoder, sc: &At<'_>) -> PodSecurityContext {
         se_linux_options: decode_se_linux(d, sc.field("seLinuxOptions")),
         seccomp_profile: decode_profile(d, sc.field("seccompProfile")),
         app_armor_profile: decode_profile(d, sc.field("appArmorProfile")),
-        host_process: d.boolean(d.object(sc.field("windowsOptions")).and_then(|w| w.field("hostProcess"))),
+        host_process: host_process(d, sc),
         sysctls,
     }
 }
 
 fn decode_sc(d: &mut Decoder, sc: &At<'_>) -> SecurityContext {
-    let capabilities = d.object(sc.field("capabilities")).map(|caps| Capabilities {
-        add: string_list(d, caps.field("add")),
-        drop: string_list(d, caps.field("drop")),
-    });
     SecurityContext {
         privileged: d.boolean(sc.field("privileged")),
         allow_privilege_escalation: d.boolean(sc.field("allowPrivilegeEscalation")),
         run_as_non_root: d.boolean(sc.field("runAsNonRoot")),
         run_as_user: d.int64(sc.field("runAsUser")),
         proc_mount: d.string(sc.field("procMount")),
-        capabilities,
+        capabilities: decode_capabilities(d, sc.field("capabilities")),
         se_linux_options: decode_se_linux(d, sc.field("seLinuxOptions")),
         seccomp_profile: decode_profile(d, sc.field("seccompProfile")),
         app_armor_profile: decode_profile(d, sc.field("appArmorProfile")),
-        host_process: d.boolean(d.object(sc.field("windowsOptions")).and_then(|w| w.field("hostProcess"))),
+        host_process: host_process(d, sc),
     }
+}
+
+/// `windowsOptions.hostProcess` of a (pod or container) security context.
+fn host_process(d: &mut Decoder, sc: &At<'_>) -> Option<bool> {
+    let host_process = d
+        .object(sc.field("windowsOptions"))
+        .and_then(|w| w.field("hostProcess"));
+    d.boolean(host_process)
+}
+
+fn decode_capabilities(d: &mut Decoder, at: Option<At<'_>>) -> Option<Capabilities> {
+    let caps = d.object(at)?;
+    Some(Capabilities {
+        add: string_list(d, caps.field("add")),
+        drop: string_list(d, caps.field("drop")),
+    })
 }
 
 fn string_list(d: &mut Decoder, at: Option<At<'_>>) -> Vec<(usize, String)> {
@@ -271,19 +299,40 @@ fn decode_se_linux(d: &mut Decoder, at: Option<At<'_>>) -> Option<SeLinuxOptions
 
 fn decode_profile(d: &mut Decoder, at: Option<At<'_>>) -> Option<Profile> {
     let o = d.object(at)?;
-    Some(Profile { type_: d.string(o.field("type")).unwrap_or_default() })
+    Some(Profile {
+        type_: d.string(o.field("type")).unwrap_or_default(),
+    })
 }
 
-fn decode_container(d: &mut Decoder, c: Option<At<'_>>, path: FieldPath, default_host_ports: bool) -> Container {
-    let mut container = Container { name: String::new(), path, sc: None, ports: Vec::new(), handler_hosts: Vec::new() };
+fn decode_container(
+    d: &mut Decoder,
+    c: Option<At<'_>>,
+    path: FieldPath,
+    default_host_ports: bool,
+) -> Container {
+    let mut container = Container {
+        name: String::new(),
+        path,
+        sc: None,
+        ports: Vec::new(),
+        handler_hosts: Vec::new(),
+    };
     let Some(c) = c else { return container };
     container.name = d.string(c.field("name")).unwrap_or_default();
     container.sc = d.object(c.field("securityContext")).map(|sc| decode_sc(d, &sc));
     for (index, item) in d.items(c.field("ports")).into_iter().enumerate() {
         if let Some(port) = d.object_item(item) {
-            let host_port = d.int32(port.as_ref().and_then(|p| p.field("hostPort"))).unwrap_or(0);
-            let container_port = d.int32(port.as_ref().and_then(|p| p.field("containerPort"))).unwrap_or(0);
-            let host_port = if default_host_ports && host_port == 0 { container_port } else { host_port };
+            let host_port = d
+                .int32(port.as_ref().and_then(|p| p.field("hostPort")))
+                .unwrap_or(0);
+            let container_port = d
+                .int32(port.as_ref().and_then(|p| p.field("containerPort")))
+                .unwrap_or(0);
+            let host_port = if default_host_ports && host_port == 0 {
+                container_port
+            } else {
+                host_port
+            };
             container.ports.push(Port { index, host_port });
         }
     }
@@ -310,12 +359,15 @@ fn decode_container(d: &mut Decoder, c: Option<At<'_>>, path: FieldPath, default
     container
 }
 
-fn decode_volumes(d: &mut Decoder, spec: &At<'_>) -> Vec<Volume> {
+fn decode_volumes(d: &mut Decoder, spec: &At<'_>, default_empty_dir: bool) -> Vec<Volume> {
     let mut out = Vec::new();
     for item in d.items(spec.field("volumes")) {
         let path = item.path.clone();
         let Some(v) = d.object_item(item) else { continue };
-        let name = v.as_ref().and_then(|v| d.string(v.field("name"))).unwrap_or_default();
+        let name = v
+            .as_ref()
+            .and_then(|v| d.string(v.field("name")))
+            .unwrap_or_default();
         let mut sources: Vec<&'static str> = Vec::new();
         if let Some(v) = &v {
             for &source in VOLUME_SOURCES {
@@ -325,16 +377,10 @@ fn decode_volumes(d: &mut Decoder, spec: &At<'_>) -> Vec<Volume> {
             }
         }
         // API-server defaulting (spec §7.1): a volume without any source becomes emptyDir.
-        if sources.is_empty() {
+        if default_empty_dir && sources.is_empty() {
             sources.push("emptyDir");
         }
         out.push(Volume { name, path, sources });
     }
     out
-}
-
-/// Builds a decoded pod from a spec node; shared by the checks' unit tests.
-#[cfg(test)]
-pub(crate) fn pod_from(metadata: Option<&Node>, spec: &Node, is_pod: bool) -> Pod {
-    Pod::decode(&PodInput { metadata, spec, is_pod }).0
 }

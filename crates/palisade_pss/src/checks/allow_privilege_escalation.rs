@@ -27,12 +27,22 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     for c in &pod.containers {
         if c.sc.as_ref().and_then(|sc| sc.allow_privilege_escalation) != Some(false) {
             bad.push(c.name.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["allowPrivilegeEscalation"])));
+            offenders.push(Offender::in_container(
+                c,
+                c.sc_path(&["allowPrivilegeEscalation"]),
+            ));
         }
     }
     if bad.is_empty() {
         return None;
     }
-    let detail = format!("{} must set securityContext.allowPrivilegeEscalation=false", containers_phrase(&bad));
-    Some(Failure::new("allowPrivilegeEscalation != false", detail, offenders))
+    let detail = format!(
+        "{} must set securityContext.allowPrivilegeEscalation=false",
+        containers_phrase(&bad)
+    );
+    Some(Failure::new(
+        "allowPrivilegeEscalation != false",
+        detail,
+        offenders,
+    ))
 }

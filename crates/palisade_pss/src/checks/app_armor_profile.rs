@@ -4,7 +4,7 @@
 
 use super::{CheckDef, Failure};
 use crate::format::{go_quote, names, pl, setters, sorted_set};
-use crate::model::{Pod, Profile, metadata_path};
+use crate::model::{metadata_path, Pod, Profile};
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
@@ -42,7 +42,9 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
 
     let mut bad = Vec::new();
     for c in &pod.containers {
-        let Some(p) = c.sc.as_ref().and_then(|sc| sc.app_armor_profile.as_ref()) else { continue };
+        let Some(p) = c.sc.as_ref().and_then(|sc| sc.app_armor_profile.as_ref()) else {
+            continue;
+        };
         if !allowed_type(p) {
             bad.push(c.name.as_str());
             values.push(p.type_.as_str());
@@ -68,7 +70,15 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     if who.is_empty() {
         return None;
     }
-    let reason = pl("forbidden AppArmor profile", "forbidden AppArmor profiles", value_list.len());
-    let detail = format!("{} must not set AppArmor profile type to {}", who.join(" and "), names(&value_list));
+    let reason = pl(
+        "forbidden AppArmor profile",
+        "forbidden AppArmor profiles",
+        value_list.len(),
+    );
+    let detail = format!(
+        "{} must not set AppArmor profile type to {}",
+        who.join(" and "),
+        names(&value_list)
+    );
     Some(Failure::new(reason, detail, offenders))
 }

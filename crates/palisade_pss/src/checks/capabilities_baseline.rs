@@ -39,12 +39,21 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     let mut caps = Vec::new();
     let mut offenders = Vec::new();
     for c in &pod.containers {
-        let Some(capabilities) = c.sc.as_ref().and_then(|sc| sc.capabilities.as_ref()) else { continue };
+        let Some(capabilities) = c.sc.as_ref().and_then(|sc| sc.capabilities.as_ref()) else {
+            continue;
+        };
         let mut valid = true;
-        for (i, cap) in capabilities.add.iter().filter(|(_, cap)| !ALLOWED.contains(&cap.as_str())) {
+        for (i, cap) in capabilities
+            .add
+            .iter()
+            .filter(|(_, cap)| !ALLOWED.contains(&cap.as_str()))
+        {
             valid = false;
             caps.push(cap.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["capabilities", "add"]).idx(*i)));
+            offenders.push(Offender::in_container(
+                c,
+                c.sc_path(&["capabilities", "add"]).idx(*i),
+            ));
         }
         if !valid {
             bad.push(c.name.as_str());

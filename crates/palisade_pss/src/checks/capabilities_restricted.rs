@@ -41,7 +41,10 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
         for (i, cap) in caps.add.iter().filter(|(_, cap)| cap != "NET_BIND_SERVICE") {
             added_forbidden = true;
             forbidden_caps.push(cap.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["capabilities", "add"]).idx(*i)));
+            offenders.push(Offender::in_container(
+                c,
+                c.sc_path(&["capabilities", "add"]).idx(*i),
+            ));
         }
         if added_forbidden {
             adding_forbidden.push(c.name.as_str());
@@ -64,5 +67,9 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     if details.is_empty() {
         return None;
     }
-    Some(Failure::new("unrestricted capabilities", details.join("; "), offenders))
+    Some(Failure::new(
+        "unrestricted capabilities",
+        details.join("; "),
+        offenders,
+    ))
 }

@@ -2,11 +2,16 @@
 //! false (spec §3.2).
 
 use super::{CheckDef, Failure};
-use crate::model::{Pod, spec_path};
+use crate::model::{spec_path, Pod};
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "hostNamespaces", level: Level::Baseline, reason: "host namespaces", title: "Host Namespaces" },
+    info: CheckInfo {
+        id: "hostNamespaces",
+        level: Level::Baseline,
+        reason: "host namespaces",
+        title: "Host Namespaces",
+    },
     versions: &[0],
     overrides: &[],
     run,
@@ -15,7 +20,11 @@ pub(crate) const DEF: CheckDef = CheckDef {
 fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     let mut parts = Vec::new();
     let mut offenders = Vec::new();
-    for (field, value) in [("hostNetwork", pod.host_network), ("hostPID", pod.host_pid), ("hostIPC", pod.host_ipc)] {
+    for (field, value) in [
+        ("hostNetwork", pod.host_network),
+        ("hostPID", pod.host_pid),
+        ("hostIPC", pod.host_ipc),
+    ] {
         if value == Some(true) {
             parts.push(format!("{field}=true"));
             offenders.push(Offender::pod(spec_path().key(field)));

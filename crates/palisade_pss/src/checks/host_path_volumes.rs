@@ -7,7 +7,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "hostPathVolumes", level: Level::Baseline, reason: "hostPath volumes", title: "HostPath Volumes" },
+    info: CheckInfo {
+        id: "hostPathVolumes",
+        level: Level::Baseline,
+        reason: "hostPath volumes",
+        title: "HostPath Volumes",
+    },
     versions: &[0],
     overrides: &[],
     run,
@@ -20,6 +25,9 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     }
     let volume_names: Vec<&str> = bad.iter().map(|v| v.name.as_str()).collect();
     let detail = format!("{} {}", pl("volume", "volumes", bad.len()), names(&volume_names));
-    let offenders = bad.iter().map(|v| Offender::pod(v.path.clone().key("hostPath"))).collect();
+    let offenders = bad
+        .iter()
+        .map(|v| Offender::pod(v.path.clone().key("hostPath")))
+        .collect();
     Some(Failure::new("hostPath volumes", detail, offenders))
 }

@@ -7,7 +7,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "hostPorts", level: Level::Baseline, reason: "hostPort", title: "Host Ports" },
+    info: CheckInfo {
+        id: "hostPorts",
+        level: Level::Baseline,
+        reason: "hostPort",
+        title: "Host Ports",
+    },
     versions: &[0],
     overrides: &[],
     run,
@@ -22,7 +27,10 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
         for p in c.ports.iter().filter(|p| p.host_port != 0) {
             valid = false;
             ports.push(p.host_port.to_string());
-            offenders.push(Offender::in_container(c, c.path.clone().key("ports").idx(p.index).key("hostPort")));
+            offenders.push(Offender::in_container(
+                c,
+                c.path.clone().key("ports").idx(p.index).key("hostPort"),
+            ));
         }
         if !valid {
             bad.push(c.name.as_str());

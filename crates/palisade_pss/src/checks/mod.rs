@@ -36,17 +36,27 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub fn new(reason: impl Into<String>, detail: String, offenders: Vec<Offender>) -> Failure {
-        Failure { reason: reason.into(), detail, offenders }
+        Failure {
+            reason: reason.into(),
+            detail,
+            offenders,
+        }
     }
 }
 
 impl Offender {
     pub(crate) fn pod(path: FieldPath) -> Offender {
-        Offender { path, container: None }
+        Offender {
+            path,
+            container: None,
+        }
     }
 
     pub(crate) fn in_container(c: &Container, path: FieldPath) -> Offender {
-        Offender { path, container: Some(c.name.clone()) }
+        Offender {
+            path,
+            container: Some(c.name.clone()),
+        }
     }
 }
 
@@ -152,9 +162,17 @@ mod tests {
         }
         let key = |d: &CheckDef| (d.info.level, d.info.id.as_bytes().to_vec());
         for pair in DEFS.windows(2) {
-            assert!(key(&pair[0]) < key(&pair[1]), "{} before {}", pair[0].info.id, pair[1].info.id);
+            assert!(
+                key(&pair[0]) < key(&pair[1]),
+                "{} before {}",
+                pair[0].info.id,
+                pair[1].info.id
+            );
         }
-        assert_eq!(DEFS.iter().filter(|d| d.info.level == Level::Baseline).count(), 12);
+        assert_eq!(
+            DEFS.iter().filter(|d| d.info.level == Level::Baseline).count(),
+            12
+        );
     }
 
     #[test]
@@ -164,7 +182,11 @@ mod tests {
             assert!(d.versions.iter().all(|&v| v <= crate::MAX_VERSION));
             for o in d.overrides {
                 assert_eq!(d.info.level, Level::Restricted);
-                assert!(DEFS.iter().any(|b| b.info.id == *o && b.info.level == Level::Baseline), "{o}");
+                assert!(
+                    DEFS.iter()
+                        .any(|b| b.info.id == *o && b.info.level == Level::Baseline),
+                    "{o}"
+                );
             }
         }
         let max = DEFS.iter().flat_map(|d| d.versions.iter().copied()).max();
@@ -173,9 +195,15 @@ mod tests {
 
     #[test]
     fn implementation_picks_greatest_minimum_not_above_version() {
-        let sysctls = DEFS.iter().find(|d| d.info.id == "sysctls").map(|d| d.implementation(30));
+        let sysctls = DEFS
+            .iter()
+            .find(|d| d.info.id == "sysctls")
+            .map(|d| d.implementation(30));
         assert_eq!(sysctls, Some(Some(29)));
-        let ape = DEFS.iter().find(|d| d.info.id == "allowPrivilegeEscalation").map(|d| d.implementation(7));
+        let ape = DEFS
+            .iter()
+            .find(|d| d.info.id == "allowPrivilegeEscalation")
+            .map(|d| d.implementation(7));
         assert_eq!(ape, Some(None));
     }
 }

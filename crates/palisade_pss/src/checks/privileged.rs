@@ -7,7 +7,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "privileged", level: Level::Baseline, reason: "privileged", title: "Privileged Containers" },
+    info: CheckInfo {
+        id: "privileged",
+        level: Level::Baseline,
+        reason: "privileged",
+        title: "Privileged Containers",
+    },
     versions: &[0],
     overrides: &[],
     run,
@@ -25,6 +30,9 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     if bad.is_empty() {
         return None;
     }
-    let detail = format!("{} must not set securityContext.privileged=true", containers_phrase(&bad));
+    let detail = format!(
+        "{} must not set securityContext.privileged=true",
+        containers_phrase(&bad)
+    );
     Some(Failure::new("privileged", detail, offenders))
 }

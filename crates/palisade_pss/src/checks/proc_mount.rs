@@ -8,7 +8,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "procMount", level: Level::Baseline, reason: "procMount", title: "/proc Mount Type" },
+    info: CheckInfo {
+        id: "procMount",
+        level: Level::Baseline,
+        reason: "procMount",
+        title: "/proc Mount Type",
+    },
     versions: &[0, 35],
     overrides: &[],
     run,
@@ -27,7 +32,9 @@ pub(super) fn base_rule(pod: &Pod) -> Option<Failure> {
     let mut values = Vec::new();
     let mut offenders = Vec::new();
     for c in &pod.containers {
-        let Some(proc_mount) = c.sc.as_ref().and_then(|sc| sc.proc_mount.as_deref()) else { continue };
+        let Some(proc_mount) = c.sc.as_ref().and_then(|sc| sc.proc_mount.as_deref()) else {
+            continue;
+        };
         if proc_mount != "Default" {
             bad.push(c.name.as_str());
             values.push(proc_mount);

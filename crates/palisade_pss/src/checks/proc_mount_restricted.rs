@@ -1,7 +1,7 @@
 //! `procMount_restricted` (restricted, v1.35+; overrides `procMount`): the procMount base rule
 //! without the user-namespace relaxation (spec §3.8).
 
-use super::{CheckDef, Failure, proc_mount};
+use super::{proc_mount, CheckDef, Failure};
 use crate::model::Pod;
 use crate::{CheckInfo, Level};
 

@@ -49,11 +49,17 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
 
     let who = setters(pod_bad, &explicit);
     if !who.is_empty() {
-        let detail = format!("{} must not set securityContext.runAsNonRoot=false", who.join(" and "));
+        let detail = format!(
+            "{} must not set securityContext.runAsNonRoot=false",
+            who.join(" and ")
+        );
         return Some(Failure::new("runAsNonRoot != true", detail, explicit_offenders));
     }
     if !implicit.is_empty() {
-        let detail = format!("pod or {} must set securityContext.runAsNonRoot=true", containers_phrase(&implicit));
+        let detail = format!(
+            "pod or {} must set securityContext.runAsNonRoot=true",
+            containers_phrase(&implicit)
+        );
         return Some(Failure::new("runAsNonRoot != true", detail, implicit_offenders));
     }
     None

@@ -38,5 +38,9 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     if who.is_empty() {
         return None;
     }
-    Some(Failure::new("runAsUser=0", format!("{} must not set runAsUser=0", who.join(" and ")), offenders))
+    Some(Failure::new(
+        "runAsUser=0",
+        format!("{} must not set runAsUser=0", who.join(" and ")),
+        offenders,
+    ))
 }

@@ -8,14 +8,25 @@ use crate::{CheckInfo, Level, Offender};
 use palisade_core::FieldPath;
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "seLinuxOptions", level: Level::Baseline, reason: "seLinuxOptions", title: "SELinux" },
+    info: CheckInfo {
+        id: "seLinuxOptions",
+        level: Level::Baseline,
+        reason: "seLinuxOptions",
+        title: "SELinux",
+    },
     versions: &[0, 31],
     overrides: &[],
     run,
 };
 
 const ALLOWED_TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-const ALLOWED_TYPES_1_31: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const ALLOWED_TYPES_1_31: &[&str] = &[
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 #[derive(Default)]
 struct Findings<'p> {
@@ -45,7 +56,11 @@ impl<'p> Findings<'p> {
 }
 
 fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
-    let allowed = if implementation >= 31 { ALLOWED_TYPES_1_31 } else { ALLOWED_TYPES_1_0 };
+    let allowed = if implementation >= 31 {
+        ALLOWED_TYPES_1_31
+    } else {
+        ALLOWED_TYPES_1_0
+    };
     let mut found = Findings::default();
     let mut offenders = Vec::new();
 
@@ -58,7 +73,9 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
 
     let mut bad = Vec::new();
     for c in &pod.containers {
-        let Some(opts) = c.sc.as_ref().and_then(|sc| sc.se_linux_options.as_ref()) else { continue };
+        let Some(opts) = c.sc.as_ref().and_then(|sc| sc.se_linux_options.as_ref()) else {
+            continue;
+        };
         let paths = found.validate(opts, allowed, c.sc_path(&["seLinuxOptions"]));
         if !paths.is_empty() {
             bad.push(c.name.as_str());
@@ -81,6 +98,10 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     if found.set_role {
         data.push("role may not be set".to_string());
     }
-    let detail = format!("{} set forbidden securityContext.seLinuxOptions: {}", who.join(" and "), data.join("; "));
+    let detail = format!(
+        "{} set forbidden securityContext.seLinuxOptions: {}",
+        who.join(" and "),
+        data.join("; ")
+    );
     Some(Failure::new("seLinuxOptions", detail, offenders))
 }

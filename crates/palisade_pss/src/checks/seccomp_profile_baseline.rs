@@ -4,11 +4,16 @@
 
 use super::{CheckDef, Failure};
 use crate::format::{go_quote, names, pl, setters, sorted_set};
-use crate::model::{Pod, metadata_path};
+use crate::model::{metadata_path, Pod};
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "seccompProfile_baseline", level: Level::Baseline, reason: "seccompProfile", title: "Seccomp" },
+    info: CheckInfo {
+        id: "seccompProfile_baseline",
+        level: Level::Baseline,
+        reason: "seccompProfile",
+        title: "Seccomp",
+    },
     versions: &[0, 19],
     overrides: &[],
     run,
@@ -18,7 +23,11 @@ const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
-    if implementation >= 19 { fields(pod) } else { annotations(pod) }
+    if implementation >= 19 {
+        fields(pod)
+    } else {
+        annotations(pod)
+    }
 }
 
 fn valid_annotation(value: &str) -> bool {
@@ -28,11 +37,17 @@ fn valid_annotation(value: &str) -> bool {
 /// @0: the pod annotation and the annotation of every existing container name.
 fn annotations(pod: &Pod) -> Option<Failure> {
     let mut keys = vec![POD_ANNOTATION.to_string()];
-    keys.extend(pod.containers.iter().map(|c| format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name)));
+    keys.extend(
+        pod.containers
+            .iter()
+            .map(|c| format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name)),
+    );
     let mut forbidden = Vec::new();
     let mut offenders: Vec<Offender> = Vec::new();
     for key in keys {
-        let Some(value) = pod.annotation(&key) else { continue };
+        let Some(value) = pod.annotation(&key) else {
+            continue;
+        };
         if valid_annotation(value) {
             continue;
         }
@@ -46,7 +61,11 @@ fn annotations(pod: &Pod) -> Option<Failure> {
     if forbidden.is_empty() {
         return None;
     }
-    let detail = format!("forbidden {} {}", pl("annotation", "annotations", forbidden.len()), forbidden.join(", "));
+    let detail = format!(
+        "forbidden {} {}",
+        pl("annotation", "annotations", forbidden.len()),
+        forbidden.join(", ")
+    );
     Some(Failure::new("seccompProfile", detail, offenders))
 }
 
@@ -66,7 +85,9 @@ fn fields(pod: &Pod) -> Option<Failure> {
     }
     let mut bad = Vec::new();
     for c in &pod.containers {
-        let Some(p) = c.sc.as_ref().and_then(|sc| sc.seccomp_profile.as_ref()) else { continue };
+        let Some(p) = c.sc.as_ref().and_then(|sc| sc.seccomp_profile.as_ref()) else {
+            continue;
+        };
         if !valid_type(&p.type_) {
             bad.push(c.name.as_str());
             values.push(p.type_.as_str());

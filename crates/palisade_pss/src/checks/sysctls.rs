@@ -6,7 +6,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "sysctls", level: Level::Baseline, reason: "forbidden sysctls", title: "Sysctls" },
+    info: CheckInfo {
+        id: "sysctls",
+        level: Level::Baseline,
+        reason: "forbidden sysctls",
+        title: "Sysctls",
+    },
     versions: &[0, 27, 29, 32, 37],
     overrides: &[],
     run,
@@ -31,7 +36,8 @@ const SAFE: &[(u32, &str)] = &[
 ];
 
 fn safe(name: &str, implementation: u32) -> bool {
-    SAFE.iter().any(|&(since, n)| since <= implementation && n == name)
+    SAFE.iter()
+        .any(|&(since, n)| since <= implementation && n == name)
 }
 
 fn run(pod: &Pod, implementation: u32) -> Option<Failure> {

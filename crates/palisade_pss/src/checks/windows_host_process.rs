@@ -7,7 +7,12 @@ use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
 pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo { id: "windowsHostProcess", level: Level::Baseline, reason: "hostProcess", title: "HostProcess" },
+    info: CheckInfo {
+        id: "windowsHostProcess",
+        level: Level::Baseline,
+        reason: "hostProcess",
+        title: "HostProcess",
+    },
     versions: &[0],
     overrides: &[],
     run,
@@ -19,17 +24,26 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     for c in &pod.containers {
         if c.sc.as_ref().and_then(|sc| sc.host_process) == Some(true) {
             bad.push(c.name.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["windowsOptions", "hostProcess"])));
+            offenders.push(Offender::in_container(
+                c,
+                c.sc_path(&["windowsOptions", "hostProcess"]),
+            ));
         }
     }
     let pod_bad = pod.sc.as_ref().and_then(|sc| sc.host_process) == Some(true);
     if pod_bad {
-        offenders.insert(0, Offender::pod(Pod::pod_sc_path(&["windowsOptions", "hostProcess"])));
+        offenders.insert(
+            0,
+            Offender::pod(Pod::pod_sc_path(&["windowsOptions", "hostProcess"])),
+        );
     }
     let who = setters(pod_bad, &bad);
     if who.is_empty() {
         return None;
     }
-    let detail = format!("{} must not set securityContext.windowsOptions.hostProcess=true", who.join(" and "));
+    let detail = format!(
+        "{} must not set securityContext.windowsOptions.hostProcess=true",
+        who.join(" and ")
+    );
     Some(Failure::new("hostProcess", detail, offenders))
 }
