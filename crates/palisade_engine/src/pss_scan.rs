@@ -132,7 +132,11 @@ fn evaluate_template(
                     file: loc.as_ref().map(|l| l.file.clone()).or_else(|| obj.file().cloned()),
                     line: loc.as_ref().map(|l| l.line),
                     column: loc.as_ref().map(|l| l.column),
-                    message: format!("invalid value at {path}: {}", te.message),
+                    message: {
+                        let rel = te.path.to_string();
+                        let msg = te.message.strip_prefix(&format!("{rel}: ")).unwrap_or(&te.message);
+                        format!("invalid value at {path}: {msg}")
+                    },
                     object: Some(obj.reference()),
                 });
             }

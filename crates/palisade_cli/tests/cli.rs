@@ -1,0 +1,252 @@
+//! End-to-end tests of the `palisade` binary: exit codes, located findings on the shipped
+//! examples, every output format, stdin, selection errors and bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn palisade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_palisade")).args(args).current_dir(root()).output().unwrap()
+}
+
+fn palisade_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut a = args.to_vec();
+    a.extend(["-o", "json"]);
+    let out = palisade(&a);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), v)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("palisade-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["findings"].as_array().unwrap()
+}
+
+fn has_finding(v: &serde_json::Value, code: &str, object: &str, at: &str) -> bool {
+    findings(v).iter().any(|f| {
+        let loc = &f["location"];
+        let here = format!("{}:{}:{}", loc["file"].as_str().unwrap_or(""), loc["line"], loc["column"]);
+        f["code"] == code && f["object"]["name"] == object && here.ends_with(at)
+    })
+}
+
+#[test]
+fn guestbook_has_located_findings_and_exits_1() {
+    let (code, v) = json(&["scan", "examples/guestbook"]);
+    assert_eq!(code, 1);
+    // privileged: yes (YAML 1.1 boolean) on the bad-word checker, at the field itself.
+    assert!(has_finding(&v, "PSS007", "badwords", "badwords.yaml:29:13"), "{v:#}");
+    assert!(has_finding(&v, "PSS003", "badwords", "badwords.yaml:21:7"), "{v:#}");
+    // hostPath volume on redis (baseline enforce in the namespace).
+    assert!(findings(&v).iter().any(|f| f["code"] == "PSS004" && f["object"]["name"] == "redis"));
+    // runAsUser: 0 on the frontend is a restricted violation: warned, not enforced.
+    let ru = findings(&v).iter().find(|f| f["code"] == "PSS018" && f["object"]["name"] == "frontend").unwrap();
+    assert_eq!(ru["pss"]["mode"], "warn");
+    // Every finding is located.
+    assert!(findings(&v).iter().all(|f| f["location"]["line"].as_u64().unwrap_or(0) > 0));
+    // The Deployment is admitted but its pods would be rejected under enforce=baseline.
+    let adm = v["admission"].as_array().unwrap();
+    assert!(adm.iter().any(|a| a["object"]["name"] == "badwords" && a["mode"] == "enforce" && a["action"] == "reject-pods"));
+    // The kustomization.yaml without apiVersion/kind is skipped and counted.
+    assert_eq!(v["stats"]["skippedDocuments"].as_u64().or(v["stats"]["skipped_documents"].as_u64()), Some(1));
+}
+
+#[test]
+fn guestbook_human_output_names_file_line_and_fix() {
+    let out = palisade(&["scan", "examples/guestbook", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("badwords.yaml:29:13"), "{s}");
+    assert!(s.contains("PSS007"), "{s}");
+    assert!(!s.contains('\u{1b}'), "no colour codes when --color never");
+}
+
+#[test]
+fn hardened_guestbook_passes_restricted() {
+    for args in [&["scan", "--pss", "restricted", "examples/guestbook-hardened"][..], &["scan", "examples/guestbook-hardened"][..]] {
+        let (code, v) = json(args);
+        assert_eq!(code, 0, "{v:#}");
+        assert!(findings(&v).is_empty());
+        assert_eq!(v["stats"]["workloads"], 4);
+    }
+}
+
+#[test]
+fn all_output_formats_render() {
+    for fmt in ["human", "json", "sarif", "junit"] {
+        let out = palisade(&["scan", "examples/guestbook", "-o", fmt, "--color", "never"]);
+        assert_eq!(out.status.code(), Some(1), "{fmt}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        match fmt {
+            "sarif" => {
+                let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+                assert_eq!(v["version"], "2.1.0");
+                let results = v["runs"][0]["results"].as_array().unwrap();
+                assert!(!results.is_empty());
+                assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0));
+            }
+            "junit" => assert!(s.contains("<testsuites") && s.contains("<failure")),
+            _ => assert!(!s.is_empty()),
+        }
+    }
+    let d = temp_dir("outfile");
+    let f = d.join("r.sarif");
+    let out = palisade(&["scan", "examples/guestbook", "-o", "sarif", "--output-file", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(std::fs::read_to_string(&f).unwrap().contains("\"2.1.0\""));
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
+    let out = palisade_stdin(&["scan", "-", "--pss", "baseline", "-o", "json"], pod);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(has_finding(&v, "PSS007", "p", "<stdin>:10:7"), "{v:#}");
+}
+
+/// The contract of PSA enforce: `--select PSS --pss LEVEL` exits 0 when every pod would be
+/// admitted and 1 when any would be rejected.
+#[test]
+fn pss_enforce_contract() {
+    let ok = "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers:\n  - name: c\n    image: nginx\n";
+    let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n";
+    let args = ["scan", "--select", "PSS", "--pss", "baseline", "--pss-version", "v1.30", "-"];
+    assert_eq!(palisade_stdin(&args, ok).status.code(), Some(0));
+    assert_eq!(palisade_stdin(&args, bad).status.code(), Some(1));
+    // restricted rejects the first pod (no runAsNonRoot, no seccomp, ...).
+    let args = ["scan", "--select", "PSS", "--pss", "restricted", "-o", "json", "-"];
+    let out = palisade_stdin(&args, ok);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let msg = v["admission"][0]["message"].as_str().unwrap();
+    assert!(msg.starts_with("violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false"), "{msg}");
+}
+
+#[test]
+fn parse_errors_are_located_and_other_files_still_scanned() {
+    let d = temp_dir("bad");
+    std::fs::write(d.join("a-broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n").unwrap();
+    std::fs::write(d.join("b-binary.yaml"), b"\x00\x01\x02garbage").unwrap();
+    std::fs::write(
+        d.join("c-pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostIPC: true\n  containers: [{name: c, image: x}]\n",
+    )
+    .unwrap();
+    let (code, v) = json(&["scan", "--pss", "baseline", d.to_str().unwrap()]);
+    assert_eq!(code, 2, "{v:#}");
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("a-broken.yaml"));
+    assert!(errors[0]["line"].as_u64().unwrap() >= 4);
+    assert!(errors[1]["file"].as_str().unwrap().ends_with("b-binary.yaml"));
+    assert!(has_finding(&v, "PSS003", "p", "c-pod.yaml:5:3"), "{v:#}");
+}
+
+#[test]
+fn wrong_types_are_errors_with_location() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      privileged: \"maybe\"\n      runAsUser: \"0\"\n";
+    let out = palisade_stdin(&["scan", "--pss", "restricted", "-o", "json", "-"], pod);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errs = v["errors"].as_array().unwrap();
+    assert!(errs.iter().any(|e| e["line"] == 9 && e["message"].as_str().unwrap().contains("privileged")), "{errs:#?}");
+    assert!(errs.iter().any(|e| e["line"] == 10 && e["message"].as_str().unwrap().contains("runAsUser")), "{errs:#?}");
+}
+
+#[test]
+fn nothing_scanned_is_an_error() {
+    let d = temp_dir("empty");
+    std::fs::write(d.join("values.yaml"), "replicaCount: 2\nimage:\n  tag: latest\n").unwrap();
+    let (code, v) = json(&["scan", d.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("nothing was scanned"));
+    let out = palisade(&["scan", "does/not/exist.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = palisade(&["scan", "examples/*.nomatch"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn globs_and_lists() {
+    let d = temp_dir("list");
+    std::fs::write(
+        d.join("list.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: first}\n  spec:\n    containers: [{name: c, image: x}]\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: second}\n  spec:\n    hostNetwork: true\n    containers: [{name: c, image: x}]\n",
+    )
+    .unwrap();
+    let pattern = format!("{}/*.yaml", d.display());
+    let (code, v) = json(&["scan", "--pss", "baseline", &pattern]);
+    assert_eq!(code, 1);
+    assert!(has_finding(&v, "PSS003", "second", "list.yaml:13:5"), "{v:#}");
+    assert_eq!(v["stats"]["workloads"], 2);
+}
+
+#[test]
+fn custom_resources_with_pod_templates_are_scanned() {
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: shop}\nspec:\n  template:\n    metadata:\n      annotations:\n        container.apparmor.security.beta.kubernetes.io/app: unconfined\n    spec:\n      containers:\n      - name: app\n        image: x\n";
+    let out = palisade_stdin(&["scan", "--pss", "baseline", "-o", "json", "-"], rollout);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(has_finding(&v, "PSS001", "r", "<stdin>:8:9"), "{v:#}");
+    let kinds = &v["stats"]["customTemplateKinds"];
+    assert!(kinds.to_string().contains("argoproj.io/v1alpha1/Rollout"), "{v:#}");
+}
+
+#[test]
+fn selection_errors_are_usage_errors() {
+    assert_eq!(palisade(&["scan", "--select", "NOPE", "examples/guestbook"]).status.code(), Some(2));
+    assert_eq!(palisade(&["scan", "--select", "PSS007", "--ignore", "PSS", "examples/guestbook"]).status.code(), Some(2));
+    assert_eq!(palisade(&["scan", "--pss-version", "v2.0", "examples/guestbook"]).status.code(), Some(2));
+    let (code, v) = json(&["scan", "--select", "pss-privileged", "examples/guestbook"]);
+    assert_eq!(code, 1);
+    assert!(findings(&v).iter().all(|f| f["code"] == "PSS007"));
+}
+
+#[test]
+fn fail_on_threshold() {
+    // Only medium-and-above... the guestbook has critical findings, so still 1.
+    assert_eq!(palisade(&["scan", "--fail-on", "critical", "examples/guestbook"]).status.code(), Some(1));
+    // A pod whose only problem is a low-severity finding passes --fail-on high.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    readinessProbe:\n      httpGet: {host: example.com, port: 80}\n";
+    assert_eq!(palisade_stdin(&["scan", "--pss", "baseline", "-"], pod).status.code(), Some(1));
+    assert_eq!(palisade_stdin(&["scan", "--pss", "baseline", "--fail-on", "high", "-"], pod).status.code(), Some(0));
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = palisade(&["rules", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 19);
+    let out = palisade(&["explain", "PSS007"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("Why is this bad?"));
+    assert_eq!(palisade(&["explain", "pss-run-as-non-root"]).status.code(), Some(0));
+    assert_eq!(palisade(&["explain", "NOPE"]).status.code(), Some(2));
+}
