@@ -6,6 +6,13 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The loader contains parser panics and reports them as input errors; keep them quiet.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !palisade_source::in_parser() {
+            default_hook(info)
+        }
+    }));
     match cli::run(std::env::args_os().collect()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

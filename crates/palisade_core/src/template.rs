@@ -74,7 +74,7 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
             spec_path: tpath.key("spec"),
         }];
     }
-    if obj.kind == "CustomResourceDefinition" || obj.kind.ends_with("List") {
+    if obj.kind == "CustomResourceDefinition" || obj.kind.ends_with("List") || is_policy_group(group) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -82,6 +82,13 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
         find_by_shape(spec, Some(root), FieldPath::root().key("spec"), FieldPath::root(), 0, &mut out);
     }
     out
+}
+
+/// Policy engines embed pod *patterns* (Kyverno `patchStrategicMerge`, Gatekeeper
+/// mutations, ...), not pods that will run: never scan those as workloads.
+fn is_policy_group(group: &str) -> bool {
+    const GROUPS: &[&str] = &["kyverno.io", "gatekeeper.sh", "policy.open-cluster-management.io", "kubewarden.io"];
+    GROUPS.iter().any(|g| group == *g || group.ends_with(&format!(".{g}")))
 }
 
 fn is_pod_spec(n: &Node) -> bool {

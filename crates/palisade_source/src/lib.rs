@@ -10,3 +10,4 @@ pub mod yaml;
 
 pub use discover::{discover, InputFile};
 pub use load::{load_bytes, load_input, Loaded, MAX_FILE_BYTES};
+pub use yaml::in_parser;

@@ -116,8 +116,10 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
             Ok(d) => (d.docs, d.warnings, None),
             Err((e, d)) => (d.docs, d.warnings, Some(e)),
         };
+        // Duplicate keys: Kubernetes keeps the last value (and kubectl's strict validation
+        // rejects the object); reported as warnings so they do not fail the run.
         for w in warnings {
-            out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, w));
+            out.diagnostics.push(yaml_diag(DiagLevel::Warning, &name, w));
         }
         for doc in docs {
             add_document(&mut out, &name, doc_index, doc);
@@ -149,8 +151,9 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
             return;
         }
     };
-    if obj.kind.ends_with("List") && obj.root.get("items").is_some() {
-        flatten_list(out, name, obj);
+    let items = obj.root.get("items");
+    if obj.kind.ends_with("List") && items.is_some_and(|i| i.as_seq().is_some() || i.is_null()) {
+        flatten_list(out, obj);
         return;
     }
     out.objects.push(obj);
@@ -158,7 +161,7 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
 
 /// `kind: List` and typed lists (`PodList`): each item becomes an object. Items of a typed
 /// list may omit apiVersion/kind; they inherit them from the list.
-fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
+fn flatten_list(out: &mut Loaded, mut list: Object) {
     let origin = list.origin.clone();
     let item_kind = list.kind.strip_suffix("List").unwrap_or("").to_owned();
     let api_version = list.api_version.clone();
@@ -169,11 +172,8 @@ fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
         },
         _ => return,
     };
-    let pos = items.pos;
-    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else {
-        out.diagnostics.push(diag(DiagLevel::Error, name, Some(pos), format!("{}: items must be a list", list.kind)));
-        return;
-    };
+    // `items: null` is an empty list.
+    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else { return };
     for (i, mut item) in items.drain(..).enumerate() {
         if let Value::Map(entries) = &mut item.value {
             if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {

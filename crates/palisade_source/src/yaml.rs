@@ -1,12 +1,13 @@
-//! Builds positioned `Node` trees from YAML events, with Kubernetes' decoding semantics:
+//! Builds positioned `Node` trees from YAML events, with Kubernetes' decoding semantics. The
+//! event parser is a safe Rust port of libyaml, the parser go-yaml (and so Kubernetes) is a
+//! port of, so the same inputs are accepted and rejected.
 //! YAML 1.1 scalars (see `scalar`), string keys, merge keys, anchors and aliases with a
 //! bounded expansion budget (alias bombs are rejected), a nesting limit, and duplicate keys
 //! reported (the last value wins, as in the API server's non-strict decoding).
 
 use crate::scalar::{key_string, resolve_plain};
 use palisade_core::{Entry, Node, Pos, Value};
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
-use std::borrow::Cow;
+use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 /// Maximum nesting of collections in one document.
@@ -28,8 +29,8 @@ pub struct Decoded {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<Entry>, pos: Pos, anchor: usize, key: Option<PendingKey>, merged: Vec<Box<str>> },
+    Seq { items: Vec<Node>, pos: Pos, anchor: Option<String> },
+    Map { entries: Vec<Entry>, pos: Pos, anchor: Option<String>, key: Option<PendingKey>, merged: Vec<Box<str>> },
 }
 
 enum PendingKey {
@@ -39,16 +40,51 @@ enum PendingKey {
 
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<String, (Node, usize)>,
     nodes: usize,
     line_offset: u32,
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
 }
 
+thread_local! {
+    static IN_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs the YAML parser: a panic hook can stay quiet about a parser
+/// panic that `decode` turns into an input error.
+pub fn in_parser() -> bool {
+    IN_PARSER.with(|c| c.get())
+}
+
 /// Decodes one chunk of YAML (or JSON) text; `line_offset` is the 0-based line of the file
-/// at which the chunk starts, so that positions are file positions.
+/// at which the chunk starts, so that positions are file positions. Never panics: a failure
+/// inside the parser becomes an error for this chunk.
 pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
+    // libyaml-safer 0.3 panics on a block scalar that ends the input without a line break;
+    // a final newline changes nothing else.
+    let owned;
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        owned = format!("{text}\n");
+        &owned
+    };
+    IN_PARSER.with(|c| c.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_events(text, line_offset)));
+    IN_PARSER.with(|c| c.set(false));
+    r.unwrap_or_else(|_| {
+        Err((
+            YamlError {
+                pos: Pos::new(line_offset + 1, 1),
+                message: "the YAML parser failed on this document (internal error); document skipped".into(),
+            },
+            Decoded::default(),
+        ))
+    })
+}
+
+fn decode_events(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -57,14 +93,20 @@ pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decod
         docs: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut parser = Parser::new_from_str(text);
-    while let Some(ev) = parser.next_event() {
+    let mut bytes = text.as_bytes();
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut bytes);
+    for ev in parser.by_ref() {
         let res = match ev {
-            Ok((ev, span)) => b.on_event(ev, span),
-            Err(e) => Err(YamlError {
-                pos: Pos::new(e.marker().line() as u32 + line_offset, e.marker().col() as u32 + 1),
-                message: e.info().to_string(),
-            }),
+            Ok(ev) => b.on_event(ev.data, ev.start_mark),
+            Err(e) => {
+                let mark = e.problem_mark().unwrap_or_default();
+                let message = match e.context() {
+                    Some(c) => format!("{c}: {}", e.problem()),
+                    None => e.problem().to_string(),
+                };
+                Err(YamlError { pos: b.pos(mark), message })
+            }
         };
         if let Err(e) = res {
             return Err((e, Decoded { docs: std::mem::take(&mut b.docs), warnings: std::mem::take(&mut b.warnings) }));
@@ -73,8 +115,8 @@ pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decod
     Ok(Decoded { docs: b.docs, warnings: b.warnings })
 }
 
-fn is_core(tag: &Option<Cow<'_, Tag>>, suffix: &str) -> bool {
-    matches!(tag, Some(t) if t.is_yaml_core_schema() && t.suffix == suffix)
+fn is_core(tag: &Option<String>, suffix: &str) -> bool {
+    matches!(tag, Some(t) if t.strip_prefix("tag:yaml.org,2002:") == Some(suffix))
 }
 
 fn subtree_size(n: &Node) -> usize {
@@ -92,8 +134,8 @@ fn subtree_size(n: &Node) -> usize {
 }
 
 impl Builder {
-    fn pos(&self, span: &Span) -> Pos {
-        Pos::new(span.start.line() as u32 + self.line_offset, span.start.col() as u32 + 1)
+    fn pos(&self, mark: Mark) -> Pos {
+        Pos::new(mark.line as u32 + 1 + self.line_offset, mark.column as u32 + 1)
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> Result<(), YamlError> {
@@ -111,16 +153,16 @@ impl Builder {
         Ok(())
     }
 
-    fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
-        let pos = self.pos(&span);
+    fn on_event(&mut self, ev: EventData, mark: Mark) -> Result<(), YamlError> {
+        let pos = self.pos(mark);
         match ev {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => Ok(()),
-            Event::DocumentStart(_) => {
+            EventData::StreamStart { .. } | EventData::StreamEnd | EventData::DocumentEnd { .. } => Ok(()),
+            EventData::DocumentStart { .. } => {
                 self.anchors.clear();
                 self.nodes = 0;
                 Ok(())
             }
-            Event::Scalar(text, style, anchor, tag) => {
+            EventData::Scalar { anchor, tag, value: text, style, .. } => {
                 self.count(1, pos)?;
                 let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if in_key_position {
@@ -138,13 +180,13 @@ impl Builder {
                     return Ok(());
                 }
                 let node = Node::new(self.scalar_value(&text, style, &tag), pos);
-                if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), 1));
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, (node.clone(), 1));
                 }
                 self.push(node)
             }
-            Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).map(|(n, s)| (n.clone(), *s)) else {
+            EventData::Alias { anchor } => {
+                let Some((node, size)) = self.anchors.get(&anchor).map(|(n, s)| (n.clone(), *s)) else {
                     return self.err(pos, "unknown anchor");
                 };
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
@@ -164,17 +206,17 @@ impl Builder {
                 node.pos = pos;
                 self.push(node)
             }
-            Event::SequenceStart(anchor, _) => {
+            EventData::SequenceStart { anchor, .. } => {
                 self.open(pos)?;
                 self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
                 Ok(())
             }
-            Event::MappingStart(anchor, _) => {
+            EventData::MappingStart { anchor, .. } => {
                 self.open(pos)?;
                 self.stack.push(Frame::Map { entries: Vec::new(), pos, anchor, key: None, merged: Vec::new() });
                 Ok(())
             }
-            Event::SequenceEnd | Event::MappingEnd => {
+            EventData::SequenceEnd | EventData::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, pos, anchor }) => (Node::new(Value::Seq(items), pos), anchor),
                     Some(Frame::Map { entries, pos, anchor, .. }) => {
@@ -183,9 +225,9 @@ impl Builder {
                     }
                     None => return self.err(pos, "unbalanced collection end"),
                 };
-                if anchor > 0 {
+                if let Some(a) = anchor {
                     let size = subtree_size(&node);
-                    self.anchors.insert(anchor, (node.clone(), size));
+                    self.anchors.insert(a, (node.clone(), size));
                 }
                 self.push(node)
             }
@@ -203,7 +245,7 @@ impl Builder {
         Ok(())
     }
 
-    fn scalar_value(&self, text: &str, style: ScalarStyle, tag: &Option<Cow<'_, Tag>>) -> Value {
+    fn scalar_value(&self, text: &str, style: ScalarStyle, tag: &Option<String>) -> Value {
         if is_core(tag, "str") || is_core(tag, "binary") {
             return Value::Str(text.into());
         }
@@ -377,6 +419,12 @@ mod tests {
     fn syntax_error_has_position() {
         let (e, _) = decode("a: 1\nb: [1, 2\nc: 3\n", 4).unwrap_err();
         assert!(e.pos.line >= 6, "{e:?}");
+    }
+
+    #[test]
+    fn block_scalar_at_end_of_input_without_newline() {
+        let n = one("a: |\n  x");
+        assert_eq!(n.get("a").and_then(Node::as_str), Some("x\n"));
     }
 
     #[test]
