@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use palisade_core::Severity;
 use palisade_engine::{select_rules, PssMode, ScanOptions};
 use palisade_pss::{Level, Policy, Version};
-use palisade_report::{render, render_explain, render_rules, Format, RenderOptions};
+use palisade_report::{render, render_explain, render_rules, render_rules_markdown, Format, RenderOptions};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 
@@ -83,11 +83,18 @@ struct ScanArgs {
     verbose: bool,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
 #[derive(Args, Debug)]
 struct RulesArgs {
-    /// Output format: human (a table) or json.
+    /// Output format: human (a table), json, or markdown (the docs/rules.md page).
     #[arg(short, long, value_enum, default_value = "human")]
-    output: OutputFormat,
+    output: RulesFormat,
 }
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
@@ -104,7 +111,10 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rules(a) => {
             let rules = palisade_rules::all_rules();
             let mut out = std::io::stdout().lock();
-            render_rules(rules, matches!(a.output, OutputFormat::Json), &mut out)?;
+            match a.output {
+                RulesFormat::Markdown => render_rules_markdown(rules, &mut out)?,
+                f => render_rules(rules, matches!(f, RulesFormat::Json), &mut out)?,
+            }
             out.flush()?;
             Ok(0)
         }
@@ -130,14 +140,24 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 
 fn scan(a: ScanArgs) -> Result<u8> {
     let Some(version) = Version::parse(&a.pss_version) else {
-        return usage(format!("invalid --pss-version {:?}: expected latest or v1.N", a.pss_version));
+        return usage(format!(
+            "invalid --pss-version {:?}: expected latest or v1.N",
+            a.pss_version
+        ));
     };
     let pss = match a.pss.as_deref() {
         Some(l) => {
-            let Some(level) = Level::parse(l) else { bail!("invalid level {l}") };
+            let Some(level) = Level::parse(l) else {
+                bail!("invalid level {l}")
+            };
             PssMode::Fixed(Policy { level, version })
         }
-        None => PssMode::Namespaces { default: Policy { level: Level::Restricted, version } },
+        None => PssMode::Namespaces {
+            default: Policy {
+                level: Level::Restricted,
+                version,
+            },
+        },
     };
     let rules = match select_rules(palisade_rules::all_rules(), &a.select, &a.ignore) {
         Ok(r) => r,
@@ -157,10 +177,17 @@ fn scan(a: ScanArgs) -> Result<u8> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            a.output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            a.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let opts = RenderOptions { color, tool_version: VERSION, target: a.paths.join(" "), verbose: a.verbose };
+    let opts = RenderOptions {
+        color,
+        tool_version: VERSION,
+        target: a.paths.join(" "),
+        verbose: a.verbose,
+    };
     match &a.output_file {
         Some(path) => {
             let mut f = std::io::BufWriter::new(

@@ -6,11 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade")).args(args).current_dir(root()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
 }
 
 fn palisade_stdin(args: &[&str], input: &str) -> Output {
@@ -49,7 +56,12 @@ fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
 fn has_finding(v: &serde_json::Value, code: &str, object: &str, at: &str) -> bool {
     findings(v).iter().any(|f| {
         let loc = &f["location"];
-        let here = format!("{}:{}:{}", loc["file"].as_str().unwrap_or(""), loc["line"], loc["column"]);
+        let here = format!(
+            "{}:{}:{}",
+            loc["file"].as_str().unwrap_or(""),
+            loc["line"],
+            loc["column"]
+        );
         f["code"] == code && f["object"]["name"] == object && here.ends_with(at)
     })
 }
@@ -59,20 +71,40 @@ fn guestbook_has_located_findings_and_exits_1() {
     let (code, v) = json(&["scan", "examples/guestbook"]);
     assert_eq!(code, 1);
     // privileged: yes (YAML 1.1 boolean) on the bad-word checker, at the field itself.
-    assert!(has_finding(&v, "PSS007", "badwords", "badwords.yaml:29:13"), "{v:#}");
-    assert!(has_finding(&v, "PSS003", "badwords", "badwords.yaml:21:7"), "{v:#}");
+    assert!(
+        has_finding(&v, "PSS007", "badwords", "badwords.yaml:29:13"),
+        "{v:#}"
+    );
+    assert!(
+        has_finding(&v, "PSS003", "badwords", "badwords.yaml:21:7"),
+        "{v:#}"
+    );
     // hostPath volume on redis (baseline enforce in the namespace).
-    assert!(findings(&v).iter().any(|f| f["code"] == "PSS004" && f["object"]["name"] == "redis"));
+    assert!(findings(&v)
+        .iter()
+        .any(|f| f["code"] == "PSS004" && f["object"]["name"] == "redis"));
     // runAsUser: 0 on the frontend is a restricted violation: warned, not enforced.
-    let ru = findings(&v).iter().find(|f| f["code"] == "PSS018" && f["object"]["name"] == "frontend").unwrap();
+    let ru = findings(&v)
+        .iter()
+        .find(|f| f["code"] == "PSS018" && f["object"]["name"] == "frontend")
+        .unwrap();
     assert_eq!(ru["pss"]["mode"], "warn");
     // Every finding is located.
-    assert!(findings(&v).iter().all(|f| f["location"]["line"].as_u64().unwrap_or(0) > 0));
+    assert!(findings(&v)
+        .iter()
+        .all(|f| f["location"]["line"].as_u64().unwrap_or(0) > 0));
     // The Deployment is admitted but its pods would be rejected under enforce=baseline.
     let adm = v["admission"].as_array().unwrap();
-    assert!(adm.iter().any(|a| a["object"]["name"] == "badwords" && a["mode"] == "enforce" && a["action"] == "reject-pods"));
+    assert!(adm.iter().any(|a| a["object"]["name"] == "badwords"
+        && a["mode"] == "enforce"
+        && a["action"] == "reject-pods"));
     // The kustomization.yaml without apiVersion/kind is skipped and counted.
-    assert_eq!(v["stats"]["skippedDocuments"].as_u64().or(v["stats"]["skipped_documents"].as_u64()), Some(1));
+    assert_eq!(
+        v["stats"]["skippedDocuments"]
+            .as_u64()
+            .or(v["stats"]["skipped_documents"].as_u64()),
+        Some(1)
+    );
 }
 
 #[test]
@@ -87,7 +119,10 @@ fn guestbook_human_output_names_file_line_and_fix() {
 
 #[test]
 fn hardened_guestbook_passes_restricted() {
-    for args in [&["scan", "--pss", "restricted", "examples/guestbook-hardened"][..], &["scan", "examples/guestbook-hardened"][..]] {
+    for args in [
+        &["scan", "--pss", "restricted", "examples/guestbook-hardened"][..],
+        &["scan", "examples/guestbook-hardened"][..],
+    ] {
         let (code, v) = json(args);
         assert_eq!(code, 0, "{v:#}");
         assert!(findings(&v).is_empty());
@@ -107,7 +142,12 @@ fn all_output_formats_render() {
                 assert_eq!(v["version"], "2.1.0");
                 let results = v["runs"][0]["results"].as_array().unwrap();
                 assert!(!results.is_empty());
-                assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0));
+                assert!(results
+                    .iter()
+                    .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap()
+                        > 0));
             }
             "junit" => assert!(s.contains("<testsuites") && s.contains("<failure")),
             _ => assert!(!s.is_empty()),
@@ -115,7 +155,14 @@ fn all_output_formats_render() {
     }
     let d = temp_dir("outfile");
     let f = d.join("r.sarif");
-    let out = palisade(&["scan", "examples/guestbook", "-o", "sarif", "--output-file", f.to_str().unwrap()]);
+    let out = palisade(&[
+        "scan",
+        "examples/guestbook",
+        "-o",
+        "sarif",
+        "--output-file",
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(std::fs::read_to_string(&f).unwrap().contains("\"2.1.0\""));
@@ -136,22 +183,47 @@ fn stdin_is_scanned() {
 fn pss_enforce_contract() {
     let ok = "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers:\n  - name: c\n    image: nginx\n";
     let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n";
-    let args = ["scan", "--select", "PSS", "--pss", "baseline", "--pss-version", "v1.30", "-"];
+    let args = [
+        "scan",
+        "--select",
+        "PSS",
+        "--pss",
+        "baseline",
+        "--pss-version",
+        "v1.30",
+        "-",
+    ];
     assert_eq!(palisade_stdin(&args, ok).status.code(), Some(0));
     assert_eq!(palisade_stdin(&args, bad).status.code(), Some(1));
     // restricted rejects the first pod (no runAsNonRoot, no seccomp, ...).
-    let args = ["scan", "--select", "PSS", "--pss", "restricted", "-o", "json", "-"];
+    let args = [
+        "scan",
+        "--select",
+        "PSS",
+        "--pss",
+        "restricted",
+        "-o",
+        "json",
+        "-",
+    ];
     let out = palisade_stdin(&args, ok);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let msg = v["admission"][0]["message"].as_str().unwrap();
-    assert!(msg.starts_with("violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false"), "{msg}");
+    assert!(
+        msg.starts_with("violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn parse_errors_are_located_and_other_files_still_scanned() {
     let d = temp_dir("bad");
-    std::fs::write(d.join("a-broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n").unwrap();
+    std::fs::write(
+        d.join("a-broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n",
+    )
+    .unwrap();
     std::fs::write(d.join("b-binary.yaml"), b"\x00\x01\x02garbage").unwrap();
     std::fs::write(
         d.join("c-pod.yaml"),
@@ -175,8 +247,16 @@ fn wrong_types_are_errors_with_location() {
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let errs = v["errors"].as_array().unwrap();
-    assert!(errs.iter().any(|e| e["line"] == 9 && e["message"].as_str().unwrap().contains("privileged")), "{errs:#?}");
-    assert!(errs.iter().any(|e| e["line"] == 10 && e["message"].as_str().unwrap().contains("runAsUser")), "{errs:#?}");
+    assert!(
+        errs.iter()
+            .any(|e| e["line"] == 9 && e["message"].as_str().unwrap().contains("privileged")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e["line"] == 10 && e["message"].as_str().unwrap().contains("runAsUser")),
+        "{errs:#?}"
+    );
 }
 
 #[test]
@@ -185,7 +265,10 @@ fn nothing_scanned_is_an_error() {
     std::fs::write(d.join("values.yaml"), "replicaCount: 2\nimage:\n  tag: latest\n").unwrap();
     let (code, v) = json(&["scan", d.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("nothing was scanned"));
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was scanned"));
     let out = palisade(&["scan", "does/not/exist.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     let out = palisade(&["scan", "examples/*.nomatch"]);
@@ -215,14 +298,39 @@ fn custom_resources_with_pod_templates_are_scanned() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(has_finding(&v, "PSS001", "r", "<stdin>:8:9"), "{v:#}");
     let kinds = &v["stats"]["customTemplateKinds"];
-    assert!(kinds.to_string().contains("argoproj.io/v1alpha1/Rollout"), "{v:#}");
+    assert!(
+        kinds.to_string().contains("argoproj.io/v1alpha1/Rollout"),
+        "{v:#}"
+    );
 }
 
 #[test]
 fn selection_errors_are_usage_errors() {
-    assert_eq!(palisade(&["scan", "--select", "NOPE", "examples/guestbook"]).status.code(), Some(2));
-    assert_eq!(palisade(&["scan", "--select", "PSS007", "--ignore", "PSS", "examples/guestbook"]).status.code(), Some(2));
-    assert_eq!(palisade(&["scan", "--pss-version", "v2.0", "examples/guestbook"]).status.code(), Some(2));
+    assert_eq!(
+        palisade(&["scan", "--select", "NOPE", "examples/guestbook"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        palisade(&[
+            "scan",
+            "--select",
+            "PSS007",
+            "--ignore",
+            "PSS",
+            "examples/guestbook"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        palisade(&["scan", "--pss-version", "v2.0", "examples/guestbook"])
+            .status
+            .code(),
+        Some(2)
+    );
     let (code, v) = json(&["scan", "--select", "pss-privileged", "examples/guestbook"]);
     assert_eq!(code, 1);
     assert!(findings(&v).iter().all(|f| f["code"] == "PSS007"));
@@ -231,11 +339,26 @@ fn selection_errors_are_usage_errors() {
 #[test]
 fn fail_on_threshold() {
     // Only medium-and-above... the guestbook has critical findings, so still 1.
-    assert_eq!(palisade(&["scan", "--fail-on", "critical", "examples/guestbook"]).status.code(), Some(1));
+    assert_eq!(
+        palisade(&["scan", "--fail-on", "critical", "examples/guestbook"])
+            .status
+            .code(),
+        Some(1)
+    );
     // A pod whose only problem is a low-severity finding passes --fail-on high.
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    readinessProbe:\n      httpGet: {host: example.com, port: 80}\n";
-    assert_eq!(palisade_stdin(&["scan", "--pss", "baseline", "-"], pod).status.code(), Some(1));
-    assert_eq!(palisade_stdin(&["scan", "--pss", "baseline", "--fail-on", "high", "-"], pod).status.code(), Some(0));
+    assert_eq!(
+        palisade_stdin(&["scan", "--pss", "baseline", "-"], pod)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        palisade_stdin(&["scan", "--pss", "baseline", "--fail-on", "high", "-"], pod)
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -246,7 +369,39 @@ fn rules_and_explain() {
     assert_eq!(v.as_array().unwrap().len(), 19);
     let out = palisade(&["explain", "PSS007"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8(out.stdout).unwrap().contains("Why is this bad?"));
-    assert_eq!(palisade(&["explain", "pss-run-as-non-root"]).status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("Why is this bad?"));
+    assert_eq!(
+        palisade(&["explain", "pss-run-as-non-root"]).status.code(),
+        Some(0)
+    );
     assert_eq!(palisade(&["explain", "NOPE"]).status.code(), Some(2));
+}
+
+/// docs/rules.md is generated from the rules' own documentation and must stay in sync.
+/// Regenerate with `cargo run -- rules -o markdown > docs/rules.md`.
+#[test]
+fn rules_doc_is_up_to_date() {
+    let out = palisade(&["rules", "-o", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let on_disk = std::fs::read_to_string(root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        generated == on_disk,
+        "docs/rules.md is stale: run `cargo run -- rules -o markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn junit_has_a_test_case_per_workload() {
+    let out = palisade(&["scan", "examples/guestbook-hardened", "-o", "junit"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(s.matches("<testcase ").count(), 4, "{s}");
+    assert!(!s.contains("<failure"));
+    let out = palisade(&["scan", "examples/guestbook", "-o", "junit"]);
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(s.matches("<testcase ").count(), 4, "{s}");
+    assert!(s.contains("failures=\"4\""), "{s}");
 }

@@ -13,6 +13,9 @@ pub use finding::{Finding, Location, ObjectRef, PssContext, Severity};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Seg};
-pub use report::{AdmissionVerdict, DiagLevel, Diagnostic, NamespacePolicy, Report, Stats, REPORT_SCHEMA_VERSION};
+pub use report::{
+    AdmissionVerdict, DiagLevel, Diagnostic, NamespacePolicy, Report, ScannedObject, Stats,
+    REPORT_SCHEMA_VERSION,
+};
 pub use rule::{Reference, RuleMeta};
 pub use template::{pod_templates, PodTemplate, TemplateKind};

@@ -100,7 +100,11 @@ impl Node {
             match seg {
                 Seg::Key(k) => match n.entry(k) {
                     Some(e) => {
-                        pos = if e.key_pos.is_known() { e.key_pos } else { e.value.pos };
+                        pos = if e.key_pos.is_known() {
+                            e.key_pos
+                        } else {
+                            e.value.pos
+                        };
                         n = &e.value;
                     }
                     None => return (pos, false),
@@ -217,9 +221,11 @@ impl Drop for Node {
         let mut stack: Vec<Node> = Vec::new();
         let take = |v: &mut Value, stack: &mut Vec<Node>| match v {
             Value::Seq(items) if !items.is_empty() => stack.append(items),
-            Value::Map(entries) if !entries.is_empty() => {
-                stack.extend(entries.drain(..).map(|mut e| std::mem::replace(&mut e.value, Node::null_raw())))
-            }
+            Value::Map(entries) if !entries.is_empty() => stack.extend(
+                entries
+                    .drain(..)
+                    .map(|mut e| std::mem::replace(&mut e.value, Node::null_raw())),
+            ),
             _ => {}
         };
         take(&mut self.value, &mut stack);
@@ -231,7 +237,10 @@ impl Drop for Node {
 
 impl Node {
     fn null_raw() -> Node {
-        Node { value: Value::Null, pos: Pos::NONE }
+        Node {
+            value: Value::Null,
+            pos: Pos::NONE,
+        }
     }
 }
 
@@ -246,11 +255,19 @@ mod tests {
     #[test]
     fn locate_falls_back_to_nearest_ancestor() {
         let sc = Node::new(
-            Value::Map(vec![Entry { key: "privileged".into(), key_pos: Pos::new(4, 9), value: s("x", 4) }]),
+            Value::Map(vec![Entry {
+                key: "privileged".into(),
+                key_pos: Pos::new(4, 9),
+                value: s("x", 4),
+            }]),
             Pos::new(4, 9),
         );
         let c = Node::new(
-            Value::Map(vec![Entry { key: "securityContext".into(), key_pos: Pos::new(3, 7), value: sc }]),
+            Value::Map(vec![Entry {
+                key: "securityContext".into(),
+                key_pos: Pos::new(3, 7),
+                value: sc,
+            }]),
             Pos::new(3, 7),
         );
         let root = Node::new(
@@ -261,9 +278,17 @@ mod tests {
             }]),
             Pos::new(2, 3),
         );
-        let p = FieldPath::root().key("containers").idx(0).key("securityContext").key("privileged");
+        let p = FieldPath::root()
+            .key("containers")
+            .idx(0)
+            .key("securityContext")
+            .key("privileged");
         assert_eq!(root.locate(&p), (Pos::new(4, 9), true));
-        let p = FieldPath::root().key("containers").idx(0).key("securityContext").key("runAsUser");
+        let p = FieldPath::root()
+            .key("containers")
+            .idx(0)
+            .key("securityContext")
+            .key("runAsUser");
         assert_eq!(root.locate(&p), (Pos::new(3, 7), false));
         let p = FieldPath::root().key("containers").idx(3);
         assert_eq!(root.locate(&p), (Pos::new(2, 3), false));
@@ -282,8 +307,16 @@ mod tests {
     fn last_duplicate_key_wins() {
         let m = Node::new(
             Value::Map(vec![
-                Entry { key: "a".into(), key_pos: Pos::new(1, 1), value: s("first", 1) },
-                Entry { key: "a".into(), key_pos: Pos::new(2, 1), value: s("second", 2) },
+                Entry {
+                    key: "a".into(),
+                    key_pos: Pos::new(1, 1),
+                    value: s("first", 1),
+                },
+                Entry {
+                    key: "a".into(),
+                    key_pos: Pos::new(2, 1),
+                    value: s("second", 2),
+                },
             ]),
             Pos::new(1, 1),
         );

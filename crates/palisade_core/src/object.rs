@@ -42,11 +42,27 @@ impl Object {
         }
         let meta = root.get("metadata");
         let name = meta
-            .and_then(|m| m.get("name").and_then(Node::as_str).or_else(|| m.get("generateName").and_then(Node::as_str)))
+            .and_then(|m| {
+                m.get("name")
+                    .and_then(Node::as_str)
+                    .or_else(|| m.get("generateName").and_then(Node::as_str))
+            })
             .unwrap_or("")
             .to_owned();
-        let namespace = meta.and_then(|m| m.get("namespace")).and_then(Node::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        Ok(Object { api_version, kind, name, namespace, root, origin, list_path: None })
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        Ok(Object {
+            api_version,
+            kind,
+            name,
+            namespace,
+            root,
+            origin,
+            list_path: None,
+        })
     }
 
     pub fn reference(&self) -> ObjectRef {
@@ -79,9 +95,11 @@ impl Object {
 
     pub fn location_of(&self, pos: Pos) -> Option<Location> {
         match &self.origin {
-            Origin::File { path, .. } if pos.is_known() => {
-                Some(Location { file: path.clone(), line: pos.line, column: pos.col })
-            }
+            Origin::File { path, .. } if pos.is_known() => Some(Location {
+                file: path.clone(),
+                line: pos.line,
+                column: pos.col,
+            }),
             _ => None,
         }
     }

@@ -69,7 +69,9 @@ impl FieldPath {
 }
 
 fn plain_key(k: &str) -> bool {
-    !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$')
+    !k.is_empty()
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$')
 }
 
 impl fmt::Display for FieldPath {
@@ -102,9 +104,16 @@ mod tests {
             .key("container.apparmor.security.beta.kubernetes.io/app")
             .key("x");
         let s = p.to_string();
-        assert_eq!(s, "metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/app\"].x");
+        assert_eq!(
+            s,
+            "metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/app\"].x"
+        );
         assert_eq!(FieldPath::parse(&s), Some(p));
-        let q = FieldPath::root().key("spec").key("containers").idx(2).key("image");
+        let q = FieldPath::root()
+            .key("spec")
+            .key("containers")
+            .idx(2)
+            .key("image");
         assert_eq!(q.to_string(), "spec.containers[2].image");
         assert_eq!(FieldPath::parse("spec.containers[2].image"), Some(q));
     }

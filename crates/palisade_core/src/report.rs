@@ -96,9 +96,21 @@ pub struct Stats {
     pub duration_ms: u64,
 }
 
+/// An object that rules evaluated (a workload), whether or not it has findings: JUnit reports
+/// it as a passing test case when clean.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScannedObject {
+    pub object: ObjectRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::finding::Location>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// The workloads that were evaluated, in input order.
+    #[serde(skip)]
+    pub scanned: Vec<ScannedObject>,
     #[serde(skip)]
     pub rules: Vec<&'static RuleMeta>,
     pub errors: Vec<Diagnostic>,

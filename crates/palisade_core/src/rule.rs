@@ -54,6 +54,8 @@ impl RuleMeta {
     /// its group, case-insensitively.
     pub fn matches(&self, sel: &str) -> bool {
         let sel_up = sel.to_ascii_uppercase();
-        self.code.starts_with(&sel_up) || self.name.eq_ignore_ascii_case(sel) || self.group.eq_ignore_ascii_case(sel)
+        self.code.starts_with(&sel_up)
+            || self.name.eq_ignore_ascii_case(sel)
+            || self.group.eq_ignore_ascii_case(sel)
     }
 }

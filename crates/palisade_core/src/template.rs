@@ -64,8 +64,14 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
             tpath = tpath.key(k);
         }
         let Some(t) = root.at(base) else { return Vec::new() };
-        let Some(spec) = t.get("spec").filter(|s| s.as_map().is_some()) else { return Vec::new() };
-        let kind = if obj.kind == "Pod" { TemplateKind::Pod } else { TemplateKind::Controller };
+        let Some(spec) = t.get("spec").filter(|s| s.as_map().is_some()) else {
+            return Vec::new();
+        };
+        let kind = if obj.kind == "Pod" {
+            TemplateKind::Pod
+        } else {
+            TemplateKind::Controller
+        };
         return vec![PodTemplate {
             kind,
             metadata: t.get("metadata"),
@@ -79,7 +85,14 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
     }
     let mut out = Vec::new();
     if let Some(spec) = root.get("spec") {
-        find_by_shape(spec, Some(root), FieldPath::root().key("spec"), FieldPath::root(), 0, &mut out);
+        find_by_shape(
+            spec,
+            Some(root),
+            FieldPath::root().key("spec"),
+            FieldPath::root(),
+            0,
+            &mut out,
+        );
     }
     out
 }
@@ -87,15 +100,26 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
 /// Policy engines embed pod *patterns* (Kyverno `patchStrategicMerge`, Gatekeeper
 /// mutations, ...), not pods that will run: never scan those as workloads.
 fn is_policy_group(group: &str) -> bool {
-    const GROUPS: &[&str] = &["kyverno.io", "gatekeeper.sh", "policy.open-cluster-management.io", "kubewarden.io"];
-    GROUPS.iter().any(|g| group == *g || group.ends_with(&format!(".{g}")))
+    const GROUPS: &[&str] = &[
+        "kyverno.io",
+        "gatekeeper.sh",
+        "policy.open-cluster-management.io",
+        "kubewarden.io",
+    ];
+    GROUPS
+        .iter()
+        .any(|g| group == *g || group.ends_with(&format!(".{g}")))
 }
 
 fn is_pod_spec(n: &Node) -> bool {
-    let Some(cs) = n.get("containers").and_then(Node::as_seq) else { return false };
+    let Some(cs) = n.get("containers").and_then(Node::as_seq) else {
+        return false;
+    };
     !cs.is_empty()
         && cs.iter().all(|c| c.as_map().is_some())
-        && cs.iter().any(|c| c.get("image").is_some() || c.get("name").is_some())
+        && cs
+            .iter()
+            .any(|c| c.get("image").is_some() || c.get("name").is_some())
 }
 
 /// Depth-first search for PodSpecs. `parent` is the map holding `n` under key `spec`, if any:
@@ -117,7 +141,13 @@ fn find_by_shape<'a>(
             Some(p) => (p.get("metadata"), parent_path.key("metadata")),
             None => (None, path.clone().key("metadata")),
         };
-        out.push(PodTemplate { kind: TemplateKind::Custom, metadata, spec: n, metadata_path, spec_path: path });
+        out.push(PodTemplate {
+            kind: TemplateKind::Custom,
+            metadata,
+            spec: n,
+            metadata_path,
+            spec_path: path,
+        });
         return;
     }
     match &n.value {
@@ -126,7 +156,14 @@ fn find_by_shape<'a>(
                 if &*e.key == "metadata" || &*e.key == "status" {
                     continue;
                 }
-                find_by_shape(&e.value, Some(n), path.clone().key(&e.key), path.clone(), depth + 1, out);
+                find_by_shape(
+                    &e.value,
+                    Some(n),
+                    path.clone().key(&e.key),
+                    path.clone(),
+                    depth + 1,
+                    out,
+                );
             }
         }
         Value::Seq(items) => {

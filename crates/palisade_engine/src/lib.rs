@@ -54,7 +54,10 @@ pub fn load(inputs: &[InputFile]) -> Loaded {
             (l, seen)
         })
         .collect();
-    let mut out = Loaded { files: inputs.len(), ..Loaded::default() };
+    let mut out = Loaded {
+        files: inputs.len(),
+        ..Loaded::default()
+    };
     for (p, seen) in parts {
         out.objects_seen += seen;
         out.objects.extend(p.objects);
@@ -92,7 +95,11 @@ pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions
 
 /// Evaluates already-loaded objects (used by `scan`, and by tests and other sources).
 pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
-    let mut report = Report { rules: opts.rules.clone(), fail_on: Some(opts.fail_on), ..Report::default() };
+    let mut report = Report {
+        rules: opts.rules.clone(),
+        fail_on: Some(opts.fail_on),
+        ..Report::default()
+    };
     report.stats.files = loaded.files;
     report.stats.bytes = loaded.bytes;
     report.stats.documents = loaded.documents;
@@ -104,9 +111,16 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
         evaluate_objects(&loaded.objects, &opts.pss, &pss_rules, &mut report);
     }
     report.findings.sort_by(|a, b| {
-        (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(b.location.as_ref(), &b.object, b.code, &b.path))
+        (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(
+            b.location.as_ref(),
+            &b.object,
+            b.code,
+            &b.path,
+        ))
     });
-    report.errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    report
+        .errors
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     for f in &report.findings {
         *report.stats.findings_by_severity.entry(f.severity).or_default() += 1;
     }

@@ -43,6 +43,7 @@ fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
 }
 
 struct Outcome {
+    scanned: palisade_core::ScannedObject,
     findings: Vec<Finding>,
     verdicts: Vec<AdmissionVerdict>,
     diagnostics: Vec<Diagnostic>,
@@ -50,9 +51,17 @@ struct Outcome {
 }
 
 /// Evaluates every workload in `objects` and appends to `report`.
-pub fn evaluate_objects(objects: &[Object], mode: &PssMode, rules: &[&'static RuleMeta], report: &mut Report) {
+pub fn evaluate_objects(
+    objects: &[Object],
+    mode: &PssMode,
+    rules: &[&'static RuleMeta],
+    report: &mut Report,
+) {
     let mut namespaces: HashMap<&str, NamespaceLevels> = HashMap::new();
-    for o in objects.iter().filter(|o| o.kind == "Namespace" && o.group().is_empty()) {
+    for o in objects
+        .iter()
+        .filter(|o| o.kind == "Namespace" && o.group().is_empty())
+    {
         let levels = parse_namespace_labels(o.labels());
         report.namespaces.push(NamespacePolicy {
             namespace: o.name.clone(),
@@ -68,11 +77,15 @@ pub fn evaluate_objects(objects: &[Object], mode: &PssMode, rules: &[&'static Ru
         .par_iter()
         .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
         .flat_map_iter(|o| {
-            pod_templates(o).into_iter().map(|t| evaluate_template(o, &t, mode, &namespaces, rules)).collect::<Vec<_>>()
+            pod_templates(o)
+                .into_iter()
+                .map(|t| evaluate_template(o, &t, mode, &namespaces, rules))
+                .collect::<Vec<_>>()
         })
         .collect();
     for o in outcomes {
         report.stats.workloads += 1;
+        report.scanned.push(o.scanned);
         if let Some(k) = o.custom_kind {
             *report.stats.custom_template_kinds.entry(k).or_default() += 1;
         }
@@ -90,21 +103,29 @@ fn evaluate_template(
     rules: &[&'static RuleMeta],
 ) -> Outcome {
     let modes: Vec<(&'static str, Policy)> = match mode {
-        PssMode::Fixed(p) => vec![("scan", p.clone())],
+        PssMode::Fixed(p) => vec![("scan", *p)],
         PssMode::Namespaces { default } => {
             let ns = obj.namespace.as_deref().unwrap_or("default");
             match namespaces.get(ns).filter(|l| l.has_labels) {
                 Some(l) => [("enforce", &l.enforce), ("warn", &l.warn), ("audit", &l.audit)]
                     .into_iter()
                     .filter(|(_, p)| p.level != Level::Privileged)
-                    .map(|(m, p)| (m, p.clone()))
+                    .map(|(m, p)| (m, *p))
                     .collect(),
-                None => vec![("scan", default.clone())],
+                None => vec![("scan", *default)],
             }
         }
     };
-    let input = PodInput { metadata: t.metadata, spec: t.spec, is_pod: t.kind == TemplateKind::Pod };
+    let input = PodInput {
+        metadata: t.metadata,
+        spec: t.spec,
+        is_pod: t.kind == TemplateKind::Pod,
+    };
     let mut out = Outcome {
+        scanned: palisade_core::ScannedObject {
+            object: obj.reference(),
+            location: obj.location_of(obj.root.pos),
+        },
         findings: Vec::new(),
         verdicts: Vec::new(),
         diagnostics: Vec::new(),
@@ -129,12 +150,18 @@ fn evaluate_template(
                 let (loc, _) = obj.locate(&path);
                 out.diagnostics.push(Diagnostic {
                     level: DiagLevel::Error,
-                    file: loc.as_ref().map(|l| l.file.clone()).or_else(|| obj.file().cloned()),
+                    file: loc
+                        .as_ref()
+                        .map(|l| l.file.clone())
+                        .or_else(|| obj.file().cloned()),
                     line: loc.as_ref().map(|l| l.line),
                     column: loc.as_ref().map(|l| l.column),
                     message: {
                         let rel = te.path.to_string();
-                        let msg = te.message.strip_prefix(&format!("{rel}: ")).unwrap_or(&te.message);
+                        let msg = te
+                            .message
+                            .strip_prefix(&format!("{rel}: "))
+                            .unwrap_or(&te.message);
                         format!("invalid value at {path}: {msg}")
                     },
                     object: Some(obj.reference()),
@@ -164,7 +191,9 @@ fn evaluate_template(
             if reported_checks.contains(&check.id) {
                 continue;
             }
-            let Some(rule) = palisade_rules::pss_rule_for_check(check.id) else { continue };
+            let Some(rule) = palisade_rules::pss_rule_for_check(check.id) else {
+                continue;
+            };
             if !rules.iter().any(|r| std::ptr::eq(*r, rule)) {
                 continue;
             }
@@ -181,7 +210,11 @@ fn evaluate_template(
             let offenders: Vec<(FieldPath, Option<String>)> = if check.offenders.is_empty() {
                 vec![(t.spec_path.clone(), None)]
             } else {
-                check.offenders.iter().map(|o| (object_path(t, &o.path), o.container.clone())).collect()
+                check
+                    .offenders
+                    .iter()
+                    .map(|o| (object_path(t, &o.path), o.container.clone()))
+                    .collect()
             };
             for (path, container) in offenders {
                 let (location, exact) = obj.locate(&path);

@@ -13,7 +13,10 @@ pub enum SelectError {
 impl fmt::Display for SelectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SelectError::Unknown(s) => write!(f, "unknown rule, code prefix or group: {s:?} (see `palisade rules`)"),
+            SelectError::Unknown(s) => write!(
+                f,
+                "unknown rule, code prefix or group: {s:?} (see `palisade rules`)"
+            ),
             SelectError::Empty => f.write_str("the selection runs no rule"),
         }
     }
@@ -29,7 +32,12 @@ pub fn select_rules(
     ignore: &[String],
 ) -> Result<Vec<&'static RuleMeta>, SelectError> {
     let split = |v: &[String]| -> Vec<String> {
-        v.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        v.iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
     };
     let select = split(select);
     let ignore = split(ignore);

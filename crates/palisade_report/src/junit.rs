@@ -62,6 +62,32 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         cases.push_str("    </testcase>\n");
     }
 
+    // Workloads without findings or verdicts: passing test cases.
+    for s in &report.scanned {
+        let file = s.location.as_ref().map(|l| &*l.file);
+        if groups
+            .iter()
+            .any(|g| g.object == &s.object && (g.file == file || g.file.is_none()))
+        {
+            continue;
+        }
+        tests += 1;
+        let classname = match &s.object.namespace {
+            Some(ns) => format!("{}/{}", s.object.kind, ns),
+            None => s.object.kind.clone(),
+        };
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            attr(&classname),
+            attr(&s.object.name)
+        );
+        if let Some(file) = file {
+            let _ = write!(cases, " file=\"{}\"", attr(file));
+        }
+        cases.push_str("/>\n");
+    }
+
     for d in &report.errors {
         tests += 1;
         let name = match (&d.file, d.line) {

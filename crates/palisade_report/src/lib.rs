@@ -119,6 +119,11 @@ pub fn render_rules(rules: &[&'static RuleMeta], json: bool, out: &mut dyn Write
 }
 
 /// The `palisade explain CODE` page: header, Markdown docs, remediation and references.
+/// `palisade rules -o markdown`: the whole catalogue as Markdown (docs/rules.md).
+pub fn render_rules_markdown(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+    rules::render_rules_markdown(rules, out)
+}
+
 pub fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result<()> {
     rules::render_explain(rule, out)
 }

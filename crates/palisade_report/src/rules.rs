@@ -115,6 +115,49 @@ pub(crate) fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result
     out.write_all(s.as_bytes())
 }
 
+/// The rule catalogue as one Markdown page (docs/rules.md is generated with it): an index
+/// table, then each rule's documentation with its headings demoted under the rule's own.
+pub(crate) fn render_rules_markdown(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+    let mut s = String::from(
+        "# palisade rules\n\nGenerated from the rules' own documentation by `palisade rules -o markdown`; \
+         `palisade explain CODE` prints the same text. Do not edit by hand.\n\n\
+         | code | name | severity | summary |\n|---|---|---|---|\n",
+    );
+    for r in rules {
+        let _ = writeln!(
+            s,
+            "| [{}](#{}) | `{}` | {} | {} |",
+            r.code,
+            r.code.to_ascii_lowercase(),
+            r.name,
+            r.severity,
+            r.summary
+        );
+    }
+    for r in rules {
+        let _ = writeln!(
+            s,
+            "\n## {}\n\n`{}` · severity **{}** · group `{}`\n\n{}\n",
+            r.code, r.name, r.severity, r.group, r.summary
+        );
+        for line in dedent(r.docs).trim().lines() {
+            if line.starts_with('#') {
+                let _ = writeln!(s, "##{line}");
+            } else {
+                let _ = writeln!(s, "{line}");
+            }
+        }
+        let _ = writeln!(s, "\n**Remediation.** {}", r.remediation.trim());
+        if !r.references.is_empty() {
+            s.push_str("\n**References.**\n\n");
+            for reference in r.references {
+                let _ = writeln!(s, "* {}", reference.label());
+            }
+        }
+    }
+    out.write_all(s.as_bytes())
+}
+
 /// Removes the indentation common to all non-blank lines (rule docs written as `///`
 /// comments carry one leading space per line).
 pub(crate) fn dedent(text: &str) -> String {

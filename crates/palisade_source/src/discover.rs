@@ -22,11 +22,21 @@ impl InputFile {
 }
 
 fn is_manifest(p: &Path) -> bool {
-    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }
 
 fn error(file: &str, message: String) -> Diagnostic {
-    Diagnostic { level: DiagLevel::Error, file: Some(file.into()), line: None, column: None, message, object: None }
+    Diagnostic {
+        level: DiagLevel::Error,
+        file: Some(file.into()),
+        line: None,
+        column: None,
+        message,
+        object: None,
+    }
 }
 
 fn file(path: PathBuf) -> InputFile {

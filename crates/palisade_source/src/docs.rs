@@ -23,7 +23,10 @@ pub fn split_documents(src: &str) -> Vec<DocText<'_>> {
         };
         let line = &src[pos..end];
         if is_separator(line) {
-            out.push(DocText { text: &src[start..pos], first_line: start_line });
+            out.push(DocText {
+                text: &src[start..pos],
+                first_line: start_line,
+            });
             // The separator line itself starts the next document (it may carry `--- !tag`
             // content only when followed by a comment, which parses as an empty start).
             start = end;
@@ -32,7 +35,10 @@ pub fn split_documents(src: &str) -> Vec<DocText<'_>> {
         line_no += 1;
         pos = end;
     }
-    out.push(DocText { text: &src[start..], first_line: start_line });
+    out.push(DocText {
+        text: &src[start..],
+        first_line: start_line,
+    });
     out
 }
 
@@ -41,7 +47,9 @@ fn memchr_nl(b: &[u8]) -> Option<usize> {
 }
 
 fn is_separator(line: &str) -> bool {
-    let Some(rest) = line.strip_prefix("---") else { return false };
+    let Some(rest) = line.strip_prefix("---") else {
+        return false;
+    };
     let rest = rest.trim();
     rest.is_empty() || rest.starts_with('#')
 }
@@ -55,9 +63,27 @@ mod tests {
         let src = "a: 1\n---\nb: 2\n--- # c\nc: 3\n---x: 4\n";
         let d = split_documents(src);
         assert_eq!(d.len(), 3);
-        assert_eq!(d[0], DocText { text: "a: 1\n", first_line: 0 });
-        assert_eq!(d[1], DocText { text: "b: 2\n", first_line: 2 });
-        assert_eq!(d[2], DocText { text: "c: 3\n---x: 4\n", first_line: 4 });
+        assert_eq!(
+            d[0],
+            DocText {
+                text: "a: 1\n",
+                first_line: 0
+            }
+        );
+        assert_eq!(
+            d[1],
+            DocText {
+                text: "b: 2\n",
+                first_line: 2
+            }
+        );
+        assert_eq!(
+            d[2],
+            DocText {
+                text: "c: 3\n---x: 4\n",
+                first_line: 4
+            }
+        );
     }
 
     #[test]

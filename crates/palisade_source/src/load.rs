@@ -40,7 +40,11 @@ pub fn load_input(input: &InputFile) -> Loaded {
     let name = input.display_name();
     let mut buf = Vec::new();
     let res = match input {
-        InputFile::Stdin => std::io::stdin().lock().take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map(|_| ()),
+        InputFile::Stdin => std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map(|_| ()),
         InputFile::Path { path, .. } => match std::fs::metadata(path) {
             Ok(m) if m.len() > MAX_FILE_BYTES => {
                 let mut l = Loaded::default();
@@ -48,16 +52,23 @@ pub fn load_input(input: &InputFile) -> Loaded {
                     DiagLevel::Error,
                     &name,
                     None,
-                    format!("file is too large ({} MiB; the limit is {} MiB)", m.len() >> 20, MAX_FILE_BYTES >> 20),
+                    format!(
+                        "file is too large ({} MiB; the limit is {} MiB)",
+                        m.len() >> 20,
+                        MAX_FILE_BYTES >> 20
+                    ),
                 ));
                 return l;
             }
-            _ => std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)).map(|_| ()),
+            _ => std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+                .map(|_| ()),
         },
     };
     if let Err(e) = res {
         let mut l = Loaded::default();
-        l.diagnostics.push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
+        l.diagnostics
+            .push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
         return l;
     }
     load_bytes(name, &buf)
@@ -72,7 +83,10 @@ fn line_col_of(bytes: &[u8], at: usize) -> Pos {
 
 /// Decodes the bytes of one input named `name`.
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
-    let mut out = Loaded { bytes: bytes.len() as u64, ..Loaded::default() };
+    let mut out = Loaded {
+        bytes: bytes.len() as u64,
+        ..Loaded::default()
+    };
     if bytes.len() as u64 > MAX_FILE_BYTES {
         out.diagnostics.push(diag(
             DiagLevel::Error,
@@ -143,7 +157,10 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
         return;
     }
     out.documents += 1;
-    let origin = Origin::File { path: name.clone(), doc };
+    let origin = Origin::File {
+        path: name.clone(),
+        doc,
+    };
     let obj = match Object::from_node(node, origin.clone()) {
         Ok(o) => o,
         Err(_) => {
@@ -173,14 +190,24 @@ fn flatten_list(out: &mut Loaded, mut list: Object) {
         _ => return,
     };
     // `items: null` is an empty list.
-    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else { return };
+    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else {
+        return;
+    };
     for (i, mut item) in items.drain(..).enumerate() {
         if let Value::Map(entries) = &mut item.value {
             if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {
-                entries.push(Entry { key: "kind".into(), key_pos: Pos::NONE, value: Node::new(Value::Str(item_kind.as_str().into()), Pos::NONE) });
+                entries.push(Entry {
+                    key: "kind".into(),
+                    key_pos: Pos::NONE,
+                    value: Node::new(Value::Str(item_kind.as_str().into()), Pos::NONE),
+                });
             }
             if !entries.iter().any(|e| &*e.key == "apiVersion") {
-                entries.push(Entry { key: "apiVersion".into(), key_pos: Pos::NONE, value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE) });
+                entries.push(Entry {
+                    key: "apiVersion".into(),
+                    key_pos: Pos::NONE,
+                    value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE),
+                });
             }
         }
         match Object::from_node(item, origin.clone()) {
@@ -220,7 +247,8 @@ mod tests {
         assert_eq!(l.objects.len(), 2);
         assert_eq!(l.objects[1].kind, "Deployment");
         assert_eq!(l.objects[1].root.pos.line, 7);
-        let t = load("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\"}}]}");
+        let t =
+            load("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\"}}]}");
         assert_eq!(t.objects.len(), 1);
         assert_eq!(t.objects[0].kind, "Pod");
         assert_eq!(t.objects[0].api_version, "v1");
@@ -231,13 +259,19 @@ mod tests {
         let l = load_bytes("b".into(), b"a: 1\nb: \x00\x01");
         assert_eq!(l.diagnostics[0].line, Some(2));
         let l = load_bytes("u".into(), b"a: 1\nb: \xff\xfe\n");
-        assert_eq!((l.diagnostics[0].line, l.diagnostics[0].column), (Some(2), Some(4)));
+        assert_eq!(
+            (l.diagnostics[0].line, l.diagnostics[0].column),
+            (Some(2), Some(4))
+        );
         assert!(l.objects.is_empty());
     }
 
     #[test]
     fn empty_input_has_no_documents() {
         let l = load("");
-        assert_eq!((l.documents, l.skipped, l.objects.len(), l.diagnostics.len()), (0, 0, 0, 0));
+        assert_eq!(
+            (l.documents, l.skipped, l.objects.len(), l.diagnostics.len()),
+            (0, 0, 0, 0)
+        );
     }
 }

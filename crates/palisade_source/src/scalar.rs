@@ -8,7 +8,9 @@ use palisade_core::Value;
 pub fn resolve_plain(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => return Value::Bool(true),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Value::Bool(true)
+        }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false)
         }
@@ -194,7 +196,10 @@ mod tests {
         assert_eq!(resolve_plain("1e3"), Value::Float(1000.0));
         assert_eq!(resolve_plain(".5"), Value::Float(0.5));
         assert_eq!(resolve_plain("1."), Value::Float(1.0));
-        assert_eq!(resolve_plain("18446744073709551615"), Value::Float(18446744073709551615.0));
+        assert_eq!(
+            resolve_plain("18446744073709551615"),
+            Value::Float(18446744073709551615.0)
+        );
         assert_eq!(resolve_plain("1.2.3"), Value::Str("1.2.3".into()));
         assert_eq!(resolve_plain("-"), Value::Str("-".into()));
         assert_eq!(resolve_plain("0x"), Value::Str("0x".into()));

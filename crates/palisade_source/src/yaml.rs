@@ -6,8 +6,8 @@
 //! reported (the last value wins, as in the API server's non-strict decoding).
 
 use crate::scalar::{key_string, resolve_plain};
-use palisade_core::{Entry, Node, Pos, Value};
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
+use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::HashMap;
 
 /// Maximum nesting of collections in one document.
@@ -29,8 +29,18 @@ pub struct Decoded {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: Option<String> },
-    Map { entries: Vec<Entry>, pos: Pos, anchor: Option<String>, key: Option<PendingKey>, merged: Vec<Box<str>> },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: Option<String>,
+    },
+    Map {
+        entries: Vec<Entry>,
+        pos: Pos,
+        anchor: Option<String>,
+        key: Option<PendingKey>,
+        merged: Vec<Box<str>>,
+    },
 }
 
 enum PendingKey {
@@ -105,14 +115,26 @@ fn decode_events(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, De
                     Some(c) => format!("{c}: {}", e.problem()),
                     None => e.problem().to_string(),
                 };
-                Err(YamlError { pos: b.pos(mark), message })
+                Err(YamlError {
+                    pos: b.pos(mark),
+                    message,
+                })
             }
         };
         if let Err(e) = res {
-            return Err((e, Decoded { docs: std::mem::take(&mut b.docs), warnings: std::mem::take(&mut b.warnings) }));
+            return Err((
+                e,
+                Decoded {
+                    docs: std::mem::take(&mut b.docs),
+                    warnings: std::mem::take(&mut b.warnings),
+                },
+            ));
         }
     }
-    Ok(Decoded { docs: b.docs, warnings: b.warnings })
+    Ok(Decoded {
+        docs: b.docs,
+        warnings: b.warnings,
+    })
 }
 
 fn is_core(tag: &Option<String>, suffix: &str) -> bool {
@@ -139,7 +161,10 @@ impl Builder {
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> Result<(), YamlError> {
-        Err(YamlError { pos, message: message.into() })
+        Err(YamlError {
+            pos,
+            message: message.into(),
+        })
     }
 
     fn count(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
@@ -162,7 +187,13 @@ impl Builder {
                 self.nodes = 0;
                 Ok(())
             }
-            EventData::Scalar { anchor, tag, value: text, style, .. } => {
+            EventData::Scalar {
+                anchor,
+                tag,
+                value: text,
+                style,
+                ..
+            } => {
                 self.count(1, pos)?;
                 let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if in_key_position {
@@ -193,7 +224,9 @@ impl Builder {
                     // An alias used as a key: only scalars make sense.
                     let k = match &node.value {
                         Value::Str(s) => s.to_string(),
-                        Value::Seq(_) | Value::Map(_) => return self.err(pos, "mapping key must be a scalar"),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return self.err(pos, "mapping key must be a scalar")
+                        }
                         other => key_string("", other),
                     };
                     if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
@@ -208,18 +241,30 @@ impl Builder {
             }
             EventData::SequenceStart { anchor, .. } => {
                 self.open(pos)?;
-                self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                });
                 Ok(())
             }
             EventData::MappingStart { anchor, .. } => {
                 self.open(pos)?;
-                self.stack.push(Frame::Map { entries: Vec::new(), pos, anchor, key: None, merged: Vec::new() });
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pos,
+                    anchor,
+                    key: None,
+                    merged: Vec::new(),
+                });
                 Ok(())
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, pos, anchor }) => (Node::new(Value::Seq(items), pos), anchor),
-                    Some(Frame::Map { entries, pos, anchor, .. }) => {
+                    Some(Frame::Map {
+                        entries, pos, anchor, ..
+                    }) => {
                         self.check_duplicates(&entries);
                         (Node::new(Value::Map(entries), pos), anchor)
                     }
@@ -252,7 +297,9 @@ impl Builder {
         if style != ScalarStyle::Plain && tag.is_none() {
             return Value::Str(text.into());
         }
-        if style != ScalarStyle::Plain && !(is_core(tag, "int") || is_core(tag, "float") || is_core(tag, "bool") || is_core(tag, "null")) {
+        if style != ScalarStyle::Plain
+            && !(is_core(tag, "int") || is_core(tag, "float") || is_core(tag, "bool") || is_core(tag, "null"))
+        {
             return Value::Str(text.into());
         }
         match resolve_plain(text) {
@@ -271,22 +318,26 @@ impl Builder {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, key, merged, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, merged, ..
+            }) => match key.take() {
                 Some(PendingKey::Key(k, kpos)) => {
                     // Explicit keys override keys merged in with `<<`, wherever they stand.
                     if let Some(m) = merged.iter().position(|m| *m == k) {
                         merged.swap_remove(m);
                         entries.retain(|e| e.key != k);
                     }
-                    entries.push(Entry { key: k, key_pos: kpos, value: node });
+                    entries.push(Entry {
+                        key: k,
+                        key_pos: kpos,
+                        value: node,
+                    });
                     Ok(())
                 }
                 Some(PendingKey::Merge(mpos)) => {
                     let sources: Vec<Node> = match node.value {
                         Value::Map(_) => vec![node],
-                        Value::Seq(ref items) if items.iter().all(|i| i.as_map().is_some()) => {
-                            items.clone()
-                        }
+                        Value::Seq(ref items) if items.iter().all(|i| i.as_map().is_some()) => items.clone(),
                         _ => {
                             return Err(YamlError {
                                 pos: mpos,
@@ -306,7 +357,10 @@ impl Builder {
                     }
                     Ok(())
                 }
-                None => Err(YamlError { pos: node.pos, message: "mapping key must be a scalar".into() }),
+                None => Err(YamlError {
+                    pos: node.pos,
+                    message: "mapping key must be a scalar".into(),
+                }),
             },
         }
     }
@@ -390,10 +444,14 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_rejected() {
-        let mut s = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut s = String::from(
+            "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for i in 1..10 {
             let p = i - 1;
-            s.push_str(&format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"));
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+            ));
         }
         let err = decode(&s, 0).unwrap_err().0;
         assert!(err.message.contains("alias bomb"), "{}", err.message);
@@ -404,7 +462,11 @@ mod tests {
         let s = "[".repeat(10_000);
         let err = decode(&s, 0).unwrap_err().0;
         // Either our nesting limit or the parser's own recursion limit rejects it, cleanly.
-        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{}", err.message);
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub fn report() -> Report {
         namespaces,
         stats,
         fail_on: Some(Severity::High),
+        ..Report::default()
     }
 }
 
