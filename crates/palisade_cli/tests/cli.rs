@@ -405,3 +405,39 @@ fn junit_has_a_test_case_per_workload() {
     assert_eq!(s.matches("<testcase ").count(), 4, "{s}");
     assert!(s.contains("failures=\"4\""), "{s}");
 }
+
+/// A Pod in a namespace that enforces baseline and warns at restricted: rejected, no warning
+/// verdict (Kubernetes adds none to a denied request), but restricted findings still shown.
+#[test]
+fn namespace_labels_decide_modes_for_pods() {
+    let input = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/warn: restricted\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  hostPID: true\n  containers:\n  - name: app\n    image: nginx\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: elsewhere}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    securityContext: {privileged: true}\n";
+    let out = palisade_stdin(&["scan", "-o", "json", "-"], input);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let adm: Vec<_> = v["admission"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["object"]["name"] == "web")
+        .collect();
+    assert_eq!(adm.len(), 1, "{adm:#?}");
+    assert_eq!(adm[0]["action"], "reject");
+    assert_eq!(
+        adm[0]["message"],
+        "pods \"web\" is forbidden: violates PodSecurity \"baseline:latest\": host namespaces (hostPID=true)"
+    );
+    let modes: Vec<_> = findings(&v)
+        .iter()
+        .filter(|f| f["object"]["name"] == "web")
+        .map(|f| f["pss"]["mode"].as_str().unwrap())
+        .collect();
+    assert!(modes.contains(&"enforce") && modes.contains(&"warn"), "{modes:?}");
+    // A namespace not in the input: palisade's default, restricted:latest.
+    let other = findings(&v)
+        .iter()
+        .find(|f| f["object"]["name"] == "other")
+        .unwrap();
+    assert_eq!(other["pss"]["mode"], "scan");
+    assert_eq!(other["pss"]["level"], "restricted");
+    assert_eq!(v["namespaces"][0]["enforce"], "baseline:latest");
+}

@@ -174,19 +174,19 @@ fn evaluate_template(
         let (action, message) = verdict(obj, t, mode_name, &policy, eval);
         if mode_name == "enforce" && t.kind == TemplateKind::Pod {
             pod_rejected = true;
-        } else if pod_rejected && mode_name == "warn" {
-            // Kubernetes adds no warnings to a rejected request.
-            continue;
         }
-        let (loc, _) = obj.locate(&t.spec_path);
-        out.verdicts.push(AdmissionVerdict {
-            object: obj.reference(),
-            location: loc.or_else(|| obj.location_of(obj.root.pos)),
-            mode: mode_name.to_owned(),
-            policy: key.clone(),
-            action: action.to_owned(),
-            message,
-        });
+        // Kubernetes adds no warnings to a rejected request; the findings are still reported.
+        if !(pod_rejected && mode_name == "warn") {
+            let (loc, _) = obj.locate(&t.spec_path);
+            out.verdicts.push(AdmissionVerdict {
+                object: obj.reference(),
+                location: loc.or_else(|| obj.location_of(obj.root.pos)),
+                mode: mode_name.to_owned(),
+                policy: key.clone(),
+                action: action.to_owned(),
+                message,
+            });
+        }
         for check in &eval.forbidden {
             if reported_checks.contains(&check.id) {
                 continue;
