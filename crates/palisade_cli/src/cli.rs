@@ -165,7 +165,7 @@ fn scan(a: ScanArgs) -> Result<u8> {
     };
     let fail_on = Severity::parse(&a.fail_on).unwrap_or(Severity::Low);
     let (inputs, discovery) = palisade_source::discover(&a.paths);
-    let report = palisade_engine::scan(&inputs, discovery, &ScanOptions { pss, rules, fail_on });
+    let report = palisade_engine::scan(&inputs, discovery, &ScanOptions::new(pss, rules, fail_on));
 
     let format = match a.output {
         OutputFormat::Human => Format::Human,

@@ -1,6 +1,7 @@
 //! palisade's shared data model. Types and pure helpers only: no I/O, no parsing of files,
 //! no rule logic, no output formatting.
 
+pub mod check;
 pub mod finding;
 pub mod node;
 pub mod object;
@@ -9,6 +10,7 @@ pub mod report;
 pub mod rule;
 pub mod template;
 
+pub use check::{Check, Hit, Inventory, ObjCtx, PodCtx, RuleOptions};
 pub use finding::{Finding, Location, ObjectRef, PssContext, Severity};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};

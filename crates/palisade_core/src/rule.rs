@@ -16,6 +16,10 @@ pub enum Reference {
     Nsa(&'static str),
     /// MITRE ATT&CK technique id, e.g. "T1611".
     Mitre(&'static str),
+    /// The equivalent Checkov check, e.g. "CKV_K8S_16".
+    Checkov(&'static str),
+    /// The equivalent Trivy (defsec) check, e.g. "KSV017".
+    Trivy(&'static str),
     Url(&'static str),
 }
 
@@ -26,6 +30,8 @@ impl Reference {
             Reference::Cis(s) => format!("CIS Kubernetes Benchmark {s}"),
             Reference::Nsa(s) => format!("NSA/CISA Kubernetes Hardening Guidance: {s}"),
             Reference::Mitre(s) => format!("MITRE ATT&CK {s}"),
+            Reference::Checkov(s) => format!("Checkov {s}"),
+            Reference::Trivy(s) => format!("Trivy {s}"),
             Reference::Url(s) => (*s).to_owned(),
         }
     }
@@ -47,9 +53,25 @@ pub struct RuleMeta {
     /// Full documentation in Markdown (what it does, why it is bad, example, fix).
     pub docs: &'static str,
     pub references: &'static [Reference],
+    /// How the rule is evaluated.
+    #[serde(skip)]
+    pub check: crate::check::Check,
 }
 
 impl RuleMeta {
+    /// Whether the rule belongs to a profile: `all`, `pss-baseline`, `pss-restricted` (the
+    /// PSS rules), `cis` (rules with a CIS reference), `nsa` (rules with an NSA/CISA
+    /// reference).
+    pub fn in_profile(&self, profile: &str) -> bool {
+        match profile {
+            "all" => true,
+            "pss-baseline" | "pss-restricted" => self.group == "pss",
+            "cis" => self.references.iter().any(|r| matches!(r, Reference::Cis(_))),
+            "nsa" => self.references.iter().any(|r| matches!(r, Reference::Nsa(_))),
+            _ => false,
+        }
+    }
+
     /// Whether `sel` names this rule: its code, its name, a code prefix (`PSS`, `PSS00`) or
     /// its group, case-insensitively.
     pub fn matches(&self, sel: &str) -> bool {

@@ -9,9 +9,13 @@ mod select;
 pub use pss_scan::{evaluate_objects, PssMode};
 pub use select::{select_rules, SelectError};
 
-use palisade_core::{DiagLevel, Diagnostic, Object, Report, RuleMeta, Severity};
+use palisade_core::{
+    pod_templates, Check, DiagLevel, Diagnostic, Finding, Hit, Inventory, ObjCtx, Object, PodCtx, Report,
+    RuleMeta, RuleOptions, Severity,
+};
 use palisade_source::{load_input, InputFile};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// What to run and how.
@@ -19,16 +23,43 @@ use std::time::Instant;
 pub struct ScanOptions {
     /// How Pod Security levels are chosen.
     pub pss: PssMode,
-    /// The rules that run (already resolved from --select/--ignore).
+    /// The rules that run (already resolved from the profile, --select and --ignore).
     pub rules: Vec<&'static RuleMeta>,
     /// Findings at or above this severity make the run fail (exit 1).
     pub fail_on: Severity,
+    /// Per-rule options from the configuration, by rule code.
+    pub rule_options: HashMap<&'static str, RuleOptions>,
+    /// Severity overrides from the configuration, by rule code.
+    pub severity: HashMap<&'static str, Severity>,
+}
+
+impl ScanOptions {
+    pub fn new(pss: PssMode, rules: Vec<&'static RuleMeta>, fail_on: Severity) -> ScanOptions {
+        ScanOptions {
+            pss,
+            rules,
+            fail_on,
+            rule_options: HashMap::new(),
+            severity: HashMap::new(),
+        }
+    }
+    fn options_for(&self, rule: &RuleMeta) -> &RuleOptions {
+        static EMPTY: std::sync::OnceLock<RuleOptions> = std::sync::OnceLock::new();
+        self.rule_options
+            .get(rule.code)
+            .unwrap_or_else(|| EMPTY.get_or_init(RuleOptions::default))
+    }
+    fn severity_of(&self, rule: &RuleMeta) -> Severity {
+        self.severity.get(rule.code).copied().unwrap_or(rule.severity)
+    }
 }
 
 /// Everything loaded from the inputs that the engine keeps.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub objects: Vec<Object>,
+    /// Findings of object rules, produced while decoding.
+    pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
     pub files: usize,
     pub bytes: u64,
@@ -37,30 +68,127 @@ pub struct Loaded {
     pub skipped: usize,
 }
 
-/// Whether the engine keeps an object after loading (the rest is counted and dropped, so
-/// memory stays bounded by what the rules need).
+/// Whether the engine keeps an object after loading: workloads, and the Namespaces and
+/// ServiceAccounts that pod rules look up. Everything else is checked by object rules while
+/// its file is decoded, counted and dropped, so memory stays bounded.
 fn needed(o: &Object) -> bool {
-    o.kind == "Namespace" && o.group().is_empty() || !palisade_core::pod_templates(o).is_empty()
+    (o.group().is_empty() && matches!(o.kind.as_str(), "Namespace" | "ServiceAccount"))
+        || !pod_templates(o).is_empty()
 }
 
-/// Loads every input in parallel, keeping only the objects the rules need.
-pub fn load(inputs: &[InputFile]) -> Loaded {
-    let parts: Vec<(palisade_source::Loaded, usize)> = inputs
-        .par_iter()
-        .map(|f| {
-            let mut l = load_input(f);
-            let seen = l.objects.len();
-            l.objects.retain(needed);
-            (l, seen)
+/// Turns a rule's hits on `obj` into located findings.
+pub fn findings_from_hits(
+    obj: &Object,
+    rule: &'static RuleMeta,
+    severity: Severity,
+    hits: Vec<Hit>,
+) -> Vec<Finding> {
+    hits.into_iter()
+        .map(|h| {
+            let (location, exact) = obj.locate(&h.path);
+            Finding {
+                code: rule.code,
+                rule: rule.name,
+                severity,
+                object: obj.reference(),
+                container: h.container,
+                message: h.message,
+                remediation: rule.remediation.to_owned(),
+                path: h.path.to_string(),
+                location: location.or_else(|| obj.location_of(obj.root.pos)),
+                exact,
+                pss: None,
+            }
         })
+        .collect()
+}
+
+/// Runs the object rules on one object.
+fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
+    for rule in &opts.rules {
+        if let Check::Object { kinds, check } = rule.check {
+            if Check::applies_to(kinds, obj) {
+                let mut hits = Vec::new();
+                check(
+                    &ObjCtx {
+                        obj,
+                        opts: opts.options_for(rule),
+                    },
+                    &mut hits,
+                );
+                out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), hits));
+            }
+        }
+    }
+}
+
+/// Runs the pod-template rules on every workload of the inventory.
+fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
+    let pod_rules: Vec<_> = opts
+        .rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, Check::Pod(_)))
         .collect();
+    if pod_rules.is_empty() {
+        return Vec::new();
+    }
+    inv.objects
+        .par_iter()
+        .flat_map_iter(|obj| {
+            let mut out = Vec::new();
+            for tpl in pod_templates(obj) {
+                for rule in &pod_rules {
+                    if let Check::Pod(check) = rule.check {
+                        let mut hits = Vec::new();
+                        check(
+                            &PodCtx {
+                                obj,
+                                tpl: &tpl,
+                                inv,
+                                opts: opts.options_for(rule),
+                            },
+                            &mut hits,
+                        );
+                        out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), hits));
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Loads every input in parallel, running object rules on each object as it is decoded and
+/// keeping only the objects later analyses need.
+pub fn load(inputs: &[InputFile], opts: &ScanOptions) -> Loaded {
+    let parts: Vec<_> = inputs.par_iter().map(|f| process(load_input(f), opts)).collect();
+    merge(parts)
+}
+
+/// Runs the object rules on a decoded input and keeps what later analyses need.
+fn process(
+    mut l: palisade_source::Loaded,
+    opts: &ScanOptions,
+) -> (palisade_source::Loaded, Vec<Finding>, usize) {
+    let seen = l.objects.len();
+    let mut findings = Vec::new();
+    for o in &l.objects {
+        run_object_rules(o, opts, &mut findings);
+    }
+    l.objects.retain(needed);
+    (l, findings, seen)
+}
+
+fn merge(parts: Vec<(palisade_source::Loaded, Vec<Finding>, usize)>) -> Loaded {
     let mut out = Loaded {
-        files: inputs.len(),
+        files: parts.len(),
         ..Loaded::default()
     };
-    for (p, seen) in parts {
+    for (p, findings, seen) in parts {
         out.objects_seen += seen;
         out.objects.extend(p.objects);
+        out.findings.extend(findings);
         out.diagnostics.extend(p.diagnostics);
         out.bytes += p.bytes;
         out.documents += p.documents;
@@ -73,7 +201,7 @@ pub fn load(inputs: &[InputFile]) -> Loaded {
 /// the user's paths (missing files, globs matching nothing).
 pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions) -> Report {
     let started = Instant::now();
-    let loaded = load(inputs);
+    let loaded = load(inputs, opts);
     let mut report = scan_loaded(loaded, opts);
     report.errors.splice(0..0, discovery);
     if report.stats.objects == 0 {
@@ -93,6 +221,15 @@ pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions
     report
 }
 
+/// Scans in-memory inputs, each a (name, bytes) pair, like files.
+pub fn scan_bytes(inputs: &[(&str, &[u8])], opts: &ScanOptions) -> Report {
+    let parts = inputs
+        .iter()
+        .map(|(name, bytes)| process(palisade_source::load_bytes((*name).into(), bytes), opts))
+        .collect();
+    scan_loaded(merge(parts), opts)
+}
+
 /// Evaluates already-loaded objects (used by `scan`, and by tests and other sources).
 pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     let mut report = Report {
@@ -106,10 +243,17 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report.stats.objects = loaded.objects_seen;
     report.stats.skipped_documents = loaded.skipped;
     report.errors = loaded.diagnostics;
-    let pss_rules: Vec<&RuleMeta> = opts.rules.iter().copied().filter(|r| r.group == "pss").collect();
-    if !pss_rules.is_empty() {
-        evaluate_objects(&loaded.objects, &opts.pss, &pss_rules, &mut report);
-    }
+    report.findings = loaded.findings;
+    let inv = Inventory::new(loaded.objects);
+    let pss_rules: Vec<&RuleMeta> = opts
+        .rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, Check::Pss))
+        .collect();
+    // Workloads are counted (and listed) by the PSS pass; without PSS rules, count them here.
+    evaluate_objects(&inv.objects, &opts.pss, &pss_rules, &mut report);
+    report.findings.extend(run_pod_rules(&inv, opts));
     report.findings.sort_by(|a, b| {
         (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(
             b.location.as_ref(),

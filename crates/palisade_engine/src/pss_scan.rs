@@ -131,6 +131,9 @@ fn evaluate_template(
         diagnostics: Vec::new(),
         custom_kind: (t.kind == TemplateKind::Custom).then(|| format!("{}/{}", obj.api_version, obj.kind)),
     };
+    if rules.is_empty() {
+        return out;
+    }
     let mut cache: Vec<(String, Evaluation)> = Vec::new();
     let mut reported_checks: Vec<&'static str> = Vec::new();
     let mut pod_rejected = false;

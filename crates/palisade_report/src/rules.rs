@@ -65,6 +65,8 @@ pub(crate) fn reference(r: &Reference) -> JsonReference {
         Reference::Cis(s) => ("cis", s),
         Reference::Nsa(s) => ("nsa", s),
         Reference::Mitre(s) => ("mitre", s),
+        Reference::Checkov(s) => ("checkov", s),
+        Reference::Trivy(s) => ("trivy", s),
         Reference::Url(s) => ("url", s),
     };
     JsonReference {

@@ -14,7 +14,8 @@ macro_rules! declare_rule {
             group: $group:literal,
             summary: $summary:literal,
             remediation: $remediation:literal,
-            references: [$($reference:expr),* $(,)?] $(,)?
+            references: [$($reference:expr),* $(,)?],
+            check: $check:expr $(,)?
         }
     ) => {
         pub static $ident: palisade_core::RuleMeta = palisade_core::RuleMeta {
@@ -26,6 +27,34 @@ macro_rules! declare_rule {
             remediation: $remediation,
             docs: concat!($($doc, "\n"),*),
             references: &[$($reference),*],
+            check: $check,
         };
+    };
+    // Pod Security Standards rules: evaluated by palisade_pss.
+    (
+        $(#[doc = $doc:literal])*
+        pub static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $sev:ident,
+            group: $group:literal,
+            summary: $summary:literal,
+            remediation: $remediation:literal,
+            references: [$($reference:expr),* $(,)?] $(,)?
+        }
+    ) => {
+        declare_rule! {
+            $(#[doc = $doc])*
+            pub static $ident = {
+                code: $code,
+                name: $name,
+                severity: $sev,
+                group: $group,
+                summary: $summary,
+                remediation: $remediation,
+                references: [$($reference),*],
+                check: palisade_core::Check::Pss,
+            }
+        }
     };
 }

@@ -12,8 +12,8 @@ use crate::pss::{
 };
 use palisade_core::RuleMeta;
 
-/// Every rule, in code order. Adding a rule adds one line here.
-static RULES: &[&RuleMeta] = &[
+/// The Pod Security Standards rules, in code order.
+pub(crate) static PSS_RULES: &[&RuleMeta] = &[
     &APPARMOR_PROFILE,
     &CAPABILITIES_BASELINE,
     &HOST_NAMESPACES,
@@ -59,13 +59,27 @@ static PSS_CHECKS: &[(&str, &RuleMeta)] = &[
     ("seccompProfile_restricted", &SECCOMP_RESTRICTED),
 ];
 
+/// Every group's list. Adding a rule adds one line to its group's `RULES` list.
+static GROUPS: &[&[&RuleMeta]] = &[
+    PSS_RULES,
+    crate::hardening::workloads::RULES,
+    crate::hardening::identity::RULES,
+    crate::hardening::exposure::RULES,
+];
+
+/// Every rule, in code order.
 pub fn all_rules() -> &'static [&'static RuleMeta] {
-    RULES
+    static ALL: std::sync::OnceLock<Vec<&'static RuleMeta>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<&'static RuleMeta> = GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
+        v.sort_by_key(|r| r.code);
+        v
+    })
 }
 
 /// Finds a rule by code or name (case-insensitive).
 pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
-    RULES
+    all_rules()
         .iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
@@ -86,7 +100,7 @@ mod tests {
     fn codes_and_names_are_unique_and_well_formed() {
         let mut codes = HashSet::new();
         let mut names = HashSet::new();
-        for r in RULES {
+        for r in all_rules() {
             assert!(codes.insert(r.code), "duplicate code {}", r.code);
             assert!(names.insert(r.name), "duplicate name {}", r.name);
             assert!(
@@ -110,10 +124,12 @@ mod tests {
 
     #[test]
     fn rules_are_in_code_order() {
-        let codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        assert_eq!(codes, sorted);
+        for g in GROUPS {
+            let codes: Vec<_> = g.iter().map(|r| r.code).collect();
+            let mut sorted = codes.clone();
+            sorted.sort();
+            assert_eq!(codes, sorted, "each group's RULES list is in code order");
+        }
     }
 
     /// Every Pod Security Admission check ID, in the global PSA execution order.
@@ -154,7 +170,7 @@ mod tests {
             assert_eq!(rule.code, format!("PSS{:03}", i + 1), "PSA check {id}");
             assert!(seen.insert(rule.code), "{} is mapped by two checks", rule.code);
             assert!(
-                RULES.iter().any(|r| std::ptr::eq(*r, rule)),
+                PSS_RULES.iter().any(|r| std::ptr::eq(*r, rule)),
                 "{} is not in RULES",
                 rule.code
             );
@@ -165,14 +181,14 @@ mod tests {
 
     #[test]
     fn pss_codes_are_contiguous() {
-        let codes: Vec<_> = RULES
+        let codes: Vec<_> = PSS_RULES
             .iter()
             .filter(|r| r.code.starts_with("PSS"))
             .map(|r| r.code)
             .collect();
         let expected: Vec<_> = (1..=19).map(|n| format!("PSS{n:03}")).collect();
         assert_eq!(codes, expected);
-        for r in RULES.iter().filter(|r| r.code.starts_with("PSS")) {
+        for r in PSS_RULES.iter().filter(|r| r.code.starts_with("PSS")) {
             assert_eq!(r.group, "pss", "{}", r.code);
             assert!(r.name.starts_with("pss-"), "{}", r.code);
             assert!(

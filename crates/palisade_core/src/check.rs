@@ -1,0 +1,194 @@
+//! The interface between rules and the engine: what a rule's check function receives (the
+//! object, its pod template, the inventory of all loaded objects, the rule's options) and
+//! what it returns (hits: a field path and a message). Checks are pure functions.
+
+use crate::node::Node;
+use crate::object::Object;
+use crate::path::FieldPath;
+use crate::template::PodTemplate;
+use std::collections::HashMap;
+
+/// One problem found by a check. `path` is from the object root and names the field to
+/// change (or that must be added); the engine resolves it to `file:line:column`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub path: FieldPath,
+    pub message: String,
+    pub container: Option<String>,
+}
+
+impl Hit {
+    pub fn new(path: FieldPath, message: impl Into<String>) -> Hit {
+        Hit {
+            path,
+            message: message.into(),
+            container: None,
+        }
+    }
+    #[must_use]
+    pub fn container(mut self, name: impl Into<String>) -> Hit {
+        self.container = Some(name.into());
+        self
+    }
+}
+
+/// Per-rule options from the configuration file (`rules: {<name>: {...}}`), as JSON.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleOptions(pub serde_json::Map<String, serde_json::Value>);
+
+impl RuleOptions {
+    /// A list of strings, e.g. `allowedRegistries`.
+    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
+        self.0
+            .get(key)?
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+    }
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.0.get(key)?.as_bool()
+    }
+    pub fn string(&self, key: &str) -> Option<&str> {
+        self.0.get(key)?.as_str()
+    }
+}
+
+/// Every object the engine kept, with lookups rules need across objects (the ServiceAccount
+/// a pod uses, the Namespace an object is in).
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub objects: Vec<Object>,
+    by_key: HashMap<(String, String, String), usize>,
+}
+
+impl Inventory {
+    pub fn new(objects: Vec<Object>) -> Inventory {
+        let mut by_key = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            by_key
+                .entry((
+                    o.kind.clone(),
+                    o.namespace.clone().unwrap_or_default(),
+                    o.name.clone(),
+                ))
+                .or_insert(i);
+        }
+        Inventory { objects, by_key }
+    }
+    /// The object of `kind` named `name` in namespace `ns` (`""` for cluster-scoped).
+    pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Object> {
+        self.by_key
+            .get(&(kind.to_owned(), ns.to_owned(), name.to_owned()))
+            .map(|&i| &self.objects[i])
+    }
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
+        self.objects.iter().filter(move |o| o.kind == kind)
+    }
+    /// Whether the input defines any object of `kind` (so its absence means something).
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.objects.iter().any(|o| o.kind == kind)
+    }
+}
+
+/// A container of a pod template, with its list and index.
+#[derive(Clone, Copy, Debug)]
+pub struct ContainerRef<'a> {
+    /// `initContainers`, `containers` or `ephemeralContainers`.
+    pub list: &'static str,
+    pub index: usize,
+    pub node: &'a Node,
+}
+
+impl ContainerRef<'_> {
+    pub fn name(&self) -> &str {
+        self.node.get("name").and_then(Node::as_str).unwrap_or("")
+    }
+}
+
+/// What a pod-template check receives.
+pub struct PodCtx<'a> {
+    pub obj: &'a Object,
+    pub tpl: &'a PodTemplate<'a>,
+    pub inv: &'a Inventory,
+    pub opts: &'a RuleOptions,
+}
+
+impl<'a> PodCtx<'a> {
+    /// The PodSpec.
+    pub fn spec(&self) -> &'a Node {
+        self.tpl.spec
+    }
+    /// Path of a field of the PodSpec: `ctx.spec_path(&["securityContext", "runAsUser"])`.
+    pub fn spec_path(&self, keys: &[&str]) -> FieldPath {
+        let mut p = self.tpl.spec_path.clone();
+        for k in keys {
+            p = p.key(k);
+        }
+        p
+    }
+    /// Every container: init containers, containers, then ephemeral containers.
+    pub fn containers(&self) -> Vec<ContainerRef<'a>> {
+        let mut out = Vec::new();
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            if let Some(items) = self.tpl.spec.get(list).and_then(Node::as_seq) {
+                for (index, node) in items.iter().enumerate() {
+                    if node.as_map().is_some() {
+                        out.push(ContainerRef { list, index, node });
+                    }
+                }
+            }
+        }
+        out
+    }
+    /// Path of a field of a container: `ctx.container_path(c, &["securityContext", "privileged"])`.
+    pub fn container_path(&self, c: &ContainerRef<'_>, keys: &[&str]) -> FieldPath {
+        let mut p = self.tpl.spec_path.clone().key(c.list).idx(c.index);
+        for k in keys {
+            p = p.key(k);
+        }
+        p
+    }
+    /// The pod (template) annotations.
+    pub fn annotations(&self) -> Option<&'a Node> {
+        self.tpl.metadata.and_then(|m| m.get("annotations"))
+    }
+    /// The namespace of the object (`default` when unset).
+    pub fn namespace(&self) -> &'a str {
+        self.obj.namespace.as_deref().unwrap_or("default")
+    }
+}
+
+/// What an object check receives. Object checks run while files are decoded (streaming),
+/// so they see only their object.
+pub struct ObjCtx<'a> {
+    pub obj: &'a Object,
+    pub opts: &'a RuleOptions,
+}
+
+/// How a rule is evaluated.
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// One of the Pod Security Admission checks, evaluated together by `palisade_pss`.
+    Pss,
+    /// Called once per pod template (Pods, controllers, custom resources with templates),
+    /// after loading, with the inventory of workloads, Namespaces and ServiceAccounts.
+    Pod(fn(&PodCtx<'_>, &mut Vec<Hit>)),
+    /// Called once per object whose kind is in `kinds` (`"*"` for every kind). `kinds` are
+    /// `Kind` or `group/Kind` (`"networking.k8s.io/Ingress"`).
+    Object {
+        kinds: &'static [&'static str],
+        check: fn(&ObjCtx<'_>, &mut Vec<Hit>),
+    },
+}
+
+impl Check {
+    /// Whether an object check applies to `obj`.
+    pub fn applies_to(kinds: &[&str], obj: &Object) -> bool {
+        kinds.iter().any(|k| {
+            *k == "*"
+                || match k.split_once('/') {
+                    Some((g, kind)) => kind == obj.kind && g == obj.group(),
+                    None => *k == obj.kind,
+                }
+        })
+    }
+}
