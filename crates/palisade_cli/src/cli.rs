@@ -1,11 +1,9 @@
 //! Command-line interface: clap definitions and the handlers of `scan`, `rules` and
 //! `explain`. Owns exit codes; all analysis happens in the engine.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use palisade_core::Severity;
-use palisade_engine::{select_rules, PssMode, ScanOptions};
-use palisade_pss::{Level, Policy, Version};
+use crate::settings::{self, Flags};
 use palisade_report::{render, render_explain, render_rules, render_rules_markdown, Format, RenderOptions};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -25,6 +23,9 @@ enum Command {
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
+    /// Configuration file tools: its JSON Schema, or check a file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -52,14 +53,17 @@ struct ScanArgs {
     /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
+    /// Rule profile: all (default), cis, nsa, pss-baseline, pss-restricted.
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
     /// Evaluate every workload at this Pod Security level, ignoring namespace labels.
     /// Without it, each workload is evaluated against the PSA labels of its Namespace when the
     /// input defines them, and at restricted otherwise.
     #[arg(long, value_name = "LEVEL", value_parser = ["privileged", "baseline", "restricted"])]
     pss: Option<String>,
-    /// Pod Security policy version: latest or v1.N (v1.0 … v1.37).
-    #[arg(long, value_name = "VERSION", default_value = "latest")]
-    pss_version: String,
+    /// Pod Security policy version: latest (default) or v1.N (v1.0 … v1.37).
+    #[arg(long, value_name = "VERSION")]
+    pss_version: Option<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     output: OutputFormat,
@@ -72,15 +76,39 @@ struct ScanArgs {
     /// Do not run these rules (same forms as --select).
     #[arg(long, value_name = "RULES")]
     ignore: Vec<String>,
-    /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = ["info", "low", "medium", "high", "critical"])]
-    fail_on: String,
+    /// Exit 1 only for findings at or above this severity (default: low).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    fail_on: Option<String>,
+    /// Configuration file (default: .palisade.yaml found upward from the scanned path or the
+    /// working directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Ignore palisade.dev/ignore annotations on objects.
+    #[arg(long)]
+    no_inline_ignores: bool,
+    /// List suppressed findings (they are always counted).
+    #[arg(long)]
+    show_suppressed: bool,
     /// When to use colours in human output (NO_COLOR is honoured with auto).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
     /// Print more detail in human output.
     #[arg(short, long)]
     verbose: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print the JSON Schema of .palisade.yaml (docs/config.schema.json).
+    Schema,
+    /// Check a configuration file (default: the one discovered from the working directory).
+    Check {
+        /// The file to check.
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,6 +123,9 @@ struct RulesArgs {
     /// Output format: human (a table), json, or markdown (the docs/rules.md page).
     #[arg(short, long, value_enum, default_value = "human")]
     output: RulesFormat,
+    /// Only the rules of this profile: all, cis, nsa, pss-baseline, pss-restricted.
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
 }
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
@@ -108,8 +139,37 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     };
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Config(ConfigCommand::Schema) => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;
+            writeln!(out)?;
+            Ok(0)
+        }
+        Command::Config(ConfigCommand::Check { file }) => {
+            let path = file.or_else(|| palisade_engine::config::discover(&[]));
+            let Some(path) = path else {
+                return usage("no configuration file given or found (.palisade.yaml)");
+            };
+            match palisade_engine::config::load(&path) {
+                Ok(l) => {
+                    let flags = Flags { config: Some(path.clone()), ..Flags::default() };
+                    if let Err(e) = settings::scan_options(&flags, &l) {
+                        return usage(e);
+                    }
+                    println!("{}: ok ({} exception(s))", path.display(), l.exceptions.len());
+                    Ok(0)
+                }
+                Err(e) => usage(e),
+            }
+        }
         Command::Rules(a) => {
-            let rules = palisade_rules::all_rules();
+            let rules: &[&'static palisade_core::RuleMeta] = match a.profile.as_deref() {
+                None => palisade_rules::all_rules(),
+                Some(p) => match palisade_engine::config::Profile::parse(p) {
+                    Some(p) => Box::leak(settings::profile_rules(p).into_boxed_slice()),
+                    None => return usage(format!("unknown profile {p:?} (all, cis, nsa, pss-baseline, pss-restricted)")),
+                },
+            };
             let mut out = std::io::stdout().lock();
             match a.output {
                 RulesFormat::Markdown => render_rules_markdown(rules, &mut out)?,
@@ -139,33 +199,28 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 }
 
 fn scan(a: ScanArgs) -> Result<u8> {
-    let Some(version) = Version::parse(&a.pss_version) else {
-        return usage(format!(
-            "invalid --pss-version {:?}: expected latest or v1.N",
-            a.pss_version
-        ));
+    let flags = Flags {
+        config: a.config.clone(),
+        no_config: a.no_config,
+        profile: a.profile.clone(),
+        select: a.select.clone(),
+        ignore: a.ignore.clone(),
+        fail_on: a.fail_on.clone(),
+        pss: a.pss.clone(),
+        pss_version: a.pss_version.clone(),
+        no_inline_ignores: a.no_inline_ignores,
+        paths: a.paths.clone(),
     };
-    let pss = match a.pss.as_deref() {
-        Some(l) => {
-            let Some(level) = Level::parse(l) else {
-                bail!("invalid level {l}")
-            };
-            PssMode::Fixed(Policy { level, version })
-        }
-        None => PssMode::Namespaces {
-            default: Policy {
-                level: Level::Restricted,
-                version,
-            },
-        },
+    let loaded = match settings::load_config(&flags) {
+        Ok(l) => l,
+        Err(e) => return usage(format!("configuration: {e}")),
     };
-    let rules = match select_rules(palisade_rules::all_rules(), &a.select, &a.ignore) {
-        Ok(r) => r,
+    let opts = match settings::scan_options(&flags, &loaded) {
+        Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let fail_on = Severity::parse(&a.fail_on).unwrap_or(Severity::Low);
     let (inputs, discovery) = palisade_source::discover(&a.paths);
-    let report = palisade_engine::scan(&inputs, discovery, &ScanOptions::new(pss, rules, fail_on));
+    let report = palisade_engine::scan(&inputs, discovery, &opts);
 
     let format = match a.output {
         OutputFormat::Human => Format::Human,

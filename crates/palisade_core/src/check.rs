@@ -178,6 +178,8 @@ pub enum Check {
         kinds: &'static [&'static str],
         check: fn(&ObjCtx<'_>, &mut Vec<Hit>),
     },
+    /// Produced by the engine itself (exception accounting).
+    Engine,
 }
 
 impl Check {

@@ -120,4 +120,25 @@ pub struct Finding {
     pub exact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pss: Option<PssContext>,
+    /// Set when an exception or an inline annotation accepts this finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// `exception` (configuration) or `annotation` (`palisade.dev/ignore` on the object).
+    pub kind: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the exception or annotation is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
+    /// Index of the configuration exception (for stale-exception accounting).
+    #[serde(skip)]
+    pub exception: Option<usize>,
 }

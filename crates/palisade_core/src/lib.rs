@@ -11,7 +11,7 @@ pub mod rule;
 pub mod template;
 
 pub use check::{Check, Hit, Inventory, ObjCtx, PodCtx, RuleOptions};
-pub use finding::{Finding, Location, ObjectRef, PssContext, Severity};
+pub use finding::{Finding, Location, ObjectRef, PssContext, Severity, Suppression};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Seg};

@@ -108,6 +108,10 @@ pub struct ScannedObject {
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Findings accepted by an exception or an inline annotation: counted in every output,
+    /// listed with `--show-suppressed` (and always in SARIF, marked suppressed).
+    #[serde(skip)]
+    pub suppressed: Vec<Finding>,
     /// The workloads that were evaluated, in input order.
     #[serde(skip)]
     pub scanned: Vec<ScannedObject>,

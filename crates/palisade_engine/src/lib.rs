@@ -3,11 +3,14 @@
 //! force for each workload (the `--pss` level, or its namespace's PSA labels), and maps
 //! results to located findings. Never prints and never knows output formats.
 
+pub mod config;
 mod pss_scan;
 mod select;
+pub mod suppress;
 
 pub use pss_scan::{evaluate_objects, PssMode};
 pub use select::{select_rules, SelectError};
+pub use suppress::Suppressor;
 
 use palisade_core::{
     pod_templates, Check, DiagLevel, Diagnostic, Finding, Hit, Inventory, ObjCtx, Object, PodCtx, Report,
@@ -31,6 +34,8 @@ pub struct ScanOptions {
     pub rule_options: HashMap<&'static str, RuleOptions>,
     /// Severity overrides from the configuration, by rule code.
     pub severity: HashMap<&'static str, Severity>,
+    /// Exceptions and inline ignores.
+    pub suppressor: Suppressor,
 }
 
 impl ScanOptions {
@@ -41,6 +46,7 @@ impl ScanOptions {
             fail_on,
             rule_options: HashMap::new(),
             severity: HashMap::new(),
+            suppressor: Suppressor { inline: true, ..Suppressor::default() },
         }
     }
     fn options_for(&self, rule: &RuleMeta) -> &RuleOptions {
@@ -49,7 +55,7 @@ impl ScanOptions {
             .get(rule.code)
             .unwrap_or_else(|| EMPTY.get_or_init(RuleOptions::default))
     }
-    fn severity_of(&self, rule: &RuleMeta) -> Severity {
+    pub(crate) fn severity_of(&self, rule: &RuleMeta) -> Severity {
         self.severity.get(rule.code).copied().unwrap_or(rule.severity)
     }
 }
@@ -81,8 +87,13 @@ pub fn findings_from_hits(
     obj: &Object,
     rule: &'static RuleMeta,
     severity: Severity,
+    suppressor: &Suppressor,
     hits: Vec<Hit>,
 ) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let suppressed = suppressor.check(obj, rule);
     hits.into_iter()
         .map(|h| {
             let (location, exact) = obj.locate(&h.path);
@@ -98,6 +109,7 @@ pub fn findings_from_hits(
                 location: location.or_else(|| obj.location_of(obj.root.pos)),
                 exact,
                 pss: None,
+                suppressed: suppressed.clone(),
             }
         })
         .collect()
@@ -116,7 +128,7 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
                     },
                     &mut hits,
                 );
-                out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), hits));
+                out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits));
             }
         }
     }
@@ -150,7 +162,7 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
                             },
                             &mut hits,
                         );
-                        out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), hits));
+                        out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits));
                     }
                 }
             }
@@ -175,6 +187,9 @@ fn process(
     let mut findings = Vec::new();
     for o in &l.objects {
         run_object_rules(o, opts, &mut findings);
+        if opts.suppressor.inline {
+            l.diagnostics.extend(opts.suppressor.annotation_problem(o));
+        }
     }
     l.objects.retain(needed);
     (l, findings, seen)
@@ -252,8 +267,20 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
         .filter(|r| matches!(r.check, Check::Pss))
         .collect();
     // Workloads are counted (and listed) by the PSS pass; without PSS rules, count them here.
-    evaluate_objects(&inv.objects, &opts.pss, &pss_rules, &mut report);
+    evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
     report.findings.extend(run_pod_rules(&inv, opts));
+    // Suppressed findings leave the main list; exceptions are accounted for.
+    let mut used = vec![0usize; opts.suppressor.exceptions.len()];
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) =
+        std::mem::take(&mut report.findings).into_iter().partition(|f| f.suppressed.is_some());
+    for f in &suppressed {
+        if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
+            used[i] += 1;
+        }
+    }
+    report.findings = active;
+    report.suppressed = suppressed;
+    report.findings.extend(opts.suppressor.exception_findings(&used, &opts.rules));
     report.findings.sort_by(|a, b| {
         (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(
             b.location.as_ref(),

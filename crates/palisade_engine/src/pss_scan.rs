@@ -55,6 +55,7 @@ pub fn evaluate_objects(
     objects: &[Object],
     mode: &PssMode,
     rules: &[&'static RuleMeta],
+    opts: &crate::ScanOptions,
     report: &mut Report,
 ) {
     let mut namespaces: HashMap<&str, NamespaceLevels> = HashMap::new();
@@ -79,7 +80,7 @@ pub fn evaluate_objects(
         .flat_map_iter(|o| {
             pod_templates(o)
                 .into_iter()
-                .map(|t| evaluate_template(o, &t, mode, &namespaces, rules))
+                .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -101,6 +102,7 @@ fn evaluate_template(
     mode: &PssMode,
     namespaces: &HashMap<&str, NamespaceLevels>,
     rules: &[&'static RuleMeta],
+    opts: &crate::ScanOptions,
 ) -> Outcome {
     let modes: Vec<(&'static str, Policy)> = match mode {
         PssMode::Fixed(p) => vec![("scan", *p)],
@@ -224,7 +226,7 @@ fn evaluate_template(
                 out.findings.push(Finding {
                     code: rule.code,
                     rule: rule.name,
-                    severity: rule.severity,
+                    severity: opts.severity_of(rule),
                     object: obj.reference(),
                     container,
                     message: format!("{}: {}", check.reason, check.detail),
@@ -233,6 +235,7 @@ fn evaluate_template(
                     location,
                     exact,
                     pss: Some(ctx.clone()),
+                    suppressed: opts.suppressor.check(obj, rule),
                 });
             }
         }

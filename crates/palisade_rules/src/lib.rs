@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod macros;
+pub mod config;
 pub mod hardening;
 pub mod pss;
 mod registry;

@@ -61,6 +61,7 @@ static PSS_CHECKS: &[(&str, &RuleMeta)] = &[
 
 /// Every group's list. Adding a rule adds one line to its group's `RULES` list.
 static GROUPS: &[&[&RuleMeta]] = &[
+    crate::config::RULES,
     PSS_RULES,
     crate::hardening::workloads::RULES,
     crate::hardening::identity::RULES,
