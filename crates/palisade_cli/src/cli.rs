@@ -242,6 +242,7 @@ fn scan(a: ScanArgs) -> Result<u8> {
         tool_version: VERSION,
         target: a.paths.join(" "),
         verbose: a.verbose,
+        show_suppressed: a.show_suppressed,
     };
     match &a.output_file {
         Some(path) => {

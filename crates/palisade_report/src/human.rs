@@ -1,10 +1,11 @@
-//! The human format: findings grouped by object for a terminal, then Pod Security Admission
-//! verdicts, namespace policies, input problems and a one-line summary. Colours only on
+//! The human format: findings grouped by object for a terminal, then (on request) the
+//! suppressed findings, Pod Security Admission verdicts, namespace policies, input problems
+//! and a one-line summary. Colours only on
 //! request; everything taken from the input is stripped of terminal control sequences.
 
 use crate::text::{
-    clean, clean_line, count_diagnostics, group_by_object, object_title, plural, severity_counts,
-    severity_label,
+    clean, clean_line, count_diagnostics, group_by_object, group_findings, object_title, plural,
+    severity_counts, severity_label, suppression_text, ObjectGroup,
 };
 use crate::RenderOptions;
 use palisade_core::{DiagLevel, Finding, PssContext, Report, Severity};
@@ -49,21 +50,22 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 
     let groups = group_by_object(report, false);
     for g in &groups {
-        let mut header = st.paint("1", &clean_line(&object_title(g.object)));
-        if opts.verbose {
-            let _ = write!(header, " ({})", clean_line(&g.object.api_version));
-        }
-        if let Some(file) = g.file {
-            let _ = write!(header, "  {}", clean_line(file));
-            if let Some(line) = g.line {
-                let _ = write!(header, ":{line}");
-            }
-        }
-        let _ = writeln!(s, "{header}");
+        object_header(&mut s, &st, g, opts.verbose);
         for f in &g.findings {
             finding(&mut s, &st, f, opts.verbose);
         }
         s.push('\n');
+    }
+
+    if opts.show_suppressed && !report.suppressed.is_empty() {
+        let _ = writeln!(s, "{}", st.paint("1", "Suppressed findings:"));
+        for g in &group_findings(&report.suppressed, &report.admission, false) {
+            object_header(&mut s, &st, g, opts.verbose);
+            for f in &g.findings {
+                suppressed_finding(&mut s, &st, f);
+            }
+            s.push('\n');
+        }
     }
 
     if !report.admission.is_empty() {
@@ -102,11 +104,27 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         s.push('\n');
     }
 
-    summary(&mut s, &st, report, groups.len());
+    summary(&mut s, &st, report, groups.len(), opts.show_suppressed);
     out.write_all(s.as_bytes())
 }
 
-fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
+/// `Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3`.
+fn object_header(s: &mut String, st: &Style, g: &ObjectGroup<'_>, verbose: bool) {
+    let mut header = st.paint("1", &clean_line(&object_title(g.object)));
+    if verbose {
+        let _ = write!(header, " ({})", clean_line(&g.object.api_version));
+    }
+    if let Some(file) = g.file {
+        let _ = write!(header, "  {}", clean_line(file));
+        if let Some(line) = g.line {
+            let _ = write!(header, ":{line}");
+        }
+    }
+    let _ = writeln!(s, "{header}");
+}
+
+/// The first lines of a finding: severity, code, rule and container; the message; where.
+fn finding_head(s: &mut String, st: &Style, f: &Finding) {
     let label = severity_label(f.severity);
     let mut head = format!(
         "  {}{} {} {}",
@@ -134,7 +152,20 @@ fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
         }
     }
     let _ = writeln!(s, "{INDENT}{at}");
+}
 
+/// A suppressed finding: its head and why it is suppressed (no PSS context, no fix).
+fn suppressed_finding(s: &mut String, st: &Style, f: &Finding) {
+    finding_head(s, st, f);
+    let why = match &f.suppressed {
+        Some(sup) => suppression_text(sup),
+        None => "suppressed".to_owned(),
+    };
+    let _ = writeln!(s, "{INDENT}{}", st.paint("2", &clean_line(&why)));
+}
+
+fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
+    finding_head(s, st, f);
     if let Some(p) = &f.pss {
         let _ = writeln!(s, "{INDENT}{}", pss_line(st, p));
         if verbose {
@@ -243,7 +274,7 @@ fn namespaces(s: &mut String, st: &Style, report: &Report) {
     }
 }
 
-fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: usize) {
+fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: usize, show_suppressed: bool) {
     let stats = &report.stats;
     let counts = severity_counts(&report.findings);
     let mut parts: Vec<String> = Vec::new();
@@ -263,6 +294,13 @@ fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: u
             by_sev.join(", "),
             plural(objects_with_findings, "object", "objects")
         ));
+    }
+    if !report.suppressed.is_empty() {
+        let mut part = format!("{} suppressed", report.suppressed.len());
+        if !show_suppressed {
+            part.push_str(" (--show-suppressed lists them)");
+        }
+        parts.push(st.paint("2", &part));
     }
     parts.push(format!(
         "scanned {} ({}) in {}",

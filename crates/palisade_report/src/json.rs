@@ -7,7 +7,7 @@ use crate::text::{count_diagnostics, severity_counts};
 use crate::RenderOptions;
 use palisade_core::{
     AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
-    Report, RuleMeta, Severity, Stats, REPORT_SCHEMA_VERSION,
+    Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,6 +21,9 @@ struct JsonReport<'a> {
     target: &'a str,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    /// Only with `show_suppressed`; the key is absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
     admission: Vec<JsonVerdict<'a>>,
     namespaces: Vec<JsonNamespace<'a>>,
     errors: Vec<JsonDiagnostic<'a>>,
@@ -41,6 +44,7 @@ struct Summary {
     by_severity: BySeverity,
     fail_on: Option<&'static str>,
     failing: usize,
+    suppressed: usize,
     errors: usize,
     warnings: usize,
 }
@@ -150,6 +154,58 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
             pss: f.pss.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A suppressed finding: the finding's fields, then why it is suppressed.
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<JsonLocation<'a>>,
+}
+
+impl<'a> From<&'a Finding> for JsonSuppressed<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let suppression = match &f.suppressed {
+            Some(s) => s.into(),
+            // Every suppressed finding carries its suppression; this is only a fallback.
+            None => JsonSuppression {
+                kind: "exception",
+                reason: "",
+                owner: None,
+                expires: None,
+                source: None,
+            },
+        };
+        JsonSuppressed {
+            finding: f.into(),
+            suppression,
+        }
+    }
+}
+
+impl<'a> From<&'a Suppression> for JsonSuppression<'a> {
+    fn from(s: &'a Suppression) -> Self {
+        JsonSuppression {
+            kind: &s.kind,
+            reason: &s.reason,
+            owner: s.owner.as_deref(),
+            expires: s.expires.as_deref(),
+            source: s.source.as_ref().map(Into::into),
         }
     }
 }
@@ -302,10 +358,14 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             },
             fail_on: report.fail_on.map(Severity::as_str),
             failing: report.failing_findings(),
+            suppressed: report.suppressed.len(),
             errors: count_diagnostics(report, DiagLevel::Error),
             warnings: count_diagnostics(report, DiagLevel::Warning),
         },
         findings: report.findings.iter().map(Into::into).collect(),
+        suppressed: opts
+            .show_suppressed
+            .then(|| report.suppressed.iter().map(Into::into).collect()),
         admission: report.admission.iter().map(Into::into).collect(),
         namespaces: report.namespaces.iter().map(Into::into).collect(),
         errors: report.errors.iter().map(Into::into).collect(),

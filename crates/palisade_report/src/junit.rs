@@ -1,9 +1,11 @@
 //! The JUnit XML format, for CI test report viewers: one `<testsuite>`, one `<testcase>` per
 //! object that has findings or admission verdicts (with a `<failure>` per finding), and one
 //! per input problem (`<error>` for errors, `<system-err>` for warnings). A testcase counts
-//! once in `failures` however many `<failure>` elements it has.
+//! once in `failures` however many `<failure>` elements it has. Suppressed findings are
+//! counted in the `palisade.suppressed` property and, with `show_suppressed`, listed as one
+//! `<skipped>` testcase each.
 
-use crate::text::{group_by_object, object_title};
+use crate::text::{group_by_object, object_title, suppression_text};
 use crate::RenderOptions;
 use palisade_core::{DiagLevel, Finding, Report};
 use std::fmt::Write as _;
@@ -15,6 +17,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let mut tests = 0usize;
     let mut failures = 0usize;
     let mut errors = 0usize;
+    let mut skipped = 0usize;
 
     for g in &groups {
         tests += 1;
@@ -88,6 +91,14 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         cases.push_str("/>\n");
     }
 
+    if opts.show_suppressed {
+        for f in &report.suppressed {
+            tests += 1;
+            skipped += 1;
+            suppressed_case(&mut cases, f);
+        }
+    }
+
     for d in &report.errors {
         tests += 1;
         let name = match (&d.file, d.line) {
@@ -146,7 +157,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     );
     let _ = writeln!(
         s,
-        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">",
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">",
         attr(&suite_name)
     );
     s.push_str("    <properties>\n");
@@ -165,10 +176,46 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         "      <property name=\"palisade.findings\" value=\"{}\"/>",
         report.findings.len()
     );
+    let _ = writeln!(
+        s,
+        "      <property name=\"palisade.suppressed\" value=\"{}\"/>",
+        report.suppressed.len()
+    );
     s.push_str("    </properties>\n");
     s.push_str(&cases);
     s.push_str("  </testsuite>\n</testsuites>\n");
     out.write_all(s.as_bytes())
+}
+
+/// One suppressed finding: a skipped testcase named after the object and the rule, with the
+/// finding and its suppression in `<system-out>`.
+fn suppressed_case(cases: &mut String, f: &Finding) {
+    let classname = match &f.object.namespace {
+        Some(ns) => format!("{}/{}", f.object.kind, ns),
+        None => f.object.kind.clone(),
+    };
+    let _ = write!(
+        cases,
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        attr(&classname),
+        attr(&format!("{} {} {}", f.object.name, f.code, f.rule))
+    );
+    if let Some(loc) = &f.location {
+        let _ = write!(cases, " file=\"{}\"", attr(&loc.file));
+    }
+    cases.push_str(">\n");
+    let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
+    let _ = writeln!(
+        cases,
+        "      <skipped message=\"{}\"/>",
+        attr(&format!("suppressed: {reason}"))
+    );
+    let mut body = failure_body(f);
+    if let Some(sup) = &f.suppressed {
+        let _ = writeln!(body, "{}", suppression_text(sup));
+    }
+    let _ = writeln!(cases, "      <system-out>{}</system-out>", text(&body));
+    cases.push_str("    </testcase>\n");
 }
 
 fn failure_body(f: &Finding) -> String {

@@ -1,6 +1,9 @@
 //! palisade's renderers: turn a finished [`Report`] into human text, JSON, SARIF 2.1.0 or
 //! JUnit XML, and print the `palisade rules` / `palisade explain` pages. Renderers only
-//! format: they never filter findings, apply thresholds or decide exit codes.
+//! format: they never filter findings, apply thresholds or decide exit codes. Suppressed
+//! findings (`Report::suppressed`) are counted by every format and listed on request
+//! ([`RenderOptions::show_suppressed`]), except by SARIF, which always lists them as results
+//! with `suppressions`.
 
 mod human;
 mod json;
@@ -85,6 +88,10 @@ pub struct RenderOptions {
     pub target: String,
     /// More detail in the human format (PSS check, reason and detail; apiVersion).
     pub verbose: bool,
+    /// List the suppressed findings (accepted by an exception or a `palisade.dev/ignore`
+    /// annotation) in the human, JSON and JUnit formats; without it they are only counted.
+    /// SARIF always lists them, marked with `suppressions`.
+    pub show_suppressed: bool,
 }
 
 impl Default for RenderOptions {
@@ -94,6 +101,7 @@ impl Default for RenderOptions {
             tool_version: env!("CARGO_PKG_VERSION"),
             target: String::new(),
             verbose: false,
+            show_suppressed: false,
         }
     }
 }

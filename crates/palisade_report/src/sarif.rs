@@ -1,11 +1,12 @@
 //! The SARIF format: one SARIF 2.1.0 log with one run, shaped for GitHub code scanning
 //! (rules with `security-severity`, relative `%SRCROOT%` URIs, stable partial fingerprints,
-//! input errors as tool execution notifications).
+//! input errors as tool execution notifications). Suppressed findings are always results,
+//! marked with `suppressions` (GitHub code scanning shows them as dismissed).
 
-use crate::text::{group_by_object, object_title};
+use crate::text::{group_by_object, group_findings, object_title};
 use crate::RenderOptions;
 use palisade_core::{
-    DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity,
+    DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity, Suppression,
 };
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -29,7 +30,9 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let rules: Vec<Value> = report.rules.iter().map(|r| rule(r)).collect();
     // Where each object is, for findings that have no source position of their own.
     let mut object_at: HashMap<&ObjectRef, (&str, Option<u32>)> = HashMap::new();
-    for g in group_by_object(report, true) {
+    let groups = group_by_object(report, true);
+    let suppressed_groups = group_findings(&report.suppressed, &report.admission, false);
+    for g in groups.iter().chain(&suppressed_groups) {
         if let Some(file) = g.file {
             object_at.entry(g.object).or_insert((file, g.line));
         }
@@ -37,6 +40,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let results: Vec<Value> = report
         .findings
         .iter()
+        .chain(&report.suppressed)
         .map(|f| result(f, &rule_index, &object_at))
         .collect();
     let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
@@ -221,8 +225,54 @@ fn result(
         "partialFingerprints".into(),
         json!({ FINGERPRINT_KEY: fingerprint(f) }),
     );
+    if let Some(s) = &f.suppressed {
+        res.insert("suppressions".into(), json!([suppression(s)]));
+    }
     res.insert("properties".into(), Value::Object(props));
     Value::Object(res)
+}
+
+/// A SARIF `suppression`: `external` for a configuration exception, `inSource` for a
+/// `palisade.dev/ignore` annotation (it is written in the manifest); always in state
+/// `accepted`.
+fn suppression(s: &Suppression) -> Value {
+    let kind = if s.kind == "annotation" {
+        "inSource"
+    } else {
+        "external"
+    };
+    let mut justification = s.reason.clone();
+    let details: Vec<String> = [("owner", &s.owner), ("expires", &s.expires)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+    if !details.is_empty() {
+        if !justification.is_empty() {
+            justification.push(' ');
+        }
+        let _ = write!(justification, "({})", details.join(", "));
+    }
+    let mut sup = Map::new();
+    sup.insert("kind".into(), kind.into());
+    // The OASIS 2.1.0 schema (and GitHub's upload validation, which uses it) names this
+    // property `state`; an earlier draft called it `status`, which the schema rejects.
+    sup.insert("state".into(), "accepted".into());
+    if !justification.is_empty() {
+        sup.insert("justification".into(), justification.into());
+    }
+    if let Some(src) = &s.source {
+        sup.insert("location".into(), json!({ "physicalLocation": physical(src) }));
+    }
+    let mut props = Map::new();
+    props.insert("kind".into(), s.kind.clone().into());
+    if let Some(o) = &s.owner {
+        props.insert("owner".into(), o.clone().into());
+    }
+    if let Some(e) = &s.expires {
+        props.insert("expires".into(), e.clone().into());
+    }
+    sup.insert("properties".into(), Value::Object(props));
+    Value::Object(sup)
 }
 
 fn physical(loc: &Location) -> Value {

@@ -1,7 +1,7 @@
 //! Helpers shared by the renderers: grouping findings by object, counting by severity, and
 //! making untrusted text (object names, messages from manifests) safe for a terminal.
 
-use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report, Severity};
+use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report, Severity, Suppression};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -21,6 +21,16 @@ pub(crate) struct ObjectGroup<'a> {
 /// object and file, in order of first appearance. An object that occurs in two files (a duplicate) gets two groups;
 /// findings without a location join the object's first located group.
 pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<ObjectGroup<'_>> {
+    group_findings(&report.findings, &report.admission, with_admission)
+}
+
+/// Like [`group_by_object`], for any list of findings (the report's suppressed findings):
+/// `admission` gives the objects' lines and, with `with_admission`, joins the groups.
+pub(crate) fn group_findings<'a>(
+    findings: &'a [Finding],
+    admission: &'a [AdmissionVerdict],
+    with_admission: bool,
+) -> Vec<ObjectGroup<'a>> {
     fn slot<'a>(groups: &mut Vec<ObjectGroup<'a>>, object: &'a ObjectRef, file: Option<&'a str>) -> usize {
         if let Some(i) = groups.iter().position(|g| g.object == object && g.file == file) {
             return i;
@@ -37,8 +47,8 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
     fn min_line(a: Option<u32>, b: u32) -> Option<u32> {
         Some(a.map_or(b, |a| a.min(b)))
     }
-    let mut groups: Vec<ObjectGroup<'_>> = Vec::new();
-    for f in &report.findings {
+    let mut groups: Vec<ObjectGroup<'a>> = Vec::new();
+    for f in findings {
         let i = slot(&mut groups, &f.object, f.location.as_ref().map(|l| &*l.file));
         groups[i].findings.push(f);
         if let Some(loc) = &f.location {
@@ -48,7 +58,7 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
     // A verdict's location is the object's own, so it wins over the findings' lines. Without
     // `with_admission`, verdicts only give the line of objects that have findings.
     let mut verdict_lines: Vec<Option<u32>> = vec![None; groups.len()];
-    for v in &report.admission {
+    for v in admission {
         let file = v.location.as_ref().map(|l| &*l.file);
         let i = if with_admission {
             let i = slot(&mut groups, &v.object, file);
@@ -117,6 +127,32 @@ pub(crate) fn severity_counts(findings: &[Finding]) -> SeverityCounts {
 
 pub(crate) fn count_diagnostics(report: &Report, level: DiagLevel) -> usize {
     report.errors.iter().filter(|d| d.level == level).count()
+}
+
+/// Why a finding is suppressed, in words: `suppressed by exception (owner X, expires Y):
+/// reason — at file:line` or `suppressed by annotation palisade.dev/ignore: reason — at
+/// file:line`. Not cleaned for a terminal.
+pub(crate) fn suppression_text(s: &Suppression) -> String {
+    let mut t = String::from("suppressed by ");
+    match s.kind.as_str() {
+        "annotation" => t.push_str("annotation palisade.dev/ignore"),
+        "" => t.push_str("exception"),
+        other => t.push_str(other),
+    }
+    let details: Vec<String> = [("owner", &s.owner), ("expires", &s.expires)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    if !details.is_empty() {
+        let _ = write!(t, " ({})", details.join(", "));
+    }
+    if !s.reason.is_empty() {
+        let _ = write!(t, ": {}", s.reason);
+    }
+    if let Some(src) = &s.source {
+        let _ = write!(t, " \u{2014} at {}:{}", src.file, src.line);
+    }
+    t
 }
 
 /// `Kind namespace/name`, or `Kind name` for cluster-scoped objects.

@@ -1,10 +1,11 @@
 //! A small hand-built report shared by the format tests: three findings on two objects (one
-//! without a source location), an input error and a warning, one admission verdict, one
-//! namespace policy.
+//! without a source location), two suppressed findings (a configuration exception on a third
+//! object, an annotation on the first), an input error and a warning, one admission verdict,
+//! one namespace policy.
 
 use palisade_core::{
-    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
-    Reference, Report, RuleMeta, Severity, Stats,
+    AdmissionVerdict, Check, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
+    PssContext, Reference, Report, RuleMeta, Severity, Stats, Suppression,
 };
 use palisade_report::RenderOptions;
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ pub static PRIVILEGED: RuleMeta = RuleMeta {
     remediation: "Remove securityContext.privileged or set it to false.",
     docs: " ## What it does\n Flags containers that run privileged.\n\n ## Why is this bad?\n A privileged container is root on the node.\n\n ## Example\n ```yaml\n securityContext:\n   privileged: true\n ```\n",
     references: &[Reference::Pss("Privileged Containers"), Reference::Cis("5.2.1"), Reference::Url("https://kubernetes.io/docs/concepts/security/pod-security-standards/")],
+    check: Check::Pss,
 };
 
 pub static READ_ONLY: RuleMeta = RuleMeta {
@@ -30,6 +32,7 @@ pub static READ_ONLY: RuleMeta = RuleMeta {
     remediation: "Set securityContext.readOnlyRootFilesystem to true.",
     docs: "## What it does\nFlags containers whose root filesystem is writable.\n",
     references: &[Reference::Nsa("Immutable container file systems")],
+    check: Check::Engine,
 };
 
 pub static HOST_NETWORK: RuleMeta = RuleMeta {
@@ -41,6 +44,7 @@ pub static HOST_NETWORK: RuleMeta = RuleMeta {
     remediation: "Remove hostNetwork, hostPID and hostIPC.",
     docs: "",
     references: &[Reference::Mitre("T1611")],
+    check: Check::Pss,
 };
 
 pub const FRONTEND_FILE: &str = "examples/guestbook/frontend.yaml";
@@ -61,6 +65,67 @@ pub fn debug_pod() -> ObjectRef {
         namespace: Some("default".into()),
         name: "debug".into(),
     }
+}
+
+pub const REDIS_FILE: &str = "examples/guestbook/redis.yaml";
+pub const CONFIG_FILE: &str = ".palisade.yaml";
+
+pub fn redis() -> ObjectRef {
+    ObjectRef {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: Some("guestbook".into()),
+        name: "redis".into(),
+    }
+}
+
+/// The fixture's suppressed findings: one accepted by a configuration exception (with owner
+/// and expiry), one by a `palisade.dev/ignore` annotation.
+pub fn suppressed() -> Vec<Finding> {
+    vec![
+        Finding {
+            code: "HRD003",
+            rule: "read-only-root-filesystem",
+            severity: Severity::Low,
+            object: redis(),
+            container: Some("redis".into()),
+            message: "container \"redis\" has a writable root filesystem".into(),
+            remediation: READ_ONLY.remediation.into(),
+            path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem".into(),
+            location: Some(loc(REDIS_FILE, 14, 9)),
+            exact: false,
+            pss: None,
+            suppressed: Some(Suppression {
+                kind: "exception".into(),
+                reason: "redis writes its dump to /data".into(),
+                owner: Some("team-storage".into()),
+                expires: Some("2026-06-30".into()),
+                source: Some(loc(CONFIG_FILE, 12, 5)),
+                exception: Some(0),
+            }),
+        },
+        Finding {
+            code: "PSS007",
+            rule: "pss-privileged",
+            severity: Severity::High,
+            object: frontend(),
+            container: Some("vpn".into()),
+            message: "container \"vpn\" must not set securityContext.privileged=true".into(),
+            remediation: PRIVILEGED.remediation.into(),
+            path: "spec.template.spec.containers[1].securityContext.privileged".into(),
+            location: Some(loc(FRONTEND_FILE, 40, 13)),
+            exact: true,
+            pss: None,
+            suppressed: Some(Suppression {
+                kind: "annotation".into(),
+                reason: "the VPN sidecar needs NET_ADMIN".into(),
+                owner: None,
+                expires: None,
+                source: Some(loc(FRONTEND_FILE, 7, 5)),
+                exception: None,
+            }),
+        },
+    ]
 }
 
 pub fn loc(file: &str, line: u32, column: u32) -> Location {
@@ -93,6 +158,7 @@ pub fn report() -> Report {
                 reason: "privileged".into(),
                 detail: "container \"php-redis\" must not set securityContext.privileged=true".into(),
             }),
+            suppressed: None,
         },
         Finding {
             code: "HRD003",
@@ -106,6 +172,7 @@ pub fn report() -> Report {
             location: Some(loc(FRONTEND_FILE, 20, 11)),
             exact: false,
             pss: None,
+            suppressed: None,
         },
         Finding {
             code: "PSS002",
@@ -120,6 +187,7 @@ pub fn report() -> Report {
             location: None,
             exact: true,
             pss: None,
+            suppressed: None,
         },
     ];
     let errors = vec![
@@ -172,6 +240,7 @@ pub fn report() -> Report {
     };
     Report {
         findings,
+        suppressed: suppressed(),
         rules: vec![&HOST_NETWORK, &PRIVILEGED, &READ_ONLY],
         errors,
         admission,
@@ -188,6 +257,7 @@ pub fn opts() -> RenderOptions {
         tool_version: "1.2.3",
         target: "examples/guestbook".into(),
         verbose: false,
+        show_suppressed: false,
     }
 }
 

@@ -31,7 +31,24 @@ Problems with the input:
   error: examples/broken.yaml:4:7: mapping values are not allowed in this context
   warning: examples/guestbook/redis.yaml:9: unknown field "spec.replica"
 
-3 findings (1 critical, 1 high, 1 low) in 2 objects; scanned 4 objects (2 workloads) in 3 files; 1 document skipped; custom resources scanned by shape: Rollout (1); 1 error; 1 warning; 42 ms
+3 findings (1 critical, 1 high, 1 low) in 2 objects; 2 suppressed (--show-suppressed lists them); scanned 4 objects (2 workloads) in 3 files; 1 document skipped; custom resources scanned by shape: Rollout (1); 1 error; 1 warning; 42 ms
+"#;
+
+/// The section `show_suppressed` adds after the findings: grouped by object in order of first
+/// appearance, the frontend's line taken from its admission verdict.
+const SUPPRESSED_SECTION: &str = r#"Suppressed findings:
+Deployment guestbook/redis  examples/guestbook/redis.yaml:14
+  LOW       HRD003 read-only-root-filesystem  container "redis"
+            container "redis" has a writable root filesystem
+            at examples/guestbook/redis.yaml:14:9  spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem  (field absent; location of its parent)
+            suppressed by exception (owner team-storage, expires 2026-06-30): redis writes its dump to /data — at .palisade.yaml:12
+
+Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3
+  HIGH      PSS007 pss-privileged  container "vpn"
+            container "vpn" must not set securityContext.privileged=true
+            at examples/guestbook/frontend.yaml:40:13  spec.template.spec.containers[1].securityContext.privileged
+            suppressed by annotation palisade.dev/ignore: the VPN sidecar needs NET_ADMIN — at examples/guestbook/frontend.yaml:7
+
 "#;
 
 #[test]
@@ -141,7 +158,7 @@ fn sections_are_left_out_when_empty() {
         out.starts_with("Deployment guestbook/frontend  examples/guestbook/frontend.yaml:20\n"),
         "{out}"
     );
-    assert!(out.ends_with("\n3 findings (1 critical, 1 high, 1 low) in 2 objects; scanned 4 objects (2 workloads) in 3 files; 1.50 s\n"), "{out}");
+    assert!(out.ends_with("\n3 findings (1 critical, 1 high, 1 low) in 2 objects; 2 suppressed (--show-suppressed lists them); scanned 4 objects (2 workloads) in 3 files; 1.50 s\n"), "{out}");
 }
 
 #[test]
@@ -199,4 +216,99 @@ fn input_cannot_inject_terminal_sequences() {
         let fix = format!("fix\\u{{9b}}31m\n{}second line\n", " ".repeat(12 + 5));
         assert!(out.contains(&fix), "{out}");
     }
+}
+
+#[test]
+fn suppressed_findings_are_counted_not_listed_by_default() {
+    let out = render(&report(), Format::Human, &opts());
+    assert!(!out.contains("Suppressed findings:"), "{out}");
+    assert!(!out.contains("suppressed by"), "{out}");
+    assert!(!out.contains("container \"vpn\""), "{out}");
+    // No suppressed findings: no mention at all.
+    let mut report = report();
+    report.suppressed.clear();
+    let out = render(&report, Format::Human, &opts());
+    assert!(!out.contains("suppressed"), "{out}");
+    // Only suppressed findings: still "no findings", and the count.
+    let report = Report {
+        suppressed: suppressed(),
+        ..Report::default()
+    };
+    let out = render(&report, Format::Human, &RenderOptions::default());
+    assert_eq!(
+        out,
+        "no findings; 2 suppressed (--show-suppressed lists them); scanned 0 objects (0 workloads) in 0 files; 0 ms\n"
+    );
+}
+
+#[test]
+fn show_suppressed_lists_them_after_the_findings() {
+    let o = RenderOptions {
+        show_suppressed: true,
+        ..opts()
+    };
+    let out = render(&report(), Format::Human, &o);
+    // The findings are unchanged; the section comes right after them.
+    let findings_end = EXPECTED.find("Pod Security Admission:").unwrap();
+    let expected = format!(
+        "{}{SUPPRESSED_SECTION}{}",
+        &EXPECTED[..findings_end],
+        EXPECTED[findings_end..].replace("2 suppressed (--show-suppressed lists them)", "2 suppressed")
+    );
+    assert_eq!(out, expected);
+
+    // Colour: the suppression line is dimmed, the severity keeps its colour.
+    let out = render(
+        &report(),
+        Format::Human,
+        &RenderOptions {
+            color: true,
+            ..o.clone()
+        },
+    );
+    assert!(out.contains("\u{1b}[1mSuppressed findings:\u{1b}[0m"), "{out}");
+    assert!(
+        out.contains("\u{1b}[2msuppressed by annotation palisade.dev/ignore: "),
+        "{out}"
+    );
+    assert!(out.contains("\u{1b}[2m2 suppressed\u{1b}[0m;"), "{out}");
+
+    // Nothing suppressed: no section.
+    let mut report = report();
+    report.suppressed.clear();
+    let out = render(&report, Format::Human, &o);
+    assert!(
+        !out.contains("Suppressed findings:") && !out.contains("suppressed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn suppression_lines_without_owner_expiry_or_source() {
+    let mut report = report();
+    let s = report.suppressed[0].suppressed.as_mut().unwrap();
+    s.owner = None;
+    s.source = None;
+    let s = report.suppressed[1].suppressed.as_mut().unwrap();
+    s.reason = "line one\nline two \u{1b}[2J".into();
+    let out = render(
+        &report,
+        Format::Human,
+        &RenderOptions {
+            show_suppressed: true,
+            ..opts()
+        },
+    );
+    assert!(
+        out.contains(
+            "\n            suppressed by exception (expires 2026-06-30): redis writes its dump to /data\n"
+        ),
+        "{out}"
+    );
+    // The reason comes from the input: kept on one line, control characters escaped.
+    assert!(
+        out.contains("suppressed by annotation palisade.dev/ignore: line one\\nline two \\u{1b}[2J — at examples/guestbook/frontend.yaml:7\n"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'));
 }

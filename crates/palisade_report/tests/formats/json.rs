@@ -1,12 +1,16 @@
 use crate::fixture::*;
 use palisade_core::{Report, REPORT_SCHEMA_VERSION};
-use palisade_report::Format;
+use palisade_report::{Format, RenderOptions};
 use serde_json::{json, Value};
 
 const SCHEMA: &str = "../../docs/report.schema.json";
 
 fn rendered(report: &Report) -> Value {
-    let text = render(report, Format::Json, &opts());
+    rendered_with(report, &opts())
+}
+
+fn rendered_with(report: &Report, opts: &RenderOptions) -> Value {
+    let text = render(report, Format::Json, opts);
     assert!(text.ends_with("}\n"), "one document and a newline");
     serde_json::from_str(&text).expect("valid JSON")
 }
@@ -23,6 +27,14 @@ fn assert_valid(doc: &Value) {
 #[test]
 fn report_matches_the_documented_schema() {
     assert_valid(&rendered(&report()));
+    assert_valid(&rendered_with(&report(), &show_suppressed()));
+}
+
+fn show_suppressed() -> RenderOptions {
+    RenderOptions {
+        show_suppressed: true,
+        ..opts()
+    }
 }
 
 #[test]
@@ -30,6 +42,12 @@ fn empty_report_matches_the_documented_schema() {
     let doc = rendered(&Report::default());
     assert_valid(&doc);
     assert_eq!(doc["findings"], json!([]));
+    assert_eq!(doc["summary"]["suppressed"], 0);
+    assert!(doc.get("suppressed").is_none());
+    // Listing nothing is an empty array.
+    let doc = rendered_with(&Report::default(), &show_suppressed());
+    assert_valid(&doc);
+    assert_eq!(doc["suppressed"], json!([]));
     assert_eq!(doc["summary"]["failOn"], Value::Null);
     assert_eq!(
         doc["summary"]["bySeverity"],
@@ -55,8 +73,27 @@ fn schema_rejects_a_malformed_report() {
     let mut doc = good.clone();
     doc["stats"]["unexpected"] = json!(1);
     cases.push(doc);
-    let mut doc = good;
+    let mut doc = good.clone();
     doc["schemaVersion"] = json!("0");
+    cases.push(doc);
+    let mut doc = good;
+    doc["findings"][0]["suppression"] = json!({"kind": "exception", "reason": ""});
+    cases.push(doc);
+    let listed = rendered_with(&report(), &show_suppressed());
+    let mut doc = listed.clone();
+    doc["suppressed"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("suppression");
+    cases.push(doc);
+    let mut doc = listed.clone();
+    doc["suppressed"][0]["suppression"]["kind"] = json!("waiver");
+    cases.push(doc);
+    let mut doc = listed.clone();
+    doc["suppressed"][0]["unexpected"] = json!(1);
+    cases.push(doc);
+    let mut doc = listed;
+    doc["summary"].as_object_mut().unwrap().remove("suppressed");
     cases.push(doc);
     for (i, doc) in cases.iter().enumerate() {
         assert!(
@@ -79,6 +116,7 @@ fn header_and_summary() {
             "bySeverity": {"critical": 1, "high": 1, "medium": 0, "low": 1, "info": 0},
             "failOn": "high",
             "failing": 2,
+            "suppressed": 2,
             "errors": 1,
             "warnings": 1,
         })
@@ -187,4 +225,63 @@ fn documentation_names_every_schema_property() {
     assert!(names.len() > 40, "walked the schema");
     let missing: Vec<&String> = names.iter().filter(|n| !md.contains(&format!("`{n}`"))).collect();
     assert!(missing.is_empty(), "undocumented fields: {missing:?}");
+}
+
+#[test]
+fn suppressed_findings_are_counted_and_listed_on_request() {
+    // Without show_suppressed: counted, the key absent, not in `findings` or the counts.
+    let doc = rendered(&report());
+    assert_eq!(doc["summary"]["suppressed"], 2);
+    assert_eq!(doc["summary"]["findings"], 3);
+    assert!(doc.get("suppressed").is_none());
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f.get("suppression").is_none()));
+
+    // With it: a `suppressed` array right after `findings`.
+    let doc = rendered_with(&report(), &show_suppressed());
+    assert_valid(&doc);
+    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(&keys[3..6], ["summary", "findings", "suppressed"]);
+    assert_eq!(doc["summary"]["suppressed"], 2);
+    assert_eq!(doc["summary"]["failing"], 2, "suppressed findings never fail");
+    let s = doc["suppressed"].as_array().unwrap();
+    assert_eq!(s.len(), 2);
+    assert_eq!(
+        s[0],
+        json!({
+            "code": "HRD003",
+            "rule": "read-only-root-filesystem",
+            "severity": "low",
+            "object": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "guestbook", "name": "redis"},
+            "container": "redis",
+            "message": "container \"redis\" has a writable root filesystem",
+            "remediation": "Set securityContext.readOnlyRootFilesystem to true.",
+            "path": "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem",
+            "location": {"file": REDIS_FILE, "line": 14, "column": 9},
+            "exact": false,
+            "suppression": {
+                "kind": "exception",
+                "reason": "redis writes its dump to /data",
+                "owner": "team-storage",
+                "expires": "2026-06-30",
+                "source": {"file": CONFIG_FILE, "line": 12, "column": 5},
+            },
+        })
+    );
+    // The finding's fields in the order of `findings`, then `suppression`.
+    let keys: Vec<&str> = s[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.last(), Some(&"suppression"));
+    assert_eq!(keys[..3], ["code", "rule", "severity"]);
+    // Optional fields absent, not null.
+    assert_eq!(
+        s[1]["suppression"],
+        json!({
+            "kind": "annotation",
+            "reason": "the VPN sidecar needs NET_ADMIN",
+            "source": {"file": FRONTEND_FILE, "line": 7, "column": 5},
+        })
+    );
 }

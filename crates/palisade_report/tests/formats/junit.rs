@@ -153,3 +153,114 @@ fn empty_report() {
         0
     );
 }
+
+fn property<'a>(doc: &'a roxmltree::Document<'a>, name: &str) -> &'a str {
+    let p = doc
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+        .unwrap_or_else(|| panic!("property {name}"));
+    attr(p, "value")
+}
+
+#[test]
+fn suppressed_findings_are_counted() {
+    let xml = render(&report(), Format::Junit, &opts());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(property(&doc, "palisade.suppressed"), "2");
+    assert_eq!(property(&doc, "palisade.findings"), "3");
+    // Not listed: no skipped testcases, the counts are those of the findings alone.
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("skipped")).count(), 0);
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    assert_eq!(attr(suite, "skipped"), "0");
+    assert_eq!(attr(suite, "tests"), "4");
+    assert!(!xml.contains("vpn") && !xml.contains("team-storage"), "{xml}");
+
+    let empty = render(
+        &Report::default(),
+        Format::Junit,
+        &palisade_report::RenderOptions::default(),
+    );
+    let doc = roxmltree::Document::parse(&empty).unwrap();
+    assert_eq!(property(&doc, "palisade.suppressed"), "0");
+}
+
+#[test]
+fn show_suppressed_adds_skipped_testcases() {
+    let o = palisade_report::RenderOptions {
+        show_suppressed: true,
+        ..opts()
+    };
+    let xml = render(&report(), Format::Junit, &o);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
+    let skipped: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("skipped")))
+        .collect();
+    assert_eq!((cases.len(), skipped.len()), (6, 2));
+    assert_eq!(attr(suite, "skipped"), "2");
+    for n in [root, suite] {
+        assert_eq!(attr(n, "tests"), "6");
+        assert_eq!(attr(n, "failures"), "2", "suppressed findings do not fail");
+        assert_eq!(attr(n, "errors"), "1");
+    }
+    assert_eq!(property(&doc, "palisade.suppressed"), "2");
+
+    let redis = *skipped[0];
+    assert_eq!(attr(redis, "classname"), "Deployment/guestbook");
+    assert_eq!(attr(redis, "name"), "redis HRD003 read-only-root-filesystem");
+    assert_eq!(attr(redis, "file"), REDIS_FILE);
+    assert!(redis.children().all(|n| !n.has_tag_name("failure")));
+    let skip = redis.children().find(|n| n.has_tag_name("skipped")).unwrap();
+    assert_eq!(
+        attr(skip, "message"),
+        "suppressed: redis writes its dump to /data"
+    );
+    assert!(skip.text().is_none(), "an empty <skipped/>");
+    let out = redis
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(out.contains("at: examples/guestbook/redis.yaml:14:9 "), "{out}");
+    assert!(
+        out.contains("suppressed by exception (owner team-storage, expires 2026-06-30): redis writes its dump to /data — at .palisade.yaml:12\n"),
+        "{out}"
+    );
+
+    let frontend = *skipped[1];
+    assert_eq!(attr(frontend, "name"), "frontend PSS007 pss-privileged");
+    let skip = frontend.children().find(|n| n.has_tag_name("skipped")).unwrap();
+    assert_eq!(
+        attr(skip, "message"),
+        "suppressed: the VPN sidecar needs NET_ADMIN"
+    );
+    assert!(frontend
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .contains("suppressed by annotation palisade.dev/ignore: the VPN sidecar needs NET_ADMIN"));
+
+    // The object testcases and the input problems are unchanged around them.
+    assert_eq!(attr(cases[0], "name"), "frontend");
+    assert_eq!(attr(cases[5], "classname"), "palisade.input");
+}
+
+#[test]
+fn suppression_reason_is_escaped() {
+    let mut report = report();
+    report.suppressed[0].suppressed.as_mut().unwrap().reason = "<\"&'>\u{0}\n".into();
+    let o = palisade_report::RenderOptions {
+        show_suppressed: true,
+        ..opts()
+    };
+    let xml = render(&report, Format::Junit, &o);
+    let doc = roxmltree::Document::parse(&xml).expect("still well-formed");
+    let skip = doc.descendants().find(|n| n.has_tag_name("skipped")).unwrap();
+    assert_eq!(attr(skip, "message"), "suppressed: <\"&'>\\u{0}\n");
+}

@@ -21,6 +21,8 @@ fn oasis_errors(doc: &Value) -> Vec<String> {
 
 #[test]
 fn validates_against_the_oasis_schema() {
+    // The fixture has suppressed findings, so this covers `suppressions` too.
+    assert!(!report().suppressed.is_empty());
     for report in [report(), Report::default()] {
         let errors = oasis_errors(&rendered(&report));
         assert!(
@@ -47,6 +49,9 @@ fn the_oasis_schema_rejects_broken_logs() {
     cases.push(doc);
     let mut doc = good.clone();
     doc["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"] = json!(["a", "a"]);
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["runs"][0]["results"][3]["suppressions"][0]["kind"] = json!("config");
     cases.push(doc);
     let mut doc = good;
     doc["runs"][0]["invocations"][0]
@@ -109,13 +114,14 @@ fn results() {
         .unwrap()
         .clone();
     let results = doc["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3);
+    // The three findings, then the two suppressed findings.
+    assert_eq!(results.len(), 5);
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[i]["id"], r["ruleId"], "ruleIndex points at the rule");
     }
     let levels: Vec<&str> = results.iter().map(|r| r["level"].as_str().unwrap()).collect();
-    assert_eq!(levels, ["error", "note", "error"]);
+    assert_eq!(levels, ["error", "note", "error", "note", "error"]);
 
     let first = &results[0];
     assert!(first["message"]["text"]
@@ -137,6 +143,101 @@ fn results() {
     let third = &results[2];
     assert!(third["locations"][0].get("physicalLocation").is_none());
     assert_eq!(third["locations"][0]["logicalLocations"][0]["name"], "debug");
+    assert!(results[..3].iter().all(|r| r.get("suppressions").is_none()));
+}
+
+#[test]
+fn suppressed_findings_are_results_with_suppressions() {
+    // Always, whatever show_suppressed says: the same log either way.
+    let listed = palisade_report::RenderOptions {
+        show_suppressed: true,
+        ..opts()
+    };
+    let doc = rendered(&report());
+    assert_eq!(
+        doc,
+        serde_json::from_str::<Value>(&render(&report(), Format::Sarif, &listed)).unwrap()
+    );
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+
+    let exception = &results[3];
+    assert_eq!(exception["ruleId"], "HRD003");
+    assert_eq!(exception["ruleIndex"], 2);
+    assert_eq!(
+        exception["locations"][0]["physicalLocation"],
+        json!({"artifactLocation": {"uri": REDIS_FILE, "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 14, "startColumn": 9}})
+    );
+    assert_eq!(
+        exception["suppressions"],
+        json!([{
+            "kind": "external",
+            "state": "accepted",
+            "justification": "redis writes its dump to /data (owner: team-storage, expires: 2026-06-30)",
+            "location": {"physicalLocation": {
+                "artifactLocation": {"uri": ".palisade.yaml", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 12, "startColumn": 5},
+            }},
+            "properties": {"kind": "exception", "owner": "team-storage", "expires": "2026-06-30"},
+        }])
+    );
+    // A suppressed result keeps its fingerprint: dismissing it matches the same alert.
+    let mut unsuppressed = report();
+    let mut f = unsuppressed.suppressed.remove(0);
+    f.suppressed = None;
+    unsuppressed.findings.push(f);
+    let doc2 = rendered(&unsuppressed);
+    assert_eq!(
+        doc2["runs"][0]["results"][3]["partialFingerprints"],
+        exception["partialFingerprints"]
+    );
+    assert!(doc2["runs"][0]["results"][3].get("suppressions").is_none());
+
+    let annotation = &results[4];
+    assert_eq!(annotation["ruleId"], "PSS007");
+    assert_eq!(
+        annotation["suppressions"],
+        json!([{
+            "kind": "inSource",
+            "state": "accepted",
+            "justification": "the VPN sidecar needs NET_ADMIN",
+            "location": {"physicalLocation": {
+                "artifactLocation": {"uri": FRONTEND_FILE, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 7, "startColumn": 5},
+            }},
+            "properties": {"kind": "annotation"},
+        }])
+    );
+}
+
+#[test]
+fn suppressions_without_source_or_reason() {
+    let mut report = report();
+    let s = report.suppressed[0].suppressed.as_mut().unwrap();
+    s.source = None;
+    s.reason = String::new();
+    s.owner = None;
+    let s = report.suppressed[1].suppressed.as_mut().unwrap();
+    s.source = None;
+    s.reason = String::new();
+    report.suppressed[1].location = None;
+    let doc = rendered(&report);
+    let errors = oasis_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results[3]["suppressions"],
+        json!([{"kind": "external", "state": "accepted", "justification": "(expires: 2026-06-30)", "properties": {"kind": "exception", "expires": "2026-06-30"}}])
+    );
+    assert_eq!(
+        results[4]["suppressions"],
+        json!([{"kind": "inSource", "state": "accepted", "properties": {"kind": "annotation"}}])
+    );
+    // No position of its own: it points at its object, like an unlocated finding.
+    assert_eq!(
+        results[4]["locations"][0]["physicalLocation"]["region"],
+        json!({"startLine": 3, "startColumn": 1})
+    );
+    assert_eq!(results[4]["properties"]["locationOfObject"], true);
 }
 
 #[test]
