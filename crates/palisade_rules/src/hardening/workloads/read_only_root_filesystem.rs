@@ -1,0 +1,87 @@
+//! HRD003: containers with a writable root filesystem.
+
+use super::common::{container_hit, is_fragment, is_windows};
+use palisade_core::{Check, Hit, Node, PodCtx, Reference};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags containers (init and ephemeral included) whose
+    /// `securityContext.readOnlyRootFilesystem` is not explicitly `true` (absent, null,
+    /// `false` or wrongly typed). The field exists only at container level. Pods with
+    /// `spec.os.name: windows` are skipped (the field is Linux-only), and so are containers
+    /// without an `image` (fragments such as kustomize patches or operator overrides).
+    ///
+    /// ## Why is this bad?
+    /// A writable root filesystem lets an attacker who gained code execution drop tools,
+    /// replace binaries or libraries the application loads, and persist web shells or
+    /// modified configuration for as long as the container lives — MITRE ATT&CK T1505.003
+    /// "Server Software Component: Web Shell" and T1609 "Container Administration Command"
+    /// follow-ups become trivial. A read-only root keeps the image as shipped.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    ///   - name: app
+    ///     image: registry.example.com/app:1.4.2
+    /// ```
+    ///
+    /// ## Fix
+    /// ```yaml
+    /// containers:
+    ///   - name: app
+    ///     image: registry.example.com/app:1.4.2
+    ///     securityContext:
+    ///       readOnlyRootFilesystem: true
+    ///     volumeMounts:
+    ///       - {name: tmp, mountPath: /tmp}
+    /// volumes:
+    ///   - {name: tmp, emptyDir: {}}
+    /// ```
+    /// Mount `emptyDir` volumes where the application must write.
+    pub static READ_ONLY_ROOT_FILESYSTEM = {
+        code: "HRD003",
+        name: "read-only-root-filesystem",
+        severity: Low,
+        group: "hardening",
+        summary: "Container root filesystem is not read-only",
+        remediation: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes for writable paths.",
+        references: [
+            Reference::Nsa("Pod security: immutable container file systems"),
+            Reference::Mitre("T1505.003"),
+            Reference::Checkov("CKV_K8S_22"),
+            Reference::Trivy("KSV014"),
+        ],
+        check: Check::Pod(check),
+    }
+}
+
+fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
+    if is_windows(ctx) {
+        return;
+    }
+    for c in ctx.containers() {
+        if is_fragment(&c) {
+            continue;
+        }
+        let v = c.node.at(&["securityContext", "readOnlyRootFilesystem"]);
+        if v.and_then(Node::as_bool) == Some(true) {
+            continue;
+        }
+        let msg = match v.and_then(Node::as_bool) {
+            Some(false) => format!(
+                "container {:?} sets readOnlyRootFilesystem: false (its root filesystem is writable)",
+                c.name()
+            ),
+            _ => format!(
+                "container {:?} does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
+                c.name()
+            ),
+        };
+        hits.push(container_hit(
+            ctx,
+            &c,
+            &["securityContext", "readOnlyRootFilesystem"],
+            msg,
+        ));
+    }
+}
