@@ -1,9 +1,9 @@
 //! Command-line interface: clap definitions and the handlers of `scan`, `rules` and
 //! `explain`. Owns exit codes; all analysis happens in the engine.
 
+use crate::settings::{self, Flags};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use crate::settings::{self, Flags};
 use palisade_report::{render, render_explain, render_rules, render_rules_markdown, Format, RenderOptions};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -152,7 +152,10 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             };
             match palisade_engine::config::load(&path) {
                 Ok(l) => {
-                    let flags = Flags { config: Some(path.clone()), ..Flags::default() };
+                    let flags = Flags {
+                        config: Some(path.clone()),
+                        ..Flags::default()
+                    };
                     if let Err(e) = settings::scan_options(&flags, &l) {
                         return usage(e);
                     }
@@ -167,7 +170,11 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 None => palisade_rules::all_rules(),
                 Some(p) => match palisade_engine::config::Profile::parse(p) {
                     Some(p) => Box::leak(settings::profile_rules(p).into_boxed_slice()),
-                    None => return usage(format!("unknown profile {p:?} (all, cis, nsa, pss-baseline, pss-restricted)")),
+                    None => {
+                        return usage(format!(
+                            "unknown profile {p:?} (all, cis, nsa, pss-baseline, pss-restricted)"
+                        ))
+                    }
                 },
             };
             let mut out = std::io::stdout().lock();

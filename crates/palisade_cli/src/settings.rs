@@ -33,7 +33,12 @@ pub fn load_config(flags: &Flags) -> Result<LoadedConfig, String> {
     let path = match &flags.config {
         Some(p) => Some(p.clone()),
         None => {
-            let starts: Vec<PathBuf> = flags.paths.iter().filter(|p| *p != "-").map(PathBuf::from).collect();
+            let starts: Vec<PathBuf> = flags
+                .paths
+                .iter()
+                .filter(|p| *p != "-")
+                .map(PathBuf::from)
+                .collect();
             config::discover(&starts)
         }
     };
@@ -45,7 +50,11 @@ pub fn load_config(flags: &Flags) -> Result<LoadedConfig, String> {
 
 /// The profile in force and the rules it contains.
 pub fn profile_rules(profile: Profile) -> Vec<&'static RuleMeta> {
-    palisade_rules::all_rules().iter().copied().filter(|r| r.in_profile(profile.as_str()) || r.group == "config").collect()
+    palisade_rules::all_rules()
+        .iter()
+        .copied()
+        .filter(|r| r.in_profile(profile.as_str()) || r.group == "config")
+        .collect()
 }
 
 fn leak_rules(v: Vec<&'static RuleMeta>) -> &'static [&'static RuleMeta] {
@@ -55,39 +64,71 @@ fn leak_rules(v: Vec<&'static RuleMeta>) -> &'static [&'static RuleMeta] {
 /// Builds the scan options. Errors are usage or configuration errors (exit 2).
 pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions, String> {
     let cfg = &loaded.config;
-    let cfg_file = loaded.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let cfg_file = loaded
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let profile = match &flags.profile {
-        Some(p) => Profile::parse(p).ok_or_else(|| format!("unknown profile {p:?} (all, cis, nsa, pss-baseline, pss-restricted)"))?,
+        Some(p) => Profile::parse(p)
+            .ok_or_else(|| format!("unknown profile {p:?} (all, cis, nsa, pss-baseline, pss-restricted)"))?,
         None => cfg.profile.unwrap_or(Profile::All),
     };
     let base = leak_rules(profile_rules(profile));
-    let select = if flags.select.is_empty() { cfg.select.clone() } else { flags.select.clone() };
+    let select = if flags.select.is_empty() {
+        cfg.select.clone()
+    } else {
+        flags.select.clone()
+    };
     let ignore: Vec<String> = cfg.ignore.iter().chain(&flags.ignore).cloned().collect();
     // Selectors are checked against every rule, so that naming a rule outside the profile is
     // "runs no rule", not "unknown".
-    for s in select.iter().chain(&ignore).flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for s in select
+        .iter()
+        .chain(&ignore)
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if !palisade_rules::all_rules().iter().any(|r| r.matches(s)) {
-            return Err(format!("unknown rule, code prefix or group: {s:?} (see `palisade rules`)"));
+            return Err(format!(
+                "unknown rule, code prefix or group: {s:?} (see `palisade rules`)"
+            ));
         }
     }
     let rules = select_rules(base, &select, &ignore).map_err(|e| e.to_string())?;
 
-    let version_s = flags.pss_version.clone().or_else(|| cfg.pss.as_ref().and_then(|p| p.version.clone()));
+    let version_s = flags
+        .pss_version
+        .clone()
+        .or_else(|| cfg.pss.as_ref().and_then(|p| p.version.clone()));
     let version = match version_s {
-        Some(v) => Version::parse(&v).ok_or_else(|| format!("invalid Pod Security version {v:?}: expected latest or v1.N"))?,
+        Some(v) => Version::parse(&v)
+            .ok_or_else(|| format!("invalid Pod Security version {v:?}: expected latest or v1.N"))?,
         None => Version::Latest,
     };
-    let level_s = flags.pss.clone().or_else(|| cfg.pss.as_ref().and_then(|p| p.level.clone())).or(match profile {
-        Profile::PssBaseline => Some("baseline".into()),
-        Profile::PssRestricted => Some("restricted".into()),
-        _ => None,
-    });
+    let level_s = flags
+        .pss
+        .clone()
+        .or_else(|| cfg.pss.as_ref().and_then(|p| p.level.clone()))
+        .or(match profile {
+            Profile::PssBaseline => Some("baseline".into()),
+            Profile::PssRestricted => Some("restricted".into()),
+            _ => None,
+        });
     let pss = match level_s {
         Some(l) => {
-            let level = Level::parse(&l).ok_or_else(|| format!("invalid Pod Security level {l:?}: expected privileged, baseline or restricted"))?;
+            let level = Level::parse(&l).ok_or_else(|| {
+                format!("invalid Pod Security level {l:?}: expected privileged, baseline or restricted")
+            })?;
             PssMode::Fixed(Policy { level, version })
         }
-        None => PssMode::Namespaces { default: Policy { level: Level::Restricted, version } },
+        None => PssMode::Namespaces {
+            default: Policy {
+                level: Level::Restricted,
+                version,
+            },
+        },
     };
     let fail_on = match &flags.fail_on {
         Some(s) => Severity::parse(s).ok_or_else(|| format!("invalid --fail-on {s:?}"))?,
@@ -95,11 +136,13 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
     };
     let mut opts = ScanOptions::new(pss, rules, fail_on);
     for (key, sev) in &cfg.severity {
-        let rule = palisade_rules::find_rule(key).ok_or_else(|| format!("{cfg_file}: severity: unknown rule {key:?}"))?;
+        let rule = palisade_rules::find_rule(key)
+            .ok_or_else(|| format!("{cfg_file}: severity: unknown rule {key:?}"))?;
         opts.severity.insert(rule.code, sev.severity());
     }
     for (key, o) in &cfg.rules {
-        let rule = palisade_rules::find_rule(key).ok_or_else(|| format!("{cfg_file}: rules: unknown rule {key:?}"))?;
+        let rule = palisade_rules::find_rule(key)
+            .ok_or_else(|| format!("{cfg_file}: rules: unknown rule {key:?}"))?;
         opts.rule_options.insert(rule.code, RuleOptions(o.clone()));
     }
     opts.suppressor = Suppressor {

@@ -6,16 +6,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn run(dir: &Path, args: &[&str], today: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade")).args(args).current_dir(dir).env("PALISADE_TODAY", today).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .current_dir(dir)
+        .env("PALISADE_TODAY", today)
+        .output()
+        .unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -35,7 +47,9 @@ fn project(name: &str, config: Option<&str>, manifests: &[(&str, &str)]) -> Path
 const PRIVILEGED: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent\n  namespace: monitoring\n  labels: {team: observability}\nspec:\n  template:\n    spec:\n      containers:\n      - name: agent\n        image: agent:1.0\n        securityContext:\n          privileged: true\n";
 
 fn codes(v: &serde_json::Value, key: &str) -> Vec<String> {
-    v[key].as_array().map_or(Vec::new(), |a| a.iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect())
+    v[key].as_array().map_or(Vec::new(), |a| {
+        a.iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+    })
 }
 
 #[test]
@@ -43,13 +57,34 @@ fn exception_suppresses_counts_and_lists() {
     let cfg = "exceptions:\n  - rules: [PSS007]\n    kind: DaemonSet\n    namespace: monitor*\n    labels: {team: observ*}\n    reason: the node agent needs host access\n    owner: platform-team\n    expires: 2027-06-30\n";
     let d = project("exc", Some(cfg), &[("agent.yaml", PRIVILEGED)]);
     // The configuration is discovered upward from the scanned directory.
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "json"], "2026-11-22");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007", "-o", "json"],
+        "2026-11-22",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     assert!(codes(&v, "findings").is_empty(), "{v:#}");
     assert_eq!(v["summary"]["suppressed"], 1, "{v:#}");
     assert!(v.get("suppressed").is_none() || v["suppressed"].is_null());
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "json", "--show-suppressed"], "2026-11-22");
+    let out = run(
+        &d,
+        &[
+            "scan",
+            "k8s/apps",
+            "--select",
+            "PSS007",
+            "-o",
+            "json",
+            "--show-suppressed",
+        ],
+        "2026-11-22",
+    );
     let v = json(&out);
     let s = &v["suppressed"][0];
     assert_eq!(s["code"], "PSS007");
@@ -57,80 +92,175 @@ fn exception_suppresses_counts_and_lists() {
     assert_eq!(s["suppression"]["reason"], "the node agent needs host access");
     assert_eq!(s["suppression"]["source"]["line"], 2);
     // SARIF always carries them, marked suppressed with the justification.
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "sarif"], "2026-11-22");
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007", "-o", "sarif"],
+        "2026-11-22",
+    );
     let v = json(&out);
     let r = &v["runs"][0]["results"][0];
     assert_eq!(r["suppressions"][0]["kind"], "external");
-    assert!(r["suppressions"][0]["justification"].as_str().unwrap().contains("host access"));
+    assert!(r["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap()
+        .contains("host access"));
     // Human output counts them.
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "--color", "never"], "2026-11-22");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 suppressed"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007", "--color", "never"],
+        "2026-11-22",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 suppressed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn expired_exception_stops_applying_and_is_reported() {
     let cfg = "exceptions:\n  - rules: [pss-privileged]\n    name: node-agent\n    reason: temporary\n    owner: platform-team\n    expires: 2026-01-31\n";
     let d = project("expired", Some(cfg), &[("agent.yaml", PRIVILEGED)]);
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"], "2026-11-22");
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"],
+        "2026-11-22",
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     let c = codes(&v, "findings");
-    assert!(c.contains(&"PSS007".to_owned()) && c.contains(&"CFG001".to_owned()), "{c:?}");
-    let cfg001 = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "CFG001").unwrap();
-    assert!(cfg001["location"]["file"].as_str().unwrap().ends_with(".palisade.yaml"));
+    assert!(
+        c.contains(&"PSS007".to_owned()) && c.contains(&"CFG001".to_owned()),
+        "{c:?}"
+    );
+    let cfg001 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "CFG001")
+        .unwrap();
+    assert!(cfg001["location"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with(".palisade.yaml"));
     assert_eq!(cfg001["location"]["line"], 2);
     // The day before it expires, it still applies.
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"], "2026-01-31");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"],
+        "2026-01-31",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn stale_exception_is_reported() {
     let cfg = "exceptions:\n  - rules: [PSS007]\n    name: legacy-*\n    reason: migration pending\n    owner: team-a\n";
     let d = project("stale", Some(cfg), &[("agent.yaml", PRIVILEGED)]);
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"], "2026-11-22");
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007,CFG", "-o", "json"],
+        "2026-11-22",
+    );
     let v = json(&out);
-    let stale: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "CFG002").collect();
+    let stale: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "CFG002")
+        .collect();
     assert_eq!(stale.len(), 1, "{v:#}");
     assert_eq!(stale[0]["severity"], "info");
 }
 
 #[test]
 fn inline_ignore_annotation_needs_a_reason_and_can_be_disabled() {
-    let annotated = PRIVILEGED.replace("  labels: {team: observability}\n", "  annotations:\n    palisade.dev/ignore: \"PSS007, PSS003: vendor chart, tracked in JIRA-123\"\n");
+    let annotated = PRIVILEGED.replace(
+        "  labels: {team: observability}\n",
+        "  annotations:\n    palisade.dev/ignore: \"PSS007, PSS003: vendor chart, tracked in JIRA-123\"\n",
+    );
     let d = project("inline", None, &[("agent.yaml", &annotated)]);
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "json", "--show-suppressed"], "2026-11-22");
+    let out = run(
+        &d,
+        &[
+            "scan",
+            "k8s/apps",
+            "--select",
+            "PSS007",
+            "-o",
+            "json",
+            "--show-suppressed",
+        ],
+        "2026-11-22",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["suppressed"][0]["suppression"]["kind"], "annotation");
-    assert_eq!(v["suppressed"][0]["suppression"]["reason"], "vendor chart, tracked in JIRA-123");
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "json", "--no-inline-ignores"], "2026-11-22");
+    assert_eq!(
+        v["suppressed"][0]["suppression"]["reason"],
+        "vendor chart, tracked in JIRA-123"
+    );
+    let out = run(
+        &d,
+        &[
+            "scan",
+            "k8s/apps",
+            "--select",
+            "PSS007",
+            "-o",
+            "json",
+            "--no-inline-ignores",
+        ],
+        "2026-11-22",
+    );
     assert_eq!(out.status.code(), Some(1));
     // Without a reason the annotation is reported and suppresses nothing.
-    let no_reason = PRIVILEGED.replace("  labels: {team: observability}\n", "  annotations:\n    palisade.dev/ignore: \"PSS007\"\n");
+    let no_reason = PRIVILEGED.replace(
+        "  labels: {team: observability}\n",
+        "  annotations:\n    palisade.dev/ignore: \"PSS007\"\n",
+    );
     let d = project("inline-bad", None, &[("agent.yaml", &no_reason)]);
-    let out = run(&d, &["scan", "k8s/apps", "--select", "PSS007", "-o", "json"], "2026-11-22");
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007", "-o", "json"],
+        "2026-11-22",
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     let w = &v["errors"][0];
     assert_eq!(w["level"], "warning");
     assert!(w["message"].as_str().unwrap().contains("reason"), "{w}");
-    assert_eq!(w["line"], 6);
+    assert_eq!(w["line"], 7);
 }
 
 #[test]
 fn config_errors_name_file_line_and_key() {
-    let d = project("bad", Some("profile: cis\nexceptions:\n  - rules: [PSS007]\n    reason: x\n    ownr: me\n"), &[("agent.yaml", PRIVILEGED)]);
+    let d = project(
+        "bad",
+        Some("profile: cis\nexceptions:\n  - rules: [PSS007]\n    reason: x\n    ownr: me\n"),
+        &[("agent.yaml", PRIVILEGED)],
+    );
     let out = run(&d, &["scan", "k8s/apps"], "2026-11-22");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(".palisade.yaml:3:") || err.contains(".palisade.yaml:5:"), "{err}");
+    assert!(
+        err.contains(".palisade.yaml:3:") || err.contains(".palisade.yaml:5:"),
+        "{err}"
+    );
     assert!(err.contains("exceptions[0]"), "{err}");
     let d = project("bad2", Some("failOn: severe\n"), &[("agent.yaml", PRIVILEGED)]);
     let out = run(&d, &["scan", "k8s/apps"], "2026-11-22");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(".palisade.yaml:1:") && err.contains("failOn"), "{err}");
+    assert!(
+        err.contains(".palisade.yaml:1:") && err.contains("failOn"),
+        "{err}"
+    );
     let out = run(&d, &["scan", "--no-config", "k8s/apps"], "2026-11-22");
     assert_eq!(out.status.code(), Some(1));
 }
@@ -142,8 +272,18 @@ fn config_sets_profile_severity_and_fail_on() {
     let out = run(&d, &["scan", "k8s/apps", "-o", "json"], "2026-11-22");
     let v = json(&out);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["code"].as_str().unwrap().starts_with("PSS") || f["code"].as_str().unwrap().starts_with("CFG")));
-    let f = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "PSS007").unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["code"].as_str().unwrap().starts_with("PSS")
+            || f["code"].as_str().unwrap().starts_with("CFG")));
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "PSS007")
+        .unwrap();
     assert_eq!(f["severity"], "low");
     assert_eq!(f["pss"]["level"], "baseline");
     // Flags win over the file.
@@ -162,8 +302,22 @@ fn profiles_and_rules_listing() {
     for rule in rules.iter().filter(|r| r["group"] != "config") {
         assert!(rule["references"].to_string().contains("\"cis\""), "{rule}");
     }
-    assert_eq!(run(&r, &["rules", "--profile", "nope"], "2026-11-22").status.code(), Some(2));
-    assert_eq!(run(&r, &["scan", "--profile", "nope", "examples/guestbook"], "2026-11-22").status.code(), Some(2));
+    assert_eq!(
+        run(&r, &["rules", "--profile", "nope"], "2026-11-22")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(
+            &r,
+            &["scan", "--profile", "nope", "examples/guestbook"],
+            "2026-11-22"
+        )
+        .status
+        .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -171,5 +325,8 @@ fn config_schema_doc_is_up_to_date() {
     let out = run(&root(), &["config", "schema"], "2026-11-22");
     assert_eq!(out.status.code(), Some(0));
     let on_disk = std::fs::read_to_string(root().join("docs/config.schema.json")).unwrap_or_default();
-    assert!(String::from_utf8_lossy(&out.stdout) == on_disk, "docs/config.schema.json is stale: run `cargo run -- config schema > docs/config.schema.json`");
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == on_disk,
+        "docs/config.schema.json is stale: run `cargo run -- config schema > docs/config.schema.json`"
+    );
 }

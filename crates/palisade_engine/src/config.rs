@@ -66,9 +66,15 @@ impl Profile {
         }
     }
     pub fn parse(s: &str) -> Option<Profile> {
-        [Profile::All, Profile::Cis, Profile::Nsa, Profile::PssBaseline, Profile::PssRestricted]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Profile::All,
+            Profile::Cis,
+            Profile::Nsa,
+            Profile::PssBaseline,
+            Profile::PssRestricted,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 
@@ -178,8 +184,16 @@ impl std::error::Error for ConfigError {}
 pub fn discover(starts: &[PathBuf]) -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok();
     for start in starts.iter().cloned().chain(cwd) {
-        let abs = if start.is_absolute() { start } else { std::env::current_dir().ok()?.join(start) };
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let abs = if start.is_absolute() {
+            start
+        } else {
+            std::env::current_dir().ok()?.join(start)
+        };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         while let Some(d) = dir {
             for name in CONFIG_NAMES {
                 let p = d.join(name);
@@ -196,7 +210,11 @@ pub fn discover(starts: &[PathBuf]) -> Option<PathBuf> {
 fn decode_yaml(path: &Path, text: &str) -> Result<Node, ConfigError> {
     let file = path.display().to_string();
     let loaded = palisade_source::load_bytes(file.as_str().into(), text.as_bytes());
-    if let Some(d) = loaded.diagnostics.iter().find(|d| d.level == palisade_core::DiagLevel::Error) {
+    if let Some(d) = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.level == palisade_core::DiagLevel::Error)
+    {
         return Err(ConfigError {
             file,
             pos: Pos::new(d.line.unwrap_or(0), d.column.unwrap_or(0)),
@@ -207,7 +225,12 @@ fn decode_yaml(path: &Path, text: &str) -> Result<Node, ConfigError> {
     match palisade_source::yaml::decode(text, 0) {
         Ok(mut d) if !d.docs.is_empty() => Ok(d.docs.remove(0)),
         Ok(_) => Ok(Node::new(palisade_core::Value::Map(Vec::new()), Pos::new(1, 1))),
-        Err((e, _)) => Err(ConfigError { file, pos: e.pos, key: String::new(), message: e.message }),
+        Err((e, _)) => Err(ConfigError {
+            file,
+            pos: e.pos,
+            key: String::new(),
+            message: e.message,
+        }),
     }
 }
 
@@ -240,7 +263,12 @@ fn normalise(key: &str) -> FieldPath {
             p = p.key(name);
         }
         for idx in rest.split('[') {
-            if let Some(i) = idx.trim_end_matches(']').parse::<usize>().ok().filter(|_| !idx.is_empty()) {
+            if let Some(i) = idx
+                .trim_end_matches(']')
+                .parse::<usize>()
+                .ok()
+                .filter(|_| !idx.is_empty())
+            {
                 p = p.idx(i);
             }
         }
@@ -272,7 +300,9 @@ pub fn today() -> i64 {
     if let Some(d) = std::env::var("PALISADE_TODAY").ok().and_then(|s| parse_date(&s)) {
         return d;
     }
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     (secs / 86_400) as i64
 }
 
@@ -289,7 +319,12 @@ fn locate_exceptions(
         let (pos, _) = root.locate(&fp);
         let err = |key: &str, message: String| {
             let (pos, _) = root.locate(&fp.clone().key(key));
-            ConfigError { file: file.to_string(), pos, key: format!("{prefix}exceptions[{i}].{key}"), message }
+            ConfigError {
+                file: file.to_string(),
+                pos,
+                key: format!("{prefix}exceptions[{i}].{key}"),
+                message,
+            }
         };
         if e.reason.trim().is_empty() {
             return Err(err("reason", "an exception needs a reason".into()));
@@ -301,7 +336,10 @@ fn locate_exceptions(
             return Err(err("rules", "an exception must name at least one rule".into()));
         }
         let expires_day = match &e.expires {
-            Some(s) => Some(parse_date(s).ok_or_else(|| err("expires", format!("invalid date {s:?}: expected YYYY-MM-DD")))?),
+            Some(s) => Some(
+                parse_date(s)
+                    .ok_or_else(|| err("expires", format!("invalid date {s:?}: expected YYYY-MM-DD")))?,
+            ),
             None => None,
         };
         out.push(LocatedException {
@@ -347,7 +385,11 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
         let ef: ExceptionsFile = typed(&p, &r)?;
         exceptions.extend(locate_exceptions(&p, &r, &ef.exceptions, "")?);
     }
-    Ok(LoadedConfig { config, file: Some(path.to_path_buf()), exceptions })
+    Ok(LoadedConfig {
+        config,
+        file: Some(path.to_path_buf()),
+        exceptions,
+    })
 }
 
 /// The JSON Schema of the configuration file, generated from the types above.
@@ -369,7 +411,8 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_key() {
-        let e = load_text("profile: cis\nexceptions:\n  - rules: [HRD005]\n    reson: typo\n    owner: me\n").unwrap_err();
+        let e = load_text("profile: cis\nexceptions:\n  - rules: [HRD005]\n    reson: typo\n    owner: me\n")
+            .unwrap_err();
         assert_eq!(e.pos.line, 4, "{e}");
         assert!(e.key.starts_with("exceptions[0]"), "{e}");
         assert!(e.message.contains("reson"), "{e}");
@@ -377,7 +420,9 @@ mod tests {
         assert_eq!((e.pos.line, e.key.as_str()), (1, "failOn"), "{e}");
         let e = load_text("exceptions:\n  - rules: [X]\n    reason: ''\n    owner: me\n").unwrap_err();
         assert_eq!((e.pos.line, e.key.as_str()), (3, "exceptions[0].reason"), "{e}");
-        let e = load_text("exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: 2026-13-01\n").unwrap_err();
+        let e =
+            load_text("exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: 2026-13-01\n")
+                .unwrap_err();
         assert_eq!(e.pos.line, 5, "{e}");
     }
 
@@ -404,7 +449,16 @@ mod tests {
     #[test]
     fn schema_has_every_field() {
         let s = schema().to_string();
-        for f in ["profile", "failOn", "exceptions", "exceptionFiles", "inlineIgnores", "reason", "owner", "expires"] {
+        for f in [
+            "profile",
+            "failOn",
+            "exceptions",
+            "exceptionFiles",
+            "inlineIgnores",
+            "reason",
+            "owner",
+            "expires",
+        ] {
             assert!(s.contains(f), "{f}");
         }
     }

@@ -46,7 +46,10 @@ impl ScanOptions {
             fail_on,
             rule_options: HashMap::new(),
             severity: HashMap::new(),
-            suppressor: Suppressor { inline: true, ..Suppressor::default() },
+            suppressor: Suppressor {
+                inline: true,
+                ..Suppressor::default()
+            },
         }
     }
     fn options_for(&self, rule: &RuleMeta) -> &RuleOptions {
@@ -128,7 +131,13 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
                     },
                     &mut hits,
                 );
-                out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits));
+                out.extend(findings_from_hits(
+                    obj,
+                    rule,
+                    opts.severity_of(rule),
+                    &opts.suppressor,
+                    hits,
+                ));
             }
         }
     }
@@ -162,7 +171,13 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
                             },
                             &mut hits,
                         );
-                        out.extend(findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits));
+                        out.extend(findings_from_hits(
+                            obj,
+                            rule,
+                            opts.severity_of(rule),
+                            &opts.suppressor,
+                            hits,
+                        ));
                     }
                 }
             }
@@ -271,8 +286,9 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report.findings.extend(run_pod_rules(&inv, opts));
     // Suppressed findings leave the main list; exceptions are accounted for.
     let mut used = vec![0usize; opts.suppressor.exceptions.len()];
-    let (suppressed, active): (Vec<Finding>, Vec<Finding>) =
-        std::mem::take(&mut report.findings).into_iter().partition(|f| f.suppressed.is_some());
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut report.findings)
+        .into_iter()
+        .partition(|f| f.suppressed.is_some());
     for f in &suppressed {
         if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
             used[i] += 1;
@@ -280,7 +296,9 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     }
     report.findings = active;
     report.suppressed = suppressed;
-    report.findings.extend(opts.suppressor.exception_findings(&used, &opts.rules));
+    report
+        .findings
+        .extend(opts.suppressor.exception_findings(&used, &opts.rules));
     report.findings.sort_by(|a, b| {
         (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(
             b.location.as_ref(),

@@ -45,9 +45,15 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 /// Parses an ignore annotation value into (rule selectors, reason).
 pub fn parse_ignore(value: &str) -> Result<(Vec<&str>, &str), String> {
     let Some((rules, reason)) = value.split_once(':') else {
-        return Err(format!("{IGNORE_ANNOTATION} must be \"<rule>[,<rule>]: <reason>\"; the reason is required"));
+        return Err(format!(
+            "{IGNORE_ANNOTATION} must be \"<rule>[,<rule>]: <reason>\"; the reason is required"
+        ));
     };
-    let rules: Vec<&str> = rules.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
+    let rules: Vec<&str> = rules
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .collect();
     let reason = reason.trim();
     if rules.is_empty() {
         return Err(format!("{IGNORE_ANNOTATION} names no rule"));
@@ -67,9 +73,13 @@ impl Suppressor {
         let x = &e.exception;
         x.rules.iter().any(|r| rule.matches(r))
             && x.kind.as_deref().is_none_or(|k| glob(k, &obj.kind))
-            && x.namespace.as_deref().is_none_or(|n| glob(n, obj.namespace.as_deref().unwrap_or("")))
+            && x.namespace
+                .as_deref()
+                .is_none_or(|n| glob(n, obj.namespace.as_deref().unwrap_or("")))
             && x.name.as_deref().is_none_or(|n| glob(n, &obj.name))
-            && x.labels.iter().all(|(k, v)| obj.label(k).is_some_and(|l| glob(v, l)))
+            && x.labels
+                .iter()
+                .all(|(k, v)| obj.label(k).is_some_and(|l| glob(v, l)))
     }
 
     /// Why a finding of `rule` on `obj` is suppressed, if it is.
@@ -101,7 +111,11 @@ impl Suppressor {
                 reason: e.exception.reason.clone(),
                 owner: Some(e.exception.owner.clone()),
                 expires: e.exception.expires.clone(),
-                source: Some(Location { file: e.file.clone(), line: e.pos.line, column: e.pos.col }),
+                source: Some(Location {
+                    file: e.file.clone(),
+                    line: e.pos.line,
+                    column: e.pos.col,
+                }),
                 exception: Some(i),
             })
         })
@@ -114,7 +128,10 @@ impl Suppressor {
             Some(v) => parse_ignore(v).err()?,
             None => format!("{IGNORE_ANNOTATION} must be a string"),
         };
-        let path = palisade_core::FieldPath::root().key("metadata").key("annotations").key(IGNORE_ANNOTATION);
+        let path = palisade_core::FieldPath::root()
+            .key("metadata")
+            .key("annotations")
+            .key(IGNORE_ANNOTATION);
         let loc = obj.locate(&path).0;
         Some(Diagnostic {
             level: DiagLevel::Warning,
@@ -130,7 +147,11 @@ impl Suppressor {
     /// finding although one of their rules ran.
     pub fn exception_findings(&self, used: &[usize], rules: &[&'static RuleMeta]) -> Vec<Finding> {
         let mut out = Vec::new();
-        let ran = |e: &LocatedException| rules.iter().any(|r| e.exception.rules.iter().any(|s| r.matches(s)));
+        let ran = |e: &LocatedException| {
+            rules
+                .iter()
+                .any(|r| e.exception.rules.iter().any(|s| r.matches(s)))
+        };
         for (i, e) in self.exceptions.iter().enumerate() {
             let expired = e.expires_day.is_some_and(|d| d < self.today);
             let (rule, message) = if expired {
@@ -172,7 +193,11 @@ impl Suppressor {
                 message,
                 remediation: rule.remediation.to_owned(),
                 path: e.path.clone(),
-                location: Some(Location { file: e.file.clone(), line: e.pos.line, column: e.pos.col }),
+                location: Some(Location {
+                    file: e.file.clone(),
+                    line: e.pos.line,
+                    column: e.pos.col,
+                }),
                 exact: true,
                 pss: None,
                 suppressed: None,
@@ -200,7 +225,10 @@ mod tests {
 
     #[test]
     fn ignore_annotation_syntax() {
-        assert_eq!(parse_ignore("HRD005, PSS007: vendor image").unwrap(), (vec!["HRD005", "PSS007"], "vendor image"));
+        assert_eq!(
+            parse_ignore("HRD005, PSS007: vendor image").unwrap(),
+            (vec!["HRD005", "PSS007"], "vendor image")
+        );
         assert!(parse_ignore("HRD005").is_err());
         assert!(parse_ignore("HRD005:  ").is_err());
         assert!(parse_ignore(": reason").is_err());

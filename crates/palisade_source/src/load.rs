@@ -4,7 +4,7 @@
 
 use crate::discover::InputFile;
 use crate::docs::split_documents;
-use crate::yaml::{decode, YamlError};
+use crate::yaml::{decode_with_budget, Budget, YamlError};
 use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
 use std::io::Read;
 use std::sync::Arc;
@@ -74,11 +74,17 @@ pub fn load_input(input: &InputFile) -> Loaded {
     load_bytes(name, &buf)
 }
 
+/// The position of byte `at`: lines counted on `\n`, columns in characters (an invalid
+/// sequence counting as one), as the YAML decoder counts them.
 fn line_col_of(bytes: &[u8], at: usize) -> Pos {
-    let before = &bytes[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let col = (at - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)) as u32 + 1;
-    Pos::new(line, col)
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    Pos::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
 }
 
 /// Decodes the bytes of one input named `name`.
@@ -125,8 +131,10 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
         split_documents(text)
     };
     let mut doc_index = 0u32;
+    // One alias budget for the whole input, however many documents it is split into.
+    let mut budget = Budget::default();
     for chunk in chunks {
-        let (docs, warnings, error) = match decode(chunk.text, chunk.first_line) {
+        let (docs, warnings, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
             Ok(d) => (d.docs, d.warnings, None),
             Err((e, d)) => (d.docs, d.warnings, Some(e)),
         };

@@ -41,14 +41,16 @@ fn resolve_number(s: &str) -> Option<Value> {
             return Some(Value::Float(f));
         }
     }
-    // go-yaml v2 also accepts 0b binary with an optional minus sign.
+    // go-yaml v2 also accepts `0b` binary with a sign after the prefix
+    // (`strconv.ParseInt(plain[2:], 2, 64)`), and `-0b` as `ParseInt("-" + plain[3:], 2, 64)`,
+    // so `-0b-1` (two signs) is not a number.
     if let Some(b) = plain.strip_prefix("0b") {
         if let Ok(i) = i64::from_str_radix(b, 2) {
             return Some(Value::Int(i));
         }
     } else if let Some(b) = plain.strip_prefix("-0b") {
-        if let Ok(i) = i64::from_str_radix(b, 2) {
-            return Some(Value::Int(-i));
+        if let Ok(i) = i64::from_str_radix(&format!("-{b}"), 2) {
+            return Some(Value::Int(i));
         }
     }
     None
@@ -206,5 +208,19 @@ mod tests {
         assert_eq!(resolve_plain("1e"), Value::Str("1e".into()));
         assert_eq!(resolve_plain("v1.25"), Value::Str("v1.25".into()));
         assert!(matches!(resolve_plain(".inf"), Value::Float(f) if f.is_infinite()));
+    }
+
+    #[test]
+    fn signed_binary_after_the_prefix() {
+        assert_eq!(resolve_plain("0b-101"), Value::Int(-5));
+        assert_eq!(resolve_plain("-0b101"), Value::Int(-5));
+        // `ParseInt("--101")` fails in Go: a string, not 5.
+        assert_eq!(resolve_plain("-0b-101"), Value::Str("-0b-101".into()));
+        assert_eq!(resolve_plain("-0b+101"), Value::Str("-0b+101".into()));
+        // Negating i64::MIN used to overflow here (a panic in debug builds).
+        let min = format!("-0b-1{}", "0".repeat(63));
+        assert_eq!(resolve_plain(&min), Value::Str(min.as_str().into()));
+        let min = format!("-0b1{}", "0".repeat(63));
+        assert_eq!(resolve_plain(&min), Value::Int(i64::MIN));
     }
 }

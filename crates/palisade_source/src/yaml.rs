@@ -8,12 +8,18 @@
 use crate::scalar::{key_string, resolve_plain};
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Maximum nesting of collections in one document.
 pub const MAX_DEPTH: usize = 512;
 /// Maximum number of nodes one document may expand to (aliases included).
 pub const MAX_NODES: usize = 4_000_000;
+/// Maximum amount of data anchors and aliases may copy in one input (all its documents
+/// together), in bytes of text plus [`NODE_WEIGHT`] per node: bounds the memory an alias bomb
+/// can take, whether its copies are many small nodes or a few long strings.
+pub const MAX_ALIAS_COPY: usize = 256 << 20;
+/// What one copied node counts for in [`MAX_ALIAS_COPY`] (about its size in memory).
+pub const NODE_WEIGHT: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -28,19 +34,62 @@ pub struct Decoded {
     pub warnings: Vec<YamlError>,
 }
 
+/// What anchors and aliases have copied so far in one input; shared by the chunks of a
+/// file so that splitting an alias bomb into many documents does not multiply the limit.
+#[derive(Debug, Default)]
+pub struct Budget {
+    copied: usize,
+}
+
+/// The size of a subtree: nodes, and a weight in bytes (nodes and text).
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    nodes: usize,
+    weight: usize,
+}
+
+impl Size {
+    fn node(text_len: usize) -> Size {
+        Size {
+            nodes: 1,
+            weight: NODE_WEIGHT.saturating_add(text_len),
+        }
+    }
+    fn add(&mut self, o: Size) {
+        self.nodes = self.nodes.saturating_add(o.nodes);
+        self.weight = self.weight.saturating_add(o.weight);
+    }
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
         pos: Pos,
         anchor: Option<String>,
+        size: Size,
     },
     Map {
         entries: Vec<Entry>,
         pos: Pos,
         anchor: Option<String>,
         key: Option<PendingKey>,
-        merged: Vec<Box<str>>,
+        /// Set at the mapping's first merge key.
+        merge: Option<Box<MergeState>>,
+        size: Size,
     },
+}
+
+/// Merge-key (`<<`) bookkeeping of one mapping, kept in sets so that merging or overriding
+/// many keys stays linear.
+#[derive(Default)]
+struct MergeState {
+    /// Every key present in the mapping.
+    keys: HashSet<Box<str>>,
+    /// Keys present only through a merge, with the index of their entry.
+    merged: HashMap<Box<str>, usize>,
+    /// Entries brought by a merge and then overridden by an explicit key: removed when the
+    /// mapping ends (explicit keys override merged ones wherever they stand).
+    dead: Vec<usize>,
 }
 
 enum PendingKey {
@@ -48,11 +97,62 @@ enum PendingKey {
     Merge(Pos),
 }
 
-struct Builder {
+/// Turns the parser's byte offsets into file positions. Lines are counted on `\n` alone, as
+/// the document splitter and the UTF-8/NUL checks count them (libyaml's own line counter also
+/// breaks on a lone `\r`, NEL, LS and PS); columns are 1-based characters. Offsets arrive in
+/// increasing order, so the whole text is walked once.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    line: u32,
+    col: u32,
+    offset: u32,
+}
+
+impl Lines<'_> {
+    fn pos(&mut self, mark: Mark) -> Pos {
+        let mut i = usize::try_from(mark.index)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while !self.text.is_char_boundary(i) {
+            i -= 1;
+        }
+        let count = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+        let lines = |s: &str| u32::try_from(s.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX);
+        if i >= self.at {
+            let s = &self.text[self.at..i];
+            match s.rfind('\n') {
+                Some(p) => {
+                    self.line = self.line.saturating_add(lines(s));
+                    self.col = count(&s[p + 1..]);
+                }
+                None => self.col = self.col.saturating_add(count(s)),
+            }
+        } else {
+            let s = &self.text[i..self.at];
+            let crossed = lines(s);
+            if crossed == 0 {
+                self.col = self.col.saturating_sub(count(s));
+            } else {
+                self.line = self.line.saturating_sub(crossed);
+                let start = self.text[..i].rfind('\n').map_or(0, |p| p + 1);
+                self.col = count(&self.text[start..i]);
+            }
+        }
+        self.at = i;
+        Pos::new(
+            self.offset.saturating_add(self.line).saturating_add(1),
+            self.col.saturating_add(1),
+        )
+    }
+}
+
+struct Builder<'t, 'b> {
     stack: Vec<Frame>,
-    anchors: HashMap<String, (Node, usize)>,
+    anchors: HashMap<String, (Node, Size)>,
     nodes: usize,
-    line_offset: u32,
+    budget: &'b mut Budget,
+    lines: Lines<'t>,
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
 }
@@ -71,22 +171,45 @@ pub fn in_parser() -> bool {
 /// at which the chunk starts, so that positions are file positions. Never panics: a failure
 /// inside the parser becomes an error for this chunk.
 pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
+    decode_with_budget(text, line_offset, &mut Budget::default())
+}
+
+/// [`decode`] for one chunk of a larger input: what anchors and aliases copy is counted in
+/// `budget`, across all the chunks of the input.
+pub fn decode_with_budget(
+    text: &str,
+    line_offset: u32,
+    budget: &mut Budget,
+) -> Result<Decoded, (YamlError, Decoded)> {
+    // A leading byte-order mark is invisible: positions count from after it.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     // libyaml-safer 0.3 panics on a block scalar that ends the input without a line break;
-    // a final newline changes nothing else.
+    // a final newline changes nothing else. It also takes any input whose first byte is 0xEF
+    // for a byte-order mark (and rejects it when it is another character, such as U+FF71):
+    // an explicit mark in front makes it read such a text as the UTF-8 it is. The parser
+    // skips the mark without counting it, so offsets still index `text`.
+    let needs_bom = text.as_bytes().first() == Some(&0xEF);
+    let needs_nl = !text.ends_with('\n');
     let owned;
-    let text = if text.ends_with('\n') {
-        text
+    let input = if needs_bom || needs_nl {
+        owned = format!(
+            "{}{text}{}",
+            if needs_bom { "\u{FEFF}" } else { "" },
+            if needs_nl { "\n" } else { "" }
+        );
+        owned.as_str()
     } else {
-        owned = format!("{text}\n");
-        &owned
+        text
     };
     IN_PARSER.with(|c| c.set(true));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_events(text, line_offset)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_events(input, text, line_offset, budget)
+    }));
     IN_PARSER.with(|c| c.set(false));
     r.unwrap_or_else(|_| {
         Err((
             YamlError {
-                pos: Pos::new(line_offset + 1, 1),
+                pos: Pos::new(line_offset.saturating_add(1), 1),
                 message: "the YAML parser failed on this document (internal error); document skipped".into(),
             },
             Decoded::default(),
@@ -94,16 +217,28 @@ pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decod
     })
 }
 
-fn decode_events(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
+fn decode_events(
+    input: &str,
+    text: &str,
+    line_offset: u32,
+    budget: &mut Budget,
+) -> Result<Decoded, (YamlError, Decoded)> {
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
-        line_offset,
+        budget,
+        lines: Lines {
+            text,
+            at: 0,
+            line: 0,
+            col: 0,
+            offset: line_offset,
+        },
         docs: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut bytes = text.as_bytes();
+    let mut bytes = input.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut bytes);
     for ev in parser.by_ref() {
@@ -116,7 +251,7 @@ fn decode_events(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, De
                     None => e.problem().to_string(),
                 };
                 Err(YamlError {
-                    pos: b.pos(mark),
+                    pos: b.lines.pos(mark),
                     message,
                 })
             }
@@ -141,25 +276,7 @@ fn is_core(tag: &Option<String>, suffix: &str) -> bool {
     matches!(tag, Some(t) if t.strip_prefix("tag:yaml.org,2002:") == Some(suffix))
 }
 
-fn subtree_size(n: &Node) -> usize {
-    let mut count = 0;
-    let mut stack = vec![n];
-    while let Some(n) = stack.pop() {
-        count += 1;
-        match &n.value {
-            Value::Seq(items) => stack.extend(items.iter()),
-            Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            _ => {}
-        }
-    }
-    count
-}
-
-impl Builder {
-    fn pos(&self, mark: Mark) -> Pos {
-        Pos::new(mark.line as u32 + 1 + self.line_offset, mark.column as u32 + 1)
-    }
-
+impl Builder<'_, '_> {
     fn err(&self, pos: Pos, message: impl Into<String>) -> Result<(), YamlError> {
         Err(YamlError {
             pos,
@@ -168,7 +285,7 @@ impl Builder {
     }
 
     fn count(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
-        self.nodes += n;
+        self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
             return self.err(
                 pos,
@@ -178,8 +295,30 @@ impl Builder {
         Ok(())
     }
 
+    /// Counts data copied by an anchor or an alias against the input's budget.
+    fn copy(&mut self, weight: usize, pos: Pos) -> Result<(), YamlError> {
+        self.budget.copied = self.budget.copied.saturating_add(weight);
+        if self.budget.copied > MAX_ALIAS_COPY {
+            return self.err(
+                pos,
+                format!(
+                    "anchors and aliases copy more than {} MiB of data (YAML alias bomb?); rejected",
+                    MAX_ALIAS_COPY >> 20
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Records an anchor: the node is copied, and the copy is counted.
+    fn anchor(&mut self, name: String, node: &Node, size: Size, pos: Pos) -> Result<(), YamlError> {
+        self.copy(size.weight, pos)?;
+        self.anchors.insert(name, (node.clone(), size));
+        Ok(())
+    }
+
     fn on_event(&mut self, ev: EventData, mark: Mark) -> Result<(), YamlError> {
-        let pos = self.pos(mark);
+        let pos = self.lines.pos(mark);
         match ev {
             EventData::StreamStart { .. } | EventData::StreamEnd | EventData::DocumentEnd { .. } => Ok(()),
             EventData::DocumentStart { .. } => {
@@ -205,19 +344,18 @@ impl Builder {
                     }
                     let v = self.scalar_value(&text, style, &tag);
                     let k = key_string(&text, &v);
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(PendingKey::Key(k.into(), pos));
-                    }
+                    self.set_key(k.into(), pos);
                     return Ok(());
                 }
+                let size = Size::node(text.len());
                 let node = Node::new(self.scalar_value(&text, style, &tag), pos);
                 if let Some(a) = anchor {
-                    self.anchors.insert(a, (node.clone(), 1));
+                    self.anchor(a, &node, size, pos)?;
                 }
-                self.push(node)
+                self.push(node, size)
             }
             EventData::Alias { anchor } => {
-                let Some((node, size)) = self.anchors.get(&anchor).map(|(n, s)| (n.clone(), *s)) else {
+                let Some((node, size)) = self.anchors.get(&anchor).map(|(n, s)| (n, *s)) else {
                     return self.err(pos, "unknown anchor");
                 };
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
@@ -229,15 +367,16 @@ impl Builder {
                         }
                         other => key_string("", other),
                     };
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(PendingKey::Key(k.into(), pos));
-                    }
+                    self.copy(NODE_WEIGHT.saturating_add(k.len()), pos)?;
+                    self.set_key(k.into(), pos);
                     return Ok(());
                 }
-                self.count(size, pos)?;
-                let mut node = node;
+                self.count(size.nodes, pos)?;
+                self.copy(size.weight, pos)?;
+                // Counted before the copy is made.
+                let mut node = self.anchors[&anchor].0.clone();
                 node.pos = pos;
-                self.push(node)
+                self.push(node, size)
             }
             EventData::SequenceStart { anchor, .. } => {
                 self.open(pos)?;
@@ -245,6 +384,7 @@ impl Builder {
                     items: Vec::new(),
                     pos,
                     anchor,
+                    size: Size::node(0),
                 });
                 Ok(())
             }
@@ -255,27 +395,55 @@ impl Builder {
                     pos,
                     anchor,
                     key: None,
-                    merged: Vec::new(),
+                    merge: None,
+                    size: Size::node(0),
                 });
                 Ok(())
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, pos, anchor }) => (Node::new(Value::Seq(items), pos), anchor),
+                let (node, anchor, size) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        pos,
+                        anchor,
+                        size,
+                    }) => (Node::new(Value::Seq(items), pos), anchor, size),
                     Some(Frame::Map {
-                        entries, pos, anchor, ..
+                        mut entries,
+                        pos,
+                        anchor,
+                        merge,
+                        size,
+                        ..
                     }) => {
+                        if let Some(m) = merge.filter(|m| !m.dead.is_empty()) {
+                            let mut dead = vec![false; entries.len()];
+                            for i in m.dead {
+                                dead[i] = true;
+                            }
+                            let mut i = 0;
+                            entries.retain(|_| {
+                                i += 1;
+                                !dead[i - 1]
+                            });
+                        }
                         self.check_duplicates(&entries);
-                        (Node::new(Value::Map(entries), pos), anchor)
+                        (Node::new(Value::Map(entries), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
                 };
                 if let Some(a) = anchor {
-                    let size = subtree_size(&node);
-                    self.anchors.insert(a, (node.clone(), size));
+                    self.anchor(a, &node, size, pos)?;
                 }
-                self.push(node)
+                self.push(node, size)
             }
+        }
+    }
+
+    fn set_key(&mut self, k: Box<str>, pos: Pos) {
+        if let Some(Frame::Map { key, size, .. }) = self.stack.last_mut() {
+            size.weight = size.weight.saturating_add(k.len());
+            *key = Some(PendingKey::Key(k, pos));
         }
     }
 
@@ -308,24 +476,33 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, node: Node) -> Result<(), YamlError> {
+    fn push(&mut self, node: Node, child: Size) -> Result<(), YamlError> {
         match self.stack.last_mut() {
             None => {
                 self.docs.push(node);
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
+            Some(Frame::Seq { items, size, .. }) => {
+                size.add(child);
                 items.push(node);
                 Ok(())
             }
             Some(Frame::Map {
-                entries, key, merged, ..
+                entries,
+                key,
+                merge,
+                size,
+                ..
             }) => match key.take() {
                 Some(PendingKey::Key(k, kpos)) => {
-                    // Explicit keys override keys merged in with `<<`, wherever they stand.
-                    if let Some(m) = merged.iter().position(|m| *m == k) {
-                        merged.swap_remove(m);
-                        entries.retain(|e| e.key != k);
+                    size.add(child);
+                    if let Some(m) = merge {
+                        // Explicit keys override keys merged in with `<<`, wherever they stand.
+                        if let Some(i) = m.merged.remove(&k) {
+                            m.dead.push(i);
+                        } else {
+                            m.keys.insert(k.clone());
+                        }
                     }
                     entries.push(Entry {
                         key: k,
@@ -335,9 +512,10 @@ impl Builder {
                     Ok(())
                 }
                 Some(PendingKey::Merge(mpos)) => {
-                    let sources: Vec<Node> = match node.value {
-                        Value::Map(_) => vec![node],
-                        Value::Seq(ref items) if items.iter().all(|i| i.as_map().is_some()) => items.clone(),
+                    let mut node = node;
+                    let sources: Vec<Node> = match std::mem::replace(&mut node.value, Value::Null) {
+                        Value::Map(entries) => vec![Node::new(Value::Map(entries), node.pos)],
+                        Value::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => items,
                         _ => {
                             return Err(YamlError {
                                 pos: mpos,
@@ -345,12 +523,19 @@ impl Builder {
                             })
                         }
                     };
-                    for src in sources {
-                        if let Value::Map(src_entries) = &src.value {
+                    size.add(child);
+                    let m = merge.get_or_insert_with(|| {
+                        Box::new(MergeState {
+                            keys: entries.iter().map(|e| e.key.clone()).collect(),
+                            ..MergeState::default()
+                        })
+                    });
+                    for mut src in sources {
+                        if let Value::Map(src_entries) = std::mem::replace(&mut src.value, Value::Null) {
                             for e in src_entries {
-                                if !entries.iter().any(|x| x.key == e.key) {
-                                    merged.push(e.key.clone());
-                                    entries.push(e.clone());
+                                if m.keys.insert(e.key.clone()) {
+                                    m.merged.insert(e.key.clone(), entries.len());
+                                    entries.push(e);
                                 }
                             }
                         }
