@@ -37,12 +37,6 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             object_at.entry(g.object).or_insert((file, g.line));
         }
     }
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .chain(&report.suppressed)
-        .map(|f| result(f, &rule_index, &object_at))
-        .collect();
     let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
 
     let log = json!({
@@ -61,15 +55,30 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
                 "executionSuccessful": !report.has_errors(),
                 "toolExecutionNotifications": notifications,
             }],
-            "results": results,
+            "results": RESULTS_MARKER,
             "properties": {
                 "target": opts.target,
             },
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    // Results are streamed one at a time into the document, so memory does not grow with a
+    // JSON tree of every result (tens of thousands on a large repository).
+    let text = serde_json::to_string_pretty(&log).map_err(io::Error::other)?;
+    let marker = format!("\"{RESULTS_MARKER}\"");
+    let (head, tail) = text.split_once(&marker).unwrap_or((&text, ""));
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"[")?;
+    for (i, f) in report.findings.iter().chain(&report.suppressed).enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, &result(f, &rule_index, &object_at))?;
+    }
+    out.write_all(b"\n      ]")?;
+    out.write_all(tail.as_bytes())?;
     out.write_all(b"\n")
 }
+
+/// Placeholder for the streamed results array, replaced before anything is written.
+const RESULTS_MARKER: &str = "@@palisade-sarif-results@@";
 
 /// SARIF `level` of a severity.
 pub(crate) fn level(s: Severity) -> &'static str {

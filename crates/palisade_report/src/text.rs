@@ -3,6 +3,7 @@
 
 use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report, Severity, Suppression};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The findings and admission verdicts of one object in one file.
@@ -31,10 +32,19 @@ pub(crate) fn group_findings<'a>(
     admission: &'a [AdmissionVerdict],
     with_admission: bool,
 ) -> Vec<ObjectGroup<'a>> {
-    fn slot<'a>(groups: &mut Vec<ObjectGroup<'a>>, object: &'a ObjectRef, file: Option<&'a str>) -> usize {
-        if let Some(i) = groups.iter().position(|g| g.object == object && g.file == file) {
+    type Index<'a> = HashMap<(&'a ObjectRef, Option<&'a str>), usize>;
+    // The index keeps grouping linear in the number of findings (tens of thousands on a
+    // large repository).
+    fn slot<'a>(
+        groups: &mut Vec<ObjectGroup<'a>>,
+        index: &mut Index<'a>,
+        object: &'a ObjectRef,
+        file: Option<&'a str>,
+    ) -> usize {
+        if let Some(&i) = index.get(&(object, file)) {
             return i;
         }
+        index.insert((object, file), groups.len());
         groups.push(ObjectGroup {
             object,
             file,
@@ -48,8 +58,14 @@ pub(crate) fn group_findings<'a>(
         Some(a.map_or(b, |a| a.min(b)))
     }
     let mut groups: Vec<ObjectGroup<'a>> = Vec::new();
+    let mut index: Index<'a> = HashMap::new();
     for f in findings {
-        let i = slot(&mut groups, &f.object, f.location.as_ref().map(|l| &*l.file));
+        let i = slot(
+            &mut groups,
+            &mut index,
+            &f.object,
+            f.location.as_ref().map(|l| &*l.file),
+        );
         groups[i].findings.push(f);
         if let Some(loc) = &f.location {
             groups[i].line = min_line(groups[i].line, loc.line);
@@ -61,15 +77,12 @@ pub(crate) fn group_findings<'a>(
     for v in admission {
         let file = v.location.as_ref().map(|l| &*l.file);
         let i = if with_admission {
-            let i = slot(&mut groups, &v.object, file);
+            let i = slot(&mut groups, &mut index, &v.object, file);
             groups[i].admission.push(v);
             i
         } else {
-            match groups
-                .iter()
-                .position(|g| g.object == &v.object && g.file == file)
-            {
-                Some(i) => i,
+            match index.get(&(&v.object, file)) {
+                Some(&i) => i,
                 None => continue,
             }
         };
@@ -84,22 +97,27 @@ pub(crate) fn group_findings<'a>(
         }
     }
     // Merge location-less groups into the same object's first located group.
-    let mut i = 0;
-    while i < groups.len() {
-        if groups[i].file.is_none() {
-            if let Some(j) = groups
-                .iter()
-                .position(|g| g.object == groups[i].object && g.file.is_some())
-            {
-                let g = groups.remove(i);
-                let j = if j > i { j - 1 } else { j };
-                groups[j].findings.extend(g.findings);
-                groups[j].admission.extend(g.admission);
-                continue;
-            }
+    let mut first_located: HashMap<&'a ObjectRef, usize> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        if g.file.is_some() {
+            first_located.entry(g.object).or_insert(i);
         }
-        i += 1;
     }
+    let mut merged: Vec<(usize, Vec<&'a Finding>, Vec<&'a AdmissionVerdict>)> = Vec::new();
+    for g in groups.iter_mut().filter(|g| g.file.is_none()) {
+        if let Some(&j) = first_located.get(g.object) {
+            merged.push((
+                j,
+                std::mem::take(&mut g.findings),
+                std::mem::take(&mut g.admission),
+            ));
+        }
+    }
+    for (j, f, a) in merged {
+        groups[j].findings.extend(f);
+        groups[j].admission.extend(a);
+    }
+    groups.retain(|g| g.file.is_some() || !first_located.contains_key(g.object));
     groups
 }
 
