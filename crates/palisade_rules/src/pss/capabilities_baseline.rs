@@ -62,6 +62,8 @@ declare_rule! {
             Reference::Cis("5.2.9"),
             Reference::Nsa("Pod security: drop unneeded Linux capabilities"),
             Reference::Mitre("T1611"),
+            Reference::Checkov("CKV_K8S_25"),
+            Reference::Trivy("KSV022"),
         ],
     }
 }

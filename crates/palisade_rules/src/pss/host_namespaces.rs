@@ -61,6 +61,12 @@ declare_rule! {
             Reference::Mitre("T1611"),
             Reference::Mitre("T1046"),
             Reference::Mitre("T1552"),
+            Reference::Checkov("CKV_K8S_17"),
+            Reference::Checkov("CKV_K8S_18"),
+            Reference::Checkov("CKV_K8S_19"),
+            Reference::Trivy("KSV008"),
+            Reference::Trivy("KSV009"),
+            Reference::Trivy("KSV010"),
         ],
     }
 }

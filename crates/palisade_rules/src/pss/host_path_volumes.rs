@@ -66,6 +66,7 @@ declare_rule! {
             Reference::Nsa("Pod security: avoid hostPath mounts and hostPorts"),
             Reference::Mitre("T1611"),
             Reference::Mitre("T1552.001"),
+            Reference::Trivy("KSV023"),
         ],
     }
 }

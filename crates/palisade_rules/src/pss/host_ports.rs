@@ -54,6 +54,8 @@ declare_rule! {
             Reference::Cis("5.2.12"),
             Reference::Nsa("Pod security: avoid hostPath mounts and hostPorts"),
             Reference::Mitre("T1190"),
+            Reference::Checkov("CKV_K8S_26"),
+            Reference::Trivy("KSV024"),
         ],
     }
 }

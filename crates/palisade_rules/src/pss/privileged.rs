@@ -41,6 +41,8 @@ declare_rule! {
             Reference::Cis("5.2.2"),
             Reference::Nsa("Pod security: use non-privileged containers"),
             Reference::Mitre("T1611"),
+            Reference::Checkov("CKV_K8S_16"),
+            Reference::Trivy("KSV017"),
         ],
     }
 }

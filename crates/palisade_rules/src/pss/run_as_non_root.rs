@@ -57,6 +57,8 @@ declare_rule! {
             Reference::Cis("5.2.7"),
             Reference::Nsa("Pod security: use non-root containers"),
             Reference::Mitre("T1611"),
+            Reference::Checkov("CKV_K8S_23"),
+            Reference::Trivy("KSV012"),
         ],
     }
 }

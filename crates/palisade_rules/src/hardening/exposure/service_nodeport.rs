@@ -36,7 +36,6 @@ declare_rule! {
         references: [
             Reference::Nsa("Network separation and hardening"),
             Reference::Mitre("T1133"),
-            Reference::Checkov("CKV_K8S_44"),
         ],
         check: Check::Object { kinds: &["Service"], check },
     }
