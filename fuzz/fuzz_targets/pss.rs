@@ -1,24 +1,60 @@
-//! Fuzzes the Pod Security evaluator on pods decoded from arbitrary YAML, at every level
-//! and a range of versions, plus namespace label parsing: nothing may panic, and an
-//! allowed evaluation never carries forbidden checks.
+//! Fuzzes the Pod Security evaluator on pods decoded from arbitrary YAML/JSON by the loader:
+//! every level, every version v1.0..v1.40 and latest, plus namespace label parsing. Nothing
+//! may panic, whatever the shape (wrong types, nulls, huge lists), and the result must be
+//! consistent: an allowed evaluation has no forbidden checks, every forbidden check is one
+//! of the checks active at that level and version, and the privileged level forbids nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use palisade_pss::{evaluate, parse_namespace_labels, Level, PodInput, Version};
 
-fuzz_target!(|data: &[u8]| {
+#[path = "common.rs"]
+mod common;
+use palisade_pss::{checks_for, evaluate, evaluate_raw, parse_namespace_labels, Level, PodInput, Version};
+
+const LEVELS: [Level; 3] = [Level::Privileged, Level::Baseline, Level::Restricted];
+
+fn versions() -> impl Iterator<Item = Version> {
+    (0..=40)
+        .map(Version::V)
+        .chain([Version::Latest, Version::V(u32::MAX)])
+}
+
+fuzz_target!(init: common::contain_parser_panics(), |data: &[u8]| {
     let loaded = palisade_source::load_bytes("fuzz.yaml".into(), data);
     for o in &loaded.objects {
-        let _ = parse_namespace_labels(o.labels());
+        let ns = parse_namespace_labels(o.labels());
+        let _ = (ns.enforce.to_string(), ns.audit.to_string(), ns.warn.to_string());
+        // Labels anywhere else in the tree too: any node shape must be accepted.
+        let _ = parse_namespace_labels(Some(&o.root));
         for t in palisade_core::pod_templates(o) {
-            let pod = PodInput { metadata: t.metadata, spec: t.spec, is_pod: o.kind == "Pod" };
-            for level in [Level::Privileged, Level::Baseline, Level::Restricted] {
-                for version in [Version::V(0), Version::V(18), Version::V(19), Version::V(25), Version::V(34), Version::V(35), Version::V(40), Version::Latest] {
+            let pod = PodInput {
+                metadata: t.metadata,
+                spec: t.spec,
+                is_pod: o.kind == "Pod",
+            };
+            for level in LEVELS {
+                for version in versions() {
                     let e = evaluate(level, version, &pod);
                     assert_eq!(e.allowed(), e.forbidden.is_empty());
+                    if level == Level::Privileged {
+                        assert!(e.forbidden.is_empty(), "privileged forbade {:?}", e.forbidden);
+                    }
+                    let active = checks_for(level, version);
+                    for r in &e.forbidden {
+                        assert!(
+                            active.contains(&r.id),
+                            "{} not active at {level:?} {version:?}",
+                            r.id
+                        );
+                    }
+                    let _ = e.aggregate_reason();
                     let _ = e.aggregate_detail();
+                    let policy = palisade_pss::Policy { level, version };
+                    let _ = palisade_pss::warning_message(&policy, &e);
+                    let _ = palisade_pss::denial_message("pods", "fuzz", &policy, &e);
                 }
             }
+            let _ = evaluate_raw(Level::Restricted, Version::Latest, &pod);
         }
     }
 });

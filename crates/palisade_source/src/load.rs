@@ -4,10 +4,15 @@
 
 use crate::discover::InputFile;
 use crate::docs::split_documents;
-use crate::yaml::{decode_with_budget, Budget, YamlError};
+use crate::yaml::{decode_with_budget, Budget, Decoded, YamlError};
 use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
 use std::io::Read;
 use std::sync::Arc;
+
+/// Diagnostics kept for one input; past that they are counted, and one more diagnostic per
+/// level says how many were left out (a file of many broken documents or duplicate keys
+/// cannot take memory without bound).
+pub const MAX_DIAGNOSTICS: usize = 1000;
 
 /// Inputs larger than this are refused with an error (Kubernetes' own request limit is 3 MiB
 /// per object; this bounds memory on absurd inputs).
@@ -131,17 +136,29 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
         split_documents(text)
     };
     let mut doc_index = 0u32;
+    // Diagnostics left out past MAX_DIAGNOSTICS: (errors, warnings).
+    let mut dropped = (0usize, 0usize);
     // One alias budget for the whole input, however many documents it is split into.
     let mut budget = Budget::default();
     for chunk in chunks {
-        let (docs, warnings, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
-            Ok(d) => (d.docs, d.warnings, None),
-            Err((e, d)) => (d.docs, d.warnings, Some(e)),
+        let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
+            Ok(d) => (d, None),
+            Err((e, d)) => (d, Some(e)),
         };
+        let Decoded {
+            docs,
+            warnings,
+            dropped_warnings,
+        } = d;
         // Duplicate keys: Kubernetes keeps the last value (and kubectl's strict validation
         // rejects the object); reported as warnings so they do not fail the run.
+        dropped.1 += dropped_warnings;
         for w in warnings {
-            out.diagnostics.push(yaml_diag(DiagLevel::Warning, &name, w));
+            if out.diagnostics.len() < MAX_DIAGNOSTICS {
+                out.diagnostics.push(yaml_diag(DiagLevel::Warning, &name, w));
+            } else {
+                dropped.1 += 1;
+            }
         }
         for doc in docs {
             add_document(&mut out, &name, doc_index, doc);
@@ -150,7 +167,24 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
         if let Some(e) = error {
             out.documents += 1;
             doc_index += 1;
-            out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
+            if out.diagnostics.len() < MAX_DIAGNOSTICS {
+                out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
+            } else {
+                dropped.0 += 1;
+            }
+        }
+    }
+    for (n, level, what) in [
+        (dropped.0, DiagLevel::Error, "errors"),
+        (dropped.1, DiagLevel::Warning, "warnings"),
+    ] {
+        if n > 0 {
+            out.diagnostics.push(diag(
+                level,
+                &name,
+                None,
+                format!("{n} more YAML {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
+            ));
         }
     }
     out

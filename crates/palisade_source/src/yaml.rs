@@ -20,6 +20,9 @@ pub const MAX_NODES: usize = 4_000_000;
 pub const MAX_ALIAS_COPY: usize = 256 << 20;
 /// What one copied node counts for in [`MAX_ALIAS_COPY`] (about its size in memory).
 pub const NODE_WEIGHT: usize = 64;
+/// Maximum number of warnings (duplicate keys) kept for one chunk; the others are counted
+/// in [`Decoded::dropped_warnings`], so that `{a, a, a, …}` cannot take memory without bound.
+pub const MAX_WARNINGS: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -32,6 +35,8 @@ pub struct YamlError {
 pub struct Decoded {
     pub docs: Vec<Node>,
     pub warnings: Vec<YamlError>,
+    /// Warnings past [`MAX_WARNINGS`], counted but not kept.
+    pub dropped_warnings: usize,
 }
 
 /// What anchors and aliases have copied so far in one input; shared by the chunks of a
@@ -153,16 +158,19 @@ struct Builder<'t, 'b> {
     nodes: usize,
     budget: &'b mut Budget,
     lines: Lines<'t>,
+    /// The position of the last event read.
+    last: Pos,
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
+    dropped_warnings: usize,
 }
 
 thread_local! {
     static IN_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// True while this thread runs the YAML parser: a panic hook can stay quiet about a parser
-/// panic that `decode` turns into an input error.
+/// True while this thread runs the YAML parser (libyaml-safer) itself: a panic hook can stay
+/// quiet about a parser panic that `decode` turns into an input error.
 pub fn in_parser() -> bool {
     IN_PARSER.with(|c| c.get())
 }
@@ -201,28 +209,6 @@ pub fn decode_with_budget(
     } else {
         text
     };
-    IN_PARSER.with(|c| c.set(true));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        decode_events(input, text, line_offset, budget)
-    }));
-    IN_PARSER.with(|c| c.set(false));
-    r.unwrap_or_else(|_| {
-        Err((
-            YamlError {
-                pos: Pos::new(line_offset.saturating_add(1), 1),
-                message: "the YAML parser failed on this document (internal error); document skipped".into(),
-            },
-            Decoded::default(),
-        ))
-    })
-}
-
-fn decode_events(
-    input: &str,
-    text: &str,
-    line_offset: u32,
-    budget: &mut Budget,
-) -> Result<Decoded, (YamlError, Decoded)> {
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -235,41 +221,62 @@ fn decode_events(
             col: 0,
             offset: line_offset,
         },
+        last: Pos::new(line_offset.saturating_add(1), 1),
         docs: Vec::new(),
         warnings: Vec::new(),
+        dropped_warnings: 0,
     };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_events(&mut b, input)));
+    IN_PARSER.with(|c| c.set(false));
+    let res = match r {
+        Ok(res) => res,
+        // libyaml-safer 0.3 still has a few panics where libyaml reports an error or goes on
+        // (a tag directly followed by ',' inside a flow collection, `[!t, x]`, is one): the
+        // documents before are kept, and the error is placed at the last event read.
+        Err(_) => Err(YamlError {
+            pos: b.last,
+            message: "the YAML parser failed after this point (internal error of the parser, e.g. on a \
+                      tag directly followed by ',' in a flow collection); the rest of this document is skipped"
+                .into(),
+        }),
+    };
+    let decoded = Decoded {
+        docs: std::mem::take(&mut b.docs),
+        warnings: std::mem::take(&mut b.warnings),
+        dropped_warnings: b.dropped_warnings,
+    };
+    match res {
+        Ok(()) => Ok(decoded),
+        Err(e) => Err((e, decoded)),
+    }
+}
+
+fn decode_events(b: &mut Builder<'_, '_>, input: &str) -> Result<(), YamlError> {
     let mut bytes = input.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut bytes);
-    for ev in parser.by_ref() {
-        let res = match ev {
-            Ok(ev) => b.on_event(ev.data, ev.start_mark),
-            Err(e) => {
+    loop {
+        // Only the parser itself runs flagged: a panic in this crate's own code is a bug to
+        // see, not an input error to hide.
+        IN_PARSER.with(|c| c.set(true));
+        let ev = parser.next();
+        IN_PARSER.with(|c| c.set(false));
+        match ev {
+            None => return Ok(()),
+            Some(Ok(ev)) => b.on_event(ev.data, ev.start_mark)?,
+            Some(Err(e)) => {
                 let mark = e.problem_mark().unwrap_or_default();
                 let message = match e.context() {
                     Some(c) => format!("{c}: {}", e.problem()),
                     None => e.problem().to_string(),
                 };
-                Err(YamlError {
+                return Err(YamlError {
                     pos: b.lines.pos(mark),
                     message,
-                })
+                });
             }
-        };
-        if let Err(e) = res {
-            return Err((
-                e,
-                Decoded {
-                    docs: std::mem::take(&mut b.docs),
-                    warnings: std::mem::take(&mut b.warnings),
-                },
-            ));
         }
     }
-    Ok(Decoded {
-        docs: b.docs,
-        warnings: b.warnings,
-    })
 }
 
 fn is_core(tag: &Option<String>, suffix: &str) -> bool {
@@ -319,6 +326,7 @@ impl Builder<'_, '_> {
 
     fn on_event(&mut self, ev: EventData, mark: Mark) -> Result<(), YamlError> {
         let pos = self.lines.pos(mark);
+        self.last = pos;
         match ev {
             EventData::StreamStart { .. } | EventData::StreamEnd | EventData::DocumentEnd { .. } => Ok(()),
             EventData::DocumentStart { .. } => {
@@ -571,7 +579,9 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        for (i, j) in dups {
+        let keep = MAX_WARNINGS.saturating_sub(self.warnings.len()).min(dups.len());
+        self.dropped_warnings += dups.len() - keep;
+        for &(i, j) in &dups[..keep] {
             let first = entries[i].key_pos;
             self.warnings.push(YamlError {
                 pos: entries[j].key_pos,

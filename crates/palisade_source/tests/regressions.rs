@@ -257,3 +257,61 @@ fn moderate_anchor_use_still_loads() {
     assert_eq!(l.objects.len(), 3);
     assert_eq!(l.objects[2].name, "b");
 }
+
+#[test]
+fn duplicate_key_warnings_are_bounded() {
+    // One warning per duplicate key: 16 MB of `{a,a,a,…}` made 8M diagnostics (3 GB).
+    let max = palisade_source::load::MAX_DIAGNOSTICS;
+    let s = format!("{{{}}}\n", "a,".repeat(50_000));
+    let l = load(s.as_bytes());
+    assert_eq!(l.diagnostics.len(), max + 1, "{:?}", l.diagnostics.last());
+    let last = l.diagnostics.last().unwrap();
+    assert_eq!(last.level, DiagLevel::Warning);
+    assert!(
+        last.message.starts_with("48999 more YAML warnings"),
+        "{}",
+        last.message
+    );
+    // Across documents too.
+    let s = "---\n{a, a}\n".repeat(5000);
+    let l = load(s.as_bytes());
+    assert_eq!(l.diagnostics.len(), max + 1);
+    assert!(l.diagnostics[max].message.starts_with("4000 more YAML warnings"));
+}
+
+#[test]
+fn errors_of_many_broken_documents_are_bounded() {
+    let max = palisade_source::load::MAX_DIAGNOSTICS;
+    let s = "---\n[\n".repeat(3000);
+    let l = load(s.as_bytes());
+    assert_eq!(l.documents, 3000);
+    assert_eq!(l.diagnostics.len(), max + 1);
+    let last = l.diagnostics.last().unwrap();
+    assert_eq!(last.level, DiagLevel::Error);
+    assert!(
+        last.message.starts_with("2000 more YAML errors"),
+        "{}",
+        last.message
+    );
+    assert!(l.diagnostics[..max].iter().all(|d| d.line.is_some()));
+}
+
+#[test]
+fn parser_panic_on_tag_before_comma_is_a_located_error() {
+    // Fuzz crash (minimised by `cargo fuzz tmin`): libyaml-safer 0.3 panics ("TODO: What is
+    // expected here?") on a tag directly followed by ',' in a flow collection, where libyaml
+    // goes on. The panic is contained: an error at the last event read.
+    let l = load(&data("fuzz-flow-tag-comma.bin"));
+    assert!(!palisade_source::in_parser());
+    assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+    let d = &l.diagnostics[0];
+    assert_eq!(d.level, DiagLevel::Error);
+    assert_eq!((d.line, d.column), (Some(1), Some(1)), "{d:?}");
+    assert!(d.message.contains("parser failed"), "{}", d.message);
+    // The documents read before the panic are kept; the error points near the tag.
+    let l = load(b"--- {apiVersion: v1, kind: A}\n--- \n  [x,\n   !t, y]\n");
+    assert_eq!(l.objects.len(), 1, "{:?}", l.diagnostics);
+    assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+    assert_eq!(l.diagnostics[0].line, Some(3), "{:?}", l.diagnostics);
+    assert!(!palisade_source::in_parser());
+}
