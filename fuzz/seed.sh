@@ -28,4 +28,16 @@ done <"$tmp"
 find "$shared/corpus/manifests" -type f -size -16k -print0 | sort -z |
   xargs -0 grep -lZ 'containers:' | shuf -z -n "$n" --random-source=<(yes pss) |
   while IFS= read -r -d '' f; do cp "$f" "$here/corpus/pss/seed-$(sha1sum "$f" | cut -c1-16)"; done
-for t in loader pss engine; do echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"; done
+# Namespaces with Pod Security labels (valid, invalid, wrong types) next to a pod, so that
+# label parsing (and the engine's per-namespace policy) is reached from the start.
+ns() { printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels:\n%s\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers: [{name: c, image: i, securityContext: {privileged: true}}]\n' "$1"; }
+i=0
+for labels in \
+  '    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: v1.25' \
+  '    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/warn-version: latest\n    pod-security.kubernetes.io/audit: privileged\n    pod-security.kubernetes.io/audit-version: v1.0' \
+  '    pod-security.kubernetes.io/enforce: strict\n    pod-security.kubernetes.io/enforce-version: v1.025\n    pod-security.kubernetes.io/warn-version: v2.1' \
+  '    pod-security.kubernetes.io/enforce: [restricted]\n    pod-security.kubernetes.io/enforce-version: 1.25\n    pod-security.kubernetes.io/audit: yes'; do
+  for t in loader pss engine; do ns "$(printf "$labels")" >"$here/corpus/$t/seed-namespace-$i"; done
+  i=$((i + 1))
+done
+for t in loader pss engine; do echo "corpus/$t: $(ls "$here/corpus/$t" | wc -l) files"; done
