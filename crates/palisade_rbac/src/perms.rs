@@ -1,0 +1,325 @@
+//! Effective permissions of an identity: the rules it holds per scope (cluster-wide, and each
+//! namespace where a RoleBinding applies), as a minimal rule list and as a resource × verb
+//! matrix over the known API resources (like rakkess). Every cell is a real authorization
+//! through the same evaluator as can-i. No I/O.
+
+use crate::eval::{Decision, Request, User};
+use crate::model::{Model, PolicyRule, RuleOrigin};
+use crate::resources::Resources;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The verbs of a matrix, in rakkess order.
+pub const MATRIX_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
+
+/// Verbs checked by the API server itself, shown when granted.
+pub const SPECIAL_VERBS: &[&str] = &["bind", "escalate", "impersonate", "approve", "sign", "use"];
+
+/// The permissions of an identity in one scope.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScopePermissions {
+    /// `""` for cluster-wide (ClusterRoleBindings; they also apply in every namespace).
+    pub namespace: String,
+    /// The rules, compacted: equal rules merged, rules covered by another dropped.
+    pub rules: Vec<PolicyRule>,
+    /// Resource rows where at least one verb is allowed.
+    pub matrix: Vec<MatrixRow>,
+    /// Every rule before compaction, with where it came from (`binding`, `role rules[i]`).
+    #[serde(skip)]
+    pub sources: Vec<(PolicyRule, usize, RuleOrigin)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRow {
+    #[serde(rename = "apiGroup")]
+    pub api_group: String,
+    /// `resource` or `resource/subresource`.
+    pub resource: String,
+    /// Allowed verbs among MATRIX_VERBS and SPECIAL_VERBS.
+    pub verbs: Vec<String>,
+}
+
+impl Model {
+    /// The effective permissions of `user`: cluster-wide first, then each namespace with a
+    /// RoleBinding that applies (only what the namespace adds beyond cluster-wide rules).
+    pub fn permissions(&self, user: &User, resources: &Resources) -> Vec<ScopePermissions> {
+        let mut scopes: Vec<(String, Vec<(PolicyRule, usize, RuleOrigin)>)> =
+            vec![(String::new(), Vec::new())];
+        for (b, _) in self.all_bindings_for(user) {
+            let binding = &self.bindings[b];
+            let ns = match binding.kind {
+                crate::model::BindingKind::ClusterRoleBinding => String::new(),
+                crate::model::BindingKind::RoleBinding => binding.namespace.clone(),
+            };
+            let idx = match scopes.iter().position(|(n, _)| *n == ns) {
+                Some(i) => i,
+                None => {
+                    scopes.push((ns.clone(), Vec::new()));
+                    scopes.len() - 1
+                }
+            };
+            for (r, o) in self.binding_rules(b) {
+                scopes[idx].1.push((r.clone(), b, *o));
+            }
+        }
+        scopes[1..].sort_by(|a, b| a.0.cmp(&b.0));
+        let universe = universe(resources, &scopes);
+        scopes
+            .into_iter()
+            .filter(|(ns, rules)| ns.is_empty() || !rules.is_empty())
+            .map(|(ns, sources)| {
+                let rules = compact(sources.iter().map(|(r, _, _)| r.clone()).collect());
+                let mut matrix = Vec::new();
+                for (group, res, _) in &universe {
+                    let mut verbs = Vec::new();
+                    for v in MATRIX_VERBS.iter().chain(SPECIAL_VERBS) {
+                        let req = Request::resource(v, group, res, &ns);
+                        let allowed = if user.is_super_user() {
+                            true
+                        } else if ns.is_empty() {
+                            self.can(user, &req)
+                        } else {
+                            // Only what this namespace's RoleBindings add.
+                            sources.iter().any(|(r, _, _)| crate::eval::rule_allows(r, &req))
+                                && !self.can(user, &Request::resource(v, group, res, ""))
+                        };
+                        if allowed {
+                            verbs.push((*v).to_owned());
+                        }
+                    }
+                    if !verbs.is_empty() {
+                        matrix.push(MatrixRow {
+                            api_group: group.clone(),
+                            resource: res.clone(),
+                            verbs,
+                        });
+                    }
+                }
+                ScopePermissions {
+                    namespace: ns,
+                    rules,
+                    matrix,
+                    sources,
+                }
+            })
+            .collect()
+    }
+
+    /// Why a request is allowed, for display: `(binding, rule place)` pairs.
+    pub fn explain(&self, d: &Decision) -> Vec<String> {
+        match d {
+            Decision::SuperUser => {
+                vec!["member of group system:masters (allowed everything, before RBAC)".into()]
+            }
+            Decision::Denied => Vec::new(),
+            Decision::Allowed(grants) => grants
+                .iter()
+                .map(|g| {
+                    let b = &self.bindings[g.binding];
+                    let (place, loc) = self.rule_place(g.origin);
+                    let rule = &self.binding_rules(g.binding)[g.rule].0;
+                    format!(
+                        "{} ({}) → {place}: {}{}",
+                        b.display(),
+                        b.source.place(),
+                        rule.describe(),
+                        loc.map(|l| format!(" at {l}")).unwrap_or_default()
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The resources of a matrix: the known API resources, plus any resource named in the rules.
+fn universe(
+    resources: &Resources,
+    scopes: &[(String, Vec<(PolicyRule, usize, RuleOrigin)>)],
+) -> Vec<(String, String, bool)> {
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut out = Vec::new();
+    for (g, r, _, ns) in resources.universe() {
+        if seen.insert((g.clone(), r.clone())) {
+            out.push((g, r, ns));
+        }
+    }
+    for (_, rules) in scopes {
+        for (rule, _, _) in rules {
+            for g in &rule.api_groups {
+                for r in &rule.resources {
+                    if g != "*" && !r.contains('*') && seen.insert((g.clone(), r.clone())) {
+                        out.push((g.clone(), r.clone(), true));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    out
+}
+
+fn set(v: &[String]) -> Vec<String> {
+    let mut s = v.to_vec();
+    s.sort();
+    s.dedup();
+    s
+}
+
+/// Compacts rules: normalises list order, merges rules that differ only in verbs or only in
+/// resources, and drops rules another single rule covers (RBAC's `Covers`).
+pub fn compact(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
+    let mut rs: Vec<PolicyRule> = rules
+        .into_iter()
+        .map(|r| PolicyRule {
+            verbs: set(&r.verbs),
+            api_groups: set(&r.api_groups),
+            resources: set(&r.resources),
+            resource_names: set(&r.resource_names),
+            non_resource_urls: set(&r.non_resource_urls),
+        })
+        .filter(|r| !r.verbs.is_empty())
+        .collect();
+    // Merge verbs of rules equal in everything else, then resources of rules equal in
+    // everything else.
+    for _ in 0..2 {
+        let mut merged: Vec<PolicyRule> = Vec::new();
+        for r in rs {
+            if let Some(m) = merged.iter_mut().find(|m| {
+                m.api_groups == r.api_groups
+                    && m.resources == r.resources
+                    && m.resource_names == r.resource_names
+                    && m.non_resource_urls == r.non_resource_urls
+            }) {
+                m.verbs = set(&[m.verbs.clone(), r.verbs].concat());
+                continue;
+            }
+            if let Some(m) = merged.iter_mut().find(|m| {
+                m.api_groups == r.api_groups
+                    && m.verbs == r.verbs
+                    && m.resource_names == r.resource_names
+                    && m.non_resource_urls.is_empty()
+                    && r.non_resource_urls.is_empty()
+            }) {
+                m.resources = set(&[m.resources.clone(), r.resources].concat());
+                continue;
+            }
+            merged.push(r);
+        }
+        rs = merged;
+    }
+    let mut out: Vec<PolicyRule> = Vec::new();
+    for (i, r) in rs.iter().enumerate() {
+        let covered = rs
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && covers(o, r) && (!covers(r, o) || j < i));
+        if !covered {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// `Covers` (policy_comparator.go): whether `owner` alone covers every atom of `req`. An
+/// enumerated list does not cover a `*` atom.
+pub fn covers(owner: &PolicyRule, req: &PolicyRule) -> bool {
+    let has = |l: &[String], v: &str| l.iter().any(|x| x == "*" || x == v);
+    let verbs = req.verbs.iter().all(|v| has(&owner.verbs, v));
+    if !verbs {
+        return false;
+    }
+    let res_ok = req.resources.is_empty() && req.api_groups.is_empty()
+        || (req.api_groups.iter().all(|g| has(&owner.api_groups, g))
+            && req.resources.iter().all(|r| {
+                owner.resources.iter().any(|o| {
+                    o == "*"
+                        || o == r
+                        || r.split_once('/')
+                            .is_some_and(|(_, sub)| o.strip_prefix("*/") == Some(sub))
+                })
+            })
+            && (owner.resource_names.is_empty()
+                || (!req.resource_names.is_empty()
+                    && req
+                        .resource_names
+                        .iter()
+                        .all(|n| owner.resource_names.contains(n)))));
+    let url_ok = req.non_resource_urls.iter().all(|u| {
+        owner
+            .non_resource_urls
+            .iter()
+            .any(|o| o == u || (o.ends_with('*') && u.starts_with(o.trim_end_matches('*'))))
+    });
+    res_ok && url_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(verbs: &[&str], groups: &[&str], res: &[&str]) -> PolicyRule {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect();
+        PolicyRule {
+            verbs: s(verbs),
+            api_groups: s(groups),
+            resources: s(res),
+            ..PolicyRule::default()
+        }
+    }
+
+    #[test]
+    fn covers_like_upstream() {
+        assert!(covers(
+            &rule(&["*"], &["*"], &["*"]),
+            &rule(&["get"], &[""], &["pods/exec"])
+        ));
+        assert!(covers(
+            &rule(&["get"], &[""], &["*/exec"]),
+            &rule(&["get"], &[""], &["pods/exec"])
+        ));
+        assert!(!covers(
+            &rule(&["get"], &[""], &["pods"]),
+            &rule(&["get"], &[""], &["pods/exec"])
+        ));
+        // An enumerated list does not cover a `*` atom.
+        assert!(!covers(
+            &rule(
+                &["get", "list", "watch", "create", "update", "patch", "delete"],
+                &[""],
+                &["pods"]
+            ),
+            &rule(&["*"], &[""], &["pods"])
+        ));
+        let mut named = rule(&["get"], &[""], &["secrets"]);
+        named.resource_names = vec!["a".into()];
+        assert!(!covers(&named, &rule(&["get"], &[""], &["secrets"])));
+        assert!(covers(&rule(&["get"], &[""], &["secrets"]), &named));
+    }
+
+    #[test]
+    fn compaction_merges_and_drops_covered_rules() {
+        let out = compact(vec![
+            rule(&["get"], &[""], &["pods"]),
+            rule(&["list"], &[""], &["pods"]),
+            rule(&["get", "list"], &[""], &["services"]),
+            rule(&["get"], &["apps"], &["deployments"]),
+            rule(&["*"], &["apps"], &["*"]),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                rule(&["get", "list"], &[""], &["pods", "services"]),
+                rule(&["*"], &["apps"], &["*"])
+            ]
+        );
+    }
+}
