@@ -26,6 +26,9 @@ enum Command {
     /// Configuration file tools: its JSON Schema, or check a file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// RBAC analysis: can-i, who-can, subject, workload, paths, risks.
+    #[command(subcommand)]
+    Rbac(crate::rbac::RbacCommand),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -49,7 +52,7 @@ enum ColorChoice {
 }
 
 #[derive(Args, Debug)]
-struct ScanArgs {
+pub struct ScanArgs {
     /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
@@ -98,6 +101,9 @@ struct ScanArgs {
     /// Print more detail in human output.
     #[arg(short, long)]
     verbose: bool,
+    /// Do not include the default RBAC objects of a Kubernetes cluster in RBAC analysis.
+    #[arg(long)]
+    no_default_rbac: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,6 +145,11 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     };
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Rbac(crate::rbac::RbacCommand::Risks(mut a)) => {
+            a.scan.select.push("RBAC".into());
+            scan(a.scan)
+        }
+        Command::Rbac(c) => crate::rbac::run(c),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;
@@ -222,10 +233,11 @@ fn scan(a: ScanArgs) -> Result<u8> {
         Ok(l) => l,
         Err(e) => return usage(format!("configuration: {e}")),
     };
-    let opts = match settings::scan_options(&flags, &loaded) {
+    let mut opts = match settings::scan_options(&flags, &loaded) {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
+    opts.analysis.default_rbac = !a.no_default_rbac;
     let (inputs, discovery) = palisade_source::discover(&a.paths);
     let report = palisade_engine::scan(&inputs, discovery, &opts);
 

@@ -164,6 +164,66 @@ pub struct ObjCtx<'a> {
     pub opts: &'a RuleOptions,
 }
 
+/// Analyses shared by the rules of one scan (an RBAC model, a reachability graph), built
+/// once by the first rule that needs them.
+#[derive(Default)]
+pub struct AnalysisCache {
+    items: std::sync::Mutex<HashMap<std::any::TypeId, std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl AnalysisCache {
+    /// The cached value of type `T`, built with `init` the first time.
+    pub fn get_or_init<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> std::sync::Arc<T> {
+        let id = std::any::TypeId::of::<T>();
+        if let Some(v) = self.items.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
+            if let Ok(v) = v.clone().downcast::<T>() {
+                return v;
+            }
+        }
+        let v = std::sync::Arc::new(init());
+        self.items
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, v.clone());
+        v
+    }
+}
+
+impl std::fmt::Debug for AnalysisCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnalysisCache")
+    }
+}
+
+/// Settings of cross-object analyses.
+#[derive(Clone, Copy, Debug)]
+pub struct AnalysisSettings {
+    /// Include the default RBAC objects of a real cluster in RBAC analyses.
+    pub default_rbac: bool,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings { default_rbac: true }
+    }
+}
+
+/// What an inventory check receives: every object the engine kept (workloads, Namespaces,
+/// ServiceAccounts, RBAC objects), and the shared analyses.
+pub struct InvCtx<'a> {
+    pub inv: &'a Inventory,
+    pub opts: &'a RuleOptions,
+    pub cache: &'a AnalysisCache,
+    pub settings: &'a AnalysisSettings,
+}
+
+/// A hit of an inventory check: on the object at `object` in the inventory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvHit {
+    pub object: usize,
+    pub hit: Hit,
+}
+
 /// How a rule is evaluated.
 #[derive(Clone, Copy, Debug)]
 pub enum Check {
@@ -178,6 +238,8 @@ pub enum Check {
         kinds: &'static [&'static str],
         check: fn(&ObjCtx<'_>, &mut Vec<Hit>),
     },
+    /// Called once per scan with every kept object (cross-object analyses: RBAC).
+    Inventory(fn(&InvCtx<'_>, &mut Vec<InvHit>)),
     /// Produced by the engine itself (exception accounting).
     Engine,
 }

@@ -10,7 +10,9 @@ pub mod report;
 pub mod rule;
 pub mod template;
 
-pub use check::{Check, Hit, Inventory, ObjCtx, PodCtx, RuleOptions};
+pub use check::{
+    AnalysisCache, AnalysisSettings, Check, Hit, InvCtx, InvHit, Inventory, ObjCtx, PodCtx, RuleOptions,
+};
 pub use finding::{Finding, Location, ObjectRef, PssContext, Severity, Suppression};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};

@@ -13,8 +13,8 @@ pub use select::{select_rules, SelectError};
 pub use suppress::Suppressor;
 
 use palisade_core::{
-    pod_templates, Check, DiagLevel, Diagnostic, Finding, Hit, Inventory, ObjCtx, Object, PodCtx, Report,
-    RuleMeta, RuleOptions, Severity,
+    pod_templates, AnalysisCache, AnalysisSettings, Check, DiagLevel, Diagnostic, Finding, Hit, InvCtx,
+    Inventory, ObjCtx, Object, PodCtx, Report, RuleMeta, RuleOptions, Severity,
 };
 use palisade_source::{load_input, InputFile};
 use rayon::prelude::*;
@@ -36,6 +36,8 @@ pub struct ScanOptions {
     pub severity: HashMap<&'static str, Severity>,
     /// Exceptions and inline ignores.
     pub suppressor: Suppressor,
+    /// Settings of cross-object analyses (default RBAC objects).
+    pub analysis: AnalysisSettings,
 }
 
 impl ScanOptions {
@@ -50,6 +52,7 @@ impl ScanOptions {
                 inline: true,
                 ..Suppressor::default()
             },
+            analysis: AnalysisSettings::default(),
         }
     }
     fn options_for(&self, rule: &RuleMeta) -> &RuleOptions {
@@ -77,12 +80,60 @@ pub struct Loaded {
     pub skipped: usize,
 }
 
-/// Whether the engine keeps an object after loading: workloads, and the Namespaces and
-/// ServiceAccounts that pod rules look up. Everything else is checked by object rules while
-/// its file is decoded, counted and dropped, so memory stays bounded.
-fn needed(o: &Object) -> bool {
+/// Whether the engine keeps an object after loading: workloads, the Namespaces and
+/// ServiceAccounts that pod rules look up, and RBAC objects (Roles, ClusterRoles and their
+/// bindings) for the RBAC analysis. Everything else is checked by object rules while its file
+/// is decoded, counted and dropped, so memory stays bounded.
+pub fn needed(o: &Object) -> bool {
     (o.group().is_empty() && matches!(o.kind.as_str(), "Namespace" | "ServiceAccount"))
+        || (o.group() == "rbac.authorization.k8s.io"
+            && matches!(
+                o.kind.as_str(),
+                "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+            ))
         || !pod_templates(o).is_empty()
+}
+
+/// Runs the inventory rules (cross-object analyses) once over every kept object.
+fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
+    let cache = AnalysisCache::default();
+    let mut out = Vec::new();
+    for rule in &opts.rules {
+        if let Check::Inventory(check) = rule.check {
+            let mut hits = Vec::new();
+            check(
+                &InvCtx {
+                    inv,
+                    opts: opts.options_for(rule),
+                    cache: &cache,
+                    settings: &opts.analysis,
+                },
+                &mut hits,
+            );
+            // Group by object so suppression is decided once per object.
+            hits.sort_by_key(|h| h.object);
+            let mut i = 0;
+            while i < hits.len() {
+                let obj = hits[i].object;
+                let mut j = i;
+                while j < hits.len() && hits[j].object == obj {
+                    j += 1;
+                }
+                let group: Vec<Hit> = hits[i..j].iter().map(|h| h.hit.clone()).collect();
+                if let Some(o) = inv.objects.get(obj) {
+                    out.extend(findings_from_hits(
+                        o,
+                        rule,
+                        opts.severity_of(rule),
+                        &opts.suppressor,
+                        group,
+                    ));
+                }
+                i = j;
+            }
+        }
+    }
+    out
 }
 
 /// Turns a rule's hits on `obj` into located findings.
@@ -284,6 +335,7 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     // Workloads are counted (and listed) by the PSS pass; without PSS rules, count them here.
     evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
     report.findings.extend(run_pod_rules(&inv, opts));
+    report.findings.extend(run_inventory_rules(&inv, opts));
     // Suppressed findings leave the main list; exceptions are accounted for.
     let mut used = vec![0usize; opts.suppressor.exceptions.len()];
     let (suppressed, active): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut report.findings)

@@ -218,9 +218,16 @@ pub fn applies_to_user(s: &Subject, user: &User) -> bool {
     match s.kind.as_str() {
         "User" => s.name == user.name,
         "Group" => user.groups.iter().any(|g| *g == s.name),
+        // Spec §1.4: the user name equals `system:serviceaccount:<ns>:<name>` (upstream
+        // `MatchesUsername`, a string comparison: names the parser would reject still match).
         "ServiceAccount" => {
             !s.namespace.is_empty()
-                && parse_service_account(&user.name).is_some_and(|(ns, n)| ns == s.namespace && n == s.name)
+                && user
+                    .name
+                    .strip_prefix("system:serviceaccount:")
+                    .and_then(|r| r.strip_prefix(s.namespace.as_str()))
+                    .and_then(|r| r.strip_prefix(':'))
+                    == Some(s.name.as_str())
         }
         _ => false,
     }

@@ -17,4 +17,6 @@ pub use model::{
 };
 pub use perms::{compact, covers, ScopePermissions};
 pub use resources::{Resolved, Resources};
-pub use risk::{is_cluster_admin_rule, rule_risks, wildcards, HeldRisk, Risk, RiskKind, RiskMatch, RISKS};
+pub use risk::{
+    is_cluster_admin_rule, rule_risks, wildcards, HeldRisk, Risk, RiskIndex, RiskKind, RiskMatch, RISKS,
+};

@@ -186,15 +186,15 @@ impl BindingKind {
 }
 
 /// A subject of a binding, with the ServiceAccount namespace defaulting applied.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Subject {
     pub kind: String,
     pub name: String,
     /// For a ServiceAccount: its namespace (the RoleBinding's when omitted; empty in a
     /// ClusterRoleBinding without one, which then matches nothing).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
-    #[serde(rename = "apiGroup", skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "apiGroup", skip_serializing_if = "String::is_empty")]
     pub api_group: String,
 }
 
@@ -406,8 +406,7 @@ impl Model {
             defaults: opts.defaults,
             ..Model::default()
         };
-        let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
-        let mut add = |m: &mut Model, o: &Object, input: Option<usize>| {
+        let add = |m: &mut Model, o: &Object, input: Option<usize>| {
             if !is_rbac_object(o) {
                 return;
             }
@@ -418,24 +417,6 @@ impl Model {
                     .clone()
                     .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
             };
-            let key = (o.kind.clone(), ns.clone(), o.name.clone());
-            if let Some(&prev) = seen.get(&key) {
-                if input.is_some() && prev != usize::MAX {
-                    m.problems.push(Problem {
-                        input,
-                        reference: o.reference(),
-                        path: FieldPath::root().key("metadata").key("name"),
-                        location: o.locate(&FieldPath::root().key("metadata").key("name")).0,
-                        message: format!(
-                            "{} {} is defined more than once; the last definition is used, as `kubectl apply` would",
-                            o.kind,
-                            key_display(&ns, &o.name)
-                        ),
-                        dangling: false,
-                    });
-                }
-            }
-            seen.insert(key, input.unwrap_or(usize::MAX));
             let source = Source {
                 reference: o.reference(),
                 input,
@@ -468,7 +449,8 @@ impl Model {
         m
     }
 
-    /// Later definitions of the same object replace earlier ones (input over defaults).
+    /// Later definitions of the same object replace earlier ones (input over defaults, and
+    /// the last of the input, as `kubectl apply` of all of them would leave it).
     fn dedupe(&mut self) {
         let mut last: HashMap<(RoleKind, String, String), usize> = HashMap::new();
         for (i, r) in self.roles.iter().enumerate() {
@@ -930,13 +912,5 @@ impl Model {
     /// Counts for summaries.
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.roles.len(), self.bindings.len(), self.service_accounts.len())
-    }
-}
-
-fn key_display(ns: &str, name: &str) -> String {
-    if ns.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{ns}/{name}")
     }
 }

@@ -233,11 +233,19 @@ pub fn compact(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
 /// enumerated list does not cover a `*` atom.
 pub fn covers(owner: &PolicyRule, req: &PolicyRule) -> bool {
     let has = |l: &[String], v: &str| l.iter().any(|x| x == "*" || x == v);
+    // Spec §1.7: `req` is broken into atoms (apiGroup × resource × verb [× name], and
+    // nonResourceURL × verb). A form with no atoms (no verbs, or a resource part missing
+    // apiGroups or resources) needs no covering.
+    let res_atoms = !req.verbs.is_empty() && !req.api_groups.is_empty() && !req.resources.is_empty();
+    let url_atoms = !req.verbs.is_empty() && !req.non_resource_urls.is_empty();
+    if !res_atoms && !url_atoms {
+        return true;
+    }
     let verbs = req.verbs.iter().all(|v| has(&owner.verbs, v));
     if !verbs {
         return false;
     }
-    let res_ok = req.resources.is_empty() && req.api_groups.is_empty()
+    let res_ok = !res_atoms
         || (req.api_groups.iter().all(|g| has(&owner.api_groups, g))
             && req.resources.iter().all(|r| {
                 owner.resources.iter().any(|o| {
@@ -253,12 +261,15 @@ pub fn covers(owner: &PolicyRule, req: &PolicyRule) -> bool {
                         .resource_names
                         .iter()
                         .all(|n| owner.resource_names.contains(n)))));
-    let url_ok = req.non_resource_urls.iter().all(|u| {
-        owner
-            .non_resource_urls
-            .iter()
-            .any(|o| o == u || (o.ends_with('*') && u.starts_with(o.trim_end_matches('*'))))
-    });
+    // Spec §1.7: a nonResourceURL atom is nameless, so an owner with names cannot cover it.
+    let url_ok = !url_atoms
+        || (owner.resource_names.is_empty()
+            && req.non_resource_urls.iter().all(|u| {
+                owner
+                    .non_resource_urls
+                    .iter()
+                    .any(|o| o == u || (o.ends_with('*') && u.starts_with(o.trim_end_matches('*'))))
+            }));
     res_ok && url_ok
 }
 

@@ -233,6 +233,48 @@ pub struct HeldRisk {
     pub origin: RuleOrigin,
 }
 
+/// The catalogued risks of every rule of every role, computed once: `effective[role][rule]`
+/// for the rules in force, `written[role][rule]` for the rules as written.
+#[derive(Debug, Default)]
+pub struct RiskIndex {
+    pub effective: Vec<Vec<Vec<RiskMatch>>>,
+    pub written: Vec<Vec<Vec<RiskMatch>>>,
+}
+
+fn with_admin(rule: &PolicyRule) -> Vec<RiskMatch> {
+    let mut matches = rule_risks(rule);
+    if is_cluster_admin_rule(rule) {
+        matches.insert(
+            0,
+            RiskMatch {
+                kind: RiskKind::ClusterAdmin,
+                grants: "* on *.*".into(),
+                names: Vec::new(),
+            },
+        );
+    }
+    matches
+}
+
+impl RiskIndex {
+    pub fn new(m: &Model) -> RiskIndex {
+        let mut cache: std::collections::HashMap<&PolicyRule, Vec<RiskMatch>> =
+            std::collections::HashMap::new();
+        let mut get = |r| cache.entry(r).or_insert_with(|| with_admin(r)).clone();
+        let effective = m
+            .roles
+            .iter()
+            .map(|role| role.rules.iter().map(|(r, _)| get(r)).collect())
+            .collect();
+        let written = m
+            .roles
+            .iter()
+            .map(|role| role.written.iter().map(&mut get).collect())
+            .collect();
+        RiskIndex { effective, written }
+    }
+}
+
 impl Model {
     /// Every binding that applies to `user` in some scope: ClusterRoleBindings, and
     /// RoleBindings of any namespace; with the matching subject.
@@ -262,6 +304,11 @@ impl Model {
 
     /// The dangerous permissions `user` holds, cluster-wide and per namespace.
     pub fn risks_of(&self, user: &User) -> Vec<HeldRisk> {
+        self.risks_of_indexed(user, None)
+    }
+
+    /// `risks_of` with the rules' risks precomputed.
+    pub fn risks_of_indexed(&self, user: &User, index: Option<&RiskIndex>) -> Vec<HeldRisk> {
         let mut out = Vec::new();
         if user.is_super_user() {
             return out;
@@ -271,18 +318,11 @@ impl Model {
                 crate::model::BindingKind::ClusterRoleBinding => String::new(),
                 crate::model::BindingKind::RoleBinding => self.bindings[b].namespace.clone(),
             };
-            for (rule, origin) in self.binding_rules(b) {
-                let mut matches = rule_risks(rule);
-                if is_cluster_admin_rule(rule) {
-                    matches.insert(
-                        0,
-                        RiskMatch {
-                            kind: RiskKind::ClusterAdmin,
-                            grants: "* on *.*".into(),
-                            names: Vec::new(),
-                        },
-                    );
-                }
+            for (ri, (rule, origin)) in self.binding_rules(b).iter().enumerate() {
+                let matches = match (index, self.bindings[b].role) {
+                    (Some(ix), Some(role)) => ix.effective[role][ri].clone(),
+                    _ => with_admin(rule),
+                };
                 for m in matches {
                     out.push(HeldRisk {
                         risk: m,

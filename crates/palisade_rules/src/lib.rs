@@ -7,6 +7,7 @@ mod macros;
 pub mod config;
 pub mod hardening;
 pub mod pss;
+pub mod rbac;
 mod registry;
 
 pub use registry::{all_rules, find_rule, pss_rule_for_check};

@@ -66,6 +66,7 @@ static GROUPS: &[&[&RuleMeta]] = &[
     crate::hardening::workloads::RULES,
     crate::hardening::identity::RULES,
     crate::hardening::exposure::RULES,
+    crate::rbac::RULES,
 ];
 
 /// Every rule, in code order.
