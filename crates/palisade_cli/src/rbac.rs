@@ -614,7 +614,7 @@ fn print_permissions(
                 .max(8);
             write!(out, "  {:w$}", "RESOURCE")?;
             for v in palisade_rbac::perms::MATRIX_VERBS {
-                write!(out, " {:>4}", &v[..v.len().min(4)].to_ascii_uppercase())?;
+                write!(out, " {}", header(v))?;
             }
             writeln!(out, "  OTHER")?;
             for row in &s.matrix {
@@ -625,15 +625,12 @@ fn print_permissions(
                 };
                 write!(out, "  {name:w$}")?;
                 for v in palisade_rbac::perms::MATRIX_VERBS {
-                    write!(
-                        out,
-                        " {:>4}",
-                        if row.verbs.iter().any(|x| x == v) {
-                            "✔"
-                        } else {
-                            "·"
-                        }
-                    )?;
+                    let mark = if row.verbs.iter().any(|x| x == v) {
+                        "✔"
+                    } else {
+                        "·"
+                    };
+                    write!(out, " {mark:^width$}", width = header(v).len())?;
                 }
                 let other: Vec<&str> = row
                     .verbs
@@ -681,6 +678,20 @@ fn print_permissions(
         }
     }
     Ok(())
+}
+
+/// Matrix column header of a verb.
+fn header(v: &str) -> &'static str {
+    match v {
+        "get" => "GET",
+        "list" => "LIST",
+        "watch" => "WATCH",
+        "create" => "CREATE",
+        "update" => "UPDATE",
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        _ => "DELCOLL",
+    }
 }
 
 fn subject(a: SubjectArgs) -> Result<u8> {
