@@ -174,8 +174,9 @@ pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
             has(&rule.verbs, verb)
                 && has(&rule.api_groups, api_group)
                 && resource_matches(&rule.resources, resource, subresource)
-                && (rule.resource_names.is_empty()
-                    || (!name.is_empty() && rule.resource_names.iter().any(|n| n == name)))
+                // `ResourceNameMatches`: an empty list matches any name; otherwise the request
+                // name must be listed (so a nameless request only matches a listed "").
+                && (rule.resource_names.is_empty() || rule.resource_names.iter().any(|n| n == name))
         }
         Request::NonResource { verb, path } => {
             has(&rule.verbs, verb) && rule.non_resource_urls.iter().any(|u| url_matches(u, path))
