@@ -248,7 +248,7 @@ fn parse_request(
         None => (resource, ""),
     };
     let r = l.resources.resolve(res);
-    let mut namespace = ns.to_owned();
+    let namespace = ns.to_owned();
     match r.namespaced {
         None if res != "*" => warnings.push(format!(
             "resource {res:?} is not a built-in resource or a CRD of the input; evaluated as {}{}",
@@ -264,12 +264,6 @@ fn parse_request(
             warnings.push(format!("resource {:?} is not namespace scoped", r.resource));
         }
         _ => {}
-    }
-    if r.resource == "namespaces" && sub.is_empty() {
-        // A request for namespace X itself carries namespace X (request-info parsing).
-        if let Some(n) = name {
-            namespace = n.to_owned();
-        }
     }
     let full = if sub.is_empty() {
         r.resource.clone()
