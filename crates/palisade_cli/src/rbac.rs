@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use palisade_core::{pod_templates, DiagLevel, Diagnostic, Node, Object};
 use palisade_rbac::{
-    Aggregation, Decision, Model, ModelOptions, Request, Resources, RiskKind, Subject, User, SUPER_USER_GROUP,
+    paths, Aggregation, Decision, Model, ModelOptions, Request, Resources, RiskKind, Subject, User, SUPER_USER_GROUP,
 };
 use serde_json::json;
 use std::io::Write;
@@ -798,6 +798,69 @@ fn workload(a: WorkloadArgs) -> Result<u8> {
     Ok(if errors { 2 } else { 0 })
 }
 
-fn paths_cmd(_a: PathsArgs) -> Result<u8> {
-    usage("paths: temporarily unavailable")
+fn paths_cmd(a: PathsArgs) -> Result<u8> {
+    let from = match a.from.as_deref().map(paths::parse_subject).transpose() {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let l = load(&a.paths, a.no_default_rbac);
+    let errors = report_errors(&l);
+    let to = a.to.map(|t| match t {
+        Target::ClusterAdmin => paths::Target::ClusterAdmin,
+        Target::Secrets => paths::Target::Secrets,
+        Target::Nodes => paths::Target::Nodes,
+    });
+    let workloads = paths::workloads_from(&l.objects, &l.model);
+    if let Some(paths::Start::Workload { namespace, kind, name }) = &from {
+        if !workloads
+            .iter()
+            .any(|w| &w.namespace == namespace && w.kind.eq_ignore_ascii_case(kind) && &w.name == name)
+        {
+            return usage(format!("no workload {kind} {name} in namespace {namespace} in the input"));
+        }
+    }
+    let secrets = paths::token_secrets_from(&l.objects);
+    // A --from subject that no binding names still holds what its implicit groups hold.
+    let extra: Vec<paths::Start> = from.iter().cloned().collect();
+    let g = paths::graph_with(&l.model, &workloads, &secrets, &extra);
+    let found = paths::paths(&g, from.as_ref(), to);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match a.output {
+        GraphOut::Json => {
+            serde_json::to_writer_pretty(&mut out, &json!({ "paths": found }))?;
+            writeln!(out)?;
+        }
+        GraphOut::Dot => write!(out, "{}", paths::to_dot(&found))?,
+        GraphOut::Mermaid => write!(out, "{}", paths::to_mermaid(&found))?,
+        GraphOut::Human => {
+            if found.is_empty() {
+                let what = to.map_or("cluster-admin, secrets or nodes".to_owned(), |t| t.to_string());
+                writeln!(out, "No escalation path to {what} found.")?;
+            }
+            for p in &found {
+                writeln!(out, "{}", p.summary())?;
+                for e in &p.evidence {
+                    writeln!(out, "    {e}")?;
+                }
+                for (i, s) in p.steps.iter().enumerate() {
+                    writeln!(out, "  {}. {}", i + 1, s.action)?;
+                    for e in &s.evidence {
+                        writeln!(out, "       {e}")?;
+                    }
+                }
+                writeln!(out)?;
+            }
+            if !found.is_empty() {
+                writeln!(out, "{} path(s).", found.len())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if errors {
+        2
+    } else if found.is_empty() {
+        0
+    } else {
+        1
+    })
 }

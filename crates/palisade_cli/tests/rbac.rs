@@ -306,3 +306,29 @@ fn corpus_rbac_commands_answer() {
     assert!(matches!(out.status.code(), Some(0 | 1 | 2)));
     assert!(text(&out).contains("yes") || text(&out).contains("no"));
 }
+
+#[test]
+fn paths_chain_to_cluster_admin_with_evidence() {
+    let out = palisade(&["rbac", "paths", "--to", "cluster-admin", "-f", GB]);
+    assert_eq!(out.status.code(), Some(1), "paths exist");
+    let t = text(&out);
+    assert!(t.contains("ServiceAccount guestbook/ci is already cluster-admin"), "{t}");
+    assert!(t.contains("Deployment guestbook/frontend → cluster-admin in 3 steps"), "{t}");
+    assert!(t.contains("creates a pod in namespace guestbook running as ServiceAccount guestbook/ci"), "{t}");
+    assert!(t.contains("examples/guestbook/rbac.yaml:19:5"), "the rule behind the step: {t}");
+    let (code, v) = json(&["rbac", "paths", "--from", "sa:guestbook/frontend", "--to", "cluster-admin", "-f", GB]);
+    assert_eq!(code, 1);
+    let p = &v["paths"][0];
+    assert_eq!(p["target"], "cluster-admin");
+    assert_eq!(p["steps"].as_array().unwrap().len(), 2);
+    for (fmt, want) in [("dot", "digraph"), ("mermaid", "flowchart LR")] {
+        let out = palisade(&["rbac", "paths", "--from", "sa:guestbook/frontend", "-f", GB, "-o", fmt]);
+        assert!(text(&out).contains(want), "{fmt}: {}", text(&out));
+    }
+    // The hardened guestbook has no path anywhere.
+    let out = palisade(&["rbac", "paths", "-f", "examples/guestbook-hardened"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A subject no binding names has no path; a bad --from is a usage error.
+    assert_eq!(palisade(&["rbac", "paths", "--from", "user:bob", "-f", GB]).status.code(), Some(0));
+    assert_eq!(palisade(&["rbac", "paths", "--from", "sa:nope", "-f", GB]).status.code(), Some(2));
+}

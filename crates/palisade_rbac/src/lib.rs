@@ -6,6 +6,7 @@
 
 pub mod eval;
 pub mod model;
+pub mod paths;
 pub mod perms;
 pub mod resources;
 pub mod risk;
