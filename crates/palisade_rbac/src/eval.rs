@@ -218,7 +218,7 @@ pub fn url_matches(entry: &str, path: &str) -> bool {
 pub fn applies_to_user(s: &Subject, user: &User) -> bool {
     match s.kind.as_str() {
         "User" => s.name == user.name,
-        "Group" => user.groups.iter().any(|g| *g == s.name),
+        "Group" => user.groups.contains(&s.name),
         // Spec §1.4: the user name equals `system:serviceaccount:<ns>:<name>` (upstream
         // `MatchesUsername`, a string comparison: names the parser would reject still match).
         "ServiceAccount" => {

@@ -24,6 +24,9 @@ pub const MATRIX_VERBS: &[&str] = &[
 /// Verbs checked by the API server itself, shown when granted.
 pub const SPECIAL_VERBS: &[&str] = &["bind", "escalate", "impersonate", "approve", "sign", "use"];
 
+/// A rule with the binding that grants it and where it was written.
+pub type SourcedRule = (PolicyRule, usize, RuleOrigin);
+
 /// The permissions of an identity in one scope.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScopePermissions {
@@ -35,7 +38,7 @@ pub struct ScopePermissions {
     pub matrix: Vec<MatrixRow>,
     /// Every rule before compaction, with where it came from (`binding`, `role rules[i]`).
     #[serde(skip)]
-    pub sources: Vec<(PolicyRule, usize, RuleOrigin)>,
+    pub sources: Vec<SourcedRule>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,8 +55,7 @@ impl Model {
     /// The effective permissions of `user`: cluster-wide first, then each namespace with a
     /// RoleBinding that applies (only what the namespace adds beyond cluster-wide rules).
     pub fn permissions(&self, user: &User, resources: &Resources) -> Vec<ScopePermissions> {
-        let mut scopes: Vec<(String, Vec<(PolicyRule, usize, RuleOrigin)>)> =
-            vec![(String::new(), Vec::new())];
+        let mut scopes: Vec<(String, Vec<SourcedRule>)> = vec![(String::new(), Vec::new())];
         for (b, _) in self.all_bindings_for(user) {
             let binding = &self.bindings[b];
             let ns = match binding.kind {
@@ -141,10 +143,7 @@ impl Model {
 }
 
 /// The resources of a matrix: the known API resources, plus any resource named in the rules.
-fn universe(
-    resources: &Resources,
-    scopes: &[(String, Vec<(PolicyRule, usize, RuleOrigin)>)],
-) -> Vec<(String, String, bool)> {
+fn universe(resources: &Resources, scopes: &[(String, Vec<SourcedRule>)]) -> Vec<(String, String, bool)> {
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut out = Vec::new();
     for (g, r, _, ns) in resources.universe() {
