@@ -7,7 +7,8 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use palisade_core::{pod_templates, DiagLevel, Diagnostic, Node, Object};
 use palisade_rbac::{
-    paths, Aggregation, Decision, Model, ModelOptions, Request, Resources, RiskKind, Subject, User, SUPER_USER_GROUP,
+    paths, Aggregation, Decision, Model, ModelOptions, Request, Resources, RiskKind, Subject, User,
+    SUPER_USER_GROUP,
 };
 use serde_json::json;
 use std::io::Write;
@@ -811,12 +812,19 @@ fn paths_cmd(a: PathsArgs) -> Result<u8> {
         Target::Nodes => paths::Target::Nodes,
     });
     let workloads = paths::workloads_from(&l.objects, &l.model);
-    if let Some(paths::Start::Workload { namespace, kind, name }) = &from {
+    if let Some(paths::Start::Workload {
+        namespace,
+        kind,
+        name,
+    }) = &from
+    {
         if !workloads
             .iter()
             .any(|w| &w.namespace == namespace && w.kind.eq_ignore_ascii_case(kind) && &w.name == name)
         {
-            return usage(format!("no workload {kind} {name} in namespace {namespace} in the input"));
+            return usage(format!(
+                "no workload {kind} {name} in namespace {namespace} in the input"
+            ));
         }
     }
     let secrets = paths::token_secrets_from(&l.objects);

@@ -69,19 +69,23 @@ pub fn granted_to(m: &Model, role: usize) -> String {
         parts.push(format!("and {} more binding(s)", bindings.len() - 3));
     }
     let r = &m.roles[role];
-    let aggregated_into: Vec<String> = m
-        .roles
-        .iter()
-        .filter(|a| {
-            a.kind == RoleKind::ClusterRole
-                && a.name != r.name
-                && r.kind == RoleKind::ClusterRole
-                && a.aggregation
-                    .as_ref()
-                    .is_some_and(|sels| sels.iter().any(|s| s.matches(&r.labels)))
-        })
-        .map(|a| a.name.clone())
-        .collect();
+    // Only a ClusterRole can be aggregated; test the cheap conditions first (this runs once
+    // per finding, over every role).
+    let aggregated_into: Vec<String> = if r.kind == RoleKind::ClusterRole {
+        m.roles
+            .iter()
+            .filter(|a| {
+                a.aggregation.as_ref().is_some_and(|sels| {
+                    a.kind == RoleKind::ClusterRole
+                        && a.name != r.name
+                        && sels.iter().any(|s| s.matches(&r.labels))
+                })
+            })
+            .map(|a| a.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !aggregated_into.is_empty() {
         parts.push(format!(
             "aggregated into ClusterRole {} (and so granted to everyone bound to it)",
