@@ -151,13 +151,13 @@ pub struct Role {
     pub labels: BTreeMap<String, String>,
     /// `aggregationRule.clusterRoleSelectors` of a ClusterRole.
     pub aggregation: Option<Vec<LabelSelector>>,
-    /// The rules as written.
-    pub written: Vec<PolicyRule>,
+    /// The rules as written (shared: equal rules of different roles are stored once).
+    pub written: Vec<Arc<PolicyRule>>,
     /// Location of each written rule (`rules[i]`).
     pub rule_locations: Vec<Option<Location>>,
     /// The rules in force: the written ones, or for an aggregated ClusterRole the aggregation
     /// result (computed, or as stored on a live cluster).
-    pub rules: Vec<(PolicyRule, RuleOrigin)>,
+    pub rules: Vec<(Arc<PolicyRule>, RuleOrigin)>,
     pub source: Source,
 }
 
@@ -340,6 +340,8 @@ pub struct Model {
     /// Bindings by the role they resolve to.
     pub(crate) by_role: HashMap<usize, Vec<usize>>,
     sa_index: HashMap<(String, String), usize>,
+    /// Equal rules are stored once (many roles repeat the same rules).
+    interned: HashMap<Arc<PolicyRule>, ()>,
     /// Whether the compiled-in defaults are included.
     pub defaults: bool,
 }
@@ -446,6 +448,7 @@ impl Model {
         m.dedupe();
         m.aggregate(opts.aggregation);
         m.index();
+        m.interned = HashMap::new();
         m
     }
 
@@ -491,6 +494,15 @@ impl Model {
             .filter(|(i, s)| lasts[&(s.namespace.clone(), s.name.clone())] == *i)
             .map(|(_, s)| s)
             .collect();
+    }
+
+    fn intern(&mut self, rule: PolicyRule) -> Arc<PolicyRule> {
+        if let Some((k, _)) = self.interned.get_key_value(&rule) {
+            return k.clone();
+        }
+        let a = Arc::new(rule);
+        self.interned.insert(a.clone(), ());
+        a
     }
 
     fn problem(
@@ -584,7 +596,7 @@ impl Model {
                 );
             }
             rule_locations.push(o.locate(&path).0);
-            written.push(rule);
+            written.push(self.intern(rule));
         }
         let aggregation = if kind == RoleKind::ClusterRole {
             o.root.get("aggregationRule").map(|a| {
@@ -746,7 +758,7 @@ impl Model {
             let mut changed = false;
             for &a in &aggregated {
                 let selectors = self.roles[a].aggregation.clone().unwrap_or_default();
-                let mut rules: Vec<(PolicyRule, RuleOrigin)> = Vec::new();
+                let mut rules: Vec<(Arc<PolicyRule>, RuleOrigin)> = Vec::new();
                 for sel in &selectors {
                     for &c in &cluster_roles {
                         if c == a || !sel.matches(&self.roles[c].labels) {
@@ -878,7 +890,7 @@ impl Model {
         self.by_role.get(&role).map_or(&[], Vec::as_slice)
     }
     /// The rules a binding grants (its role's rules in force).
-    pub fn binding_rules(&self, binding: usize) -> &[(PolicyRule, RuleOrigin)] {
+    pub fn binding_rules(&self, binding: usize) -> &[(Arc<PolicyRule>, RuleOrigin)] {
         self.bindings[binding]
             .role
             .map_or(&[], |r| self.roles[r].rules.as_slice())

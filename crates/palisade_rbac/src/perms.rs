@@ -70,7 +70,7 @@ impl Model {
                 }
             };
             for (r, o) in self.binding_rules(b) {
-                scopes[idx].1.push((r.clone(), b, *o));
+                scopes[idx].1.push(((**r).clone(), b, *o));
             }
         }
         scopes[1..].sort_by(|a, b| a.0.cmp(&b.0));

@@ -6,6 +6,7 @@
 use crate::eval::{rule_allows, Request, User};
 use crate::model::{Model, PolicyRule, RuleOrigin};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A kind of dangerous permission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -258,9 +259,9 @@ fn with_admin(rule: &PolicyRule) -> Vec<RiskMatch> {
 
 impl RiskIndex {
     pub fn new(m: &Model) -> RiskIndex {
-        let mut cache: std::collections::HashMap<&PolicyRule, Vec<RiskMatch>> =
+        let mut cache: std::collections::HashMap<Arc<PolicyRule>, Vec<RiskMatch>> =
             std::collections::HashMap::new();
-        let mut get = |r| cache.entry(r).or_insert_with(|| with_admin(r)).clone();
+        let mut get = |r: &Arc<PolicyRule>| cache.entry(r.clone()).or_insert_with(|| with_admin(r)).clone();
         let effective = m
             .roles
             .iter()
