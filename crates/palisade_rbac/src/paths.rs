@@ -1904,10 +1904,10 @@ mod tests {
         assert!(one(&f, &user("nobody"), Target::ClusterAdmin).is_none());
     }
 
-    #[test]
-    fn implicit_groups_are_applied() {
-        // Every authenticated user may create pods in `open`.
-        let yaml = role(
+    /// Every authenticated user may create pods in `open`, where ServiceAccount `ci` is
+    /// cluster-admin.
+    fn open_namespace() -> String {
+        role(
             "ClusterRole",
             "",
             "pod-maker",
@@ -1928,6 +1928,12 @@ mod tests {
                 "cluster-admin",
                 &sa_subject("open", "ci"),
             )
+    }
+
+    #[test]
+    fn implicit_groups_are_applied() {
+        // Every authenticated user may create pods in `open`.
+        let yaml = open_namespace()
             + &binding(
                 "RoleBinding",
                 "x",
@@ -2373,27 +2379,7 @@ mod tests {
 
     #[test]
     fn extra_subjects_hold_their_implicit_groups() {
-        let yaml = role(
-            "ClusterRole",
-            "",
-            "pod-maker",
-            "- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [create]",
-        ) + &binding(
-            "RoleBinding",
-            "open",
-            "everyone",
-            "ClusterRole",
-            "pod-maker",
-            "- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n  name: system:authenticated",
-        ) + &sa("open", "ci", "")
-            + &binding(
-                "ClusterRoleBinding",
-                "",
-                "ci",
-                "ClusterRole",
-                "cluster-admin",
-                &sa_subject("open", "ci"),
-            );
+        let yaml = open_namespace();
         let objects = load(&yaml);
         let model = Model::build(&objects, ModelOptions::default());
         let newcomer = parse_subject("newcomer").unwrap();

@@ -50,15 +50,8 @@ declare_rule! {
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
-    for b in &m.bindings {
-        let Some(obj) = b.source.input else { continue };
-        if b.source.default {
-            continue;
-        }
-        let role = match b.role {
-            Some(r) => m.roles[r].display(),
-            None => format!("{} {} (not found)", b.role_kind, b.role_name),
-        };
+    for (obj, b) in user_bindings(&m) {
+        let role = role_label(&m, b);
         for (i, s) in b.subjects.iter().enumerate() {
             let who = match (s.kind.as_str(), s.name.as_str()) {
                 ("User", "system:anonymous") => "anonymous requests".to_owned(),

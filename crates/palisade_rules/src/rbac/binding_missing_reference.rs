@@ -1,6 +1,6 @@
 //! RBAC017: bindings whose role, or ServiceAccount subject, does not exist.
 
-use super::common::model;
+use super::common::{model, user_bindings};
 use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
 
 declare_rule! {
@@ -52,11 +52,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
             });
         }
     }
-    for b in &m.bindings {
-        let Some(obj) = b.source.input else { continue };
-        if b.source.default {
-            continue;
-        }
+    for (obj, b) in user_bindings(&m) {
         for (i, s) in b.subjects.iter().enumerate() {
             if s.kind != "ServiceAccount" || s.name == "default" || s.namespace.is_empty() {
                 continue;

@@ -56,13 +56,8 @@ declare_rule! {
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
-    for b in &m.bindings {
-        let (Some(obj), Some(ri)) = (b.source.input, b.role) else {
-            continue;
-        };
-        if b.source.default {
-            continue;
-        }
+    for (obj, b) in user_bindings(&m) {
+        let Some(ri) = b.role else { continue };
         let role = &m.roles[ri];
         let Some((rule, origin)) = role.rules.iter().find(|(r, _)| is_cluster_admin_rule(r)) else {
             continue;

@@ -4,8 +4,8 @@
 
 use palisade_core::{FieldPath, Hit, InvCtx, InvHit, Origin};
 use palisade_rbac::{
-    is_cluster_admin_rule, risk, Aggregation, BindingKind, Model, ModelOptions, RiskIndex, RiskKind, Role,
-    RoleKind,
+    is_cluster_admin_rule, risk, Aggregation, Binding, BindingKind, Model, ModelOptions, RiskIndex, RiskKind,
+    Role, RoleKind,
 };
 use std::sync::Arc;
 
@@ -143,11 +143,9 @@ pub fn risk_hits(ctx: &InvCtx<'_>, kind: RiskKind, hits: &mut Vec<InvHit>) {
             }
         }
     }
-    for b in &m.bindings {
-        let (Some(obj), Some(ri)) = (b.source.input, b.role) else {
-            continue;
-        };
-        if b.source.default || user_role(&m.roles[ri]) {
+    for (obj, b) in user_bindings(&m) {
+        let Some(ri) = b.role else { continue };
+        if user_role(&m.roles[ri]) {
             continue;
         }
         let role = &m.roles[ri];
@@ -184,6 +182,24 @@ pub fn risk_hits(ctx: &InvCtx<'_>, kind: RiskKind, hits: &mut Vec<InvHit>) {
                 ),
             ),
         });
+    }
+}
+
+/// The bindings written in the input (not cluster defaults), with their object index.
+pub fn user_bindings(m: &Model) -> impl Iterator<Item = (usize, &Binding)> {
+    m.bindings
+        .iter()
+        .filter(|b| !b.source.default)
+        .filter_map(|b| b.source.input.map(|obj| (obj, b)))
+}
+
+/// How a binding's role is named in messages: `Role shop/x`, `the built-in ClusterRole edit`,
+/// or `ClusterRole x (not found)`.
+pub fn role_label(m: &Model, b: &Binding) -> String {
+    match b.role {
+        Some(r) if user_role(&m.roles[r]) => m.roles[r].display(),
+        Some(r) => format!("the built-in {}", m.roles[r].display()),
+        None => format!("{} {} (not found)", b.role_kind, b.role_name),
     }
 }
 

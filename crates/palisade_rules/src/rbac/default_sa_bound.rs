@@ -1,6 +1,6 @@
 //! RBAC016: bindings that grant permissions to a namespace's `default` ServiceAccount.
 
-use super::common::{model, user_role};
+use super::common::{model, role_label, user_bindings};
 use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
 
 declare_rule! {
@@ -44,16 +44,8 @@ declare_rule! {
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
-    for b in &m.bindings {
-        let Some(obj) = b.source.input else { continue };
-        if b.source.default {
-            continue;
-        }
-        let role = match b.role {
-            Some(r) if user_role(&m.roles[r]) => m.roles[r].display(),
-            Some(r) => format!("the built-in {}", m.roles[r].display()),
-            None => format!("{} {}", b.role_kind, b.role_name),
-        };
+    for (obj, b) in user_bindings(&m) {
+        let role = role_label(&m, b);
         for (i, s) in b.subjects.iter().enumerate() {
             if s.kind == "ServiceAccount" && s.name == "default" && !s.namespace.is_empty() {
                 hits.push(InvHit {
