@@ -8,6 +8,7 @@ pub mod object;
 pub mod path;
 pub mod report;
 pub mod rule;
+pub mod selector;
 pub mod template;
 
 pub use check::{
@@ -22,4 +23,5 @@ pub use report::{
     REPORT_SCHEMA_VERSION,
 };
 pub use rule::{Reference, RuleMeta};
+pub use selector::{labels_of, LabelSelector};
 pub use template::{pod_templates, PodTemplate, TemplateKind};

@@ -3,6 +3,7 @@
 //! resolved, ClusterRole aggregation computed, subject indexes for fast queries, and the
 //! problems an API server would reject or that make a binding useless. No I/O.
 
+pub use palisade_core::LabelSelector;
 use palisade_core::{FieldPath, Location, Node, Object, ObjectRef, Origin};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -92,54 +93,6 @@ impl RoleKind {
 pub struct RuleOrigin {
     pub role: usize,
     pub index: usize,
-}
-
-/// A label selector (`matchLabels` + `matchExpressions`).
-#[derive(Clone, Debug, Default)]
-pub struct LabelSelector {
-    pub match_labels: Vec<(String, String)>,
-    pub expressions: Vec<(String, String, Vec<String>)>,
-    /// The selector could not be parsed (an unknown operator): it selects nothing.
-    pub invalid: bool,
-}
-
-impl LabelSelector {
-    pub fn parse(n: &Node) -> LabelSelector {
-        let mut s = LabelSelector::default();
-        if let Some(m) = n.get("matchLabels").and_then(Node::as_map) {
-            for e in m {
-                match e.value.as_str() {
-                    Some(v) => s.match_labels.push((e.key.to_string(), v.to_owned())),
-                    None => s.invalid = true,
-                }
-            }
-        }
-        if let Some(exprs) = n.get("matchExpressions").and_then(Node::as_seq) {
-            for x in exprs {
-                let key = x.get("key").and_then(Node::as_str).unwrap_or("").to_owned();
-                let op = x.get("operator").and_then(Node::as_str).unwrap_or("").to_owned();
-                let values = strings(x.get("values"));
-                if !matches!(op.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist") {
-                    s.invalid = true;
-                }
-                s.expressions.push((key, op, values));
-            }
-        }
-        s
-    }
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        if self.invalid {
-            return false;
-        }
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
-            && self.expressions.iter().all(|(k, op, vals)| match op.as_str() {
-                "In" => labels.get(k).is_some_and(|v| vals.contains(v)),
-                "NotIn" => labels.get(k).is_none_or(|v| !vals.contains(v)),
-                "Exists" => labels.contains_key(k),
-                "DoesNotExist" => !labels.contains_key(k),
-                _ => false,
-            })
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -604,7 +557,14 @@ impl Model {
                     .and_then(Node::as_seq)
                     .unwrap_or(&[])
                     .iter()
-                    .map(LabelSelector::parse)
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let path = FieldPath::root()
+                            .key("aggregationRule")
+                            .key("clusterRoleSelectors")
+                            .idx(i);
+                        LabelSelector::parse(n, &path).0
+                    })
                     .collect()
             })
         } else {

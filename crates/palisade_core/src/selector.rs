@@ -1,0 +1,282 @@
+//! Kubernetes label selectors (`matchLabels` + `matchExpressions`): parsing from a document
+//! with the API server's validation (label key and value syntax, operators and their value
+//! lists), and matching against a label set. Pure: no I/O.
+
+use crate::node::Node;
+use crate::path::FieldPath;
+use std::collections::BTreeMap;
+
+/// A label-selector operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+/// One `matchExpressions` requirement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Requirement {
+    pub key: String,
+    pub op: Op,
+    pub values: Vec<String>,
+}
+
+/// A parsed label selector. `invalid` selectors (an unknown operator, a wrong-typed field)
+/// select nothing, as the API server would never have admitted them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LabelSelector {
+    pub match_labels: Vec<(String, String)>,
+    pub expressions: Vec<Requirement>,
+    pub invalid: bool,
+}
+
+/// A problem found while parsing a selector: the field and what is wrong.
+pub type SelectorProblem = (FieldPath, String);
+
+impl LabelSelector {
+    /// The empty selector: matches everything.
+    pub fn everything() -> LabelSelector {
+        LabelSelector::default()
+    }
+
+    /// Whether it has no requirement at all (`{}`: selects everything).
+    pub fn is_empty(&self) -> bool {
+        !self.invalid && self.match_labels.is_empty() && self.expressions.is_empty()
+    }
+
+    /// Parses a selector node found at `path`, validating it like the API server.
+    pub fn parse(n: &Node, path: &FieldPath) -> (LabelSelector, Vec<SelectorProblem>) {
+        let mut s = LabelSelector::default();
+        let mut problems = Vec::new();
+        if !n.is_null() && n.as_map().is_none() {
+            problems.push((
+                path.clone(),
+                format!("a label selector is a mapping, not {}", n.type_name()),
+            ));
+            s.invalid = true;
+            return (s, problems);
+        }
+        if let Some(m) = n.get("matchLabels") {
+            match m.as_map() {
+                Some(entries) => {
+                    for e in entries {
+                        let p = path.clone().key("matchLabels").key(&e.key);
+                        let v = match e.value.as_str() {
+                            Some(v) => v.to_owned(),
+                            None => {
+                                problems.push((
+                                    p,
+                                    format!("label value must be a string, not {}", e.value.type_name()),
+                                ));
+                                s.invalid = true;
+                                continue;
+                            }
+                        };
+                        if let Some(why) = label_key_problem(&e.key) {
+                            problems.push((p.clone(), why));
+                        }
+                        if let Some(why) = label_value_problem(&v) {
+                            problems.push((p, why));
+                        }
+                        s.match_labels.push((e.key.to_string(), v));
+                    }
+                }
+                None if m.is_null() => {}
+                None => {
+                    problems.push((
+                        path.clone().key("matchLabels"),
+                        "matchLabels must be a mapping".into(),
+                    ));
+                    s.invalid = true;
+                }
+            }
+        }
+        if let Some(exprs) = n.get("matchExpressions").and_then(Node::as_seq) {
+            for (i, x) in exprs.iter().enumerate() {
+                let p = path.clone().key("matchExpressions").idx(i);
+                let key = x.get("key").and_then(Node::as_str).unwrap_or("").to_owned();
+                let values: Vec<String> = x
+                    .get("values")
+                    .and_then(Node::as_seq)
+                    .map(|v| v.iter().filter_map(Node::as_str).map(str::to_owned).collect())
+                    .unwrap_or_default();
+                let op = match x.get("operator").and_then(Node::as_str).unwrap_or("") {
+                    "In" => Some(Op::In),
+                    "NotIn" => Some(Op::NotIn),
+                    "Exists" => Some(Op::Exists),
+                    "DoesNotExist" => Some(Op::DoesNotExist),
+                    other => {
+                        problems.push((
+                            p.clone().key("operator"),
+                            format!("operator {other:?} is not In, NotIn, Exists or DoesNotExist"),
+                        ));
+                        None
+                    }
+                };
+                if let Some(why) = label_key_problem(&key) {
+                    problems.push((p.clone().key("key"), why));
+                }
+                match op {
+                    Some(Op::In | Op::NotIn) if values.is_empty() => problems.push((
+                        p.clone().key("values"),
+                        "values must be non-empty for In and NotIn".into(),
+                    )),
+                    Some(Op::Exists | Op::DoesNotExist) if !values.is_empty() => problems.push((
+                        p.clone().key("values"),
+                        "values must be empty for Exists and DoesNotExist".into(),
+                    )),
+                    _ => {}
+                }
+                for v in &values {
+                    if let Some(why) = label_value_problem(v) {
+                        problems.push((p.clone().key("values"), why));
+                    }
+                }
+                match op {
+                    Some(op) => s.expressions.push(Requirement { key, op, values }),
+                    None => s.invalid = true,
+                }
+            }
+        }
+        (s, problems)
+    }
+
+    /// Whether the selector matches a label set.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        if self.invalid {
+            return false;
+        }
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.expressions.iter().all(|r| match r.op {
+                Op::In => labels.get(&r.key).is_some_and(|v| r.values.contains(v)),
+                Op::NotIn => labels.get(&r.key).is_none_or(|v| !r.values.contains(v)),
+                Op::Exists => labels.contains_key(&r.key),
+                Op::DoesNotExist => !labels.contains_key(&r.key),
+            })
+    }
+
+    /// `app=web,tier in (a,b)` or `{}` (everything).
+    pub fn describe(&self) -> String {
+        if self.is_empty() {
+            return "{} (everything)".into();
+        }
+        let mut parts: Vec<String> = self
+            .match_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for r in &self.expressions {
+            parts.push(match r.op {
+                Op::In => format!("{} in ({})", r.key, r.values.join(",")),
+                Op::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
+                Op::Exists => r.key.clone(),
+                Op::DoesNotExist => format!("!{}", r.key),
+            });
+        }
+        parts.join(",")
+    }
+}
+
+/// Labels of a `metadata` node (non-string values are skipped).
+pub fn labels_of(metadata: Option<&Node>) -> BTreeMap<String, String> {
+    metadata
+        .and_then(|m| m.get("labels"))
+        .and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_name_part(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// Why a label key is invalid (`[prefix/]name`: a DNS subdomain prefix, a name of at most 63
+/// alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric).
+pub fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        if !is_dns_subdomain(p) {
+            return Some(format!("label key {key:?}: prefix must be a DNS subdomain"));
+        }
+    }
+    if !is_name_part(name, 63) {
+        return Some(format!(
+            "label key {key:?}: name must be 1-63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric"
+        ));
+    }
+    None
+}
+
+/// Why a label value is invalid (empty, or at most 63 characters of `[A-Za-z0-9_.-]` starting
+/// and ending alphanumeric).
+pub fn label_value_problem(v: &str) -> Option<String> {
+    if v.is_empty() || is_name_part(v, 63) {
+        None
+    } else {
+        Some(format!(
+            "label value {v:?} must be at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(yaml_json: serde_json::Value) -> (LabelSelector, Vec<SelectorProblem>) {
+        LabelSelector::parse(&Node::from_json(&yaml_json), &FieldPath::root().key("s"))
+    }
+
+    #[test]
+    fn matching_and_validation() {
+        let l: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
+        let (s, p) = sel(serde_json::json!({}));
+        assert!(s.is_empty() && s.matches(&l) && p.is_empty());
+        let (s, _) = sel(
+            serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}),
+        );
+        assert!(s.matches(&l), "NotIn matches an absent key");
+        let (s, _) = sel(
+            serde_json::json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]}),
+        );
+        assert!(s.matches(&l));
+        let (s, p) = sel(
+            serde_json::json!({"matchExpressions": [{"key": "app", "operator": "Equals", "values": ["web"]}]}),
+        );
+        assert!(s.invalid && !s.matches(&l) && p.len() == 1);
+        let (_, p) = sel(serde_json::json!({"matchLabels": {"-bad": "x y"}}));
+        assert_eq!(p.len(), 2);
+        let (_, p) = sel(
+            serde_json::json!({"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}),
+        );
+        assert_eq!(p.len(), 1);
+        assert!(label_key_problem("kubernetes.io/metadata.name").is_none());
+        assert!(label_key_problem("Example.com/x").is_some());
+    }
+}
