@@ -81,8 +81,9 @@ pub struct Loaded {
 }
 
 /// Whether the engine keeps an object after loading: workloads, the Namespaces and
-/// ServiceAccounts that pod rules look up, and RBAC objects (Roles, ClusterRoles and their
-/// bindings) for the RBAC analysis. Everything else is checked by object rules while its file
+/// ServiceAccounts that pod rules look up, RBAC objects (Roles, ClusterRoles and their
+/// bindings) for the RBAC analysis, and NetworkPolicies, Services and Ingresses for the
+/// network analysis. Everything else is checked by object rules while its file
 /// is decoded, counted and dropped, so memory stays bounded.
 pub fn needed(o: &Object) -> bool {
     (o.group().is_empty() && matches!(o.kind.as_str(), "Namespace" | "ServiceAccount"))
@@ -91,6 +92,8 @@ pub fn needed(o: &Object) -> bool {
                 o.kind.as_str(),
                 "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
             ))
+        || (o.group() == "networking.k8s.io" && matches!(o.kind.as_str(), "NetworkPolicy" | "Ingress"))
+        || (o.group().is_empty() && o.kind == "Service")
         || !pod_templates(o).is_empty()
 }
 

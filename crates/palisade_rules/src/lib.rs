@@ -6,6 +6,7 @@
 mod macros;
 pub mod config;
 pub mod hardening;
+pub mod netpol;
 pub mod pss;
 pub mod rbac;
 mod registry;

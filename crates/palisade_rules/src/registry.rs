@@ -67,6 +67,7 @@ static GROUPS: &[&[&RuleMeta]] = &[
     crate::hardening::identity::RULES,
     crate::hardening::exposure::RULES,
     crate::rbac::RULES,
+    crate::netpol::RULES,
 ];
 
 /// Every rule, in code order.

@@ -1,0 +1,166 @@
+//! Helpers shared by the NetworkPolicy rules: the network model of the scan (built once),
+//! which policies select a workload, where a namespace-level finding is located, and what
+//! "everywhere" and "the internet" mean for a rule's peers.
+
+use palisade_core::{FieldPath, InvCtx};
+pub use palisade_netpol::{
+    ip, Analysis, Cidr, Direction, Endpoint, HostNetworkMode, Model, Options, Peer, Policy, PortRef, Rule,
+    Workload,
+};
+use std::sync::Arc;
+
+/// The network model of the scan.
+pub fn model(ctx: &InvCtx<'_>) -> Arc<Model> {
+    ctx.cache
+        .get_or_init(|| Model::build(&ctx.inv.objects, Options::default()))
+}
+
+/// Whether `p` selects workload `w` (same namespace, podSelector matches; hostNetwork pods are
+/// not selected, the default mode).
+pub fn selects(m: &Model, p: &Policy, w: &Workload) -> bool {
+    p.namespace == w.namespace
+        && !(w.host_network && m.options.host_network == HostNetworkMode::Node)
+        && p.pod_selector.matches(&w.labels)
+}
+
+/// Whether some policy isolates `w` in direction `d`.
+pub fn isolated(m: &Model, w: &Workload, d: Direction) -> bool {
+    m.policies.iter().any(|p| p.has_type(d) && selects(m, p, w))
+}
+
+/// Where a finding about a namespace goes: its Namespace object (`metadata.name`), or else
+/// the first workload of the namespace.
+pub fn namespace_anchor(m: &Model, ns: &str) -> Option<(usize, FieldPath)> {
+    if let Some(i) = m.namespace(ns).and_then(|n| n.input) {
+        return Some((i, FieldPath::root().key("metadata").key("name")));
+    }
+    m.workloads
+        .iter()
+        .find(|w| w.namespace == ns)
+        .map(|w| (w.input, FieldPath::root().key("metadata").key("namespace")))
+}
+
+/// Path of a policy rule: `spec.ingress[0]`.
+pub fn rule_path(d: Direction, r: &Rule) -> FieldPath {
+    FieldPath::root().key("spec").key(d.as_str()).idx(r.index)
+}
+
+/// Whether a peer list lets in every pod of every namespace, or every address: `None`
+/// (no `from`/`to`), a `namespaceSelector: {}` without a restricting podSelector, or an
+/// ipBlock covering a whole address family. Returns a description.
+pub fn everywhere(r: &Rule) -> Option<String> {
+    let Some(peers) = &r.peers else {
+        return Some("no peers listed: every pod of every namespace and every IP address".into());
+    };
+    for p in peers {
+        match p {
+            Peer::Pods {
+                pods,
+                namespaces: Some(ns),
+            } if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()) => {
+                return Some("namespaceSelector: {} — every pod of every namespace".into());
+            }
+            Peer::IpBlock { cidr, except } if cidr.prefix == 0 && except.is_empty() => {
+                return Some(format!("ipBlock {cidr} — every address"));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The public (internet) part a peer list reaches, if any: no peers at all, or an ipBlock
+/// whose range minus its excepts includes public addresses.
+pub fn internet(r: &Rule) -> Option<String> {
+    let Some(peers) = &r.peers else {
+        return Some("no `to` peers: every destination, the internet included".into());
+    };
+    let private = ip::non_public();
+    for p in peers {
+        if let Peer::IpBlock { cidr, except } = p {
+            if reaches_public(cidr, except, &private) {
+                return Some(if except.is_empty() {
+                    format!("ipBlock {cidr}")
+                } else {
+                    let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
+                    format!("ipBlock {cidr} except {}", ex.join(", "))
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Whether an ipBlock (minus its excepts and the non-public ranges) still holds at least a
+/// /8 worth of public IPv4 addresses (a /32 for IPv6): "the internet", not one partner's range.
+fn reaches_public(cidr: &Cidr, except: &[Cidr], private: &[Cidr]) -> bool {
+    let mut cuts: Vec<Cidr> = vec![*cidr];
+    cuts.extend(except.iter().copied());
+    cuts.extend(private.iter().copied());
+    let public: u128 = ip::partition(&cuts)
+        .iter()
+        .filter(|r| {
+            r.within(cidr) && !except.iter().any(|e| r.within(e)) && !private.iter().any(|p| r.within(p))
+        })
+        .map(|r| r.end - r.start + 1)
+        .sum();
+    let threshold = match cidr.family {
+        palisade_netpol::Family::V4 => 1u128 << 24,
+        palisade_netpol::Family::V6 => 1u128 << 96,
+    };
+    public >= threshold
+}
+
+/// The service ports of the rule, for messages: `on TCP 80` or `on every port`.
+pub fn ports_text(r: &Rule) -> String {
+    match &r.ports {
+        None => "on every port".into(),
+        Some(p) => {
+            let items: Vec<String> = p
+                .iter()
+                .map(|s| {
+                    let port = match &s.port {
+                        palisade_netpol::PortRef::Any => "all".to_owned(),
+                        palisade_netpol::PortRef::Num(n) => match s.end_port {
+                            Some(e) => format!("{n}-{e}"),
+                            None => n.to_string(),
+                        },
+                        palisade_netpol::PortRef::Name(n) => n.clone(),
+                    };
+                    format!("{} {port}", s.proto.as_str())
+                })
+                .collect();
+            format!("on {}", items.join(", "))
+        }
+    }
+}
+
+/// Whether rule `o` allows everything rule `r` allows (same policy, same direction): `o` has
+/// no peers or lists each of `r`'s peers, and no ports or covers each of `r`'s ports.
+pub fn covers(o: &Rule, r: &Rule) -> bool {
+    let peers = match (&o.peers, &r.peers) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(op), Some(rp)) => rp.iter().all(|x| op.contains(x)),
+    };
+    let ports = match (&o.ports, &r.ports) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(op), Some(rp)) => rp.iter().all(|x| {
+            op.iter().any(|y| {
+                y.proto == x.proto
+                    && match (&y.port, &x.port) {
+                        (palisade_netpol::PortRef::Any, _) => true,
+                        (palisade_netpol::PortRef::Name(a), palisade_netpol::PortRef::Name(b)) => a == b,
+                        (palisade_netpol::PortRef::Num(a), palisade_netpol::PortRef::Num(b)) => {
+                            let (ya, yb) = (*a, y.end_port.unwrap_or(*a));
+                            let (xa, xb) = (*b, x.end_port.unwrap_or(*b));
+                            ya <= xa && xb <= yb
+                        }
+                        _ => false,
+                    }
+            })
+        }),
+    };
+    peers && ports
+}

@@ -1,0 +1,94 @@
+//! NET002: namespace has workloads but no default-deny egress NetworkPolicy.
+
+use super::common::*;
+use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags namespaces that have workloads in the input but no NetworkPolicy selecting all of
+    /// their pods (`podSelector: {}`) with `Egress` in `policyTypes`. Note that a policy without
+    /// `policyTypes` and without egress rules does not affect egress at all.
+    ///
+    /// ## Why is this bad?
+    /// Without egress isolation a compromised pod can reach every other pod, the cloud metadata
+    /// endpoint, the API server and the internet: lateral movement, credential theft and data
+    /// exfiltration need no further foothold.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: deny, namespace: shop}
+    /// spec:
+    ///   podSelector: {}        # no policyTypes and no egress rules: only ingress is isolated
+    /// ```
+    ///
+    /// ## Fix
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: default-deny, namespace: shop}
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes: [Ingress, Egress]
+    ///   egress:
+    ///     - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+    ///       ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+    /// ```
+    pub static NO_DEFAULT_DENY_EGRESS = {
+        code: "NET002",
+        name: "netpol-namespace-no-default-deny-egress",
+        severity: Low,
+        group: "netpol",
+        summary: "Namespace has workloads but no default-deny egress NetworkPolicy",
+        remediation: "Add a NetworkPolicy with podSelector: {} and policyTypes: [Egress] (allowing DNS), then allow each outbound flow explicitly.",
+        references: [
+            Reference::Nsa("Network separation and hardening: default deny"),
+            Reference::Mitre("T1041"),
+        ],
+        check: Check::Inventory(check),
+    }
+}
+
+fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
+    let m = model(ctx);
+    let mut namespaces: Vec<&str> = m
+        .workloads
+        .iter()
+        .filter(|w| !w.host_network)
+        .map(|w| w.namespace.as_str())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for ns in namespaces {
+        let has = m
+            .policies
+            .iter()
+            .any(|p| p.namespace == ns && p.has_type(Direction::Egress) && p.pod_selector.is_empty());
+        if has {
+            continue;
+        }
+        let workloads: Vec<&Workload> = m
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == ns && !w.host_network)
+            .collect();
+        let open = workloads
+            .iter()
+            .filter(|w| !isolated(&m, w, Direction::Egress))
+            .count();
+        let Some((obj, path)) = namespace_anchor(&m, ns) else {
+            continue;
+        };
+        hits.push(InvHit {
+            object: obj,
+            hit: Hit::new(
+                path,
+                format!(
+                    "namespace {ns} has {} workload(s) and no NetworkPolicy with podSelector: {{}} and policyTypes Egress; {open} of them can connect to every pod and every address",
+                    workloads.len()
+                ),
+            ),
+        });
+    }
+}

@@ -1,0 +1,83 @@
+//! NET003: workload is selected by no ingress NetworkPolicy: every pod can connect to it.
+
+use super::common::*;
+use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags workloads (Pods, controllers, custom resources with pod templates) that no
+    /// NetworkPolicy of type `Ingress` selects, so they accept connections from every pod of every
+    /// namespace on every port. hostNetwork pods are not flagged: NetworkPolicies do not apply to
+    /// them. The finding is on the pod template's labels (what a policy selects).
+    ///
+    /// ## Why is this bad?
+    /// This is the flat network attackers rely on: from one compromised frontend pod straight to
+    /// Redis, the database or an internal admin endpoint that was never meant to be reachable.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: StatefulSet
+    /// metadata: {name: redis, namespace: shop}
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       labels: {app: redis}      # no policy selects app=redis
+    /// ```
+    ///
+    /// ## Fix
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: redis, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: redis}}
+    ///   ingress:
+    ///     - from: [{podSelector: {matchLabels: {app: messages}}}]
+    ///       ports: [{port: 6379}]
+    /// ```
+    pub static WORKLOAD_UNPROTECTED = {
+        code: "NET003",
+        name: "netpol-workload-unprotected",
+        severity: Medium,
+        group: "netpol",
+        summary: "Workload is selected by no ingress NetworkPolicy: every pod can connect to it",
+        remediation: "Select the workload with a NetworkPolicy of type Ingress (a namespace default-deny does it) and allow only its clients.",
+        references: [
+            Reference::Cis("5.3.2"),
+            Reference::Nsa("Network separation and hardening: default deny"),
+            Reference::Mitre("T1210"),
+            Reference::Trivy("KSV-0038"),
+        ],
+        check: Check::Inventory(check),
+    }
+}
+
+fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
+    let m = model(ctx);
+    for w in &m.workloads {
+        if w.host_network || isolated(&m, w, Direction::Ingress) {
+            continue;
+        }
+        let ports: Vec<String> = w
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.port, p.proto.as_str()))
+            .collect();
+        let ports = if ports.is_empty() {
+            String::new()
+        } else {
+            format!(" (container ports {})", ports.join(", "))
+        };
+        hits.push(InvHit {
+            object: w.input,
+            hit: Hit::new(
+                w.labels_path.clone(),
+                format!(
+                    "no NetworkPolicy of type Ingress selects {}{ports}: every pod of every namespace can connect to it on every port",
+                    w.display()
+                ),
+            ),
+        });
+    }
+}
