@@ -29,6 +29,9 @@ enum Command {
     /// RBAC analysis: can-i, who-can, subject, workload, paths, risks.
     #[command(subcommand)]
     Rbac(crate::rbac::RbacCommand),
+    /// NetworkPolicy analysis: matrix, check, diff.
+    #[command(subcommand)]
+    Netpol(crate::netpol::NetpolCommand),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -150,6 +153,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             scan(a.scan)
         }
         Command::Rbac(c) => crate::rbac::run(c),
+        Command::Netpol(c) => crate::netpol::run(c),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;

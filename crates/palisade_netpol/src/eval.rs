@@ -150,6 +150,10 @@ impl<'m> Analysis<'m> {
         for (i, w) in model.workloads.iter().enumerate() {
             by_ns.entry(w.namespace.as_str()).or_default().push(i);
         }
+        // hostNetwork pods in node mode: matched by ipBlocks on their node IP (§2.6 (b)).
+        let host_pods: Vec<usize> = (0..n)
+            .filter(|&w| node_mode && model.workloads[w].host_network)
+            .collect();
         let mut a = Analysis {
             model,
             ranges,
@@ -178,7 +182,7 @@ impl<'m> Analysis<'m> {
                 }
                 let first = a.rules.len() as u32;
                 for r in p.rules(d) {
-                    let flat = a.flatten(pi, d, r, &by_ns);
+                    let flat = a.flatten(pi, d, r, &by_ns, &host_pods);
                     a.rules.push(flat);
                 }
                 let ids: Vec<u32> = (first..a.rules.len() as u32).collect();
@@ -201,6 +205,7 @@ impl<'m> Analysis<'m> {
         d: Direction,
         r: &Rule,
         by_ns: &std::collections::HashMap<&str, Vec<usize>>,
+        host_pods: &[usize],
     ) -> FlatRule {
         let m = self.model;
         let p = &m.policies[pi];
@@ -238,6 +243,17 @@ impl<'m> Analysis<'m> {
                             for (i, rg) in self.ranges.iter().enumerate() {
                                 if rg.within(cidr) && !except.iter().any(|e| rg.within(e)) {
                                     eb.set(i);
+                                }
+                            }
+                            // Spec §2.6 (b): in node mode a hostNetwork pod's traffic is
+                            // node-IP traffic, which an ipBlock on the node IP matches whatever
+                            // the pod-IP mode (an unknown node IP may be anywhere).
+                            let node_ips = PodIpMode::Match {
+                                pod_cidrs: Vec::new(),
+                            };
+                            for &w in host_pods {
+                                if workload_in_ipblock(&node_ips, &m.workloads[w], cidr, except) {
+                                    wb.set(w);
                                 }
                             }
                             if m.options.pod_ips != PodIpMode::Ignore {

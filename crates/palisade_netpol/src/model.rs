@@ -183,6 +183,8 @@ pub struct Problem {
     pub path: FieldPath,
     pub location: Option<Location>,
     pub message: String,
+    /// A second definition of the same policy (it replaces the first; not rejected).
+    pub duplicate: bool,
 }
 
 /// How `ipBlock` peers treat pod traffic (Kubernetes leaves it open).
@@ -285,28 +287,30 @@ impl Model {
             ..Model::default()
         };
         let mut ingresses = Vec::new();
-        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let mut seen: HashMap<(String, String), Option<Location>> = HashMap::new();
         for (i, o) in objects.into_iter().enumerate() {
             let g = o.group();
             if g.is_empty() && o.kind == "Namespace" {
                 m.add_namespace(&o.name, Some((i, o)));
             } else if g == "networking.k8s.io" && o.kind == "NetworkPolicy" {
                 let key = (ns_of(o), o.name.clone());
+                let path = FieldPath::root().key("metadata").key("name");
                 if let Some(prev) = seen.get(&key) {
-                    let path = FieldPath::root().key("metadata").key("name");
+                    let at = prev.as_ref().map(|l| format!(" at {l}")).unwrap_or_default();
                     m.problems.push(Problem {
                         input: i,
                         reference: o.reference(),
                         location: o.locate(&path).0,
-                        path,
+                        path: path.clone(),
                         message: format!(
-                            "NetworkPolicy {}/{} is defined twice (also input #{prev}); the API server keeps one object per name — this one replaces the earlier",
+                            "NetworkPolicy {}/{} is also defined{at}; the API server keeps one object per name, so this definition replaces that one",
                             key.0, key.1
                         ),
+                        duplicate: true,
                     });
                     m.policies.retain(|p| !(p.namespace == key.0 && p.name == key.1));
                 }
-                seen.insert(key, i);
+                seen.insert(key, o.locate(&path).0);
                 m.add_policy(i, o);
             } else if g.is_empty() && o.kind == "Service" {
                 m.add_service(i, o);
@@ -315,6 +319,21 @@ impl Model {
             } else {
                 m.add_workloads(i, o);
             }
+        }
+        // The same workload defined more than once: the last definition is what `kubectl
+        // apply` of all of them leaves.
+        let mut last: HashMap<(String, String, String), usize> = HashMap::new();
+        for (i, w) in m.workloads.iter().enumerate() {
+            last.insert((w.namespace.clone(), w.kind.clone(), w.name.clone()), i);
+        }
+        if last.len() < m.workloads.len() {
+            let all = std::mem::take(&mut m.workloads);
+            m.workloads = all
+                .into_iter()
+                .enumerate()
+                .filter(|(i, w)| last[&(w.namespace.clone(), w.kind.clone(), w.name.clone())] == *i)
+                .map(|(_, w)| w)
+                .collect();
         }
         for (i, o) in ingresses {
             m.add_ingress(i, o);
@@ -362,6 +381,14 @@ impl Model {
             let mut ports = Vec::new();
             for list in ["containers", "initContainers"] {
                 for c in tpl.spec.get(list).and_then(Node::as_seq).unwrap_or(&[]) {
+                    // Spec §2.5: named ports are `containers[*].ports[*]`; of the init
+                    // containers only sidecars (`restartPolicy: Always`) still run in the steady
+                    // state (§2.6) and serve their ports.
+                    if list == "initContainers"
+                        && c.get("restartPolicy").and_then(Node::as_str) != Some("Always")
+                    {
+                        continue;
+                    }
                     for p in c.get("ports").and_then(Node::as_seq).unwrap_or(&[]) {
                         let Some(port) = p
                             .get("containerPort")
@@ -519,6 +546,7 @@ impl Check<'_> {
             path,
             location,
             message: message.into(),
+            duplicate: false,
         });
     }
     fn selector(&mut self, n: &Node, path: FieldPath) -> LabelSelector {
