@@ -199,8 +199,8 @@ struct Sink<'w> {
     count: usize,
     /// DOT/Mermaid node ids by label.
     nodes: std::collections::HashMap<String, usize>,
-    /// Human output: rows so far, for column widths (human output is for readable sizes).
-    human: Vec<(String, String, String)>,
+    /// Human output: column widths (the longest workload id).
+    widths: (usize, usize),
 }
 
 impl Sink<'_> {
@@ -248,9 +248,10 @@ impl Sink<'_> {
                     }
                 }
             }
-            MatrixOut::Human => self
-                .human
-                .push((from.to_owned(), to.to_owned(), ports.to_string())),
+            MatrixOut::Human => {
+                let (w0, w1) = self.widths;
+                writeln!(self.out, "{from:w0$}  {to:w1$}  {ports}")?;
+            }
         }
         self.count += 1;
         Ok(())
@@ -319,12 +320,27 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         MatrixOut::Mermaid => writeln!(out, "flowchart LR")?,
         MatrixOut::Human => {}
     }
+    let width = kept
+        .iter()
+        .map(|&w| model.workloads[w].id().len())
+        .max()
+        .unwrap_or(0)
+        .max(if x > 0 { 15 } else { 4 });
+    if a.output == MatrixOut::Human {
+        writeln!(
+            out,
+            "{} workload(s), {x} external range(s), {} valid NetworkPolicies ({invalid} invalid, left out)\n",
+            kept.len(),
+            model.policies.len(),
+        )?;
+        writeln!(out, "{:width$}  {:width$}  PORTS", "FROM", "TO")?;
+    }
     let mut sink = Sink {
         out: &mut out,
         format: a.output,
         count: 0,
         nodes: std::collections::HashMap::new(),
-        human: Vec::new(),
+        widths: (width, width),
     };
     for &w in &kept {
         let id = model.workloads[w].id();
@@ -377,7 +393,6 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         }
     }
     let count = sink.count;
-    let human = std::mem::take(&mut sink.human);
     match a.output {
         MatrixOut::Json => {
             writeln!(
@@ -389,18 +404,7 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         MatrixOut::Dot => writeln!(out, "}}")?,
         MatrixOut::Csv | MatrixOut::Mermaid => {}
         MatrixOut::Human => {
-            writeln!(
-                out,
-                "{} workload(s), {x} external range(s), {} valid NetworkPolicies ({invalid} invalid, left out); {count} allowed connection(s)\n",
-                kept.len(),
-                model.policies.len(),
-            )?;
-            let w0 = human.iter().map(|(s, _, _)| s.len()).max().unwrap_or(4).max(4);
-            let w1 = human.iter().map(|(_, d, _)| d.len()).max().unwrap_or(2).max(2);
-            writeln!(out, "{:w0$}  {:w1$}  PORTS", "FROM", "TO")?;
-            for (s, d, p) in &human {
-                writeln!(out, "{s:w0$}  {d:w1$}  {p}")?;
-            }
+            writeln!(out, "\n{count} allowed connection(s).")?;
             let open: Vec<String> = kept
                 .iter()
                 .filter(|&&w| {
@@ -596,11 +600,14 @@ fn diff_cmd(a: DiffArgs) -> Result<u8> {
                 writeln!(out, "No connection changes.")?;
             }
             for c in &changes {
-                if !c.added.is_empty() {
-                    writeln!(out, "+ {} → {}  {}", c.from, c.to, c.added)?;
-                }
-                if !c.removed.is_empty() {
-                    writeln!(out, "- {} → {}  {}", c.from, c.to, c.removed)?;
+                let to = c.to.strip_prefix("ip:").unwrap_or(&c.to);
+                let from = c.from.strip_prefix("ip:").unwrap_or(&c.from);
+                if c.before.is_empty() {
+                    writeln!(out, "+ {from} → {to}  {}", c.after)?;
+                } else if c.after.is_empty() {
+                    writeln!(out, "- {from} → {to}  {}", c.before)?;
+                } else {
+                    writeln!(out, "~ {from} → {to}  {} ⇒ {}", c.before, c.after)?;
                 }
             }
             let added = changes.iter().filter(|c| !c.added.is_empty()).count();

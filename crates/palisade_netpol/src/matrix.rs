@@ -1,8 +1,10 @@
 //! The connectivity matrix: for every source (workload, or external range towards
 //! workloads) and every destination (workload, or external range from workloads), the ports
-//! allowed. Rows are computed in parallel; equal cells share one interned port set, and each
-//! row is stored as runs of equal cells, so a cluster of thousands of workloads stays small.
-//! Also the diff of two matrices by workload identity. No I/O.
+//! allowed. Endpoints that no cell can tell apart are grouped into classes, so only one
+//! source and one destination of each class is evaluated; rows are computed in parallel,
+//! equal cells share one interned port set, each row is stored as runs of equal cells and
+//! sources of one class share their row, so a cluster of thousands of workloads stays small
+//! and fast. Also the diff of two matrices by workload identity. No I/O.
 
 use crate::eval::{Analysis, Endpoint};
 use crate::model::{Direction, PortRef};
@@ -427,6 +429,9 @@ pub struct Change {
     pub added: PortSet,
     /// Ports allowed before but not after.
     pub removed: PortSet,
+    /// What was allowed before, and after.
+    pub before: PortSet,
+    pub after: PortSet,
 }
 
 /// The names of a matrix's endpoints: workload ids (`ns/Kind/name`) and external ranges.
@@ -495,6 +500,8 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
             to,
             added: a.minus(b),
             removed: b.minus(a),
+            before: b.clone(),
+            after: a.clone(),
         }
     };
     // A row spelled out as joint ids over its columns.
@@ -548,11 +555,12 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
             .position(|x| x.family == r.family && x.start <= r.start && r.end <= x.end)
     };
     let (nb, na) = (mb.workloads, ma.workloads);
-    let external: Vec<Change> = joint_ranges
+    let raw: Vec<(usize, bool, usize, u32, u32)> = joint_ranges
         .par_iter()
+        .enumerate()
         .map_init(
             || (Vec::new(), Vec::new()),
-            |(from_b, from_a), r| {
+            |(from_b, from_a), (ri, r)| {
                 let (xb, xa) = (find(before, r), find(after, r));
                 // The rows of the range as a source.
                 match xb {
@@ -563,9 +571,8 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
                     Some(x) => dense(ma, &ja, na + x, from_a),
                     None => from_a.clear(),
                 }
-                let ip = format!("ip:{r}");
                 let mut changes = Vec::new();
-                for (j, s) in names.iter().enumerate() {
+                for j in 0..names.len() {
                     let eb = match (at_b[j], xb) {
                         (Some(w), Some(x)) => jb[mb.cell_id(w, nb + x) as usize],
                         _ => none,
@@ -575,7 +582,7 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
                         _ => none,
                     };
                     if ea != eb {
-                        changes.push(change((*s).clone(), ip.clone(), eb, ea));
+                        changes.push((ri, true, j, eb, ea));
                     }
                     let ib = match (at_b[j], xb) {
                         (Some(w), Some(_)) => from_b[w],
@@ -586,7 +593,7 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
                         _ => none,
                     };
                     if ia != ib {
-                        changes.push(change(ip.clone(), (*s).clone(), ib, ia));
+                        changes.push((ri, false, j, ib, ia));
                     }
                 }
                 changes
@@ -594,6 +601,38 @@ fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &
         )
         .flatten()
         .collect();
+    // Adjacent ranges with the same change towards (or from) the same workload are one change.
+    let mut raw = raw;
+    raw.sort_by_key(|&(ri, to_ip, j, b, a)| (j, !to_ip, b, a, ri));
+    let mut external: Vec<Change> = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let (ri, to_ip, j, b, a) = raw[i];
+        let mut ranges = vec![joint_ranges[ri]];
+        let mut k = i + 1;
+        while k < raw.len() && (raw[k].1, raw[k].2, raw[k].3, raw[k].4) == (to_ip, j, b, a) {
+            let r = joint_ranges[raw[k].0];
+            match ranges.last_mut() {
+                Some(l) if l.family == r.family && l.end.checked_add(1) == Some(r.start) => l.end = r.end,
+                _ => ranges.push(r),
+            }
+            k += 1;
+        }
+        let ip = format!(
+            "ip:{}",
+            ranges
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        external.push(if to_ip {
+            change(names[j].clone(), ip, b, a)
+        } else {
+            change(ip, names[j].clone(), b, a)
+        });
+        i = k;
+    }
     out.extend(external);
     out
 }
@@ -834,6 +873,8 @@ mod tests {
                     to,
                     added: a.minus(&b),
                     removed: b.minus(&a),
+                    before: b.clone(),
+                    after: a.clone(),
                 });
             }
         };
@@ -882,18 +923,31 @@ mod tests {
         out
     }
 
+    /// Changes as comparable keys: workload pairs exactly; for external ranges only which
+    /// workload, direction and ports (adjacent ranges with the same change are merged by
+    /// `diff`), as a set.
     fn flat(changes: &[Change]) -> Vec<(String, String, String, String)> {
-        changes
+        let mut v: Vec<(String, String, String, String)> = changes
             .iter()
             .map(|c| {
+                let ext = |s: &str| {
+                    if s.starts_with("ip:") {
+                        "ip".to_owned()
+                    } else {
+                        s.to_owned()
+                    }
+                };
                 (
-                    c.from.clone(),
-                    c.to.clone(),
+                    ext(&c.from),
+                    ext(&c.to),
                     c.added.to_string(),
                     c.removed.to_string(),
                 )
             })
-            .collect()
+            .collect();
+        v.sort();
+        v.dedup();
+        v
     }
 
     #[test]
