@@ -410,13 +410,14 @@ fn junit_has_a_test_case_per_workload() {
     let s = String::from_utf8(out.stdout).unwrap();
     assert_eq!(s.matches("<testcase ").count(), 4, "{s}");
     assert!(!s.contains("<failure"));
-    // The insecure guestbook: its 4 workloads and the 8 other objects with findings (the
-    // committed Secret, the three ServiceAccounts, the open LoadBalancer, the frontend Role,
-    // the RoleBinding of edit to default and the ClusterRoleBinding of cluster-admin) all fail.
+    // The insecure guestbook: its 4 workloads and the 9 other objects with findings (the
+    // committed Secret, the three ServiceAccounts, the open LoadBalancer, the Namespace without
+    // default-deny policies, the frontend Role, the RoleBinding of edit to default and the
+    // ClusterRoleBinding of cluster-admin) all fail.
     let out = palisade(&["scan", "examples/guestbook", "-o", "junit"]);
     let s = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(s.matches("<testcase ").count(), 12, "{s}");
-    assert!(s.contains("failures=\"12\""), "{s}");
+    assert_eq!(s.matches("<testcase ").count(), 13, "{s}");
+    assert!(s.contains("failures=\"13\""), "{s}");
 }
 
 /// A Pod in a namespace that enforces baseline and warns at restricted: rejected, no warning
