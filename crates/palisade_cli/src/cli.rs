@@ -57,8 +57,10 @@ enum ColorChoice {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "cluster", value_name = "PATH")]
     paths: Vec<String>,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
     /// Rule profile: all (default), cis, nsa, pss-baseline, pss-restricted.
     #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
@@ -242,8 +244,21 @@ fn scan(a: ScanArgs) -> Result<u8> {
         Err(e) => return usage(e),
     };
     opts.analysis.default_rbac = !a.no_default_rbac;
-    let (inputs, discovery) = palisade_source::discover(&a.paths);
-    let report = palisade_engine::scan(&inputs, discovery, &opts);
+    let (report, target) = if a.cluster.conn.cluster {
+        if !a.paths.is_empty() {
+            return usage("give either --cluster or paths, not both");
+        }
+        match crate::cluster::scan(&a.cluster, &opts) {
+            Ok(r) => r,
+            Err(e) => return usage(e),
+        }
+    } else {
+        let (inputs, discovery) = palisade_source::discover(&a.paths);
+        (
+            palisade_engine::scan(&inputs, discovery, &opts),
+            a.paths.join(" "),
+        )
+    };
 
     let format = match a.output {
         OutputFormat::Human => Format::Human,
@@ -263,7 +278,7 @@ fn scan(a: ScanArgs) -> Result<u8> {
     let opts = RenderOptions {
         color,
         tool_version: VERSION,
-        target: a.paths.join(" "),
+        target,
         verbose: a.verbose,
         show_suppressed: a.show_suppressed,
     };

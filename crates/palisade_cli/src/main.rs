@@ -2,6 +2,7 @@
 //! together, and turns the report into an exit code (0 clean, 1 findings, 2 errors).
 
 mod cli;
+mod cluster;
 mod netpol;
 mod rbac;
 mod settings;

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use palisade_core::{DiagLevel, Diagnostic, Object};
+use palisade_core::{DiagLevel, Object};
 use palisade_netpol::{
     diff, Analysis, Cidr, Endpoint, Explanation, HostNetworkMode, Matrix, Model, Options, PodIpMode, PortSet,
     Proto, Side,
@@ -79,8 +79,15 @@ pub enum MatrixOut {
 #[derive(Args, Debug)]
 pub struct MatrixArgs {
     /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster"
+    )]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
     /// Only workloads of these namespaces (repeatable); external ranges are kept.
     #[arg(short, long)]
     pub namespace: Vec<String>,
@@ -108,8 +115,16 @@ pub struct CheckArgs {
     /// Protocol of --port.
     #[arg(long, value_parser = ["TCP", "UDP", "SCTP"], default_value = "TCP")]
     pub protocol: String,
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    /// Manifests: files, directories, globs, or - for stdin (repeatable).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster"
+    )]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: crate::rbac::Out,
     #[command(flatten)]
@@ -141,40 +156,28 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
     Ok(2)
 }
 
-/// Loads inputs; prints input errors and invalid policies; returns the objects and whether
-/// there were errors.
-fn load(paths: &[String]) -> (Vec<Object>, bool) {
-    let (inputs, discovery) = palisade_source::discover(paths);
-    let opts = palisade_engine::ScanOptions::new(
-        palisade_engine::PssMode::Namespaces {
-            default: palisade_pss::Policy {
-                level: palisade_pss::Level::Privileged,
-                version: palisade_pss::Version::Latest,
-            },
-        },
-        Vec::new(),
-        palisade_core::Severity::Info,
-    );
-    let loaded = palisade_engine::load(&inputs, &opts);
-    let mut errors: Vec<Diagnostic> = discovery;
-    errors.extend(loaded.diagnostics);
-    if loaded.objects_seen == 0 {
-        errors.push(Diagnostic {
-            level: DiagLevel::Error,
-            file: None,
-            line: None,
-            column: None,
-            message: format!(
-                "nothing was read: no Kubernetes objects in {} file(s)",
-                loaded.files
-            ),
-            object: None,
-        });
-    }
+/// Loads inputs (manifests, or a cluster with `--cluster`); prints input errors; returns the
+/// objects and whether there were errors.
+fn load(paths: &[String], cluster: &crate::cluster::ClusterConn) -> (Vec<Object>, bool) {
+    let (objects, errors) = if cluster.cluster {
+        if !paths.is_empty() {
+            eprintln!("palisade: error: give either --cluster or -f paths, not both");
+            return (Vec::new(), true);
+        }
+        match crate::cluster::load(cluster) {
+            Ok((objects, diags, _, _)) => (objects, diags),
+            Err(e) => {
+                eprintln!("palisade: error: {e}");
+                return (Vec::new(), true);
+            }
+        }
+    } else {
+        crate::rbac::load_files(paths)
+    };
     for d in &errors {
         eprintln!("palisade: {d}");
     }
-    (loaded.objects, errors.iter().any(|d| d.level == DiagLevel::Error))
+    (objects, errors.iter().any(|d| d.level == DiagLevel::Error))
 }
 
 fn report_problems(m: &Model) {
@@ -280,7 +283,7 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths);
+    let (objects, errors) = load(&a.paths, &a.cluster);
     let model = Model::build(&objects, options);
     drop(objects);
     report_problems(&model);
@@ -502,7 +505,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths);
+    let (objects, errors) = load(&a.paths, &a.cluster);
     let model = Model::build(&objects, options);
     report_problems(&model);
     let an = Analysis::new(&model);
@@ -581,8 +584,14 @@ fn diff_cmd(a: DiffArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (ob, eb) = load(std::slice::from_ref(&a.before));
-    let (oa, ea) = load(std::slice::from_ref(&a.after));
+    let (ob, eb) = load(
+        std::slice::from_ref(&a.before),
+        &crate::cluster::ClusterConn::default(),
+    );
+    let (oa, ea) = load(
+        std::slice::from_ref(&a.after),
+        &crate::cluster::ClusterConn::default(),
+    );
     let mb = Model::build(&ob, options.clone());
     let ma = Model::build(&oa, options);
     report_problems(&mb);

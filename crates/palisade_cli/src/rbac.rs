@@ -33,8 +33,15 @@ pub enum RbacCommand {
 #[derive(Args, Debug, Clone)]
 pub struct Inputs {
     /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster"
+    )]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
     /// Do not include the default RBAC objects of a Kubernetes cluster (cluster-admin, admin,
     /// edit, view, system:*).
     #[arg(long)]
@@ -146,8 +153,15 @@ pub struct PathsArgs {
     #[arg(long, value_name = "SUBJECT")]
     pub from: Option<String>,
     /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster"
+    )]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
     #[arg(long)]
     pub no_default_rbac: bool,
     /// Output format: human, json, dot (Graphviz) or mermaid.
@@ -169,7 +183,64 @@ struct Loaded {
     errors: Vec<Diagnostic>,
 }
 
-fn load(paths: &[String], no_default_rbac: bool) -> Loaded {
+fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, no_default_rbac: bool) -> Loaded {
+    let (objects, errors, defaults) = if cluster.cluster {
+        if !paths.is_empty() {
+            let e = "give either --cluster or -f paths, not both".to_owned();
+            return Loaded::failed(e);
+        }
+        match crate::cluster::load(cluster) {
+            // The cluster's own default objects were read unless ClusterRoles were forbidden.
+            Ok((objects, diags, want_defaults, _)) => (objects, diags, want_defaults && !no_default_rbac),
+            Err(e) => return Loaded::failed(e),
+        }
+    } else {
+        let (objects, errors) = load_files(paths);
+        (objects, errors, !no_default_rbac)
+    };
+    let from_cluster = objects
+        .iter()
+        .any(|o| matches!(o.origin, palisade_core::Origin::Cluster { .. }));
+    let model = Model::build(
+        &objects,
+        ModelOptions {
+            defaults,
+            aggregation: if from_cluster {
+                Aggregation::Stored
+            } else {
+                Aggregation::Compute
+            },
+        },
+    );
+    Loaded {
+        resources: Resources::with_crds(&objects),
+        objects,
+        model,
+        errors,
+    }
+}
+
+impl Loaded {
+    fn failed(message: String) -> Loaded {
+        let objects = Vec::new();
+        Loaded {
+            resources: Resources::with_crds(&objects),
+            model: Model::build(&objects, ModelOptions::default()),
+            objects,
+            errors: vec![Diagnostic {
+                level: DiagLevel::Error,
+                file: None,
+                line: None,
+                column: None,
+                message,
+                object: None,
+            }],
+        }
+    }
+}
+
+/// Loads manifests like `scan`, keeping the objects the analyses use.
+pub fn load_files(paths: &[String]) -> (Vec<Object>, Vec<Diagnostic>) {
     let (inputs, discovery) = palisade_source::discover(paths);
     let opts = palisade_engine::ScanOptions::new(
         palisade_engine::PssMode::Namespaces {
@@ -197,27 +268,7 @@ fn load(paths: &[String], no_default_rbac: bool) -> Loaded {
             object: None,
         });
     }
-    let from_cluster = loaded
-        .objects
-        .iter()
-        .any(|o| matches!(o.origin, palisade_core::Origin::Cluster { .. }));
-    let model = Model::build(
-        &loaded.objects,
-        ModelOptions {
-            defaults: !no_default_rbac,
-            aggregation: if from_cluster {
-                Aggregation::Stored
-            } else {
-                Aggregation::Compute
-            },
-        },
-    );
-    Loaded {
-        resources: Resources::with_crds(&loaded.objects),
-        objects: loaded.objects,
-        model,
-        errors,
-    }
+    (loaded.objects, errors)
 }
 
 /// Prints input problems (errors and warnings) and the model's problems to stderr; returns
@@ -312,7 +363,7 @@ fn can_i(a: CanIArgs) -> Result<u8> {
     let Some(user) = a.identity.user.as_deref() else {
         return usage("--as USER is required (palisade evaluates manifests, not your kubeconfig identity)");
     };
-    let l = load(&a.inputs.paths, a.inputs.no_default_rbac);
+    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
     let errors = report_errors(&l);
     let ns = if a.all_namespaces {
         String::new()
@@ -383,7 +434,7 @@ fn subject_note(s: &Subject) -> &'static str {
 }
 
 fn who_can(a: WhoCanArgs) -> Result<u8> {
-    let l = load(&a.inputs.paths, a.inputs.no_default_rbac);
+    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
     let errors = report_errors(&l);
     let mut namespaces: Vec<String> = vec![a.namespace.clone().unwrap_or_default()];
     let (probe, warnings) = parse_request(&l, &a.verb, &a.resource, a.name.as_deref(), "");
@@ -694,7 +745,7 @@ fn subject(a: SubjectArgs) -> Result<u8> {
         Ok(x) => x,
         Err(e) => return usage(e),
     };
-    let l = load(&a.inputs.paths, a.inputs.no_default_rbac);
+    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
     let errors = report_errors(&l);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     print_permissions(&mut out, &l, &u, &label, a.inputs.output == Out::Json, json!({}))?;
@@ -722,7 +773,7 @@ fn find_workload<'a>(objects: &'a [Object], spec: &str) -> Result<&'a Object, St
 }
 
 fn workload(a: WorkloadArgs) -> Result<u8> {
-    let l = load(&a.inputs.paths, a.inputs.no_default_rbac);
+    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
     let errors = report_errors(&l);
     let obj = match find_workload(&l.objects, &a.workload) {
         Ok(o) => o,
@@ -804,7 +855,7 @@ fn paths_cmd(a: PathsArgs) -> Result<u8> {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
-    let l = load(&a.paths, a.no_default_rbac);
+    let l = load(&a.paths, &a.cluster, a.no_default_rbac);
     let errors = report_errors(&l);
     let to = a.to.map(|t| match t {
         Target::ClusterAdmin => paths::Target::ClusterAdmin,

@@ -54,6 +54,10 @@ pub struct ObjectRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
+    /// The object's `metadata.uid`, for objects read from a cluster (where there is no file
+    /// position to point at).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 impl fmt::Display for ObjectRef {

@@ -71,6 +71,15 @@ impl Object {
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
             name: self.name.clone(),
+            uid: match self.origin {
+                Origin::Cluster { .. } => self
+                    .root
+                    .get("metadata")
+                    .and_then(|m| m.get("uid"))
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+                Origin::File { .. } => None,
+            },
         }
     }
 

@@ -305,6 +305,47 @@ pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions
     report
 }
 
+/// Builds a report from objects that arrive in pages (a live cluster): each page is checked
+/// by the object rules and reduced to what later analyses need as it arrives, so memory is
+/// bounded by what is kept, not by what is read.
+pub struct PagedScan<'a> {
+    opts: &'a ScanOptions,
+    parts: Vec<(palisade_source::Loaded, Vec<Finding>, usize)>,
+}
+
+impl<'a> PagedScan<'a> {
+    pub fn new(opts: &'a ScanOptions) -> PagedScan<'a> {
+        PagedScan {
+            opts,
+            parts: Vec::new(),
+        }
+    }
+    /// Processes one page of objects.
+    pub fn add(&mut self, objects: Vec<Object>) {
+        let n = objects.len();
+        let l = palisade_source::Loaded {
+            objects,
+            documents: n,
+            ..palisade_source::Loaded::default()
+        };
+        self.parts.push(process(l, self.opts));
+    }
+    /// The report; `diagnostics` are the source's problems (e.g. resources it may not list),
+    /// `analysis` the settings of the cross-object analyses (a cluster that was read holds
+    /// its own default RBAC objects).
+    pub fn finish(self, diagnostics: Vec<Diagnostic>, analysis: palisade_core::AnalysisSettings) -> Report {
+        let started = Instant::now();
+        let mut loaded = merge(self.parts);
+        loaded.files = 0;
+        let mut opts = self.opts.clone();
+        opts.analysis = analysis;
+        let mut report = scan_loaded(loaded, &opts);
+        report.errors.splice(0..0, diagnostics);
+        report.stats.duration_ms = started.elapsed().as_millis() as u64;
+        report
+    }
+}
+
 /// Scans in-memory inputs, each a (name, bytes) pair, like files.
 pub fn scan_bytes(inputs: &[(&str, &[u8])], opts: &ScanOptions) -> Report {
     let parts = inputs

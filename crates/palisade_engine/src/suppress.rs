@@ -188,6 +188,7 @@ impl Suppressor {
                     kind: "Exception".into(),
                     namespace: None,
                     name: e.path.clone(),
+                    uid: None,
                 },
                 container: None,
                 message,

@@ -67,6 +67,8 @@ struct JsonObject<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     namespace: Option<&'a str>,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<&'a str>,
 }
 
 impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
@@ -76,6 +78,7 @@ impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
             kind: &o.kind,
             namespace: o.namespace.as_deref(),
             name: &o.name,
+            uid: o.uid.as_deref(),
         }
     }
 }

@@ -55,6 +55,7 @@ pub fn frontend() -> ObjectRef {
         kind: "Deployment".into(),
         namespace: Some("guestbook".into()),
         name: "frontend".into(),
+        uid: None,
     }
 }
 
@@ -64,6 +65,7 @@ pub fn debug_pod() -> ObjectRef {
         kind: "Pod".into(),
         namespace: Some("default".into()),
         name: "debug".into(),
+        uid: None,
     }
 }
 
@@ -76,6 +78,7 @@ pub fn redis() -> ObjectRef {
         kind: "Deployment".into(),
         namespace: Some("guestbook".into()),
         name: "redis".into(),
+        uid: None,
     }
 }
 

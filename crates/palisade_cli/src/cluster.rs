@@ -1,0 +1,178 @@
+//! `--cluster`: the flags kubectl users know (`--kubeconfig`, `--context`, `-n`, `-A`,
+//! `--insecure-skip-tls-verify`, `--request-timeout`) and the glue from palisade_cluster's
+//! pages to the engine (`scan`) and to the RBAC and NetworkPolicy models (`rbac`, `netpol`).
+//! Without the `cluster` feature the flags exist and say the binary was built without it.
+
+use clap::Args;
+use palisade_core::{DiagLevel, Diagnostic};
+#[cfg(feature = "cluster")]
+use std::io::IsTerminal;
+
+/// How to reach the cluster (shared by scan, rbac and netpol).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterConn {
+    /// Read the objects from the live cluster of the current (or --context) kubeconfig
+    /// context, read-only, instead of files.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+    /// Do not verify the API server's certificate (insecure).
+    #[arg(long, requires = "cluster")]
+    pub insecure_skip_tls_verify: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", requires = "cluster", default_value = "30")]
+    pub request_timeout: u64,
+}
+
+/// `scan --cluster`: connection plus kubectl's namespace scope.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub conn: ClusterConn,
+    /// Only this namespace (default: the context's namespace, as kubectl). Cluster-scoped
+    /// objects (RBAC, webhooks) are read in any case.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        requires = "cluster",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Every namespace.
+    #[arg(short = 'A', long, requires = "cluster")]
+    pub all_namespaces: bool,
+}
+
+fn diag(level: DiagLevel, message: String) -> Diagnostic {
+    Diagnostic {
+        level,
+        file: None,
+        line: None,
+        column: None,
+        message,
+        object: None,
+    }
+}
+
+/// What a cluster read gave: the target's name, and the source's problems with the
+/// de-duplication note and, when nothing could be read, an error.
+#[cfg(feature = "cluster")]
+struct Read {
+    target: String,
+    diags: Vec<Diagnostic>,
+    /// ClusterRoles were read: the cluster's own default RBAC objects are in the input.
+    has_cluster_roles: bool,
+}
+
+#[cfg(feature = "cluster")]
+fn read(
+    conn: &ClusterConn,
+    namespace: Option<String>,
+    all_namespaces: bool,
+    page: &mut dyn FnMut(Vec<palisade_core::Object>),
+) -> Result<Read, String> {
+    let copts = palisade_cluster::ClusterOptions {
+        kubeconfig: conn.kubeconfig.clone(),
+        context: conn.context.clone(),
+        namespace,
+        all_namespaces,
+        insecure_skip_tls_verify: conn.insecure_skip_tls_verify,
+        page_size: None,
+        timeout: Some(std::time::Duration::from_secs(conn.request_timeout.max(1))),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let cluster = palisade_cluster::Cluster::connect(&copts).map_err(|e| e.to_string())?;
+    let (stats, mut diags) = cluster.read(page);
+    let scope = match cluster.namespace() {
+        Some(ns) => format!("namespace {ns}"),
+        None => "all namespaces".to_owned(),
+    };
+    if stats.owned_skipped > 0 {
+        diags.push(diag(
+            DiagLevel::Warning,
+            format!(
+                "{} object(s) owned by a controller that was read (ReplicaSets of Deployments, Pods of ReplicaSets, Jobs of CronJobs, …) are reported through their owner",
+                stats.owned_skipped
+            ),
+        ));
+    }
+    if stats.objects == 0 && stats.owned_skipped == 0 {
+        diags.push(diag(
+            DiagLevel::Error,
+            format!(
+                "nothing could be read from {} ({scope}){}",
+                stats.target,
+                if stats.forbidden.is_empty() {
+                    String::new()
+                } else {
+                    format!("; forbidden: {}", stats.forbidden.join(", "))
+                }
+            ),
+        ));
+    }
+    Ok(Read {
+        target: format!("{} — {scope}", stats.target),
+        diags,
+        has_cluster_roles: stats
+            .read
+            .iter()
+            .any(|r| r == "clusterroles.rbac.authorization.k8s.io"),
+    })
+}
+
+/// Reads the cluster into the engine page by page; returns the report and the scanned
+/// target's name (`cluster CONTEXT (SERVER) — SCOPE`).
+#[cfg(feature = "cluster")]
+pub fn scan(
+    a: &ClusterArgs,
+    opts: &palisade_engine::ScanOptions,
+) -> Result<(palisade_core::Report, String), String> {
+    let mut paged = palisade_engine::PagedScan::new(opts);
+    let r = read(&a.conn, a.namespace.clone(), a.all_namespaces, &mut |objects| {
+        paged.add(objects)
+    })?;
+    let mut analysis = opts.analysis.clone();
+    // The cluster's own cluster-admin, admin, edit, view … were read: adding the compiled-in
+    // defaults would bring back roles an administrator deleted.
+    if r.has_cluster_roles {
+        analysis.default_rbac = false;
+    }
+    Ok((paged.finish(r.diags, analysis), r.target))
+}
+
+/// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy
+/// analyses use. Returns them, the source's problems, and whether the compiled-in default
+/// RBAC objects are still wanted (ClusterRoles could not be read).
+#[cfg(feature = "cluster")]
+pub fn load(
+    conn: &ClusterConn,
+) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
+    let mut kept = Vec::new();
+    let r = read(conn, None, true, &mut |objects| {
+        kept.extend(objects.into_iter().filter(palisade_engine::needed))
+    })?;
+    Ok((kept, r.diags, !r.has_cluster_roles, r.target))
+}
+
+#[cfg(not(feature = "cluster"))]
+const NO_FEATURE: &str = "this palisade was built without the `cluster` feature";
+
+#[cfg(not(feature = "cluster"))]
+pub fn scan(
+    _: &ClusterArgs,
+    _: &palisade_engine::ScanOptions,
+) -> Result<(palisade_core::Report, String), String> {
+    Err(NO_FEATURE.into())
+}
+
+#[cfg(not(feature = "cluster"))]
+pub fn load(_: &ClusterConn) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
+    Err(NO_FEATURE.into())
+}

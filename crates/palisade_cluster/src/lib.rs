@@ -1,0 +1,611 @@
+//! palisade's live-cluster source. Connects like kubectl (`--kubeconfig`, `KUBECONFIG`,
+//! `~/.kube/config`, `--context`, in-cluster service account; client certificates, tokens,
+//! exec plugins and custom CAs through kube-rs), then reads — with GET only — the objects
+//! palisade analyses, as paged LISTs (`limit` + `continue`) handed to the caller one page at
+//! a time so memory stays bounded. Secrets are read as metadata only. Objects owned by a
+//! controller that is read too (Pods of ReplicaSets, ReplicaSets of Deployments, Jobs of
+//! CronJobs) are skipped and counted. 429/5xx and timeouts are retried with backoff; a
+//! resource the credentials may not list is skipped and reported. Owns all network I/O.
+
+use palisade_core::{DiagLevel, Diagnostic, Node, Object, Origin};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to connect and what to read.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterOptions {
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+    /// `-n`: only this namespace (namespaced resources); `None` with `all_namespaces` false
+    /// means the context's namespace, like kubectl.
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+    pub insecure_skip_tls_verify: bool,
+    /// Items per LIST page (default 500).
+    pub page_size: Option<u32>,
+    /// Per-request timeout (default 30 s).
+    pub timeout: Option<Duration>,
+    /// Show progress on stderr.
+    pub progress: bool,
+}
+
+/// One resource type palisade reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceType {
+    pub group: String,
+    pub version: String,
+    pub plural: String,
+    pub kind: String,
+    pub namespaced: bool,
+    /// Read metadata only (Secrets).
+    pub metadata_only: bool,
+}
+
+impl ResourceType {
+    fn new(group: &str, version: &str, plural: &str, kind: &str, namespaced: bool) -> ResourceType {
+        ResourceType {
+            group: group.into(),
+            version: version.into(),
+            plural: plural.into(),
+            kind: kind.into(),
+            namespaced,
+            metadata_only: false,
+        }
+    }
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+    /// The collection path, in a namespace or across all of them.
+    pub fn path(&self, namespace: Option<&str>) -> String {
+        let base = if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        };
+        match namespace.filter(|_| self.namespaced) {
+            Some(ns) => format!("{base}/namespaces/{ns}/{}", self.plural),
+            None => format!("{base}/{}", self.plural),
+        }
+    }
+    /// `deployments.apps` / `pods`.
+    pub fn display(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.clone()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+/// The built-in resource types palisade reads, in reading order (owners before what they own).
+pub fn builtin_types() -> Vec<ResourceType> {
+    let mut secrets = ResourceType::new("", "v1", "secrets", "Secret", true);
+    secrets.metadata_only = true;
+    vec![
+        ResourceType::new("", "v1", "namespaces", "Namespace", false),
+        ResourceType::new("apps", "v1", "deployments", "Deployment", true),
+        ResourceType::new("apps", "v1", "statefulsets", "StatefulSet", true),
+        ResourceType::new("apps", "v1", "daemonsets", "DaemonSet", true),
+        ResourceType::new("apps", "v1", "replicasets", "ReplicaSet", true),
+        ResourceType::new("batch", "v1", "cronjobs", "CronJob", true),
+        ResourceType::new("batch", "v1", "jobs", "Job", true),
+        ResourceType::new("", "v1", "replicationcontrollers", "ReplicationController", true),
+        ResourceType::new("", "v1", "pods", "Pod", true),
+        ResourceType::new("", "v1", "serviceaccounts", "ServiceAccount", true),
+        secrets,
+        ResourceType::new("", "v1", "services", "Service", true),
+        ResourceType::new("networking.k8s.io", "v1", "ingresses", "Ingress", true),
+        ResourceType::new(
+            "networking.k8s.io",
+            "v1",
+            "networkpolicies",
+            "NetworkPolicy",
+            true,
+        ),
+        ResourceType::new("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
+        ResourceType::new(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "rolebindings",
+            "RoleBinding",
+            true,
+        ),
+        ResourceType::new(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "clusterroles",
+            "ClusterRole",
+            false,
+        ),
+        ResourceType::new(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "clusterrolebindings",
+            "ClusterRoleBinding",
+            false,
+        ),
+        ResourceType::new(
+            "admissionregistration.k8s.io",
+            "v1",
+            "validatingwebhookconfigurations",
+            "ValidatingWebhookConfiguration",
+            false,
+        ),
+        ResourceType::new(
+            "admissionregistration.k8s.io",
+            "v1",
+            "mutatingwebhookconfigurations",
+            "MutatingWebhookConfiguration",
+            false,
+        ),
+    ]
+}
+
+/// What was read, for the report.
+#[derive(Clone, Debug, Default)]
+pub struct ReadStats {
+    /// `context (server)`.
+    pub target: String,
+    pub requests: usize,
+    pub objects: usize,
+    /// Objects skipped because a controller that is read owns them.
+    pub owned_skipped: usize,
+    /// Resource types read, and those the credentials may not list.
+    pub read: Vec<String>,
+    pub forbidden: Vec<String>,
+    /// Resource types whose reading failed (retries exhausted, malformed responses).
+    pub failed: Vec<String>,
+    pub bytes: u64,
+}
+
+/// A failure to connect at all.
+#[derive(Debug)]
+pub struct ConnectError(pub String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A connected client.
+pub struct Cluster {
+    client: kube::Client,
+    rt: tokio::runtime::Runtime,
+    pub context: String,
+    pub server: String,
+    /// The namespace read when neither `-n` nor `-A` is given.
+    pub default_namespace: String,
+    opts: ClusterOptions,
+}
+
+impl Cluster {
+    /// Connects like kubectl: `--kubeconfig` or `KUBECONFIG`/`~/.kube/config`, `--context`;
+    /// without a kubeconfig, the in-cluster service account.
+    pub fn connect(opts: &ClusterOptions) -> Result<Cluster, ConnectError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ConnectError(format!("cannot start the I/O runtime: {e}")))?;
+        let kopts = kube::config::KubeConfigOptions {
+            context: opts.context.clone(),
+            ..Default::default()
+        };
+        let (mut config, context) = rt.block_on(async {
+            match &opts.kubeconfig {
+                Some(path) => {
+                    let kc = kube::config::Kubeconfig::read_from(path)
+                        .map_err(|e| ConnectError(format!("{}: {e}", path.display())))?;
+                    let ctx = opts
+                        .context
+                        .clone()
+                        .or(kc.current_context.clone())
+                        .unwrap_or_default();
+                    let c = kube::Config::from_custom_kubeconfig(kc, &kopts)
+                        .await
+                        .map_err(|e| ConnectError(format!("{}: {e}", path.display())))?;
+                    Ok((c, ctx))
+                }
+                None => match kube::Config::from_kubeconfig(&kopts).await {
+                    Ok(c) => {
+                        let ctx = opts.context.clone().unwrap_or_else(|| {
+                            kube::config::Kubeconfig::read()
+                                .ok()
+                                .and_then(|k| k.current_context)
+                                .unwrap_or_default()
+                        });
+                        Ok((c, ctx))
+                    }
+                    Err(kerr) => match kube::Config::incluster() {
+                        Ok(c) => Ok((c, "in-cluster".to_owned())),
+                        Err(ierr) => Err(ConnectError(format!(
+                            "no cluster configuration: kubeconfig: {kerr}; in-cluster: {ierr}"
+                        ))),
+                    },
+                },
+            }
+        })?;
+        if opts.insecure_skip_tls_verify {
+            config.accept_invalid_certs = true;
+        }
+        config.read_timeout = Some(opts.timeout.unwrap_or(Duration::from_secs(30)));
+        config.connect_timeout = Some(opts.timeout.unwrap_or(Duration::from_secs(30)));
+        let server = config.cluster_url.to_string();
+        let default_namespace = config.default_namespace.clone();
+        let client = rt
+            .block_on(async { kube::Client::try_from(config) })
+            .map_err(|e| ConnectError(format!("cannot build a client for {server}: {e}")))?;
+        Ok(Cluster {
+            client,
+            rt,
+            context: if context.is_empty() {
+                "default".into()
+            } else {
+                context
+            },
+            server,
+            default_namespace,
+            opts: opts.clone(),
+        })
+    }
+
+    /// The namespace namespaced reads are limited to (`None` = all namespaces).
+    pub fn namespace(&self) -> Option<String> {
+        if self.opts.all_namespaces {
+            None
+        } else {
+            Some(
+                self.opts
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| self.default_namespace.clone()),
+            )
+        }
+    }
+
+    /// GET with retries on 429, 5xx and transport errors (timeouts), with backoff.
+    fn get(&self, path: &str, accept: Option<&str>) -> Result<String, (u16, String)> {
+        let mut delay = Duration::from_millis(200);
+        let mut last = (0u16, String::new());
+        for attempt in 0..4 {
+            if attempt > 0 {
+                std::thread::sleep(delay);
+                delay *= 2;
+            }
+            let mut req = http::Request::get(path);
+            if let Some(a) = accept {
+                req = req.header(http::header::ACCEPT, a);
+            }
+            let req = match req.body(Vec::new()) {
+                Ok(r) => r,
+                Err(e) => return Err((0, e.to_string())),
+            };
+            match self.rt.block_on(self.client.request_text(req)) {
+                Ok(body) => return Ok(body),
+                Err(kube::Error::Api(status)) => {
+                    let code = status.code;
+                    let msg = status.message.clone();
+                    if code == 429 || code >= 500 {
+                        last = (code, msg);
+                        continue;
+                    }
+                    return Err((code, msg));
+                }
+                Err(e) => {
+                    last = (0, e.to_string());
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Reads every resource type, handing each page of objects to `page` as it arrives.
+    /// Problems (forbidden types, malformed responses, retries exhausted) are diagnostics;
+    /// reading goes on with the next type.
+    pub fn read(&self, page: &mut dyn FnMut(Vec<Object>)) -> (ReadStats, Vec<Diagnostic>) {
+        let mut stats = ReadStats {
+            target: format!("cluster {} ({})", self.context, self.server),
+            ..ReadStats::default()
+        };
+        let mut diags = Vec::new();
+        let ns = self.namespace();
+        let mut types = builtin_types();
+        types.extend(self.custom_types(&mut stats, &mut diags));
+        let origin = Origin::Cluster {
+            context: Arc::from(self.context.as_str()),
+        };
+        let limit = self.opts.page_size.unwrap_or(500);
+        // Controllers read, by uid, to skip what they own.
+        let mut controllers: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let progress = self.opts.progress;
+        for t in &types {
+            let path = match (&ns, t.kind.as_str()) {
+                // With one namespace, read that Namespace object only.
+                (Some(n), "Namespace") => format!("/api/v1/namespaces/{n}"),
+                (n, _) => t.path(n.as_deref()),
+            };
+            let single = path.ends_with(&format!("/namespaces/{}", ns.clone().unwrap_or_default()))
+                && t.kind == "Namespace";
+            let accept = t.metadata_only.then_some(
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+            );
+            let mut token: Option<String> = None;
+            let mut count = 0usize;
+            // uids handed over for this type: when a continue token expires (410) the list
+            // restarts from the beginning and what was already handed over is skipped.
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut restarted = false;
+            loop {
+                let url = if single {
+                    path.clone()
+                } else {
+                    let mut u = format!("{path}?limit={limit}");
+                    if let Some(c) = &token {
+                        u.push_str("&continue=");
+                        u.push_str(&encode(c));
+                    }
+                    u
+                };
+                stats.requests += 1;
+                let body = match self.get(&url, accept) {
+                    Ok(b) => b,
+                    Err((410, _)) if token.is_some() && !restarted => {
+                        // The continue token expired (the list took longer than the server
+                        // keeps its snapshot): list again from the start, like client-go's pager.
+                        restarted = true;
+                        token = None;
+                        diags.push(warn(format!(
+                            "listing {} took longer than the server keeps a consistent snapshot (410 Expired): listed again from the start, objects changed in between may be missed",
+                            t.display()
+                        )));
+                        continue;
+                    }
+                    Err((code, msg)) => {
+                        let what = t.display();
+                        if code == 403 || code == 401 {
+                            stats.forbidden.push(what.clone());
+                            diags.push(warn(format!(
+                                "cannot list {what}: {msg} — skipped; findings that need it are missing"
+                            )));
+                        } else if code == 404 {
+                            // The API is not served by this cluster (e.g. an older version).
+                        } else {
+                            stats.failed.push(what.clone());
+                            diags.push(warn(format!(
+                                "reading {what} failed{}: {msg} — skipped",
+                                if code > 0 {
+                                    format!(" (HTTP {code})")
+                                } else {
+                                    String::new()
+                                }
+                            )));
+                        }
+                        break;
+                    }
+                };
+                stats.bytes += body.len() as u64;
+                let mut v: serde_json::Value = match serde_json::from_str(&body) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        stats.failed.push(t.display());
+                        diags.push(warn(format!(
+                            "{url}: malformed response: {e} — {} skipped",
+                            t.display()
+                        )));
+                        break;
+                    }
+                };
+                drop(body);
+                let next = v
+                    .pointer("/metadata/continue")
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned);
+                let items: Vec<serde_json::Value> = if single {
+                    vec![std::mem::take(&mut v)]
+                } else {
+                    match v.get_mut("items").map(serde_json::Value::take) {
+                        Some(serde_json::Value::Array(a)) => a,
+                        _ => Vec::new(),
+                    }
+                };
+                drop(v);
+                let mut objects = Vec::with_capacity(items.len());
+                for mut item in items {
+                    if let Some(m) = item.as_object_mut() {
+                        if t.metadata_only {
+                            // PartialObjectMetadata: name it as the real kind, and drop the
+                            // annotation that holds the whole object as last applied —
+                            // for a Secret, its data.
+                            m.insert("apiVersion".into(), t.api_version().into());
+                            m.insert("kind".into(), t.kind.clone().into());
+                            if let Some(a) = m
+                                .get_mut("metadata")
+                                .and_then(|md| md.get_mut("annotations"))
+                                .and_then(serde_json::Value::as_object_mut)
+                            {
+                                a.remove("kubectl.kubernetes.io/last-applied-configuration");
+                            }
+                        } else {
+                            // List items carry no apiVersion/kind.
+                            m.entry("apiVersion").or_insert_with(|| t.api_version().into());
+                            m.entry("kind").or_insert_with(|| t.kind.clone().into());
+                        }
+                    }
+                    let uid = item
+                        .pointer("/metadata/uid")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    if !uid.is_empty() && !seen.insert(uid.clone()) {
+                        continue;
+                    }
+                    // Record controllers first: a skipped ReplicaSet still owns its Pods.
+                    if is_controller(&t.kind) && !uid.is_empty() {
+                        controllers.insert(uid);
+                    }
+                    if owned_by_read_controller(&item, &controllers) {
+                        stats.owned_skipped += 1;
+                        continue;
+                    }
+                    if let Ok(o) = Object::from_node(Node::from_json(&item), origin.clone()) {
+                        objects.push(o);
+                    }
+                }
+                count += objects.len();
+                stats.objects += objects.len();
+                if progress {
+                    eprint!("\r\x1b[2Kpalisade: reading {} … {count}", t.display());
+                }
+                page(objects);
+                if single {
+                    break;
+                }
+                match next {
+                    Some(n) if token.as_deref() == Some(n.as_str()) => {
+                        stats.failed.push(t.display());
+                        diags.push(warn(format!(
+                            "{}: the server returned the same continue token twice — stopped listing it after {count} objects",
+                            t.display()
+                        )));
+                        break;
+                    }
+                    Some(n) => token = Some(n),
+                    None => break,
+                }
+            }
+            let d = t.display();
+            if !stats.forbidden.contains(&d) && !stats.failed.contains(&d) {
+                stats.read.push(d);
+            }
+        }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        (stats, diags)
+    }
+
+    /// Custom resources whose schema embeds containers (pod templates), from the CRDs.
+    fn custom_types(&self, stats: &mut ReadStats, diags: &mut Vec<Diagnostic>) -> Vec<ResourceType> {
+        stats.requests += 1;
+        let body = match self.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", None) {
+            Ok(b) => b,
+            Err((code, msg)) => {
+                if code == 403 || code == 401 {
+                    stats
+                        .forbidden
+                        .push("customresourcedefinitions.apiextensions.k8s.io".into());
+                    diags.push(warn(format!(
+                        "cannot list customresourcedefinitions: {msg} — custom resources with pod templates are not read"
+                    )));
+                }
+                return Vec::new();
+            }
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else {
+            diags.push(warn(
+                "customresourcedefinitions: malformed response — custom resources not read".into(),
+            ));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for crd in v
+            .get("items")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let spec = &crd["spec"];
+            let group = spec["group"].as_str().unwrap_or("");
+            let plural = spec["names"]["plural"].as_str().unwrap_or("");
+            let kind = spec["names"]["kind"].as_str().unwrap_or("");
+            let namespaced = spec["scope"].as_str() != Some("Cluster");
+            let versions = spec["versions"].as_array().cloned().unwrap_or_default();
+            let Some(ver) = versions
+                .iter()
+                .find(|v| v["storage"].as_bool() == Some(true))
+                .or_else(|| versions.iter().find(|v| v["served"].as_bool() == Some(true)))
+            else {
+                continue;
+            };
+            if group.is_empty() || plural.is_empty() || !mentions_containers(&ver["schema"]) {
+                continue;
+            }
+            out.push(ResourceType::new(
+                group,
+                ver["name"].as_str().unwrap_or("v1"),
+                plural,
+                kind,
+                namespaced,
+            ));
+        }
+        out
+    }
+}
+
+fn mentions_containers(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| (k == "containers" && x.is_object()) || mentions_containers(x)),
+        serde_json::Value::Array(a) => a.iter().any(mentions_containers),
+        _ => false,
+    }
+}
+
+fn is_controller(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "CronJob"
+            | "Job"
+            | "ReplicationController"
+    )
+}
+
+/// Whether an object's controller owner (ownerReferences with `controller: true`) is one of
+/// the controllers already read.
+fn owned_by_read_controller(
+    item: &serde_json::Value,
+    controllers: &std::collections::HashSet<String>,
+) -> bool {
+    item.pointer("/metadata/ownerReferences")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter().any(|r| {
+                r["controller"].as_bool() == Some(true)
+                    && r["uid"].as_str().is_some_and(|u| controllers.contains(u))
+            })
+        })
+}
+
+fn warn(message: String) -> Diagnostic {
+    Diagnostic {
+        level: DiagLevel::Warning,
+        file: None,
+        line: None,
+        column: None,
+        message,
+        object: None,
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
