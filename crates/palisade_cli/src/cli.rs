@@ -32,6 +32,9 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
+    /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
+    /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
+    Psa(crate::psa::PsaArgs),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -156,6 +159,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
+        Command::Psa(a) => crate::psa::run(a),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;

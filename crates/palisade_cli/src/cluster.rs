@@ -69,6 +69,8 @@ struct Read {
     diags: Vec<Diagnostic>,
     /// ClusterRoles were read: the cluster's own default RBAC objects are in the input.
     has_cluster_roles: bool,
+    /// The namespace reads were limited to (`None`: all).
+    namespace: Option<String>,
 }
 
 #[cfg(feature = "cluster")]
@@ -76,6 +78,7 @@ fn read(
     conn: &ClusterConn,
     namespace: Option<String>,
     all_namespaces: bool,
+    kinds: &[&str],
     page: &mut dyn FnMut(Vec<palisade_core::Object>),
 ) -> Result<Read, String> {
     let copts = palisade_cluster::ClusterOptions {
@@ -87,6 +90,10 @@ fn read(
         page_size: None,
         timeout: Some(std::time::Duration::from_secs(conn.request_timeout.max(1))),
         progress: std::io::stderr().is_terminal(),
+        kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
+        // Reading only some kinds is for analyses that need every object (the pods a
+        // namespace holds), not one per controller.
+        keep_owned: !kinds.is_empty(),
     };
     let cluster = palisade_cluster::Cluster::connect(&copts).map_err(|e| e.to_string())?;
     let (stats, mut diags) = cluster.read(page);
@@ -94,7 +101,7 @@ fn read(
         Some(ns) => format!("namespace {ns}"),
         None => "all namespaces".to_owned(),
     };
-    if stats.owned_skipped > 0 {
+    if stats.owned_skipped > 0 && kinds.is_empty() {
         diags.push(diag(
             DiagLevel::Warning,
             format!(
@@ -124,6 +131,7 @@ fn read(
             .read
             .iter()
             .any(|r| r == "clusterroles.rbac.authorization.k8s.io"),
+        namespace: cluster.namespace(),
     })
 }
 
@@ -135,9 +143,13 @@ pub fn scan(
     opts: &palisade_engine::ScanOptions,
 ) -> Result<(palisade_core::Report, String), String> {
     let mut paged = palisade_engine::PagedScan::new(opts);
-    let r = read(&a.conn, a.namespace.clone(), a.all_namespaces, &mut |objects| {
-        paged.add(objects)
-    })?;
+    let r = read(
+        &a.conn,
+        a.namespace.clone(),
+        a.all_namespaces,
+        &[],
+        &mut |objects| paged.add(objects),
+    )?;
     let mut analysis = opts.analysis.clone();
     // The cluster's own cluster-admin, admin, edit, view … were read: adding the compiled-in
     // defaults would bring back roles an administrator deleted.
@@ -155,10 +167,44 @@ pub fn load(
     conn: &ClusterConn,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
     let mut kept = Vec::new();
-    let r = read(conn, None, true, &mut |objects| {
+    let r = read(conn, None, true, &[], &mut |objects| {
         kept.extend(objects.into_iter().filter(palisade_engine::needed))
     })?;
     Ok((kept, r.diags, !r.has_cluster_roles, r.target))
+}
+
+/// Reads Namespaces and every Pod (owned ones too) of one namespace or all of them, for the
+/// Pod Security Admission audit.
+#[cfg(feature = "cluster")]
+pub fn load_pods(
+    conn: &ClusterConn,
+    namespace: Option<String>,
+    all_namespaces: bool,
+) -> Result<PodsRead, String> {
+    let mut objects = Vec::new();
+    let r = read(conn, namespace, all_namespaces, &["Namespace", "Pod"], &mut |o| {
+        objects.extend(o)
+    })?;
+    Ok(PodsRead {
+        objects,
+        diags: r.diags,
+        target: r.target,
+        namespace: r.namespace,
+    })
+}
+
+/// Namespaces and Pods read for the Pod Security Admission audit.
+pub struct PodsRead {
+    pub objects: Vec<palisade_core::Object>,
+    pub diags: Vec<Diagnostic>,
+    pub target: String,
+    /// The namespace reads were limited to (`None`: all).
+    pub namespace: Option<String>,
+}
+
+#[cfg(not(feature = "cluster"))]
+pub fn load_pods(_: &ClusterConn, _: Option<String>, _: bool) -> Result<PodsRead, String> {
+    Err(NO_FEATURE.into())
 }
 
 #[cfg(not(feature = "cluster"))]

@@ -4,6 +4,7 @@
 mod cli;
 mod cluster;
 mod netpol;
+mod psa;
 mod rbac;
 mod settings;
 

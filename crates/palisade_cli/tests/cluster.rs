@@ -659,3 +659,117 @@ fn rbac_and_netpol_read_the_cluster() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn psa_audit_of_the_cluster_answers_like_a_server_dry_run() {
+    if recorded().is_none() {
+        return;
+    }
+    let mut routes = recorded_routes();
+    routes.insert(
+        "/api/v1/namespaces/shop",
+        Answer::Body(200, {
+            let v: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(recorded().unwrap().join("namespaces.json")).unwrap(),
+            )
+            .unwrap();
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["metadata"]["name"] == "shop")
+                .unwrap()
+                .to_string()
+        }),
+    );
+    routes.insert(
+        "/api/v1/namespaces/shop/pods",
+        Answer::File(200, "pods-shop.json"),
+    );
+    let mock = serve(routes);
+    let kc = kubeconfig(mock.port, "psa");
+    let k = kc.to_str().unwrap();
+    // shop: enforce baseline, warn restricted (recorded labels); its pods run as the
+    // microservices-demo ships them. Raising enforce to restricted would reject some.
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", k, "-o", "json"]);
+    let v = json_out(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ns = v["namespaces"].as_array().unwrap();
+    assert_eq!(ns.len(), 1, "the context namespace only");
+    let shop = &ns[0];
+    assert_eq!(shop["name"], "shop");
+    assert_eq!(shop["enforce"]["level"], "baseline");
+    assert_eq!(shop["warn"]["level"], "restricted");
+    // Every pod of the namespace is read (owned pods included, not one per controller).
+    let recorded_pods: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(recorded().unwrap().join("pods-shop.json")).unwrap())
+            .unwrap();
+    let pod_names: Vec<&str> = recorded_pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(shop["pods"], pod_names.len());
+    let change = &shop["changes"][0];
+    assert_eq!(
+        change["command"],
+        "kubectl label --dry-run=server --overwrite ns shop pod-security.kubernetes.io/enforce=restricted"
+    );
+    assert_eq!(change["checkedAgainst"], "restricted:latest");
+    let warnings: Vec<&str> = change["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings[0],
+        r#"existing pods in namespace "shop" violate the new PodSecurity enforce level "restricted:latest""#
+    );
+    let rejected = change["rejected"].as_array().unwrap();
+    assert!(!rejected.is_empty());
+    for r in rejected {
+        assert!(pod_names.contains(&r["pod"].as_str().unwrap()), "{r}");
+    }
+    // The warning lines name pods and reasons in the server's format, sorted.
+    for w in &warnings[1..] {
+        let (who, reasons) = w.split_once(": ").unwrap();
+        assert!(pod_names.contains(&who.split(" (and ").next().unwrap()), "{w}");
+        assert!(!reasons.contains('('), "reasons only, no details: {w}");
+    }
+    let mut sorted = warnings[1..].to_vec();
+    sorted.sort();
+    assert_eq!(sorted, warnings[1..]);
+    // Pods that pass warn=restricted now are exactly those not rejected by the raise.
+    assert_eq!(
+        shop["violatingNow"]["warn"].as_array().unwrap().len(),
+        rejected.len()
+    );
+    let hits = mock.hits.lock().unwrap().clone();
+    assert!(
+        hits.iter().all(|h| !h.starts_with("/apis/apps")),
+        "only namespaces and pods are read: {hits:?}"
+    );
+    // Human output.
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", k]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("Warning: adservice-748f6f68d4-9gnfs (and 11 other pods): seccompProfile"),
+        "{t}"
+    );
+    assert!(
+        t.contains("13 of 13 pod(s) in shop would be rejected by restricted:latest"),
+        "{t}"
+    );
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", k, "--level", "baseline"]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(t.contains("namespace shop: enforce baseline:latest"), "{t}");
+    assert!(t.contains("the enforce level and version are unchanged"), "{t}");
+}

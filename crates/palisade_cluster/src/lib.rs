@@ -27,6 +27,12 @@ pub struct ClusterOptions {
     pub timeout: Option<Duration>,
     /// Show progress on stderr.
     pub progress: bool,
+    /// Only these kinds (e.g. `Namespace`, `Pod`); empty: every type palisade reads,
+    /// including custom resources with pod templates.
+    pub kinds: Vec<String>,
+    /// Keep objects owned by a controller that was read (Pods of ReplicaSets, …) instead of
+    /// reporting them through their owner.
+    pub keep_owned: bool,
 }
 
 /// One resource type palisade reads.
@@ -314,7 +320,11 @@ impl Cluster {
         let mut diags = Vec::new();
         let ns = self.namespace();
         let mut types = builtin_types();
-        types.extend(self.custom_types(&mut stats, &mut diags));
+        if self.opts.kinds.is_empty() {
+            types.extend(self.custom_types(&mut stats, &mut diags));
+        } else {
+            types.retain(|t| self.opts.kinds.contains(&t.kind));
+        }
         let origin = Origin::Cluster {
             context: Arc::from(self.context.as_str()),
         };
@@ -418,18 +428,10 @@ impl Cluster {
                 for mut item in items {
                     if let Some(m) = item.as_object_mut() {
                         if t.metadata_only {
-                            // PartialObjectMetadata: name it as the real kind, and drop the
-                            // annotation that holds the whole object as last applied —
-                            // for a Secret, its data.
+                            // PartialObjectMetadata: name it as the real kind (its
+                            // last-applied annotation, which holds the data, is dropped below).
                             m.insert("apiVersion".into(), t.api_version().into());
                             m.insert("kind".into(), t.kind.clone().into());
-                            if let Some(a) = m
-                                .get_mut("metadata")
-                                .and_then(|md| md.get_mut("annotations"))
-                                .and_then(serde_json::Value::as_object_mut)
-                            {
-                                a.remove("kubectl.kubernetes.io/last-applied-configuration");
-                            }
                         } else {
                             // List items carry no apiVersion/kind.
                             m.entry("apiVersion").or_insert_with(|| t.api_version().into());
@@ -448,7 +450,8 @@ impl Cluster {
                     if is_controller(&t.kind) && !uid.is_empty() {
                         controllers.insert(uid);
                     }
-                    if owned_by_read_controller(&item, &controllers) {
+                    strip_server_fields(&mut item);
+                    if !self.opts.keep_owned && owned_by_read_controller(&item, &controllers) {
                         stats.owned_skipped += 1;
                         continue;
                     }
@@ -584,6 +587,24 @@ fn owned_by_read_controller(
                     && r["uid"].as_str().is_some_and(|u| controllers.contains(u))
             })
         })
+}
+
+/// Drops what no rule reads and what makes objects large: `metadata.managedFields` and the
+/// `kubectl.kubernetes.io/last-applied-configuration` annotation (a second copy of the
+/// object — for a Secret, its data).
+fn strip_server_fields(item: &mut serde_json::Value) {
+    if let Some(md) = item
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        md.remove("managedFields");
+        if let Some(a) = md
+            .get_mut("annotations")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
 }
 
 fn warn(message: String) -> Diagnostic {

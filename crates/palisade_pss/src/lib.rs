@@ -16,7 +16,10 @@ use palisade_core::{FieldPath, Node};
 use std::fmt;
 
 pub use level::{Level, Version, MAX_VERSION};
-pub use namespace::{denial_message, parse_namespace_labels, warning_message, NamespaceLevels, Policy};
+pub use namespace::{
+    denial_message, parse_namespace_labels, update_namespace, warning_message, Exemptions, ExistingPod,
+    NamespaceLevels, NamespaceUpdate, Policy, MAX_PODS_TO_CHECK,
+};
 
 /// Static description of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

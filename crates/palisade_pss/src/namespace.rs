@@ -167,3 +167,178 @@ pub fn warning_message(policy: &Policy, eval: &Evaluation) -> String {
         eval.aggregate_detail()
     )
 }
+
+/// The exemptions of the admission plugin's configuration (`PodSecurityConfiguration`) that
+/// matter when a namespace is updated.
+#[derive(Clone, Debug, Default)]
+pub struct Exemptions {
+    pub namespaces: Vec<String>,
+    pub runtime_classes: Vec<String>,
+}
+
+/// An existing pod of the namespace, as the admission plugin's pod lister gives it.
+#[derive(Clone, Copy, Debug)]
+pub struct ExistingPod<'a> {
+    pub name: &'a str,
+    /// uid of the controller owner reference (`ownerReferences[controller=true]`).
+    pub controller: Option<&'a str>,
+    pub runtime_class: Option<&'a str>,
+    pub pod: crate::PodInput<'a>,
+}
+
+/// How many existing pods the plugin checks at most (`namespaceMaxPodsToCheck`).
+pub const MAX_PODS_TO_CHECK: usize = 3000;
+
+/// What the API server answers to an UPDATE of a namespace's labels (e.g. `kubectl label
+/// --dry-run=server ns X pod-security.kubernetes.io/enforce=…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceUpdate {
+    /// Non-empty: the update is rejected as Invalid with these label errors.
+    pub invalid: Vec<String>,
+    /// The warnings of the (allowed) response, in the server's order.
+    pub warnings: Vec<String>,
+    /// The enforce policy existing pods were checked against; `None` when the plugin does
+    /// not check them, with the reason in `skipped`.
+    pub checked_against: Option<Policy>,
+    pub skipped: Option<&'static str>,
+    /// Existing pods checked, and the (non-exempt) pods there were.
+    pub checked: usize,
+    pub total: usize,
+    /// The checked pods that violate the new enforce level: name and aggregated detail,
+    /// sorted by name.
+    pub violations: Vec<(String, String)>,
+}
+
+/// The admission plugin's `ValidateNamespace` for an UPDATE from `old` to `new` labels of
+/// namespace `ns`, including `EvaluatePodsInNamespace` over its existing `pods` (spec §5.4):
+/// pods are prioritised one per controller first, at most [`MAX_PODS_TO_CHECK`] are checked
+/// (the plugin's one-second budget cannot be reproduced and is not), pods with an exempt
+/// runtimeClass are skipped, and violations are grouped by aggregated reason.
+pub fn update_namespace(
+    ns: &str,
+    old: &NamespaceLevels,
+    new: &NamespaceLevels,
+    new_labels: Option<&Node>,
+    pods: &[ExistingPod<'_>],
+    exemptions: &Exemptions,
+) -> NamespaceUpdate {
+    let mut out = NamespaceUpdate::default();
+    if !new.errors.is_empty() && (old.errors.is_empty() || new.errors != old.errors) {
+        out.invalid = new.errors.clone();
+        return out;
+    }
+    let (ne, oe) = (new.enforce, old.enforce);
+    if ne == oe {
+        out.skipped = Some("the enforce level and version are unchanged");
+        return out;
+    }
+    if ne.level == Level::Privileged {
+        out.skipped = Some("the new enforce level is privileged");
+        return out;
+    }
+    if ne.version == oe.version && ne.level <= oe.level {
+        out.skipped = Some("the enforce level was relaxed (same version)");
+        return out;
+    }
+    if exemptions.namespaces.iter().any(|n| n == ns) {
+        out.skipped = Some("the namespace is exempt");
+        if let Some(w) = exempt_namespace_warning(ns, new, new_labels) {
+            out.warnings.push(w);
+        }
+        return out;
+    }
+    out.checked_against = Some(ne);
+    // Prioritise: pods without a controller and the first pod of each controller, then the
+    // other replicas; pods with an exempt runtimeClass are left out.
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    let mut controllers = std::collections::HashSet::new();
+    for p in pods {
+        if p.runtime_class
+            .is_some_and(|rc| exemptions.runtime_classes.iter().any(|e| e == rc))
+        {
+            continue;
+        }
+        match p.controller {
+            Some(uid) if !controllers.insert(uid) => rest.push(p),
+            _ => first.push(p),
+        }
+    }
+    first.extend(rest);
+    out.total = first.len();
+    first.truncate(MAX_PODS_TO_CHECK);
+    out.checked = first.len();
+    // reason → (smallest pod name, count), in first-seen order.
+    let mut by_reason: Vec<(String, String, usize)> = Vec::new();
+    for p in &first {
+        let eval = crate::evaluate(ne.level, ne.version, &p.pod);
+        if eval.allowed() {
+            continue;
+        }
+        out.violations.push((p.name.to_owned(), eval.aggregate_detail()));
+        let reason = eval.aggregate_reason();
+        match by_reason.iter_mut().find(|(r, _, _)| *r == reason) {
+            Some((_, name, count)) => {
+                if p.name < name.as_str() {
+                    *name = p.name.to_owned();
+                }
+                *count += 1;
+            }
+            None => by_reason.push((reason, p.name.to_owned(), 1)),
+        }
+    }
+    out.violations.sort();
+    if out.checked < out.total {
+        out.warnings.push(format!(
+            "new PodSecurity enforce level only checked against the first {} of {} existing pods",
+            out.checked, out.total
+        ));
+    }
+    if !by_reason.is_empty() {
+        out.warnings.push(format!(
+            "existing pods in namespace {} violate the new PodSecurity enforce level {}",
+            go_quote(ns),
+            go_quote(&ne.to_string())
+        ));
+    }
+    let mut lines: Vec<String> = by_reason
+        .into_iter()
+        .map(|(reason, name, count)| match count {
+            1 => format!("{name}: {reason}"),
+            2 => format!("{name} (and 1 other pod): {reason}"),
+            n => format!("{name} (and {} other pods): {reason}", n - 1),
+        })
+        .collect();
+    lines.sort();
+    out.warnings.extend(lines);
+    out
+}
+
+/// `namespace "<ns>" is exempt from Pod Security, and the policy (…) will be ignored`, for
+/// an exempt namespace whose labels set a non-privileged mode.
+fn exempt_namespace_warning(ns: &str, levels: &NamespaceLevels, labels: Option<&Node>) -> Option<String> {
+    let privileged = |p: &Policy| p.level == Level::Privileged;
+    if privileged(&levels.enforce) && privileged(&levels.audit) && privileged(&levels.warn) {
+        return None;
+    }
+    let has = |key: &str| {
+        labels
+            .and_then(|l| l.get(&format!("{LABEL_PREFIX}{key}")))
+            .is_some()
+    };
+    let mut parts = Vec::new();
+    for (mode, p) in [
+        ("enforce", &levels.enforce),
+        ("audit", &levels.audit),
+        ("warn", &levels.warn),
+    ] {
+        if !privileged(p) && (has(mode) || has(&format!("{mode}-version"))) {
+            parts.push(format!("{mode}={p}"));
+        }
+    }
+    Some(format!(
+        "namespace {} is exempt from Pod Security, and the policy ({}) will be ignored",
+        go_quote(ns),
+        parts.join(", ")
+    ))
+}

@@ -1,0 +1,428 @@
+//! `palisade psa`: the Pod Security Admission audit of namespaces. For each namespace: its
+//! enforce/audit/warn levels and versions, the pods that violate them now, and what the API
+//! server answers if the enforce level is raised (`kubectl label --dry-run=server ns X
+//! pod-security.kubernetes.io/enforce=…`): the same warnings, and every pod that would be
+//! rejected when re-created, with why. Reads a cluster (`--cluster`, every Pod) or manifests
+//! (one pod per workload template). Exit codes: 0 nothing would be rejected, 1 a change
+//! would reject pods (or is invalid), 2 input errors.
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use palisade_core::{pod_templates, DiagLevel, Node, Object, TemplateKind};
+use palisade_pss::{
+    parse_namespace_labels, update_namespace, Exemptions, ExistingPod, Level, NamespaceLevels,
+    NamespaceUpdate, PodInput, Policy, Version,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TargetLevel {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+#[derive(Args, Debug)]
+pub struct PsaArgs {
+    /// Manifests: files, directories, globs, or - for stdin (repeatable).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster"
+    )]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
+    /// Only this namespace. With --cluster and neither -n nor -A: the context's namespace.
+    #[arg(short = 'n', long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+    /// Every namespace (the default for manifests).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// The enforce level to try (default: the next level above each namespace's current one,
+    /// or the latest version when a namespace pins restricted to an older one).
+    #[arg(long, value_enum)]
+    pub level: Option<TargetLevel>,
+    /// Also set `pod-security.kubernetes.io/enforce-version` to this (`latest` or `v1.N`).
+    #[arg(long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Namespaces exempt in the cluster's PodSecurity admission configuration (repeatable).
+    #[arg(long, value_name = "NS")]
+    pub exempt_namespace: Vec<String>,
+    /// RuntimeClasses exempt in the cluster's PodSecurity admission configuration (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub exempt_runtime_class: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "human")]
+    pub output: crate::rbac::Out,
+}
+
+const PREFIX: &str = "pod-security.kubernetes.io/";
+
+/// One pod as the namespace holds it: from the cluster, or one per workload template.
+struct PodRef<'a> {
+    name: String,
+    controller: Option<&'a str>,
+    runtime_class: Option<&'a str>,
+    input: PodInput<'a>,
+}
+
+struct Ns<'a> {
+    labels: Option<&'a Node>,
+    /// Whether a Namespace object was read (otherwise only named by objects).
+    defined: bool,
+    pods: Vec<PodRef<'a>>,
+}
+
+/// A label change tried on a namespace, and the server's answer.
+struct Change {
+    set: Vec<(String, String)>,
+    update: NamespaceUpdate,
+}
+
+fn str_at<'a>(n: &'a Node, keys: &[&str]) -> Option<&'a str> {
+    n.at(keys).and_then(Node::as_str)
+}
+
+fn controller_uid(o: &Object) -> Option<&str> {
+    o.root
+        .at(&["metadata", "ownerReferences"])
+        .and_then(Node::as_seq)?
+        .iter()
+        .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Node::as_str)
+}
+
+/// Builds the namespaces and their pods from the objects read.
+fn namespaces<'a>(objects: &'a [Object], from_cluster: bool) -> BTreeMap<String, Ns<'a>> {
+    let mut out: BTreeMap<String, Ns<'a>> = BTreeMap::new();
+    for o in objects {
+        if o.group().is_empty() && o.kind == "Namespace" {
+            let e = out.entry(o.name.clone()).or_insert(Ns {
+                labels: None,
+                defined: false,
+                pods: Vec::new(),
+            });
+            e.labels = o.labels();
+            e.defined = true;
+            continue;
+        }
+        for t in pod_templates(o) {
+            let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+            let is_pod = t.kind == TemplateKind::Pod;
+            let name = if from_cluster || is_pod {
+                o.name.clone()
+            } else {
+                format!("{}/{}", o.kind.to_lowercase(), o.name)
+            };
+            out.entry(ns)
+                .or_insert(Ns {
+                    labels: None,
+                    defined: false,
+                    pods: Vec::new(),
+                })
+                .pods
+                .push(PodRef {
+                    name,
+                    controller: if is_pod { controller_uid(o) } else { None },
+                    runtime_class: str_at(t.spec, &["runtimeClassName"]),
+                    input: PodInput {
+                        metadata: t.metadata,
+                        spec: t.spec,
+                        is_pod,
+                    },
+                });
+        }
+    }
+    for ns in out.values_mut() {
+        ns.pods.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    out
+}
+
+/// The label values of a namespace, with `set` applied.
+fn labels_with(labels: Option<&Node>, set: &[(String, String)]) -> Node {
+    let mut m = serde_json::Map::new();
+    if let Some(entries) = labels.and_then(Node::as_map) {
+        for e in entries {
+            m.insert(e.key.to_string(), e.value.to_json());
+        }
+    }
+    for (k, v) in set {
+        m.insert(k.clone(), v.clone().into());
+    }
+    Node::from_json(&serde_json::Value::Object(m))
+}
+
+/// The changes to try on a namespace with `current` levels.
+fn changes_for(current: &NamespaceLevels, a: &PsaArgs) -> Vec<Vec<(String, String)>> {
+    let enforce = format!("{PREFIX}enforce");
+    let version = format!("{PREFIX}enforce-version");
+    if let Some(l) = a.level {
+        let level = match l {
+            TargetLevel::Privileged => "privileged",
+            TargetLevel::Baseline => "baseline",
+            TargetLevel::Restricted => "restricted",
+        };
+        let mut set = vec![(enforce, level.to_owned())];
+        if let Some(v) = &a.version {
+            set.push((version, v.clone()));
+        }
+        return vec![set];
+    }
+    match current.enforce.level {
+        Level::Privileged => vec![vec![(enforce, "baseline".into())]],
+        Level::Baseline => vec![vec![(enforce, "restricted".into())]],
+        Level::Restricted if current.enforce.version != Version::Latest => {
+            vec![vec![(version, "latest".into())]]
+        }
+        Level::Restricted => Vec::new(),
+    }
+}
+
+/// Pods of a namespace that violate one of its current policies: (pod, detail).
+fn violations(pods: &[PodRef<'_>], p: Policy, ex: &Exemptions) -> Vec<(String, String)> {
+    if p.level == Level::Privileged {
+        return Vec::new();
+    }
+    pods.iter()
+        .filter(|r| {
+            !r.runtime_class
+                .is_some_and(|rc| ex.runtime_classes.iter().any(|e| e == rc))
+        })
+        .filter_map(|r| {
+            let e = palisade_pss::evaluate(p.level, p.version, &r.input);
+            (!e.allowed()).then(|| (r.name.clone(), e.aggregate_detail()))
+        })
+        .collect()
+}
+
+fn load(a: &PsaArgs) -> Result<(Vec<Object>, bool, String, Option<String>), String> {
+    if a.cluster.cluster {
+        if !a.paths.is_empty() {
+            return Err("give either --cluster or -f paths, not both".into());
+        }
+        let r = crate::cluster::load_pods(&a.cluster, a.namespace.clone(), a.all_namespaces)?;
+        for d in &r.diags {
+            eprintln!("palisade: {d}");
+        }
+        let errors = r.diags.iter().any(|d| d.level == DiagLevel::Error);
+        Ok((r.objects, errors, r.target, r.namespace))
+    } else {
+        let (objects, diags) = crate::rbac::load_files(&a.paths);
+        for d in &diags {
+            eprintln!("palisade: {d}");
+        }
+        let errors = diags.iter().any(|d| d.level == DiagLevel::Error);
+        Ok((objects, errors, a.paths.join(" "), a.namespace.clone()))
+    }
+}
+
+pub fn run(a: PsaArgs) -> Result<u8> {
+    if let Some(v) = &a.version {
+        if Version::parse(v).is_none() {
+            eprintln!("palisade: error: --version {v:?}: must be \"latest\" or \"v1.x\"");
+            return Ok(2);
+        }
+    }
+    if a.version.is_some() && a.level.is_none() {
+        eprintln!("palisade: error: --version needs --level");
+        return Ok(2);
+    }
+    let (objects, errors, target, only) = match load(&a) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("palisade: error: {e}");
+            return Ok(2);
+        }
+    };
+    let from_cluster = a.cluster.cluster;
+    let ex = Exemptions {
+        namespaces: a.exempt_namespace.clone(),
+        runtime_classes: a.exempt_runtime_class.clone(),
+    };
+    let mut nss = namespaces(&objects, from_cluster);
+    if let Some(n) = &only {
+        nss.retain(|k, _| k == n);
+    }
+    let mut rejecting = false;
+    let mut rows = Vec::new();
+    for (name, ns) in &nss {
+        let current = parse_namespace_labels(ns.labels);
+        let exempt = ex.namespaces.iter().any(|n| n == name);
+        let pods: Vec<ExistingPod<'_>> = ns
+            .pods
+            .iter()
+            .map(|p| ExistingPod {
+                name: &p.name,
+                controller: p.controller,
+                runtime_class: p.runtime_class,
+                pod: p.input,
+            })
+            .collect();
+        let changes: Vec<Change> = changes_for(&current, &a)
+            .into_iter()
+            .map(|set| {
+                let new_labels = labels_with(ns.labels, &set);
+                let new = parse_namespace_labels(Some(&new_labels));
+                let update = update_namespace(name, &current, &new, Some(&new_labels), &pods, &ex);
+                Change { set, update }
+            })
+            .collect();
+        rejecting |= changes
+            .iter()
+            .any(|c| !c.update.invalid.is_empty() || !c.update.violations.is_empty());
+        let now = if exempt {
+            [Vec::new(), Vec::new(), Vec::new()]
+        } else {
+            [
+                violations(&ns.pods, current.enforce, &ex),
+                violations(&ns.pods, current.audit, &ex),
+                violations(&ns.pods, current.warn, &ex),
+            ]
+        };
+        rows.push((name, ns, current, exempt, now, changes));
+    }
+    let mut out = std::io::stdout().lock();
+    if a.output == crate::rbac::Out::Json {
+        let namespaces: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, ns, cur, exempt, now, changes)| {
+                let pol = |p: &Policy| json!({"level": p.level.as_str(), "version": p.version.to_string()});
+                let list = |v: &Vec<(String, String)>| {
+                    v.iter().map(|(p, d)| json!({"pod": p, "detail": d})).collect::<Vec<_>>()
+                };
+                json!({
+                    "name": name,
+                    "defined": ns.defined,
+                    "exempt": exempt,
+                    "enforce": pol(&cur.enforce), "audit": pol(&cur.audit), "warn": pol(&cur.warn),
+                    "labelErrors": cur.errors,
+                    "pods": ns.pods.len(),
+                    "violatingNow": {"enforce": list(&now[0]), "audit": list(&now[1]), "warn": list(&now[2])},
+                    "changes": changes.iter().map(|c| json!({
+                        "labels": c.set.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                        "command": command(name, &c.set),
+                        "invalid": c.update.invalid,
+                        "warnings": c.update.warnings,
+                        "checkedAgainst": c.update.checked_against.map(|p| p.to_string()),
+                        "skipped": c.update.skipped,
+                        "checked": c.update.checked,
+                        "total": c.update.total,
+                        "rejected": list(&c.update.violations),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({"target": target, "podsFrom": if from_cluster { "cluster pods" } else { "one pod per workload template" }, "namespaces": namespaces}),
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "Pod Security Admission audit of {target}")?;
+        if !from_cluster {
+            writeln!(
+                out,
+                "(from manifests: each workload counts as one pod, named kind/name)"
+            )?;
+        }
+        for (name, ns, cur, exempt, now, changes) in &rows {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "namespace {name}{}: enforce {}  audit {}  warn {}  — {} pod(s){}",
+                if ns.defined {
+                    ""
+                } else {
+                    " (no Namespace object: cluster defaults)"
+                },
+                cur.enforce,
+                cur.audit,
+                cur.warn,
+                ns.pods.len(),
+                if *exempt { "  [exempt]" } else { "" }
+            )?;
+            for e in &cur.errors {
+                writeln!(out, "  invalid label: {e}")?;
+            }
+            if !now[0].is_empty() {
+                writeln!(
+                    out,
+                    "  {} pod(s) violate the current enforce level {} (created before the label, or re-creation would fail):",
+                    now[0].len(),
+                    cur.enforce
+                )?;
+                for (p, d) in &now[0] {
+                    writeln!(out, "    {p}: {d}")?;
+                }
+            }
+            for (mode, v, p) in [("audit", &now[1], cur.audit), ("warn", &now[2], cur.warn)] {
+                if !v.is_empty() {
+                    let names: Vec<&str> = v.iter().map(|(n, _)| n.as_str()).collect();
+                    writeln!(
+                        out,
+                        "  {} pod(s) violate {mode}={p}: {}",
+                        v.len(),
+                        names.join(", ")
+                    )?;
+                }
+            }
+            if changes.is_empty() {
+                writeln!(out, "  already at restricted:latest")?;
+            }
+            for c in changes {
+                writeln!(out, "  $ {}", command(name, &c.set))?;
+                let u = &c.update;
+                if !u.invalid.is_empty() {
+                    writeln!(out, "    rejected (Invalid): {}", u.invalid.join("; "))?;
+                    continue;
+                }
+                for w in &u.warnings {
+                    writeln!(out, "    Warning: {w}")?;
+                }
+                match (&u.checked_against, u.skipped) {
+                    (Some(p), _) if u.violations.is_empty() => {
+                        writeln!(out, "    all {} pod(s) pass {p}: safe to apply", u.checked)?
+                    }
+                    (Some(p), _) => {
+                        writeln!(
+                            out,
+                            "    {} of {} pod(s) in {name} would be rejected by {p} when re-created:",
+                            u.violations.len(),
+                            u.checked
+                        )?;
+                        for (pod, d) in &u.violations {
+                            writeln!(out, "      {pod}: {d}")?;
+                        }
+                    }
+                    (None, Some(why)) => writeln!(out, "    existing pods are not checked: {why}")?,
+                    (None, None) => {}
+                }
+            }
+        }
+        if rows.is_empty() {
+            writeln!(out, "\nno namespaces")?;
+        }
+    }
+    Ok(if errors {
+        2
+    } else if rejecting {
+        1
+    } else {
+        0
+    })
+}
+
+/// The kubectl command whose server dry run this answers.
+fn command(ns: &str, set: &[(String, String)]) -> String {
+    let labels: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!(
+        "kubectl label --dry-run=server --overwrite ns {ns} {}",
+        labels.join(" ")
+    )
+}
