@@ -150,7 +150,7 @@ pub fn scan(
         &[],
         &mut |objects| paged.add(objects),
     )?;
-    let mut analysis = opts.analysis.clone();
+    let mut analysis = opts.analysis;
     // The cluster's own cluster-admin, admin, edit, view … were read: adding the compiled-in
     // defaults would bring back roles an administrator deleted.
     if r.has_cluster_roles {

@@ -79,7 +79,18 @@ fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
                         target.clone()
                     });
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-                let answer = routes.lock().unwrap().get(path).cloned();
+                // A route may be keyed by path#fieldSelector (percent-decoded).
+                let selector = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("fieldSelector="))
+                    .map(|v| v.replace("%3D", "=").replace("%21", "!").replace("%2F", "/"));
+                let answer = {
+                    let r = routes.lock().unwrap();
+                    selector
+                        .as_ref()
+                        .and_then(|sel| r.get(format!("{path}#{sel}").as_str()).cloned())
+                        .or_else(|| r.get(path).cloned())
+                };
                 let page: Option<usize> = query
                     .split('&')
                     .find_map(|kv| kv.strip_prefix("continue=mock-"))
@@ -472,7 +483,15 @@ fn secrets_are_read_as_metadata_only_without_last_applied_data() {
         return;
     }
     let mut routes = recorded_routes();
-    routes.insert("/api/v1/secrets", Answer::File(200, "secrets-shop-partial.json"));
+    routes.insert(
+        "/api/v1/secrets#type!=kubernetes.io/service-account-token",
+        Answer::File(200, "secrets-shop-partial.json"),
+    );
+    // A legacy token Secret, as the metadata-only list for its type returns it.
+    routes.insert(
+        "/api/v1/secrets#type=kubernetes.io/service-account-token",
+        Answer::Body(200, r#"{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"461"},"items":[{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"ci-token","namespace":"shop","uid":"0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4","annotations":{"kubernetes.io/service-account.name":"ci"}}}]}"#.into()),
+    );
     let mock = serve(routes);
     let kc = kubeconfig(mock.port, "secrets");
     let out = palisade(&[
@@ -496,6 +515,23 @@ fn secrets_are_read_as_metadata_only_without_last_applied_data() {
             .any(|h| h.starts_with("/api/v1/secrets?") && h.ends_with("[metadata-only]")),
         "{hits:?}"
     );
+    assert!(
+        hits.iter()
+            .any(|h| h.contains("fieldSelector=type%3Dkubernetes.io%2Fservice-account-token")),
+        "{hits:?}"
+    );
+    // The token Secret is known by its type although only metadata was read.
+    let v = json_out(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter().any(|f| f["code"] == "HRD043"
+            && f["object"]["name"] == "ci-token"
+            && f["object"]["uid"] == "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"),
+        "HRD043"
+    );
+    // Secrets in a cluster hold data by design: the manifest rule about committed values
+    // does not fire on metadata.
+    assert!(!f.iter().any(|f| f["code"] == "HRD048"), "HRD048");
     // The recorded Secret's last-applied annotation holds its password: it must not appear.
     let all = String::from_utf8_lossy(&out.stdout);
     assert!(!all.contains("not-a-real-password"), "secret data leaked");

@@ -45,6 +45,9 @@ pub struct ResourceType {
     pub namespaced: bool,
     /// Read metadata only (Secrets).
     pub metadata_only: bool,
+    /// `fieldSelector` of the list, and the `type` every object it returns has (metadata-only
+    /// lists carry no `type`; the selector tells it).
+    pub field_selector: Option<(&'static str, Option<&'static str>)>,
 }
 
 impl ResourceType {
@@ -56,6 +59,7 @@ impl ResourceType {
             kind: kind.into(),
             namespaced,
             metadata_only: false,
+            field_selector: None,
         }
     }
     pub fn api_version(&self) -> String {
@@ -89,8 +93,16 @@ impl ResourceType {
 
 /// The built-in resource types palisade reads, in reading order (owners before what they own).
 pub fn builtin_types() -> Vec<ResourceType> {
+    // Secrets: metadata only, never data. Token Secrets are listed apart so that they carry
+    // their `type` (kubernetes.io/service-account-token), which the metadata does not hold.
     let mut secrets = ResourceType::new("", "v1", "secrets", "Secret", true);
     secrets.metadata_only = true;
+    let mut token_secrets = secrets.clone();
+    secrets.field_selector = Some(("type!=kubernetes.io/service-account-token", None));
+    token_secrets.field_selector = Some((
+        "type=kubernetes.io/service-account-token",
+        Some("kubernetes.io/service-account-token"),
+    ));
     vec![
         ResourceType::new("", "v1", "namespaces", "Namespace", false),
         ResourceType::new("apps", "v1", "deployments", "Deployment", true),
@@ -103,6 +115,8 @@ pub fn builtin_types() -> Vec<ResourceType> {
         ResourceType::new("", "v1", "pods", "Pod", true),
         ResourceType::new("", "v1", "serviceaccounts", "ServiceAccount", true),
         secrets,
+        token_secrets,
+        ResourceType::new("", "v1", "configmaps", "ConfigMap", true),
         ResourceType::new("", "v1", "services", "Service", true),
         ResourceType::new("networking.k8s.io", "v1", "ingresses", "Ingress", true),
         ResourceType::new(
@@ -354,6 +368,10 @@ impl Cluster {
                     path.clone()
                 } else {
                     let mut u = format!("{path}?limit={limit}");
+                    if let Some((sel, _)) = t.field_selector {
+                        u.push_str("&fieldSelector=");
+                        u.push_str(&encode(sel));
+                    }
                     if let Some(c) = &token {
                         u.push_str("&continue=");
                         u.push_str(&encode(c));
@@ -377,10 +395,13 @@ impl Cluster {
                     Err((code, msg)) => {
                         let what = t.display();
                         if code == 403 || code == 401 {
-                            stats.forbidden.push(what.clone());
-                            diags.push(warn(format!(
-                                "cannot list {what}: {msg} — skipped; findings that need it are missing"
-                            )));
+                            // Token Secrets are a second list of the same resource: say it once.
+                            if !stats.forbidden.contains(&what) {
+                                stats.forbidden.push(what.clone());
+                                diags.push(warn(format!(
+                                    "cannot list {what}: {msg} — skipped; findings that need it are missing"
+                                )));
+                            }
                         } else if code == 404 {
                             // The API is not served by this cluster (e.g. an older version).
                         } else {
@@ -432,6 +453,9 @@ impl Cluster {
                             // last-applied annotation, which holds the data, is dropped below).
                             m.insert("apiVersion".into(), t.api_version().into());
                             m.insert("kind".into(), t.kind.clone().into());
+                            if let Some((_, Some(ty))) = t.field_selector {
+                                m.insert("type".into(), ty.into());
+                            }
                         } else {
                             // List items carry no apiVersion/kind.
                             m.entry("apiVersion").or_insert_with(|| t.api_version().into());
