@@ -356,6 +356,9 @@ fn scan_cluster_reads_pages_skips_forbidden_and_owned() {
     ]);
     let t = String::from_utf8_lossy(&out.stdout);
     assert!(t.contains("Deployment shop/"), "{t}");
+    assert!(t.starts_with("Scanned cluster mock (http://127.0.0.1:"), "{t}");
+    assert!(t.contains("— all namespaces"), "{t}");
+    assert!(t.contains("Deployment shop/frontend  uid "), "{t}");
 }
 
 #[test]

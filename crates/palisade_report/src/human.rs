@@ -47,6 +47,14 @@ fn severity_sgr(s: Severity) -> &'static str {
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { color: opts.color };
     let mut s = String::new();
+    // A live cluster has no file names to tell what was read: say which cluster and context.
+    if opts.target.starts_with("cluster ") {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            st.paint("1", &format!("Scanned {}", clean_line(&opts.target)))
+        );
+    }
 
     let groups = group_by_object(report, false);
     for g in &groups {
@@ -119,6 +127,8 @@ fn object_header(s: &mut String, st: &Style, g: &ObjectGroup<'_>, verbose: bool)
         if let Some(line) = g.line {
             let _ = write!(header, ":{line}");
         }
+    } else if let Some(uid) = &g.object.uid {
+        let _ = write!(header, "  uid {}", clean_line(uid));
     }
     let _ = writeln!(s, "{header}");
 }

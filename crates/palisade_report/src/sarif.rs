@@ -301,11 +301,15 @@ fn physical(loc: &Location) -> Value {
 }
 
 fn logical(o: &ObjectRef) -> Value {
-    json!({
+    let mut v = json!({
         "name": o.name,
         "fullyQualifiedName": o.to_string(),
         "kind": "resource",
-    })
+    });
+    if let Some(uid) = &o.uid {
+        v["properties"] = json!({ "uid": uid });
+    }
+    v
 }
 
 fn notification(d: &Diagnostic) -> Value {
