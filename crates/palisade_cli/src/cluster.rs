@@ -4,7 +4,9 @@
 //! Without the `cluster` feature the flags exist and say the binary was built without it.
 
 use clap::Args;
-use palisade_core::{DiagLevel, Diagnostic};
+#[cfg(feature = "cluster")]
+use palisade_core::DiagLevel;
+use palisade_core::Diagnostic;
 #[cfg(feature = "cluster")]
 use std::io::IsTerminal;
 
@@ -50,6 +52,7 @@ pub struct ClusterArgs {
     pub all_namespaces: bool,
 }
 
+#[cfg(feature = "cluster")]
 fn diag(level: DiagLevel, message: String) -> Diagnostic {
     Diagnostic {
         level,
