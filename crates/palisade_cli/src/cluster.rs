@@ -84,6 +84,20 @@ fn read(
     kinds: &[&str],
     page: &mut dyn FnMut(Vec<palisade_core::Object>),
 ) -> Result<Read, String> {
+    // Reading only some kinds is for analyses that need every object (the pods a namespace
+    // holds), not one per controller.
+    read_with(conn, namespace, all_namespaces, kinds, !kinds.is_empty(), page)
+}
+
+#[cfg(feature = "cluster")]
+fn read_with(
+    conn: &ClusterConn,
+    namespace: Option<String>,
+    all_namespaces: bool,
+    kinds: &[&str],
+    keep_owned: bool,
+    page: &mut dyn FnMut(Vec<palisade_core::Object>),
+) -> Result<Read, String> {
     let copts = palisade_cluster::ClusterOptions {
         kubeconfig: conn.kubeconfig.clone(),
         context: conn.context.clone(),
@@ -94,9 +108,7 @@ fn read(
         timeout: Some(std::time::Duration::from_secs(conn.request_timeout.max(1))),
         progress: std::io::stderr().is_terminal(),
         kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
-        // Reading only some kinds is for analyses that need every object (the pods a
-        // namespace holds), not one per controller.
-        keep_owned: !kinds.is_empty(),
+        keep_owned,
     };
     let cluster = palisade_cluster::Cluster::connect(&copts).map_err(|e| e.to_string())?;
     let (stats, mut diags) = cluster.read(page);
@@ -104,7 +116,7 @@ fn read(
         Some(ns) => format!("namespace {ns}"),
         None => "all namespaces".to_owned(),
     };
-    if stats.owned_skipped > 0 && kinds.is_empty() {
+    if stats.owned_skipped > 0 && !keep_owned {
         diags.push(diag(
             DiagLevel::Warning,
             format!(
@@ -164,16 +176,103 @@ pub fn scan(
 
 /// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy
 /// analyses use. Returns them, the source's problems, and whether the compiled-in default
-/// RBAC objects are still wanted (ClusterRoles could not be read).
+/// RBAC objects are still wanted (ClusterRoles could not be read). With `pod_ips`, the pods
+/// of each controller are read too and their IPs folded into the controller as
+/// `status.podIPs` (for NetworkPolicy ipBlocks that match pod IPs); the pods themselves
+/// are dropped as usual.
 #[cfg(feature = "cluster")]
 pub fn load(
     conn: &ClusterConn,
+    pod_ips: bool,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
     let mut kept = Vec::new();
-    let r = read(conn, None, true, &[], &mut |objects| {
-        kept.extend(objects.into_iter().filter(palisade_engine::needed))
+    let keep = |o: &palisade_core::Object| palisade_engine::needed(o) || (pod_ips && o.kind == "ReplicaSet");
+    let r = read_with(conn, None, true, &[], pod_ips, &mut |objects| {
+        kept.extend(objects.into_iter().filter(keep))
     })?;
+    if pod_ips {
+        kept = fold_pod_ips(kept);
+    }
     Ok((kept, r.diags, !r.has_cluster_roles, r.target))
+}
+
+/// Moves the IPs of pods owned (through ReplicaSets, Jobs, …) by a controller into that
+/// controller's `status.podIPs`, and drops the owned objects.
+#[cfg(feature = "cluster")]
+fn fold_pod_ips(objects: Vec<palisade_core::Object>) -> Vec<palisade_core::Object> {
+    use palisade_core::Node;
+    use std::collections::HashMap;
+    let uid = |o: &palisade_core::Object| {
+        o.root
+            .at(&["metadata", "uid"])
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    let controller = |o: &palisade_core::Object| {
+        o.root
+            .at(&["metadata", "ownerReferences"])
+            .and_then(Node::as_seq)
+            .and_then(|refs| {
+                refs.iter()
+                    .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
+                    .and_then(|r| r.get("uid"))
+                    .and_then(Node::as_str)
+                    .map(str::to_owned)
+            })
+    };
+    let by_uid: HashMap<String, usize> = objects
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| uid(o).map(|u| (u, i)))
+        .collect();
+    // The topmost read owner of each object (itself when it has none).
+    let top = |mut i: usize| {
+        for _ in 0..8 {
+            match controller(&objects[i]).and_then(|u| by_uid.get(&u).copied()) {
+                Some(j) if j != i => i = j,
+                _ => break,
+            }
+        }
+        i
+    };
+    let mut ips: HashMap<usize, Vec<serde_json::Value>> = HashMap::new();
+    let mut owned = vec![false; objects.len()];
+    for (i, o) in objects.iter().enumerate() {
+        let t = top(i);
+        if t == i {
+            continue;
+        }
+        owned[i] = true;
+        if o.kind == "Pod" {
+            let st = o.root.get("status");
+            let list = st.and_then(|s| s.get("podIPs")).map(Node::to_json);
+            let one = st.and_then(|s| s.get("podIP")).map(Node::to_json);
+            let entry = ips.entry(t).or_default();
+            match (list, one) {
+                (Some(serde_json::Value::Array(a)), _) if !a.is_empty() => entry.extend(a),
+                (_, Some(ip)) => entry.push(serde_json::json!({ "ip": ip })),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(objects.len());
+    for (i, o) in objects.into_iter().enumerate() {
+        if owned[i] || (o.kind == "ReplicaSet" && o.group() == "apps" && !palisade_engine::needed(&o)) {
+            continue;
+        }
+        match ips.remove(&i) {
+            Some(list) if o.kind != "Pod" => {
+                let mut v = o.root.to_json();
+                v["status"]["podIPs"] = serde_json::Value::Array(list);
+                match palisade_core::Object::from_node(Node::from_json(&v), o.origin.clone()) {
+                    Ok(n) => out.push(n),
+                    Err(_) => out.push(o),
+                }
+            }
+            _ => out.push(o),
+        }
+    }
+    out
 }
 
 /// Reads Namespaces and every Pod (owned ones too) of one namespace or all of them, for the
@@ -222,6 +321,9 @@ pub fn scan(
 }
 
 #[cfg(not(feature = "cluster"))]
-pub fn load(_: &ClusterConn) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
+pub fn load(
+    _: &ClusterConn,
+    _: bool,
+) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
     Err(NO_FEATURE.into())
 }

@@ -158,13 +158,13 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 
 /// Loads inputs (manifests, or a cluster with `--cluster`); prints input errors; returns the
 /// objects and whether there were errors.
-fn load(paths: &[String], cluster: &crate::cluster::ClusterConn) -> (Vec<Object>, bool) {
+fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, pod_ips: bool) -> (Vec<Object>, bool) {
     let (objects, errors) = if cluster.cluster {
         if !paths.is_empty() {
             eprintln!("palisade: error: give either --cluster or -f paths, not both");
             return (Vec::new(), true);
         }
-        match crate::cluster::load(cluster) {
+        match crate::cluster::load(cluster, pod_ips) {
             Ok((objects, diags, _, _)) => (objects, diags),
             Err(e) => {
                 eprintln!("palisade: error: {e}");
@@ -283,7 +283,7 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths, &a.cluster);
+    let (objects, errors) = load(&a.paths, &a.cluster, a.semantics.ipblock_matches_pods);
     let model = Model::build(&objects, options);
     drop(objects);
     report_problems(&model);
@@ -505,7 +505,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths, &a.cluster);
+    let (objects, errors) = load(&a.paths, &a.cluster, a.semantics.ipblock_matches_pods);
     let model = Model::build(&objects, options);
     report_problems(&model);
     let an = Analysis::new(&model);
@@ -587,10 +587,12 @@ fn diff_cmd(a: DiffArgs) -> Result<u8> {
     let (ob, eb) = load(
         std::slice::from_ref(&a.before),
         &crate::cluster::ClusterConn::default(),
+        false,
     );
     let (oa, ea) = load(
         std::slice::from_ref(&a.after),
         &crate::cluster::ClusterConn::default(),
+        false,
     );
     let mb = Model::build(&ob, options.clone());
     let ma = Model::build(&oa, options);

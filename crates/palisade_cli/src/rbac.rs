@@ -189,7 +189,7 @@ fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, no_default_rbac
             let e = "give either --cluster or -f paths, not both".to_owned();
             return Loaded::failed(e);
         }
-        match crate::cluster::load(cluster) {
+        match crate::cluster::load(cluster, false) {
             // The cluster's own default objects were read unless ClusterRoles were forbidden.
             Ok((objects, diags, want_defaults, _)) => (objects, diags, want_defaults && !no_default_rbac),
             Err(e) => return Loaded::failed(e),

@@ -812,3 +812,80 @@ fn psa_audit_of_the_cluster_answers_like_a_server_dry_run() {
     assert!(t.contains("namespace shop: enforce baseline:latest"), "{t}");
     assert!(t.contains("the enforce level and version are unchanged"), "{t}");
 }
+
+#[test]
+fn netpol_ipblocks_match_the_ips_of_a_controllers_pods() {
+    if recorded().is_none() {
+        return;
+    }
+    let dir = recorded().unwrap();
+    let mut page2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("pods-all-page2.json")).unwrap()).unwrap();
+    for p in page2["items"].as_array_mut().unwrap() {
+        if p["metadata"]["name"].as_str().unwrap().starts_with("frontend-") {
+            p["status"]["podIP"] = "10.244.0.17".into();
+            p["status"]["podIPs"] = serde_json::json!([{"ip": "10.244.0.17"}]);
+        }
+    }
+    let mut policies: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("networkpolicies-all.json")).unwrap())
+            .unwrap();
+    policies["items"].as_array_mut().unwrap().push(serde_json::json!({
+        "metadata": {"name": "redis-from-frontend-ip", "namespace": "shop", "uid": "5d1b7a52-7c43-4a0e-9a55-3f0c2b8e9d10"},
+        "spec": {"podSelector": {"matchLabels": {"app": "redis-cart"}}, "policyTypes": ["Ingress"],
+                 "ingress": [{"from": [{"ipBlock": {"cidr": "10.244.0.17/32"}}], "ports": [{"port": 6379}]}]}
+    }));
+    let mut routes = recorded_routes();
+    routes.insert(
+        "/api/v1/pods",
+        Answer::Pages(
+            vec![
+                Answer::File(200, "pods-all.json"),
+                Answer::Body(200, page2.to_string()),
+            ],
+            false,
+        ),
+    );
+    routes.insert(
+        "/apis/networking.k8s.io/v1/networkpolicies",
+        Answer::Body(200, policies.to_string()),
+    );
+    let mock = serve(routes);
+    let kc = kubeconfig(mock.port, "ipblock");
+    let k = kc.to_str().unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "netpol",
+            "check",
+            "--from",
+            "shop/frontend",
+            "--to",
+            "shop/redis-cart",
+            "--port",
+            "6379",
+            "--cluster",
+            "--kubeconfig",
+            k,
+        ];
+        args.extend_from_slice(extra);
+        palisade(&args)
+    };
+    // By default ipBlocks match no pod: the Deployment's traffic is not allowed.
+    let out = check(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // With pod-IP matching, the IP of the Deployment's pod (read through its ReplicaSet) counts.
+    let out = check(&["--ipblock-matches-pods", "--pod-cidr", "10.244.0.0/16"]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{t}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t.contains("redis-from-frontend-ip"), "{t}");
+}

@@ -407,8 +407,10 @@ impl Model {
                     }
                 }
             }
+            // A Pod's IPs; a controller read from a cluster carries those of its pods here
+            // too (the cluster source folds them in).
             let mut ips = Vec::new();
-            if o.kind == "Pod" && o.group().is_empty() {
+            {
                 if let Some(st) = o.root.get("status") {
                     for ip in st.get("podIPs").and_then(Node::as_seq).unwrap_or(&[]) {
                         if let Some(a) = ip.get("ip").and_then(Node::as_str).and_then(|s| s.parse().ok()) {
