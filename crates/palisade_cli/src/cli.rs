@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Scan manifests (files, directories, globs, or - for stdin).
+    /// Scan manifests (files, directories, globs, or - for stdin), or a live cluster (--cluster).
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),

@@ -474,6 +474,17 @@ fn nothing_readable_exits_2() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // An API server that does not answer is one clear error, not a timeout per resource.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let kc = kubeconfig(port, "closed");
+    let started = std::time::Instant::now();
+    let out = palisade(&["scan", "--cluster", "--kubeconfig", kc.to_str().unwrap(), "-A"]);
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("cannot reach the API server"), "{all}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     // No cluster configuration at all is a clear error.
     let out = palisade(&["scan", "--cluster", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert_eq!(out.status.code(), Some(2));

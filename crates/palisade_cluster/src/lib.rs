@@ -332,6 +332,20 @@ impl Cluster {
             ..ReadStats::default()
         };
         let mut diags = Vec::new();
+        // Reach the server once before listing anything: an unreachable server is one clear
+        // error, not a timeout per resource type. (/version is public; 401/403 go on.)
+        stats.requests += 1;
+        if let Err((0, msg)) = self.get("/version", None) {
+            diags.push(Diagnostic {
+                level: DiagLevel::Error,
+                file: None,
+                line: None,
+                column: None,
+                message: format!("cannot reach the API server {}: {msg}", self.server),
+                object: None,
+            });
+            return (stats, diags);
+        }
         let ns = self.namespace();
         let mut types = builtin_types();
         if self.opts.kinds.is_empty() {
