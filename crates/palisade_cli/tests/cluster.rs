@@ -482,9 +482,17 @@ fn nothing_readable_exits_2() {
     let started = std::time::Instant::now();
     let out = palisade(&["scan", "--cluster", "--kubeconfig", kc.to_str().unwrap(), "-A"]);
     assert_eq!(out.status.code(), Some(2));
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(all.contains("cannot reach the API server"), "{all}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     // No cluster configuration at all is a clear error.
     let out = palisade(&["scan", "--cluster", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert_eq!(out.status.code(), Some(2));
@@ -593,121 +601,36 @@ fn rbac_and_netpol_read_the_cluster() {
     }
     let mock = serve(recorded_routes());
     let kc = kubeconfig(mock.port, "rbac");
-    let k = kc.to_str().unwrap();
+    // Runs palisade on the mock cluster: exit code and stdout (stderr appended).
+    let run = |args: &str| {
+        let mut v: Vec<&str> = args.split_whitespace().collect();
+        v.extend(["--cluster", "--kubeconfig", kc.to_str().unwrap()]);
+        let out = palisade(&v);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
     // The recorded Role lets shop/frontend-sa read secrets and exec into pods.
-    let out = palisade(&[
-        "rbac",
-        "can-i",
-        "get",
-        "secrets",
-        "-n",
-        "shop",
-        "--as",
-        "system:serviceaccount:shop:frontend-sa",
-        "--cluster",
-        "--kubeconfig",
-        k,
-    ]);
-    let t = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{t}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, t) = run("rbac can-i get secrets -n shop --as system:serviceaccount:shop:frontend-sa");
+    assert_eq!(code, Some(0), "{t}");
     assert!(t.contains("secret-reader"), "{t}");
-    let out = palisade(&[
-        "rbac",
-        "can-i",
-        "delete",
-        "secrets",
-        "-n",
-        "shop",
-        "--as",
-        "system:serviceaccount:shop:frontend-sa",
-        "--cluster",
-        "--kubeconfig",
-        k,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
+    let (code, t) = run("rbac can-i delete secrets -n shop --as system:serviceaccount:shop:frontend-sa");
+    assert_eq!(code, Some(1), "{t}");
     // alice is bound to the cluster's own cluster-admin (read from the second page).
-    let out = palisade(&[
-        "rbac",
-        "who-can",
-        "delete",
-        "nodes",
-        "--cluster",
-        "--kubeconfig",
-        k,
-        "-o",
-        "json",
-    ]);
-    let t = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{t}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, t) = run("rbac who-can delete nodes -o json");
+    assert_eq!(code, Some(0), "{t}");
     assert!(t.contains("alice"), "{t}");
     // netpol: shop has a default-deny and one allow rule (frontend → cartservice).
-    let out = palisade(&[
-        "netpol",
-        "check",
-        "--from",
-        "shop/frontend",
-        "--to",
-        "shop/cartservice",
-        "--port",
-        "7070",
-        "--cluster",
-        "--kubeconfig",
-        k,
-    ]);
-    let t = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{t}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, t) = run("netpol check --from shop/frontend --to shop/cartservice --port 7070");
+    assert_eq!(code, Some(0), "{t}");
     assert!(t.contains("allow-frontend-to-cart"), "{t}");
-    let out = palisade(&[
-        "netpol",
-        "check",
-        "--from",
-        "shop/frontend",
-        "--to",
-        "shop/redis-cart",
-        "--port",
-        "6379",
-        "--cluster",
-        "--kubeconfig",
-        k,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = palisade(&[
-        "netpol",
-        "matrix",
-        "-n",
-        "shop",
-        "--cluster",
-        "--kubeconfig",
-        k,
-        "-o",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, t) = run("netpol check --from shop/frontend --to shop/redis-cart --port 6379");
+    assert_eq!(code, Some(1), "{t}");
+    let (code, t) = run("netpol matrix -n shop -o json");
+    assert_eq!(code, Some(0), "{t}");
 }
 
 #[test]
