@@ -433,34 +433,11 @@ impl Cluster {
                     }
                 };
                 stats.bytes += body.len() as u64;
-                let mut v: serde_json::Value = match serde_json::from_str(&body) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        stats.failed.push(t.display());
-                        diags.push(warn(format!(
-                            "{url}: malformed response: {e} — {} skipped",
-                            t.display()
-                        )));
-                        break;
-                    }
-                };
-                drop(body);
-                let next = v
-                    .pointer("/metadata/continue")
-                    .and_then(serde_json::Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned);
-                let items: Vec<serde_json::Value> = if single {
-                    vec![std::mem::take(&mut v)]
-                } else {
-                    match v.get_mut("items").map(serde_json::Value::take) {
-                        Some(serde_json::Value::Array(a)) => a,
-                        _ => Vec::new(),
-                    }
-                };
-                drop(v);
-                let mut objects = Vec::with_capacity(items.len());
-                for mut item in items {
+                // Items are decoded one at a time from the body and turned into objects at
+                // once: a page is never held as one JSON tree (about 9× its size).
+                let mut objects = Vec::new();
+                let mut owned_skipped = 0usize;
+                let mut handle = |mut item: serde_json::Value| {
                     if let Some(m) = item.as_object_mut() {
                         if t.metadata_only {
                             // PartialObjectMetadata: name it as the real kind (its
@@ -482,7 +459,7 @@ impl Cluster {
                         .unwrap_or("")
                         .to_owned();
                     if !uid.is_empty() && !seen.insert(uid.clone()) {
-                        continue;
+                        return;
                     }
                     // Record controllers first: a skipped ReplicaSet still owns its Pods.
                     if is_controller(&t.kind) && !uid.is_empty() {
@@ -490,13 +467,36 @@ impl Cluster {
                     }
                     strip_server_fields(&mut item);
                     if !self.opts.keep_owned && owned_by_read_controller(&item, &controllers) {
-                        stats.owned_skipped += 1;
-                        continue;
+                        owned_skipped += 1;
+                        return;
                     }
                     if let Ok(o) = Object::from_node(Node::from_json(&item), origin.clone()) {
                         objects.push(o);
                     }
-                }
+                };
+                let parsed = if single {
+                    serde_json::from_str::<serde_json::Value>(&body).map(|v| {
+                        handle(v);
+                        None
+                    })
+                } else {
+                    parse_list(&body, &mut handle)
+                };
+                drop(body);
+                stats.owned_skipped += owned_skipped;
+                let next = match parsed {
+                    Ok(next) => next,
+                    Err(e) => {
+                        stats.failed.push(t.display());
+                        diags.push(warn(format!(
+                            "{url}: malformed response: {e} — the rest of {} skipped",
+                            t.display()
+                        )));
+                        stats.objects += objects.len();
+                        page(objects);
+                        break;
+                    }
+                };
                 count += objects.len();
                 stats.objects += objects.len();
                 if progress {
@@ -625,6 +625,74 @@ fn owned_by_read_controller(
                     && r["uid"].as_str().is_some_and(|u| controllers.contains(u))
             })
         })
+}
+
+/// Decodes a Kubernetes list response, handing each item of `items` to `on_item` as soon as
+/// it is decoded; returns `metadata.continue` (when not empty).
+fn parse_list(
+    body: &str,
+    on_item: &mut dyn FnMut(serde_json::Value),
+) -> Result<Option<String>, serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct List<'a>(&'a mut dyn FnMut(serde_json::Value));
+    impl<'de> Visitor<'de> for List<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a Kubernetes list object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let List(on_item) = self;
+            let mut token = None;
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "items" => map.next_value_seed(Items(&mut *on_item))?,
+                    "metadata" => {
+                        let m: serde_json::Value = map.next_value()?;
+                        token = m
+                            .get("continue")
+                            .and_then(serde_json::Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned);
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(token)
+        }
+    }
+
+    struct Items<'a>(&'a mut dyn FnMut(serde_json::Value));
+    impl<'de> DeserializeSeed<'de> for Items<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Items<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<serde_json::Value>()? {
+                (self.0)(item);
+            }
+            Ok(())
+        }
+        /// `"items": null` (an empty list from some servers).
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(body);
+    let token = (&mut de).deserialize_map(List(on_item))?;
+    de.end()?;
+    Ok(token)
 }
 
 /// Drops what no rule reads and what makes objects large: `metadata.managedFields` and the
