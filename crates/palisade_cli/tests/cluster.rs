@@ -823,3 +823,108 @@ fn netpol_ipblocks_match_the_ips_of_a_controllers_pods() {
     );
     assert!(t.contains("redis-from-frontend-ip"), "{t}");
 }
+
+/// The guestbook example as a cluster would serve it (uids added; Secrets as metadata), plus
+/// the cluster's own default RBAC objects.
+fn guestbook_routes() -> HashMap<&'static str, Answer> {
+    let (inputs, _) =
+        palisade_source::discover(&[root().join("examples/guestbook").to_string_lossy().into_owned()]);
+    let mut lists: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    let types = palisade_cluster::builtin_types();
+    let mut n = 0;
+    let mut add = |mut v: serde_json::Value| {
+        let kind = v["kind"].as_str().unwrap().to_owned();
+        let Some(t) = types
+            .iter()
+            .find(|t| t.kind == kind && t.field_selector.is_none_or(|(s, _)| s.starts_with("type!=")))
+        else {
+            return;
+        };
+        n += 1;
+        v["metadata"]["uid"] = format!("00000000-0000-4000-8000-{n:012}").into();
+        if t.metadata_only {
+            v = serde_json::json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": v["metadata"]});
+        }
+        lists.entry(t.path(None)).or_default().push(v);
+    };
+    for i in &inputs {
+        for o in palisade_source::load_input(i).objects {
+            add(o.root.to_json());
+        }
+    }
+    let defaults: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(recorded().unwrap().join("../kubernetes-v1.36-default-rbac.json")).unwrap(),
+    )
+    .unwrap();
+    for d in defaults["items"].as_array().unwrap() {
+        add(d.clone());
+    }
+    let mut routes = HashMap::new();
+    for (path, items) in lists {
+        let body = serde_json::json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items});
+        routes.insert(
+            &*Box::leak(path.into_boxed_str()),
+            Answer::Body(200, body.to_string()),
+        );
+    }
+    routes.insert(
+        "/api/v1/secrets#type=kubernetes.io/service-account-token",
+        Answer::Body(
+            200,
+            r#"{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{},"items":[]}"#
+                .into(),
+        ),
+    );
+    routes
+}
+
+#[test]
+fn cluster_scan_of_the_guestbook_finds_what_the_file_scan_finds() {
+    if recorded().is_none() {
+        return;
+    }
+    let mock = serve(guestbook_routes());
+    let kc = kubeconfig(mock.port, "guestbook");
+    let cluster = palisade(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "-A",
+        "-o",
+        "json",
+    ]);
+    let file = palisade(&["scan", "examples/guestbook", "-o", "json"]);
+    let (c, f) = (json_out(&cluster), json_out(&file));
+    assert_eq!(
+        cluster.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&cluster.stderr)
+    );
+    // Rule, object, container, field: the same, except the rules about Secret data, which a
+    // cluster scan never reads.
+    let key = |v: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| !["HRD047", "HRD048"].contains(&x["code"].as_str().unwrap()))
+            .filter(|x| x["object"]["kind"] != "Exception")
+            .map(|x| {
+                format!(
+                    "{} {} {} {} {}",
+                    x["code"], x["object"]["kind"], x["object"]["namespace"], x["object"]["name"], x["path"]
+                )
+            })
+            .collect()
+    };
+    let (kc_, kf) = (key(&c), key(&f));
+    let only_cluster: Vec<_> = kc_.difference(&kf).collect();
+    let only_file: Vec<_> = kf.difference(&kc_).collect();
+    assert!(
+        only_cluster.is_empty() && only_file.is_empty(),
+        "only cluster: {only_cluster:#?}\nonly file: {only_file:#?}"
+    );
+    assert!(kf.len() > 50, "{}", kf.len());
+}
