@@ -736,3 +736,102 @@ fn encode(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(body: &str) -> Result<(Vec<serde_json::Value>, Option<String>), serde_json::Error> {
+        let mut out = Vec::new();
+        let token = parse_list(body, &mut |v| out.push(v))?;
+        Ok((out, token))
+    }
+
+    const LIST: &str = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"abc","remainingItemCount":3},
+        "items":[{"metadata":{"name":"a","uid":"1"},"spec":{"containers":[{"name":"c","image":"i"}]}},
+                 {"metadata":{"name":"b","uid":"2","annotations":{"x":"\u00e9\n"}}}]}"#;
+
+    #[test]
+    fn lists_are_decoded_item_by_item_with_the_continue_token() {
+        let (v, token) = items(LIST).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1]["metadata"]["annotations"]["x"], "é\n");
+        assert_eq!(token.as_deref(), Some("abc"));
+        // Field order does not matter; an empty token is no token; null items is empty.
+        let (v, token) = items(r#"{"items":[{"a":1}],"metadata":{"continue":""},"kind":"X"}"#).unwrap();
+        assert_eq!((v.len(), token), (1, None));
+        assert_eq!(items(r#"{"items":null,"metadata":{}}"#).unwrap().0.len(), 0);
+        assert_eq!(items(r#"{"kind":"List"}"#).unwrap().0.len(), 0);
+    }
+
+    #[test]
+    fn malformed_lists_are_errors_not_panics() {
+        for bad in [
+            "",
+            "[]",
+            "null",
+            "{",
+            r#"{"items":{}}"#,
+            r#"{"items":[1,}"#,
+            r#"{"items":[]} x"#,
+        ] {
+            assert!(items(bad).is_err(), "{bad:?}");
+        }
+        // Every truncation of a valid list, and every single-byte change, decodes or fails
+        // cleanly; what was decoded before the error is a prefix of the items.
+        let bytes = LIST.as_bytes();
+        for cut in 0..bytes.len() {
+            let _ = std::str::from_utf8(&bytes[..cut]).map(items);
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut b = bytes.to_vec();
+            let i = (seed as usize) % b.len();
+            b[i] = b"{}[]\",:0a\\ \x00\xff"[(seed >> 32) as usize % 14];
+            if let Ok(s) = std::str::from_utf8(&b) {
+                let _ = items(s);
+            }
+        }
+    }
+
+    #[test]
+    fn owned_objects_and_server_fields() {
+        let controllers: std::collections::HashSet<String> = ["rs-1".to_owned()].into();
+        let owned = serde_json::json!({"metadata": {"ownerReferences": [
+            {"kind": "ReplicaSet", "uid": "rs-1", "controller": true}]}});
+        let not_controller = serde_json::json!({"metadata": {"ownerReferences": [
+            {"kind": "ReplicaSet", "uid": "rs-1"}]}});
+        let other = serde_json::json!({"metadata": {"ownerReferences": [
+            {"kind": "ReplicaSet", "uid": "rs-2", "controller": true}]}});
+        assert!(owned_by_read_controller(&owned, &controllers));
+        assert!(!owned_by_read_controller(&not_controller, &controllers));
+        assert!(!owned_by_read_controller(&other, &controllers));
+        let mut v = serde_json::json!({"metadata": {"managedFields": [{}], "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"x\"}}", "keep": "y"}}});
+        strip_server_fields(&mut v);
+        assert_eq!(v, serde_json::json!({"metadata": {"annotations": {"keep": "y"}}}));
+        assert_eq!(encode("a b/c=d~"), "a%20b%2Fc%3Dd~");
+    }
+
+    #[test]
+    fn resource_paths() {
+        let t = builtin_types();
+        let d = t.iter().find(|t| t.kind == "Deployment").unwrap();
+        assert_eq!(d.path(Some("shop")), "/apis/apps/v1/namespaces/shop/deployments");
+        assert_eq!(d.path(None), "/apis/apps/v1/deployments");
+        let cr = t.iter().find(|t| t.kind == "ClusterRole").unwrap();
+        assert_eq!(
+            cr.path(Some("shop")),
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+        );
+        assert_eq!(t.iter().filter(|t| t.kind == "Secret").count(), 2);
+        assert!(t.iter().filter(|t| t.kind == "Secret").all(|t| t.metadata_only));
+        // Owners come before what they own, so owned objects can be recognised.
+        let pos = |k: &str| t.iter().position(|t| t.kind == k).unwrap();
+        assert!(pos("Deployment") < pos("ReplicaSet") && pos("ReplicaSet") < pos("Pod"));
+        assert!(pos("CronJob") < pos("Job") && pos("Job") < pos("Pod"));
+    }
+}
