@@ -790,7 +790,8 @@ mod tests {
             seed ^= seed << 17;
             let mut b = bytes.to_vec();
             let i = (seed as usize) % b.len();
-            b[i] = b"{}[]\",:0a\\ \x00\xff"[(seed >> 32) as usize % 14];
+            let alphabet = b"{}[]\",:0a\\ \x00\xff";
+            b[i] = alphabet[(seed >> 32) as usize % alphabet.len()];
             if let Ok(s) = std::str::from_utf8(&b) {
                 let _ = items(s);
             }
