@@ -40,6 +40,8 @@ enum Answer {
 struct Mock {
     port: u16,
     hits: Arc<Mutex<Vec<String>>>,
+    /// Request line and headers of every request.
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
@@ -48,6 +50,8 @@ fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
     let port = listener.local_addr().unwrap().port();
     let hits = Arc::new(Mutex::new(Vec::new()));
     let h = hits.clone();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let hd = heads.clone();
     let routes = Arc::new(Mutex::new(routes));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -55,6 +59,7 @@ fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
             let dir = dir.clone();
             let routes = routes.clone();
             let h = h.clone();
+            let hd = hd.clone();
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
@@ -65,6 +70,7 @@ fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
                     }
                 }
                 let head = String::from_utf8_lossy(&buf).to_string();
+                hd.lock().unwrap().push(head.clone());
                 let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
                 let accept = head
                     .lines()
@@ -161,7 +167,7 @@ fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
             });
         }
     });
-    Mock { port, hits }
+    Mock { port, hits, heads }
 }
 
 fn recorded_routes() -> HashMap<&'static str, Answer> {
@@ -927,4 +933,78 @@ fn cluster_scan_of_the_guestbook_finds_what_the_file_scan_finds() {
         "only cluster: {only_cluster:#?}\nonly file: {only_file:#?}"
     );
     assert!(kf.len() > 50, "{}", kf.len());
+}
+
+#[test]
+fn kubeconfig_from_env_with_context_and_exec_credentials() {
+    if recorded().is_none() {
+        return;
+    }
+    let mut routes = recorded_routes();
+    routes.insert(
+        "/api/v1/namespaces/shop/pods",
+        Answer::File(200, "pods-shop.json"),
+    );
+    routes.insert(
+        "/api/v1/namespaces/kube-system/pods",
+        Answer::File(200, "pods-shop.json"),
+    );
+    let mock = serve(routes);
+    let dir = std::env::temp_dir().join(format!("palisade-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // An exec credential plugin, as `aws eks get-token` or `kubelogin` are.
+    let plugin = dir.join("cred.sh");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"token-from-exec\"}}'\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let kc = dir.join("config");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: first\nclusters:\n- name: mock\n  cluster: {{server: 'http://127.0.0.1:{}'}}\ncontexts:\n- name: first\n  context: {{cluster: mock, user: static, namespace: shop}}\n- name: second\n  context: {{cluster: mock, user: exec, namespace: kube-system}}\nusers:\n- name: static\n  user: {{token: static-token}}\n- name: exec\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            mock.port,
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["psa", "--cluster", "--context", "second", "-o", "json"])
+        .env("KUBECONFIG", &kc)
+        .env_remove("HOME")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let v = json_out(&out);
+    // The context's namespace, through the exec plugin's token.
+    assert!(
+        v["target"].as_str().unwrap().starts_with("cluster second ("),
+        "{}",
+        v["target"]
+    );
+    assert!(
+        v["target"].as_str().unwrap().ends_with("namespace kube-system"),
+        "{}",
+        v["target"]
+    );
+    let heads = mock.heads.lock().unwrap().clone();
+    assert!(
+        heads
+            .iter()
+            .any(|h| h.contains("/api/v1/namespaces/kube-system/pods")),
+        "{heads:?}"
+    );
+    assert!(
+        heads.iter().all(|h| h
+            .to_ascii_lowercase()
+            .contains("authorization: bearer token-from-exec")),
+        "{heads:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
