@@ -1008,3 +1008,65 @@ fn kubeconfig_from_env_with_context_and_exec_credentials() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn custom_resources_with_pod_templates_are_found_through_their_crds() {
+    if recorded().is_none() {
+        return;
+    }
+    let mut routes = recorded_routes();
+    let crd = |group: &str, kind: &str, plural: &str, schema: serde_json::Value| {
+        serde_json::json!({"metadata": {"name": format!("{plural}.{group}")}, "spec": {
+            "group": group, "scope": "Namespaced", "names": {"kind": kind, "plural": plural},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true, "schema": {"openAPIV3Schema": schema}}]}})
+    };
+    let crds = serde_json::json!({"kind": "CustomResourceDefinitionList", "apiVersion": "apiextensions.k8s.io/v1", "metadata": {}, "items": [
+        // Argo Rollouts ships its template without a schema: known by kind.
+        crd("argoproj.io", "Rollout", "rollouts", serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})),
+        // A schema that embeds a PodSpec.
+        crd("batch.example.com", "Task", "tasks", serde_json::json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "pod": {"type": "object", "properties": {"containers": {"type": "array", "items": {"type": "object"}}}}}}}})),
+        // Nothing to do with pods: not read.
+        crd("example.com", "Widget", "widgets", serde_json::json!({"type": "object", "properties": {"spec": {"type": "object"}}})),
+    ]});
+    routes.insert(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        Answer::Body(200, crds.to_string()),
+    );
+    routes.insert(
+        "/apis/argoproj.io/v1alpha1/rollouts",
+        Answer::Body(200, serde_json::json!({"kind": "RolloutList", "apiVersion": "argoproj.io/v1alpha1", "metadata": {}, "items": [
+            {"metadata": {"name": "web", "namespace": "shop", "uid": "7b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3"},
+             "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+                {"name": "web", "image": "nginx:1.27", "securityContext": {"privileged": true}}]}}}}]}).to_string()),
+    );
+    let mock = serve(routes);
+    let kc = kubeconfig(mock.port, "crds");
+    let out = palisade(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "-A",
+        "-o",
+        "json",
+    ]);
+    let v = json_out(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter().any(|f| f["object"]["kind"] == "Rollout"
+            && f["code"] == "PSS007"
+            && f["object"]["uid"] == "7b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3"),
+        "privileged Rollout"
+    );
+    let hits = mock.hits.lock().unwrap().clone();
+    assert!(
+        hits.iter()
+            .any(|h| h.starts_with("/apis/batch.example.com/v1alpha1/tasks?")),
+        "{hits:?}"
+    );
+    assert!(
+        !hits.iter().any(|h| h.starts_with("/apis/example.com/")),
+        "{hits:?}"
+    );
+}

@@ -573,7 +573,8 @@ impl Cluster {
             else {
                 continue;
             };
-            if group.is_empty() || plural.is_empty() || !mentions_containers(&ver["schema"]) {
+            let known = KNOWN_POD_TEMPLATE_KINDS.contains(&(group, kind));
+            if group.is_empty() || plural.is_empty() || !(known || mentions_containers(&ver["schema"])) {
                 continue;
             }
             out.push(ResourceType::new(
@@ -588,6 +589,23 @@ impl Cluster {
     }
 }
 
+/// Custom resources known to carry pod templates whose CRDs may not spell them out in their
+/// schema (`x-kubernetes-preserve-unknown-fields`).
+const KNOWN_POD_TEMPLATE_KINDS: &[(&str, &str)] = &[
+    ("argoproj.io", "Rollout"),
+    ("argoproj.io", "Workflow"),
+    ("argoproj.io", "CronWorkflow"),
+    ("argoproj.io", "WorkflowTemplate"),
+    ("serving.knative.dev", "Service"),
+    ("serving.knative.dev", "Configuration"),
+    ("keda.sh", "ScaledJob"),
+    ("kubeflow.org", "TFJob"),
+    ("kubeflow.org", "PyTorchJob"),
+    ("ray.io", "RayCluster"),
+    ("apps.kruise.io", "CloneSet"),
+];
+
+/// Whether a CRD version's schema declares a `containers` property (a PodSpec inside).
 fn mentions_containers(v: &serde_json::Value) -> bool {
     match v {
         serde_json::Value::Object(m) => m
