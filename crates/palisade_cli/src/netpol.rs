@@ -133,10 +133,12 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// The manifests before the change (file, directory or glob).
-    pub before: String,
-    /// The manifests after the change.
-    pub after: String,
+    /// BEFORE and AFTER: the manifests before and after the change (files, directories or
+    /// globs). With --cluster, only AFTER: the live cluster is the state before.
+    #[arg(value_name = "BEFORE AFTER", num_args = 1..=2, required = true)]
+    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterConn,
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: crate::rbac::Out,
     #[command(flatten)]
@@ -584,16 +586,15 @@ fn diff_cmd(a: DiffArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (ob, eb) = load(
-        std::slice::from_ref(&a.before),
-        &crate::cluster::ClusterConn::default(),
-        false,
-    );
-    let (oa, ea) = load(
-        std::slice::from_ref(&a.after),
-        &crate::cluster::ClusterConn::default(),
-        false,
-    );
+    let files = crate::cluster::ClusterConn::default();
+    let pod_ips = a.semantics.ipblock_matches_pods;
+    let ((ob, eb), after) = match (a.cluster.cluster, a.sets.as_slice()) {
+        (true, [after]) => (load(&[], &a.cluster, pod_ips), after),
+        (false, [before, after]) => (load(std::slice::from_ref(before), &files, false), after),
+        (true, _) => return usage("with --cluster give only AFTER: the cluster is the state before"),
+        (false, _) => return usage("give BEFORE and AFTER (or --cluster and AFTER)"),
+    };
+    let (oa, ea) = load(std::slice::from_ref(after), &files, false);
     let mb = Model::build(&ob, options.clone());
     let ma = Model::build(&oa, options);
     report_problems(&mb);

@@ -1070,3 +1070,73 @@ fn custom_resources_with_pod_templates_are_found_through_their_crds() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn netpol_diff_compares_the_cluster_with_manifests() {
+    if recorded().is_none() {
+        return;
+    }
+    let dir = recorded().unwrap();
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    // The change under review: the same app, without the default-deny policy.
+    let mut items = Vec::new();
+    for (f, api, kind) in [
+        ("namespaces.json", "v1", "Namespace"),
+        ("deployments-all.json", "apps/v1", "Deployment"),
+        (
+            "networkpolicies-all.json",
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+        ),
+    ] {
+        for mut i in read(f)["items"].as_array().unwrap().clone() {
+            if i["metadata"]["name"] == "default-deny" {
+                continue;
+            }
+            i["apiVersion"] = api.into();
+            i["kind"] = kind.into();
+            items.push(i);
+        }
+    }
+    let after = std::env::temp_dir().join(format!("palisade-netpol-after-{}.json", std::process::id()));
+    std::fs::write(
+        &after,
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string(),
+    )
+    .unwrap();
+    let mock = serve(recorded_routes());
+    let kc = kubeconfig(mock.port, "diff");
+    let out = palisade(&[
+        "netpol",
+        "diff",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        after.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    let v = json_out(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changes = v["changes"].to_string();
+    assert!(changes.contains("shop/Deployment/redis-cart"), "{changes}");
+    // Only AFTER may be given with --cluster.
+    let out = palisade(&[
+        "netpol",
+        "diff",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "a",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_file(&after);
+}
