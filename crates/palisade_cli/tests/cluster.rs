@@ -637,6 +637,10 @@ fn rbac_and_netpol_read_the_cluster() {
     assert_eq!(code, Some(1), "{t}");
     let (code, t) = run("netpol matrix -n shop -o json");
     assert_eq!(code, Some(0), "{t}");
+    // The RBAC rules as findings, from the cluster.
+    let (code, t) = run("rbac risks -A -o json");
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("\"RBAC001\"") && !t.contains("\"PSS"), "{t}");
 }
 
 #[test]
