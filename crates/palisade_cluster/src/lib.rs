@@ -360,7 +360,8 @@ impl Cluster {
         // Controllers read, by uid, to skip what they own.
         let mut controllers: std::collections::HashSet<String> = std::collections::HashSet::new();
         let progress = self.opts.progress;
-        for t in &types {
+        for (i, t) in types.iter().enumerate() {
+            let mut listed = 0usize;
             let path = match (&ns, t.kind.as_str()) {
                 // With one namespace, read that Namespace object only.
                 (Some(n), "Namespace") => format!("/api/v1/namespaces/{n}"),
@@ -477,15 +478,15 @@ impl Cluster {
                 let parsed = if single {
                     serde_json::from_str::<serde_json::Value>(&body).map(|v| {
                         handle(v);
-                        None
+                        (None, None)
                     })
                 } else {
                     parse_list(&body, &mut handle)
                 };
                 drop(body);
                 stats.owned_skipped += owned_skipped;
-                let next = match parsed {
-                    Ok(next) => next,
+                let (next, remaining) = match parsed {
+                    Ok(p) => p,
                     Err(e) => {
                         stats.failed.push(t.display());
                         diags.push(warn(format!(
@@ -498,9 +499,13 @@ impl Cluster {
                     }
                 };
                 count += objects.len();
+                listed += objects.len() + owned_skipped;
                 stats.objects += objects.len();
                 if progress {
-                    eprint!("\r\x1b[2Kpalisade: reading {} … {count}", t.display());
+                    eprint!(
+                        "\r\x1b[2K{}",
+                        progress_line(i, types.len(), &t.display(), listed, remaining)
+                    );
                 }
                 page(objects);
                 if single {
@@ -645,24 +650,46 @@ fn owned_by_read_controller(
         })
 }
 
+/// `palisade: [3/22] deployments.apps  1500/4200 [#######.............]`: the resource type
+/// being listed, and how far, from the server's `remainingItemCount` when it sends one.
+fn progress_line(i: usize, n: usize, what: &str, listed: usize, remaining: Option<u64>) -> String {
+    let mut line = format!("palisade: [{}/{n}] {what}  {listed}", i + 1);
+    if let Some(r) = remaining {
+        let total = listed as u64 + r;
+        let width = 20u64;
+        let done = (listed as u64 * width)
+            .checked_div(total)
+            .unwrap_or(width)
+            .min(width) as usize;
+        line.push_str(&format!(
+            "/{total} [{}{}]",
+            "#".repeat(done),
+            ".".repeat(width as usize - done)
+        ));
+    }
+    line
+}
+
 /// Decodes a Kubernetes list response, handing each item of `items` to `on_item` as soon as
-/// it is decoded; returns `metadata.continue` (when not empty).
+/// it is decoded; returns `metadata.continue` (when not empty) and
+/// `metadata.remainingItemCount`.
 fn parse_list(
     body: &str,
     on_item: &mut dyn FnMut(serde_json::Value),
-) -> Result<Option<String>, serde_json::Error> {
+) -> Result<(Option<String>, Option<u64>), serde_json::Error> {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
     struct List<'a>(&'a mut dyn FnMut(serde_json::Value));
     impl<'de> Visitor<'de> for List<'_> {
-        type Value = Option<String>;
+        type Value = (Option<String>, Option<u64>);
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a Kubernetes list object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let List(on_item) = self;
             let mut token = None;
+            let mut remaining = None;
             while let Some(key) = map.next_key::<String>()? {
                 match key.as_str() {
                     "items" => map.next_value_seed(Items(&mut *on_item))?,
@@ -673,13 +700,14 @@ fn parse_list(
                             .and_then(serde_json::Value::as_str)
                             .filter(|s| !s.is_empty())
                             .map(str::to_owned);
+                        remaining = m.get("remainingItemCount").and_then(serde_json::Value::as_u64);
                     }
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
             }
-            Ok(token)
+            Ok((token, remaining))
         }
     }
 
@@ -761,7 +789,7 @@ mod tests {
 
     fn items(body: &str) -> Result<(Vec<serde_json::Value>, Option<String>), serde_json::Error> {
         let mut out = Vec::new();
-        let token = parse_list(body, &mut |v| out.push(v))?;
+        let (token, _) = parse_list(body, &mut |v| out.push(v))?;
         Ok((out, token))
     }
 
@@ -833,6 +861,24 @@ mod tests {
         strip_server_fields(&mut v);
         assert_eq!(v, serde_json::json!({"metadata": {"annotations": {"keep": "y"}}}));
         assert_eq!(encode("a b/c=d~"), "a%20b%2Fc%3Dd~");
+    }
+
+    #[test]
+    fn progress_lines() {
+        assert_eq!(
+            progress_line(0, 22, "pods", 500, Some(1500)),
+            "palisade: [1/22] pods  500/2000 [#####...............]"
+        );
+        assert_eq!(
+            progress_line(2, 22, "services", 13, None),
+            "palisade: [3/22] services  13"
+        );
+        assert_eq!(
+            progress_line(2, 22, "services", 0, Some(0)),
+            "palisade: [3/22] services  0/0 [####################]"
+        );
+        let (_, remaining) = parse_list(LIST, &mut |_| {}).unwrap();
+        assert_eq!(remaining, Some(3));
     }
 
     #[test]
