@@ -60,7 +60,11 @@ enum ColorChoice {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
-    #[arg(required_unless_present = "cluster", value_name = "PATH")]
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
     paths: Vec<String>,
     #[command(flatten)]
     cluster: crate::cluster::ClusterArgs,
@@ -249,9 +253,6 @@ fn scan(a: ScanArgs) -> Result<u8> {
     };
     opts.analysis.default_rbac = !a.no_default_rbac;
     let (report, target) = if a.cluster.conn.cluster {
-        if !a.paths.is_empty() {
-            return usage("give either --cluster or paths, not both");
-        }
         match crate::cluster::scan(&a.cluster, &opts) {
             Ok(r) => r,
             Err(e) => return usage(e),

@@ -32,6 +32,22 @@ pub struct ClusterConn {
     pub request_timeout: u64,
 }
 
+/// Where `rbac`, `netpol` and `psa` read from: manifests (`-f`) or the cluster (`--cluster`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Source {
+    /// Manifests: files, directories, globs, or - for stdin (repeatable).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cluster: ClusterConn,
+}
+
 /// `scan --cluster`: connection plus kubectl's namespace scope.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClusterArgs {
@@ -52,18 +68,6 @@ pub struct ClusterArgs {
     pub all_namespaces: bool,
 }
 
-#[cfg(feature = "cluster")]
-fn diag(level: DiagLevel, message: String) -> Diagnostic {
-    Diagnostic {
-        level,
-        file: None,
-        line: None,
-        column: None,
-        message,
-        object: None,
-    }
-}
-
 /// What a cluster read gave: the target's name, and the source's problems with the
 /// de-duplication note and, when nothing could be read, an error.
 #[cfg(feature = "cluster")]
@@ -78,19 +82,6 @@ struct Read {
 
 #[cfg(feature = "cluster")]
 fn read(
-    conn: &ClusterConn,
-    namespace: Option<String>,
-    all_namespaces: bool,
-    kinds: &[&str],
-    page: &mut dyn FnMut(Vec<palisade_core::Object>),
-) -> Result<Read, String> {
-    // Reading only some kinds is for analyses that need every object (the pods a namespace
-    // holds), not one per controller.
-    read_with(conn, namespace, all_namespaces, kinds, !kinds.is_empty(), page)
-}
-
-#[cfg(feature = "cluster")]
-fn read_with(
     conn: &ClusterConn,
     namespace: Option<String>,
     all_namespaces: bool,
@@ -117,7 +108,7 @@ fn read_with(
         None => "all namespaces".to_owned(),
     };
     if stats.owned_skipped > 0 && !keep_owned {
-        diags.push(diag(
+        diags.push(Diagnostic::unlocated(
             DiagLevel::Warning,
             format!(
                 "{} object(s) owned by a controller that was read (ReplicaSets of Deployments, Pods of ReplicaSets, Jobs of CronJobs, …) are reported through their owner",
@@ -126,7 +117,7 @@ fn read_with(
         ));
     }
     if stats.objects == 0 && stats.owned_skipped == 0 {
-        diags.push(diag(
+        diags.push(Diagnostic::unlocated(
             DiagLevel::Error,
             format!(
                 "nothing could be read from {} ({scope}){}",
@@ -163,6 +154,7 @@ pub fn scan(
         a.namespace.clone(),
         a.all_namespaces,
         &[],
+        false,
         &mut |objects| paged.add(objects),
     )?;
     let mut analysis = opts.analysis;
@@ -184,16 +176,16 @@ pub fn scan(
 pub fn load(
     conn: &ClusterConn,
     pod_ips: bool,
-) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
+) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     let mut kept = Vec::new();
     let keep = |o: &palisade_core::Object| palisade_engine::needed(o) || (pod_ips && o.kind == "ReplicaSet");
-    let r = read_with(conn, None, true, &[], pod_ips, &mut |objects| {
+    let r = read(conn, None, true, &[], pod_ips, &mut |objects| {
         kept.extend(objects.into_iter().filter(keep))
     })?;
     if pod_ips {
         kept = fold_pod_ips(kept);
     }
-    Ok((kept, r.diags, !r.has_cluster_roles, r.target))
+    Ok((kept, r.diags, !r.has_cluster_roles))
 }
 
 /// Moves the IPs of pods owned (through ReplicaSets, Jobs, …) by a controller into that
@@ -202,33 +194,15 @@ pub fn load(
 fn fold_pod_ips(objects: Vec<palisade_core::Object>) -> Vec<palisade_core::Object> {
     use palisade_core::Node;
     use std::collections::HashMap;
-    let uid = |o: &palisade_core::Object| {
-        o.root
-            .at(&["metadata", "uid"])
-            .and_then(Node::as_str)
-            .map(str::to_owned)
-    };
-    let controller = |o: &palisade_core::Object| {
-        o.root
-            .at(&["metadata", "ownerReferences"])
-            .and_then(Node::as_seq)
-            .and_then(|refs| {
-                refs.iter()
-                    .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
-                    .and_then(|r| r.get("uid"))
-                    .and_then(Node::as_str)
-                    .map(str::to_owned)
-            })
-    };
     let by_uid: HashMap<String, usize> = objects
         .iter()
         .enumerate()
-        .filter_map(|(i, o)| uid(o).map(|u| (u, i)))
+        .filter_map(|(i, o)| o.uid().map(|u| (u.to_owned(), i)))
         .collect();
     // The topmost read owner of each object (itself when it has none).
     let top = |mut i: usize| {
         for _ in 0..8 {
-            match controller(&objects[i]).and_then(|u| by_uid.get(&u).copied()) {
+            match objects[i].controller_uid().and_then(|u| by_uid.get(u).copied()) {
                 Some(j) if j != i => i = j,
                 _ => break,
             }
@@ -284,9 +258,15 @@ pub fn load_pods(
     all_namespaces: bool,
 ) -> Result<PodsRead, String> {
     let mut objects = Vec::new();
-    let r = read(conn, namespace, all_namespaces, &["Namespace", "Pod"], &mut |o| {
-        objects.extend(o)
-    })?;
+    // Pod Security Admission checks the pods a namespace holds, not one per controller.
+    let r = read(
+        conn,
+        namespace,
+        all_namespaces,
+        &["Namespace", "Pod"],
+        true,
+        &mut |o| objects.extend(o),
+    )?;
     Ok(PodsRead {
         objects,
         diags: r.diags,
@@ -321,9 +301,6 @@ pub fn scan(
 }
 
 #[cfg(not(feature = "cluster"))]
-pub fn load(
-    _: &ClusterConn,
-    _: bool,
-) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool, String), String> {
+pub fn load(_: &ClusterConn, _: bool) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     Err(NO_FEATURE.into())
 }

@@ -78,16 +78,8 @@ pub enum MatrixOut {
 
 #[derive(Args, Debug)]
 pub struct MatrixArgs {
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "cluster"
-    )]
-    pub paths: Vec<String>,
     #[command(flatten)]
-    pub cluster: crate::cluster::ClusterConn,
+    pub source: crate::cluster::Source,
     /// Only workloads of these namespaces (repeatable); external ranges are kept.
     #[arg(short, long)]
     pub namespace: Vec<String>,
@@ -115,16 +107,8 @@ pub struct CheckArgs {
     /// Protocol of --port.
     #[arg(long, value_parser = ["TCP", "UDP", "SCTP"], default_value = "TCP")]
     pub protocol: String,
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "cluster"
-    )]
-    pub paths: Vec<String>,
     #[command(flatten)]
-    pub cluster: crate::cluster::ClusterConn,
+    pub source: crate::cluster::Source,
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: crate::rbac::Out,
     #[command(flatten)]
@@ -162,12 +146,8 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 /// objects and whether there were errors.
 fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, pod_ips: bool) -> (Vec<Object>, bool) {
     let (objects, errors) = if cluster.cluster {
-        if !paths.is_empty() {
-            eprintln!("palisade: error: give either --cluster or -f paths, not both");
-            return (Vec::new(), true);
-        }
         match crate::cluster::load(cluster, pod_ips) {
-            Ok((objects, diags, _, _)) => (objects, diags),
+            Ok((objects, diags, _)) => (objects, diags),
             Err(e) => {
                 eprintln!("palisade: error: {e}");
                 return (Vec::new(), true);
@@ -285,7 +265,11 @@ fn matrix(a: MatrixArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths, &a.cluster, a.semantics.ipblock_matches_pods);
+    let (objects, errors) = load(
+        &a.source.paths,
+        &a.source.cluster,
+        a.semantics.ipblock_matches_pods,
+    );
     let model = Model::build(&objects, options);
     drop(objects);
     report_problems(&model);
@@ -507,7 +491,11 @@ fn check(a: CheckArgs) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let (objects, errors) = load(&a.paths, &a.cluster, a.semantics.ipblock_matches_pods);
+    let (objects, errors) = load(
+        &a.source.paths,
+        &a.source.cluster,
+        a.semantics.ipblock_matches_pods,
+    );
     let model = Model::build(&objects, options);
     report_problems(&model);
     let an = Analysis::new(&model);

@@ -26,16 +26,8 @@ pub enum TargetLevel {
 
 #[derive(Args, Debug)]
 pub struct PsaArgs {
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "cluster"
-    )]
-    pub paths: Vec<String>,
     #[command(flatten)]
-    pub cluster: crate::cluster::ClusterConn,
+    pub source: crate::cluster::Source,
     /// Only this namespace. With --cluster and neither -n nor -A: the context's namespace.
     #[arg(short = 'n', long, value_name = "NS", conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
@@ -83,20 +75,6 @@ struct Change {
     update: NamespaceUpdate,
 }
 
-fn str_at<'a>(n: &'a Node, keys: &[&str]) -> Option<&'a str> {
-    n.at(keys).and_then(Node::as_str)
-}
-
-fn controller_uid(o: &Object) -> Option<&str> {
-    o.root
-        .at(&["metadata", "ownerReferences"])
-        .and_then(Node::as_seq)?
-        .iter()
-        .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
-        .and_then(|r| r.get("uid"))
-        .and_then(Node::as_str)
-}
-
 /// Builds the namespaces and their pods from the objects read.
 fn namespaces<'a>(objects: &'a [Object], from_cluster: bool) -> BTreeMap<String, Ns<'a>> {
     let mut out: BTreeMap<String, Ns<'a>> = BTreeMap::new();
@@ -128,8 +106,8 @@ fn namespaces<'a>(objects: &'a [Object], from_cluster: bool) -> BTreeMap<String,
                 .pods
                 .push(PodRef {
                     name,
-                    controller: if is_pod { controller_uid(o) } else { None },
-                    runtime_class: str_at(t.spec, &["runtimeClassName"]),
+                    controller: if is_pod { o.controller_uid() } else { None },
+                    runtime_class: t.spec.get("runtimeClassName").and_then(Node::as_str),
                     input: PodInput {
                         metadata: t.metadata,
                         spec: t.spec,
@@ -190,10 +168,7 @@ fn violations(pods: &[PodRef<'_>], p: Policy, ex: &Exemptions) -> Vec<(String, S
         return Vec::new();
     }
     pods.iter()
-        .filter(|r| {
-            !r.runtime_class
-                .is_some_and(|rc| ex.runtime_classes.iter().any(|e| e == rc))
-        })
+        .filter(|r| !ex.exempts_runtime_class(r.runtime_class))
         .filter_map(|r| {
             let e = palisade_pss::evaluate(p.level, p.version, &r.input);
             (!e.allowed()).then(|| (r.name.clone(), e.aggregate_detail()))
@@ -202,23 +177,20 @@ fn violations(pods: &[PodRef<'_>], p: Policy, ex: &Exemptions) -> Vec<(String, S
 }
 
 fn load(a: &PsaArgs) -> Result<(Vec<Object>, bool, String, Option<String>), String> {
-    if a.cluster.cluster {
-        if !a.paths.is_empty() {
-            return Err("give either --cluster or -f paths, not both".into());
-        }
-        let r = crate::cluster::load_pods(&a.cluster, a.namespace.clone(), a.all_namespaces)?;
+    if a.source.cluster.cluster {
+        let r = crate::cluster::load_pods(&a.source.cluster, a.namespace.clone(), a.all_namespaces)?;
         for d in &r.diags {
             eprintln!("palisade: {d}");
         }
         let errors = r.diags.iter().any(|d| d.level == DiagLevel::Error);
         Ok((r.objects, errors, r.target, r.namespace))
     } else {
-        let (objects, diags) = crate::rbac::load_files(&a.paths);
+        let (objects, diags) = crate::rbac::load_files(&a.source.paths);
         for d in &diags {
             eprintln!("palisade: {d}");
         }
         let errors = diags.iter().any(|d| d.level == DiagLevel::Error);
-        Ok((objects, errors, a.paths.join(" "), a.namespace.clone()))
+        Ok((objects, errors, a.source.paths.join(" "), a.namespace.clone()))
     }
 }
 
@@ -240,7 +212,7 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             return Ok(2);
         }
     };
-    let from_cluster = a.cluster.cluster;
+    let from_cluster = a.source.cluster.cluster;
     let ex = Exemptions {
         namespaces: a.exempt_namespace.clone(),
         runtime_classes: a.exempt_runtime_class.clone(),

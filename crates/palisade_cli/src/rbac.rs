@@ -32,16 +32,8 @@ pub enum RbacCommand {
 
 #[derive(Args, Debug, Clone)]
 pub struct Inputs {
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "cluster"
-    )]
-    pub paths: Vec<String>,
     #[command(flatten)]
-    pub cluster: crate::cluster::ClusterConn,
+    pub source: crate::cluster::Source,
     /// Do not include the default RBAC objects of a Kubernetes cluster (cluster-admin, admin,
     /// edit, view, system:*).
     #[arg(long)]
@@ -152,16 +144,8 @@ pub struct PathsArgs {
     /// `system:serviceaccount:NS:NAME`, `workload:NS/KIND/NAME`).
     #[arg(long, value_name = "SUBJECT")]
     pub from: Option<String>,
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "cluster"
-    )]
-    pub paths: Vec<String>,
     #[command(flatten)]
-    pub cluster: crate::cluster::ClusterConn,
+    pub source: crate::cluster::Source,
     #[arg(long)]
     pub no_default_rbac: bool,
     /// Output format: human, json, dot (Graphviz) or mermaid.
@@ -185,27 +169,21 @@ struct Loaded {
 
 fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, no_default_rbac: bool) -> Loaded {
     let (objects, errors, defaults) = if cluster.cluster {
-        if !paths.is_empty() {
-            let e = "give either --cluster or -f paths, not both".to_owned();
-            return Loaded::failed(e);
-        }
         match crate::cluster::load(cluster, false) {
             // The cluster's own default objects were read unless ClusterRoles were forbidden.
-            Ok((objects, diags, want_defaults, _)) => (objects, diags, want_defaults && !no_default_rbac),
+            Ok((objects, diags, want_defaults)) => (objects, diags, want_defaults && !no_default_rbac),
             Err(e) => return Loaded::failed(e),
         }
     } else {
         let (objects, errors) = load_files(paths);
         (objects, errors, !no_default_rbac)
     };
-    let from_cluster = objects
-        .iter()
-        .any(|o| matches!(o.origin, palisade_core::Origin::Cluster { .. }));
     let model = Model::build(
         &objects,
         ModelOptions {
             defaults,
-            aggregation: if from_cluster {
+            // A cluster stores the aggregated rules; manifests get them computed.
+            aggregation: if cluster.cluster {
                 Aggregation::Stored
             } else {
                 Aggregation::Compute
@@ -227,14 +205,7 @@ impl Loaded {
             resources: Resources::with_crds(&objects),
             model: Model::build(&objects, ModelOptions::default()),
             objects,
-            errors: vec![Diagnostic {
-                level: DiagLevel::Error,
-                file: None,
-                line: None,
-                column: None,
-                message,
-                object: None,
-            }],
+            errors: vec![Diagnostic::unlocated(DiagLevel::Error, message)],
         }
     }
 }
@@ -256,17 +227,13 @@ pub fn load_files(paths: &[String]) -> (Vec<Object>, Vec<Diagnostic>) {
     let mut errors = discovery;
     errors.extend(loaded.diagnostics);
     if loaded.objects_seen == 0 {
-        errors.push(Diagnostic {
-            level: DiagLevel::Error,
-            file: None,
-            line: None,
-            column: None,
-            message: format!(
+        errors.push(Diagnostic::unlocated(
+            DiagLevel::Error,
+            format!(
                 "nothing was read: no Kubernetes objects in {} file(s)",
                 loaded.files
             ),
-            object: None,
-        });
+        ));
     }
     (loaded.objects, errors)
 }
@@ -363,7 +330,11 @@ fn can_i(a: CanIArgs) -> Result<u8> {
     let Some(user) = a.identity.user.as_deref() else {
         return usage("--as USER is required (palisade evaluates manifests, not your kubeconfig identity)");
     };
-    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
+    let l = load(
+        &a.inputs.source.paths,
+        &a.inputs.source.cluster,
+        a.inputs.no_default_rbac,
+    );
     let errors = report_errors(&l);
     let ns = if a.all_namespaces {
         String::new()
@@ -434,7 +405,11 @@ fn subject_note(s: &Subject) -> &'static str {
 }
 
 fn who_can(a: WhoCanArgs) -> Result<u8> {
-    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
+    let l = load(
+        &a.inputs.source.paths,
+        &a.inputs.source.cluster,
+        a.inputs.no_default_rbac,
+    );
     let errors = report_errors(&l);
     let mut namespaces: Vec<String> = vec![a.namespace.clone().unwrap_or_default()];
     let (probe, warnings) = parse_request(&l, &a.verb, &a.resource, a.name.as_deref(), "");
@@ -745,7 +720,11 @@ fn subject(a: SubjectArgs) -> Result<u8> {
         Ok(x) => x,
         Err(e) => return usage(e),
     };
-    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
+    let l = load(
+        &a.inputs.source.paths,
+        &a.inputs.source.cluster,
+        a.inputs.no_default_rbac,
+    );
     let errors = report_errors(&l);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     print_permissions(&mut out, &l, &u, &label, a.inputs.output == Out::Json, json!({}))?;
@@ -773,7 +752,11 @@ fn find_workload<'a>(objects: &'a [Object], spec: &str) -> Result<&'a Object, St
 }
 
 fn workload(a: WorkloadArgs) -> Result<u8> {
-    let l = load(&a.inputs.paths, &a.inputs.cluster, a.inputs.no_default_rbac);
+    let l = load(
+        &a.inputs.source.paths,
+        &a.inputs.source.cluster,
+        a.inputs.no_default_rbac,
+    );
     let errors = report_errors(&l);
     let obj = match find_workload(&l.objects, &a.workload) {
         Ok(o) => o,
@@ -855,7 +838,7 @@ fn paths_cmd(a: PathsArgs) -> Result<u8> {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
-    let l = load(&a.paths, &a.cluster, a.no_default_rbac);
+    let l = load(&a.source.paths, &a.source.cluster, a.no_default_rbac);
     let errors = report_errors(&l);
     let to = a.to.map(|t| match t {
         Target::ClusterAdmin => paths::Target::ClusterAdmin,

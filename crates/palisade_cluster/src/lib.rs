@@ -336,14 +336,10 @@ impl Cluster {
         // error, not a timeout per resource type. (/version is public; 401/403 go on.)
         stats.requests += 1;
         if let Err((0, msg)) = self.get("/version", None) {
-            diags.push(Diagnostic {
-                level: DiagLevel::Error,
-                file: None,
-                line: None,
-                column: None,
-                message: format!("cannot reach the API server {}: {msg}", self.server),
-                object: None,
-            });
+            diags.push(Diagnostic::unlocated(
+                DiagLevel::Error,
+                format!("cannot reach the API server {}: {msg}", self.server),
+            ));
             return (stats, diags);
         }
         let ns = self.namespace();
@@ -367,8 +363,7 @@ impl Cluster {
                 (Some(n), "Namespace") => format!("/api/v1/namespaces/{n}"),
                 (n, _) => t.path(n.as_deref()),
             };
-            let single = path.ends_with(&format!("/namespaces/{}", ns.clone().unwrap_or_default()))
-                && t.kind == "Namespace";
+            let single = ns.is_some() && t.kind == "Namespace";
             let accept = t.metadata_only.then_some(
                 "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
             );
@@ -760,14 +755,7 @@ fn strip_server_fields(item: &mut serde_json::Value) {
 }
 
 fn warn(message: String) -> Diagnostic {
-    Diagnostic {
-        level: DiagLevel::Warning,
-        file: None,
-        line: None,
-        column: None,
-        message,
-        object: None,
-    }
+    Diagnostic::unlocated(DiagLevel::Warning, message)
 }
 
 /// Percent-encodes a query value.

@@ -72,12 +72,7 @@ impl Object {
             namespace: self.namespace.clone(),
             name: self.name.clone(),
             uid: match self.origin {
-                Origin::Cluster { .. } => self
-                    .root
-                    .get("metadata")
-                    .and_then(|m| m.get("uid"))
-                    .and_then(Node::as_str)
-                    .map(str::to_owned),
+                Origin::Cluster { .. } => self.uid().map(str::to_owned),
                 Origin::File { .. } => None,
             },
         }
@@ -86,6 +81,22 @@ impl Object {
     /// The API group (`""` for the core group).
     pub fn group(&self) -> &str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// `metadata.uid` (set on objects read from a cluster).
+    pub fn uid(&self) -> Option<&str> {
+        self.root.at(&["metadata", "uid"]).and_then(Node::as_str)
+    }
+
+    /// The uid of the controller owner (`ownerReferences` with `controller: true`).
+    pub fn controller_uid(&self) -> Option<&str> {
+        self.root
+            .at(&["metadata", "ownerReferences"])
+            .and_then(Node::as_seq)?
+            .iter()
+            .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
+            .and_then(|r| r.get("uid"))
+            .and_then(Node::as_str)
     }
 
     pub fn labels(&self) -> Option<&Node> {

@@ -33,6 +33,20 @@ pub struct Diagnostic {
     pub object: Option<ObjectRef>,
 }
 
+impl Diagnostic {
+    /// A problem that belongs to no file position (a source as a whole, e.g. a cluster).
+    pub fn unlocated(level: DiagLevel, message: String) -> Diagnostic {
+        Diagnostic {
+            level,
+            file: None,
+            line: None,
+            column: None,
+            message,
+            object: None,
+        }
+    }
+}
+
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(file) = &self.file {

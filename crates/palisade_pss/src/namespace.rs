@@ -176,6 +176,13 @@ pub struct Exemptions {
     pub runtime_classes: Vec<String>,
 }
 
+impl Exemptions {
+    /// Whether a pod with this `runtimeClassName` is exempt.
+    pub fn exempts_runtime_class(&self, runtime_class: Option<&str>) -> bool {
+        runtime_class.is_some_and(|rc| self.runtime_classes.iter().any(|e| e == rc))
+    }
+}
+
 /// An existing pod of the namespace, as the admission plugin's pod lister gives it.
 #[derive(Clone, Copy, Debug)]
 pub struct ExistingPod<'a> {
@@ -254,9 +261,7 @@ pub fn update_namespace(
     let mut rest = Vec::new();
     let mut controllers = std::collections::HashSet::new();
     for p in pods {
-        if p.runtime_class
-            .is_some_and(|rc| exemptions.runtime_classes.iter().any(|e| e == rc))
-        {
+        if exemptions.exempts_runtime_class(p.runtime_class) {
             continue;
         }
         match p.controller {
