@@ -22,6 +22,6 @@ fuzz_target!(init: common::contain_parser_panics(), |data: &[u8]| {
     let opts = ScanOptions::new(pss, rules, Severity::Info);
     let report = scan_bytes(&[("fuzz.yaml", data)], &opts);
     for f in &report.findings {
-        assert!(!f.code.is_empty());
+        assert!(!f.code().is_empty());
     }
 });

@@ -23,6 +23,10 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)] // each example uses part of the shared support
+mod support;
+use support::*;
+
 // ---------------------------------------------------------------------------------------------
 // Targets (for the default size: 5,000 workloads, 200 namespaces, 1,000 policies).
 
@@ -31,70 +35,8 @@ const TARGET_CHECK: Duration = Duration::from_millis(50);
 const TARGET_PEAK_MB: f64 = 500.0;
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic PRNG (SplitMix64).
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `permille`/1000.
-    fn chance(&mut self, permille: u32) -> bool {
-        self.below(1000) < permille as usize
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-    /// Index chosen with the given weights.
-    fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u32 = weights.iter().sum();
-        let mut x = self.below(total as usize) as u32;
-        for (i, w) in weights.iter().enumerate() {
-            if x < *w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len() - 1
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The generated cluster.
 
-const PRODUCTS: &[&str] = &[
-    "billing",
-    "checkout",
-    "catalog",
-    "search",
-    "payments",
-    "identity",
-    "orders",
-    "shipping",
-    "inventory",
-    "reviews",
-    "ads",
-    "analytics",
-    "notifications",
-    "media",
-    "profile",
-    "gateway",
-    "ledger",
-    "fraud",
-    "pricing",
-    "support",
-];
-const ENVS: &[&str] = &[
-    "prod", "staging", "dev", "qa", "perf", "canary", "sandbox", "demo", "eu", "us",
-];
 const PCI: &[&str] = &["billing", "payments", "ledger", "fraud"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1061,64 +1003,6 @@ fn generate(size: Size, seed: u64) -> Generated {
 // ---------------------------------------------------------------------------------------------
 // Measurement helpers.
 
-/// Peak resident set size (VmHWM) in MB.
-fn peak_mb() -> f64 {
-    status_kb("VmHWM:") as f64 / 1024.0
-}
-
-fn rss_mb() -> f64 {
-    status_kb("VmRSS:") as f64 / 1024.0
-}
-
-fn status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Resets the peak RSS to the current RSS (Linux ≥ 4.0).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-struct Stats {
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-fn stats(mut v: Vec<Duration>) -> Stats {
-    v.sort();
-    let n = v.len();
-    Stats {
-        mean: v.iter().sum::<Duration>() / n as u32,
-        p50: v[n / 2],
-        p99: v[(n * 99 / 100).min(n - 1)],
-        max: v[n - 1],
-    }
-}
-
-fn print_stats(what: &str, s: &Stats) {
-    println!(
-        "  {what:<26} mean {:8.3} ms   p50 {:8.3} ms   p99 {:8.3} ms   max {:8.3} ms",
-        ms(s.mean),
-        ms(s.p50),
-        ms(s.p99),
-        ms(s.max)
-    );
-}
-
 /// Decodes the files on every core, as the CLI does.
 fn decode(files: &[(String, String)], threads: usize) -> (Vec<Object>, usize, usize) {
     let chunk = files.len().div_ceil(threads).max(1);
@@ -1783,13 +1667,7 @@ fn main() {
         ms(decode_t),
         ms(full)
     );
-    println!("\n{:<46} {:>12} {:>10}  RESULT", "TARGET", "MEASURED", "LIMIT");
-    for (what, measured, limit, ok) in &rows {
-        println!(
-            "{what:<46} {measured:>12} {limit:>10}  {}",
-            if *ok { "PASS" } else { "FAIL" }
-        );
-    }
+    print_targets(&rows, 46);
 
     if a.scaling {
         let s = |workloads: usize, policies: usize, namespaces: usize| Size {

@@ -23,6 +23,10 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)] // each example uses part of the shared support
+mod support;
+use support::*;
+
 // ---------------------------------------------------------------------------------------------
 // Targets.
 
@@ -32,70 +36,8 @@ const TARGET_SCAN: Duration = Duration::from_secs(2);
 const TARGET_PEAK_MB: f64 = 300.0;
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic PRNG (SplitMix64).
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `permille`/1000.
-    fn chance(&mut self, permille: u32) -> bool {
-        self.below(1000) < permille as usize
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-    /// Index chosen with the given weights.
-    fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u32 = weights.iter().sum();
-        let mut x = self.below(total as usize) as u32;
-        for (i, w) in weights.iter().enumerate() {
-            if x < *w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len() - 1
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The generated set.
 
-const PRODUCTS: &[&str] = &[
-    "billing",
-    "checkout",
-    "catalog",
-    "search",
-    "payments",
-    "identity",
-    "orders",
-    "shipping",
-    "inventory",
-    "reviews",
-    "ads",
-    "analytics",
-    "notifications",
-    "media",
-    "profile",
-    "gateway",
-    "ledger",
-    "fraud",
-    "pricing",
-    "support",
-];
-const ENVS: &[&str] = &[
-    "prod", "staging", "dev", "qa", "perf", "canary", "sandbox", "demo", "eu", "us",
-];
 const SA_NAMES: &[&str] = &[
     "api",
     "web",
@@ -721,67 +663,6 @@ fn corpus_rbac(dir: &str) -> (String, usize, usize) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Measurement helpers.
-
-/// Peak resident set size (VmHWM) in MB.
-fn peak_mb() -> f64 {
-    status_kb("VmHWM:") as f64 / 1024.0
-}
-
-fn rss_mb() -> f64 {
-    status_kb("VmRSS:") as f64 / 1024.0
-}
-
-fn status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Resets the peak RSS to the current RSS (Linux ≥ 4.0).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-struct Stats {
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-fn stats(mut v: Vec<Duration>) -> Stats {
-    v.sort();
-    let n = v.len();
-    Stats {
-        mean: v.iter().sum::<Duration>() / n as u32,
-        p50: v[n / 2],
-        p99: v[(n * 99 / 100).min(n - 1)],
-        max: v[n - 1],
-    }
-}
-
-fn print_stats(what: &str, s: &Stats) {
-    println!(
-        "  {what:<26} mean {:8.3} ms   p50 {:8.3} ms   p99 {:8.3} ms   max {:8.3} ms",
-        ms(s.mean),
-        ms(s.p50),
-        ms(s.p99),
-        ms(s.max)
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
 // Queries.
 
 const QUERY_RESOURCES: &[(&str, &str)] = &[
@@ -1125,7 +1006,7 @@ fn main() {
     let peak_scan = peak_mb();
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &report.findings {
-        *by_code.entry(f.code).or_default() += 1;
+        *by_code.entry(f.code()).or_default() += 1;
     }
     println!(
         "\n(d) risky-grant scan: palisade_engine::scan_bytes with the {} RBAC rules",
@@ -1146,11 +1027,11 @@ fn main() {
     // The same rules on already-decoded objects (the part the RBAC code owns).
     let loaded = {
         let mut l = palisade_engine::Loaded::default();
+        let keep = opts.keeps();
         for (name, y) in &inputs {
             let d = palisade_source::load_bytes((*name).into(), y);
             l.objects_seen += d.objects.len();
-            l.objects
-                .extend(d.objects.into_iter().filter(palisade_engine::needed));
+            l.objects.extend(d.objects.into_iter().filter(|o| keep.wants(o)));
             l.files += 1;
         }
         l
@@ -1219,13 +1100,7 @@ fn main() {
             peak < TARGET_PEAK_MB,
         ),
     ];
-    println!("\n{:<44} {:>12} {:>10}  RESULT", "TARGET", "MEASURED", "LIMIT");
-    for (what, measured, limit, ok) in &rows {
-        println!(
-            "{what:<44} {measured:>12} {limit:>10}  {}",
-            if *ok { "PASS" } else { "FAIL" }
-        );
-    }
+    print_targets(&rows, 44);
     if rows.iter().any(|r| !r.3) {
         std::process::exit(1);
     }

@@ -13,6 +13,13 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Parser, Debug)]
 #[command(name = "palisade", version, about = "Kubernetes security scanner: Pod Security Standards with exact Pod Security Admission parity", long_about = None)]
 struct Cli {
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides).
+    /// Before the command: `palisade -v scan …` (`scan -v` is verbose human output).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Diagnostics on stderr: errors only.
+    #[arg(short = 'q', long = "quiet", conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -155,6 +162,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             return Ok(code);
         }
     };
+    crate::init_tracing(cli.verbose, cli.quiet);
     match cli.command {
         Command::Scan(a) => scan(a),
         Command::Rbac(crate::rbac::RbacCommand::Risks(mut a)) => {
@@ -171,11 +179,11 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             Ok(0)
         }
         Command::Config(ConfigCommand::Check { file }) => {
-            let path = file.or_else(|| palisade_engine::config::discover(&[]));
+            let path = file.or_else(|| settings::discover(&[]));
             let Some(path) = path else {
                 return usage("no configuration file given or found (.palisade.yaml)");
             };
-            match palisade_engine::config::load(&path) {
+            match settings::load(&path) {
                 Ok(l) => {
                     let flags = Flags {
                         config: Some(path.clone()),
@@ -258,11 +266,8 @@ fn scan(a: ScanArgs) -> Result<u8> {
             Err(e) => return usage(e),
         }
     } else {
-        let (inputs, discovery) = palisade_source::discover(&a.paths);
-        (
-            palisade_engine::scan(&inputs, discovery, &opts),
-            a.paths.join(" "),
-        )
+        let source = palisade_source::Files::discover(&a.paths);
+        (palisade_engine::scan(&source, &opts), a.paths.join(" "))
     };
 
     let format = match a.output {

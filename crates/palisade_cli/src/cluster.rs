@@ -80,12 +80,51 @@ struct Read {
     namespace: Option<String>,
 }
 
+/// The progress of a cluster read as an `indicatif` bar on stderr:
+/// `palisade: [3/22] deployments.apps  1500/4200 [#######.............]` (the count alone
+/// when the server does not say how many remain). Drawn only when stderr is a terminal.
+#[cfg(feature = "cluster")]
+struct Bar(Option<indicatif::ProgressBar>);
+
+#[cfg(feature = "cluster")]
+impl Bar {
+    fn new() -> Bar {
+        Bar(std::io::stderr()
+            .is_terminal()
+            .then(|| indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())))
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl palisade_cluster::Progress for Bar {
+    fn page(&mut self, p: &palisade_cluster::PageProgress<'_>) {
+        let Some(bar) = &self.0 else { return };
+        let template = if p.total.is_some() {
+            "palisade: {prefix} {msg}  {pos}/{len} [{bar:20}]"
+        } else {
+            "palisade: {prefix} {msg}  {pos}"
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("#."));
+        }
+        bar.set_prefix(format!("[{}/{}]", p.index + 1, p.types));
+        bar.set_message(p.resource.to_owned());
+        bar.set_length(p.total.unwrap_or(p.listed as u64));
+        bar.set_position(p.listed as u64);
+    }
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 #[cfg(feature = "cluster")]
 fn read(
     conn: &ClusterConn,
     namespace: Option<String>,
     all_namespaces: bool,
-    kinds: &[&str],
+    wanted: palisade_cluster::Wanted,
     keep_owned: bool,
     page: &mut dyn FnMut(Vec<palisade_core::Object>),
 ) -> Result<Read, String> {
@@ -97,12 +136,18 @@ fn read(
         insecure_skip_tls_verify: conn.insecure_skip_tls_verify,
         page_size: None,
         timeout: Some(std::time::Duration::from_secs(conn.request_timeout.max(1))),
-        progress: std::io::stderr().is_terminal(),
-        kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
+        wanted,
         keep_owned,
     };
     let cluster = palisade_cluster::Cluster::connect(&copts).map_err(|e| e.to_string())?;
-    let (stats, mut diags) = cluster.read(page);
+    let (stats, mut diags) = cluster.read(page, &mut Bar::new());
+    tracing::info!(
+        requests = stats.requests,
+        objects = stats.objects,
+        owned_skipped = stats.owned_skipped,
+        bytes = stats.bytes,
+        "cluster read"
+    );
     let scope = match cluster.namespace() {
         Some(ns) => format!("namespace {ns}"),
         None => "all namespaces".to_owned(),
@@ -141,6 +186,20 @@ fn read(
     })
 }
 
+/// The resource types to list for what the analyses read: the named kinds, and with pod
+/// templates the built-in workload kinds and the custom resources whose schema carries pods.
+#[cfg(feature = "cluster")]
+fn wanted(set: &palisade_core::KindSet) -> palisade_cluster::Wanted {
+    let named: Vec<(&str, &str)> = set.kinds().iter().map(|k| (k.group, k.kind)).collect();
+    let templates = set.pod_templates();
+    let set = set.clone();
+    palisade_cluster::Wanted::matching(
+        move |g, k| set.contains(g, k) || (templates && palisade_core::template::is_builtin_owner(g, k)),
+        templates,
+    )
+    .with_kinds(named)
+}
+
 /// Reads the cluster into the engine page by page; returns the report and the scanned
 /// target's name (`cluster CONTEXT (SERVER) — SCOPE`).
 #[cfg(feature = "cluster")]
@@ -153,7 +212,7 @@ pub fn scan(
         &a.conn,
         a.namespace.clone(),
         a.all_namespaces,
-        &[],
+        wanted(&opts.reads()),
         false,
         &mut |objects| paged.add(objects),
     )?;
@@ -170,83 +229,28 @@ pub fn scan(
 /// analyses use. Returns them, the source's problems, and whether the compiled-in default
 /// RBAC objects are still wanted (ClusterRoles could not be read). With `pod_ips`, the pods
 /// of each controller are read too and their IPs folded into the controller as
-/// `status.podIPs` (for NetworkPolicy ipBlocks that match pod IPs); the pods themselves
-/// are dropped as usual.
+/// `status.podIPs` (for NetworkPolicy ipBlocks that match pod IPs,
+/// `palisade_netpol::fold_pod_ips`); the pods themselves are dropped as usual.
 #[cfg(feature = "cluster")]
 pub fn load(
     conn: &ClusterConn,
+    reads: palisade_core::Reads,
     pod_ips: bool,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     let mut kept = Vec::new();
-    let keep = |o: &palisade_core::Object| palisade_engine::needed(o) || (pod_ips && o.kind == "ReplicaSet");
-    let r = read(conn, None, true, &[], pod_ips, &mut |objects| {
+    let set = palisade_core::KindSet::default().with(reads);
+    let wanted_by_analysis = |o: &palisade_core::Object| set.wants(o);
+    let keep = |o: &palisade_core::Object| wanted_by_analysis(o) || (pod_ips && o.kind == "ReplicaSet");
+    let r = read(conn, None, true, wanted(&set), pod_ips, &mut |objects| {
         kept.extend(objects.into_iter().filter(keep))
     })?;
     if pod_ips {
-        kept = fold_pod_ips(kept);
+        // ReplicaSets were kept only to know which Deployment owns which pod.
+        kept = palisade_netpol::fold_pod_ips(kept, |o| {
+            !(o.kind == "ReplicaSet" && o.group() == "apps" && !wanted_by_analysis(o))
+        });
     }
     Ok((kept, r.diags, !r.has_cluster_roles))
-}
-
-/// Moves the IPs of pods owned (through ReplicaSets, Jobs, …) by a controller into that
-/// controller's `status.podIPs`, and drops the owned objects.
-#[cfg(feature = "cluster")]
-fn fold_pod_ips(objects: Vec<palisade_core::Object>) -> Vec<palisade_core::Object> {
-    use palisade_core::Node;
-    use std::collections::HashMap;
-    let by_uid: HashMap<String, usize> = objects
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| o.uid().map(|u| (u.to_owned(), i)))
-        .collect();
-    // The topmost read owner of each object (itself when it has none).
-    let top = |mut i: usize| {
-        for _ in 0..8 {
-            match objects[i].controller_uid().and_then(|u| by_uid.get(u).copied()) {
-                Some(j) if j != i => i = j,
-                _ => break,
-            }
-        }
-        i
-    };
-    let mut ips: HashMap<usize, Vec<serde_json::Value>> = HashMap::new();
-    let mut owned = vec![false; objects.len()];
-    for (i, o) in objects.iter().enumerate() {
-        let t = top(i);
-        if t == i {
-            continue;
-        }
-        owned[i] = true;
-        if o.kind == "Pod" {
-            let st = o.root.get("status");
-            let list = st.and_then(|s| s.get("podIPs")).map(Node::to_json);
-            let one = st.and_then(|s| s.get("podIP")).map(Node::to_json);
-            let entry = ips.entry(t).or_default();
-            match (list, one) {
-                (Some(serde_json::Value::Array(a)), _) if !a.is_empty() => entry.extend(a),
-                (_, Some(ip)) => entry.push(serde_json::json!({ "ip": ip })),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(objects.len());
-    for (i, o) in objects.into_iter().enumerate() {
-        if owned[i] || (o.kind == "ReplicaSet" && o.group() == "apps" && !palisade_engine::needed(&o)) {
-            continue;
-        }
-        match ips.remove(&i) {
-            Some(list) if o.kind != "Pod" => {
-                let mut v = o.root.to_json();
-                v["status"]["podIPs"] = serde_json::Value::Array(list);
-                match palisade_core::Object::from_node(Node::from_json(&v), o.origin.clone()) {
-                    Ok(n) => out.push(n),
-                    Err(_) => out.push(o),
-                }
-            }
-            _ => out.push(o),
-        }
-    }
-    out
 }
 
 /// Reads Namespaces and every Pod (owned ones too) of one namespace or all of them, for the
@@ -263,7 +267,7 @@ pub fn load_pods(
         conn,
         namespace,
         all_namespaces,
-        &["Namespace", "Pod"],
+        palisade_cluster::Wanted::kinds(&[("", "Namespace"), ("", "Pod")]),
         true,
         &mut |o| objects.extend(o),
     )?;
@@ -301,6 +305,10 @@ pub fn scan(
 }
 
 #[cfg(not(feature = "cluster"))]
-pub fn load(_: &ClusterConn, _: bool) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
+pub fn load(
+    _: &ClusterConn,
+    _: palisade_core::Reads,
+    _: bool,
+) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     Err(NO_FEATURE.into())
 }

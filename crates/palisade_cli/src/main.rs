@@ -1,14 +1,46 @@
 //! The `palisade` binary: parses the command line, wires sources, engine and renderers
-//! together, and turns the report into an exit code (0 clean, 1 findings, 2 errors).
+//! together, and turns the report into an exit code (0 clean, 1 findings, 2 errors). Sets up
+//! `tracing` (diagnostics on stderr: `-v`/`-q`, `RUST_LOG`).
 
 mod cli;
 mod cluster;
+mod input;
 mod netpol;
 mod psa;
 mod rbac;
 mod settings;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+
+/// Diagnostics on stderr through `tracing`. `RUST_LOG` (an `EnvFilter`) overrides; otherwise
+/// palisade's own events at warn (`-q`: error, `-v`: info, `-vv`: debug, `-vvv`: trace, with
+/// the libraries' (kube, hyper) debug events too). Without `-v`, other crates are silent, so
+/// stderr carries nothing but palisade's own messages.
+pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
+            eprintln!("palisade: warning: RUST_LOG={v:?}: {e}");
+            EnvFilter::new("palisade=warn")
+        }),
+        _ => EnvFilter::new(match (quiet, verbose) {
+            (true, _) => "palisade=error",
+            (false, 0) => "palisade=warn",
+            (false, 1) => "palisade=info",
+            (false, 2) => "palisade=debug",
+            (false, _) => "debug,palisade=trace",
+        }),
+    };
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // A second initialisation (only in tests) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .without_time()
+        .try_init();
+}
 
 fn main() -> ExitCode {
     // The loader contains parser panics and reports them as input errors; keep them quiet.

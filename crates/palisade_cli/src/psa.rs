@@ -13,7 +13,7 @@ use palisade_pss::{
     parse_namespace_labels, update_namespace, Exemptions, ExistingPod, Level, NamespaceLevels,
     NamespaceUpdate, PodInput, Policy, Version,
 };
-use serde_json::json;
+use palisade_report::psa::{PsaAnswer, PsaChange, PsaNamespace, Violating};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -39,7 +39,7 @@ pub struct PsaArgs {
     #[arg(long, value_enum)]
     pub level: Option<TargetLevel>,
     /// Also set `pod-security.kubernetes.io/enforce-version` to this (`latest` or `v1.N`).
-    #[arg(long = "version", value_name = "VERSION")]
+    #[arg(long = "version", value_name = "VERSION", requires = "level")]
     pub version: Option<String>,
     /// Namespaces exempt in the cluster's PodSecurity admission configuration (repeatable).
     #[arg(long, value_name = "NS")]
@@ -67,12 +67,6 @@ struct Ns<'a> {
     /// Whether a Namespace object was read (otherwise only named by objects).
     defined: bool,
     pods: Vec<PodRef<'a>>,
-}
-
-/// A label change tried on a namespace, and the server's answer.
-struct Change {
-    set: Vec<(String, String)>,
-    update: NamespaceUpdate,
 }
 
 /// Builds the namespaces and their pods from the objects read.
@@ -185,7 +179,7 @@ fn load(a: &PsaArgs) -> Result<(Vec<Object>, bool, String, Option<String>), Stri
         let errors = r.diags.iter().any(|d| d.level == DiagLevel::Error);
         Ok((r.objects, errors, r.target, r.namespace))
     } else {
-        let (objects, diags) = crate::rbac::load_files(&a.source.paths);
+        let (objects, diags) = crate::input::load_files(&a.source.paths, crate::input::PSA_READS);
         for d in &diags {
             eprintln!("palisade: {d}");
         }
@@ -200,10 +194,6 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             eprintln!("palisade: error: --version {v:?}: must be \"latest\" or \"v1.x\"");
             return Ok(2);
         }
-    }
-    if a.version.is_some() && a.level.is_none() {
-        eprintln!("palisade: error: --version needs --level");
-        return Ok(2);
     }
     let (objects, errors, target, only) = match load(&a) {
         Ok(l) => l,
@@ -236,18 +226,18 @@ pub fn run(a: PsaArgs) -> Result<u8> {
                 pod: p.input,
             })
             .collect();
-        let changes: Vec<Change> = changes_for(&current, &a)
+        let updates: Vec<(Vec<(String, String)>, NamespaceUpdate)> = changes_for(&current, &a)
             .into_iter()
             .map(|set| {
                 let new_labels = labels_with(ns.labels, &set);
                 let new = parse_namespace_labels(Some(&new_labels));
                 let update = update_namespace(name, &current, &new, Some(&new_labels), &pods, &ex);
-                Change { set, update }
+                (set, update)
             })
             .collect();
-        rejecting |= changes
+        rejecting |= updates
             .iter()
-            .any(|c| !c.update.invalid.is_empty() || !c.update.violations.is_empty());
+            .any(|(_, u)| !u.invalid.is_empty() || !u.violations.is_empty());
         let now = if exempt {
             [Vec::new(), Vec::new(), Vec::new()]
         } else {
@@ -257,130 +247,24 @@ pub fn run(a: PsaArgs) -> Result<u8> {
                 violations(&ns.pods, current.warn, &ex),
             ]
         };
-        rows.push((name, ns, current, exempt, now, changes));
-    }
-    let mut out = std::io::stdout().lock();
-    if a.output == crate::rbac::Out::Json {
-        let namespaces: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(name, ns, cur, exempt, now, changes)| {
-                let pol = |p: &Policy| json!({"level": p.level.as_str(), "version": p.version.to_string()});
-                let list = |v: &Vec<(String, String)>| {
-                    v.iter().map(|(p, d)| json!({"pod": p, "detail": d})).collect::<Vec<_>>()
-                };
-                json!({
-                    "name": name,
-                    "defined": ns.defined,
-                    "exempt": exempt,
-                    "enforce": pol(&cur.enforce), "audit": pol(&cur.audit), "warn": pol(&cur.warn),
-                    "labelErrors": cur.errors,
-                    "pods": ns.pods.len(),
-                    "violatingNow": {"enforce": list(&now[0]), "audit": list(&now[1]), "warn": list(&now[2])},
-                    "changes": changes.iter().map(|c| json!({
-                        "labels": c.set.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
-                        "command": command(name, &c.set),
-                        "invalid": c.update.invalid,
-                        "warnings": c.update.warnings,
-                        "checkedAgainst": c.update.checked_against.map(|p| p.to_string()),
-                        "skipped": c.update.skipped,
-                        "checked": c.update.checked,
-                        "total": c.update.total,
-                        "rejected": list(&c.update.violations),
-                    })).collect::<Vec<_>>(),
-                })
-            })
+        let changes = updates
+            .into_iter()
+            .map(|(set, u)| PsaChange::new(name, set, &u))
             .collect();
-        serde_json::to_writer_pretty(
-            &mut out,
-            &json!({"target": target, "podsFrom": if from_cluster { "cluster pods" } else { "one pod per workload template" }, "namespaces": namespaces}),
-        )?;
-        writeln!(out)?;
-    } else {
-        writeln!(out, "Pod Security Admission audit of {target}")?;
-        if !from_cluster {
-            writeln!(
-                out,
-                "(from manifests: each workload counts as one pod, named kind/name)"
-            )?;
-        }
-        for (name, ns, cur, exempt, now, changes) in &rows {
-            writeln!(out)?;
-            writeln!(
-                out,
-                "namespace {name}{}: enforce {}  audit {}  warn {}  — {} pod(s){}",
-                if ns.defined {
-                    ""
-                } else {
-                    " (no Namespace object: cluster defaults)"
-                },
-                cur.enforce,
-                cur.audit,
-                cur.warn,
-                ns.pods.len(),
-                if *exempt { "  [exempt]" } else { "" }
-            )?;
-            for e in &cur.errors {
-                writeln!(out, "  invalid label: {e}")?;
-            }
-            if !now[0].is_empty() {
-                writeln!(
-                    out,
-                    "  {} pod(s) violate the current enforce level {} (created before the label, or re-creation would fail):",
-                    now[0].len(),
-                    cur.enforce
-                )?;
-                for (p, d) in &now[0] {
-                    writeln!(out, "    {p}: {d}")?;
-                }
-            }
-            for (mode, v, p) in [("audit", &now[1], cur.audit), ("warn", &now[2], cur.warn)] {
-                if !v.is_empty() {
-                    let names: Vec<&str> = v.iter().map(|(n, _)| n.as_str()).collect();
-                    writeln!(
-                        out,
-                        "  {} pod(s) violate {mode}={p}: {}",
-                        v.len(),
-                        names.join(", ")
-                    )?;
-                }
-            }
-            if changes.is_empty() {
-                writeln!(out, "  already at restricted:latest")?;
-            }
-            for c in changes {
-                writeln!(out, "  $ {}", command(name, &c.set))?;
-                let u = &c.update;
-                if !u.invalid.is_empty() {
-                    writeln!(out, "    rejected (Invalid): {}", u.invalid.join("; "))?;
-                    continue;
-                }
-                for w in &u.warnings {
-                    writeln!(out, "    Warning: {w}")?;
-                }
-                match (&u.checked_against, u.skipped) {
-                    (Some(p), _) if u.violations.is_empty() => {
-                        writeln!(out, "    all {} pod(s) pass {p}: safe to apply", u.checked)?
-                    }
-                    (Some(p), _) => {
-                        writeln!(
-                            out,
-                            "    {} of {} pod(s) in {name} would be rejected by {p} when re-created:",
-                            u.violations.len(),
-                            u.checked
-                        )?;
-                        for (pod, d) in &u.violations {
-                            writeln!(out, "      {pod}: {d}")?;
-                        }
-                    }
-                    (None, Some(why)) => writeln!(out, "    existing pods are not checked: {why}")?,
-                    (None, None) => {}
-                }
-            }
-        }
-        if rows.is_empty() {
-            writeln!(out, "\nno namespaces")?;
-        }
+        rows.push(PsaNamespace::new(
+            name,
+            ns.defined,
+            exempt,
+            &current,
+            ns.pods.len(),
+            Violating::new(&now),
+            changes,
+        ));
     }
+    let answer = PsaAnswer::new(target, from_cluster, rows);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
+    out.flush()?;
     Ok(if errors {
         2
     } else if rejecting {
@@ -388,13 +272,4 @@ pub fn run(a: PsaArgs) -> Result<u8> {
     } else {
         0
     })
-}
-
-/// The kubectl command whose server dry run this answers.
-fn command(ns: &str, set: &[(String, String)]) -> String {
-    let labels: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!(
-        "kubectl label --dry-run=server --overwrite ns {ns} {}",
-        labels.join(" ")
-    )
 }

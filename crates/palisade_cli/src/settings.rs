@@ -1,12 +1,15 @@
 //! Resolves what a scan runs from the command line and the configuration file: profile,
 //! rule selection, Pod Security level and version, fail-on threshold, severity overrides,
-//! per-rule options and exceptions. Command-line flags win over the file.
+//! per-rule options and exceptions. Command-line flags win over the file. Finding and
+//! reading the configuration file (and its exception files) happens here, not in the engine.
 
+use jiff::civil::Date;
+use palisade_core::Pos;
 use palisade_core::{RuleMeta, RuleOptions, Severity};
-use palisade_engine::config::{self, LoadedConfig, Profile};
+use palisade_engine::config::{self, ConfigError, LoadedConfig, Profile};
 use palisade_engine::{select_rules, PssMode, ScanOptions, Suppressor};
 use palisade_pss::{Level, Policy, Version};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The scan-related flags, as given (None = not given).
 #[derive(Debug, Default, Clone)]
@@ -26,7 +29,7 @@ pub struct Flags {
 
 /// Loads the configuration named by `--config`, or discovered upward from the scanned
 /// paths and the working directory.
-pub fn load_config(flags: &Flags) -> Result<LoadedConfig, String> {
+pub fn load_config(flags: &Flags) -> Result<LoadedConfig, ConfigError> {
     if flags.no_config {
         return Ok(LoadedConfig::default());
     }
@@ -39,13 +42,79 @@ pub fn load_config(flags: &Flags) -> Result<LoadedConfig, String> {
                 .filter(|p| *p != "-")
                 .map(PathBuf::from)
                 .collect();
-            config::discover(&starts)
+            discover(&starts)
         }
     };
     match path {
-        Some(p) => config::load(&p).map_err(|e| e.to_string()),
+        Some(p) => load(&p),
         None => Ok(LoadedConfig::default()),
     }
+}
+
+/// Finds the configuration: the first `.palisade.yaml` (or `.palisade.yml`) in the
+/// directory of a start path or any parent, then in the working directory or any parent.
+pub fn discover(starts: &[PathBuf]) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok();
+    for start in starts.iter().cloned().chain(cwd) {
+        let abs = if start.is_absolute() {
+            start
+        } else {
+            std::env::current_dir().ok()?.join(start)
+        };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
+        while let Some(d) = dir {
+            for name in config::CONFIG_NAMES {
+                let p = d.join(name);
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+            dir = d.parent();
+        }
+    }
+    None
+}
+
+/// Reads a configuration file and the exception files it names (relative to its
+/// directory); the engine parses and validates them.
+pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let read = |p: &Path, pos: Pos| {
+        std::fs::read_to_string(p).map_err(|e| ConfigError {
+            file: p.display().to_string(),
+            pos,
+            key: String::new(),
+            message: format!("cannot read: {e}"),
+        })
+    };
+    let text = read(path, Pos::NONE)?;
+    let parsed = config::parse(&text, &path.display().to_string())?;
+    let mut exceptions = parsed.exceptions.clone();
+    for (f, pos) in parsed.exception_files() {
+        let p = path.parent().unwrap_or(Path::new(".")).join(f);
+        let text = read(&p, pos)?;
+        exceptions.extend(config::parse_exceptions(&text, &p.display().to_string())?);
+    }
+    Ok(LoadedConfig {
+        config: parsed.config,
+        file: Some(path.to_path_buf()),
+        exceptions,
+    })
+}
+
+/// Today's date (UTC); `PALISADE_TODAY=YYYY-MM-DD` overrides it (tests). An invalid
+/// override is ignored.
+pub fn today() -> Date {
+    if let Some(d) = std::env::var("PALISADE_TODAY")
+        .ok()
+        .and_then(|s| config::parse_date(&s).ok())
+    {
+        return d;
+    }
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 /// The profile in force and the rules it contains.
@@ -147,7 +216,7 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
     }
     opts.suppressor = Suppressor {
         exceptions: loaded.exceptions.clone(),
-        today: config::today(),
+        today: today(),
         inline: !flags.no_inline_ignores && cfg.inline_ignores.unwrap_or(true),
     };
     Ok(opts)

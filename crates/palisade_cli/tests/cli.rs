@@ -1,70 +1,9 @@
 //! End-to-end tests of the `palisade` binary: exit codes, located findings on the shipped
 //! examples, every output format, stdin, selection errors and bad input.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn palisade_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json(args: &[&str]) -> (i32, serde_json::Value) {
-    let mut a = args.to_vec();
-    a.extend(["-o", "json"]);
-    let out = palisade(&a);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap(), v)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("palisade-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
-    v["findings"].as_array().unwrap()
-}
-
-fn has_finding(v: &serde_json::Value, code: &str, object: &str, at: &str) -> bool {
-    findings(v).iter().any(|f| {
-        let loc = &f["location"];
-        let here = format!(
-            "{}:{}:{}",
-            loc["file"].as_str().unwrap_or(""),
-            loc["line"],
-            loc["column"]
-        );
-        f["code"] == code && f["object"]["name"] == object && here.ends_with(at)
-    })
-}
+use common::{findings, has_finding, json, palisade, palisade_stdin, root, temp_dir};
 
 #[test]
 fn guestbook_has_located_findings_and_exits_1() {

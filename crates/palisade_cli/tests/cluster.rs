@@ -1,174 +1,16 @@
-//! `palisade scan --cluster` against an in-process mock API server that serves the recorded
-//! responses of a real v1.36 API server (../shared/data/apiserver-v1.36-recorded): paged
-//! lists, 403s, 429s, a timeout and malformed JSON. No real cluster needed.
+//! `palisade scan|rbac|netpol|psa --cluster` against an in-process mock API server that
+//! serves the recorded responses of a real v1.36 API server (kept with the tests in
+//! `tests/data/apiserver-v1.36-recorded`, copied from ../shared/data): paged lists, 403s,
+//! 429s, a timeout and malformed JSON. No real cluster and nothing outside the crate needed.
 #![cfg(feature = "cluster")]
 
+mod common;
+
+use common::mock::{serve, Answer};
+use common::{json_out, kubeconfig, palisade, recorded, root};
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn recorded() -> Option<PathBuf> {
-    let d = root().join("../shared/data/apiserver-v1.36-recorded");
-    d.exists().then_some(d)
-}
-
-/// What the mock answers for a path (without query): status and body. `continue` selects
-/// the second page of pods.
-#[derive(Clone)]
-enum Answer {
-    File(u16, &'static str),
-    Body(u16, String),
-    /// Fail with 429 this many times, then answer.
-    Throttle(usize, Box<Answer>),
-    Sleep(u64, Box<Answer>),
-    /// A paged list: page N answers `continue=mock-N`; the mock sets `metadata.continue` to
-    /// the next page's token, or removes it on the last page. With `expire`, the first
-    /// continued request gets 410 Expired (the snapshot is gone).
-    Pages(Vec<Answer>, bool),
-}
-
-struct Mock {
-    port: u16,
-    hits: Arc<Mutex<Vec<String>>>,
-    /// Request line and headers of every request.
-    heads: Arc<Mutex<Vec<String>>>,
-}
-
-fn serve(routes: HashMap<&'static str, Answer>) -> Mock {
-    let dir = recorded().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let hits = Arc::new(Mutex::new(Vec::new()));
-    let h = hits.clone();
-    let heads = Arc::new(Mutex::new(Vec::new()));
-    let hd = heads.clone();
-    let routes = Arc::new(Mutex::new(routes));
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let dir = dir.clone();
-            let routes = routes.clone();
-            let h = h.clone();
-            let hd = hd.clone();
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut chunk) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                hd.lock().unwrap().push(head.clone());
-                let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let accept = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("accept: ").or_else(|| l.strip_prefix("Accept: ")))
-                    .unwrap_or("")
-                    .to_owned();
-                h.lock()
-                    .unwrap()
-                    .push(if accept.contains("PartialObjectMetadataList") {
-                        format!("{target} [metadata-only]")
-                    } else {
-                        target.clone()
-                    });
-                let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-                // A route may be keyed by path#fieldSelector (percent-decoded).
-                let selector = query
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("fieldSelector="))
-                    .map(|v| v.replace("%3D", "=").replace("%21", "!").replace("%2F", "/"));
-                let answer = {
-                    let r = routes.lock().unwrap();
-                    selector
-                        .as_ref()
-                        .and_then(|sel| r.get(format!("{path}#{sel}").as_str()).cloned())
-                        .or_else(|| r.get(path).cloned())
-                };
-                let page: Option<usize> = query
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("continue=mock-"))
-                    .and_then(|n| n.parse().ok());
-                let mut continue_to: Option<Option<String>> = None;
-                let answer = match answer {
-                    Some(Answer::Pages(pages, true)) if page.is_some() => {
-                        routes.lock().unwrap().insert(
-                            Box::leak(path.to_owned().into_boxed_str()),
-                            Answer::Pages(pages, false),
-                        );
-                        Some(Answer::Body(
-                            410,
-                            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}"#.into(),
-                        ))
-                    }
-                    Some(Answer::Pages(pages, _)) => {
-                        let n = page.unwrap_or(0).min(pages.len() - 1);
-                        continue_to = Some((n + 1 < pages.len()).then(|| format!("mock-{}", n + 1)));
-                        Some(pages[n].clone())
-                    }
-                    a => a,
-                };
-                let mut answer = answer.unwrap_or(Answer::Body(
-                    404,
-                    r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"the server could not find the requested resource"}"#.into(),
-                ));
-                loop {
-                    match answer {
-                        Answer::Throttle(n, next) if n > 0 => {
-                            routes.lock().unwrap().insert(
-                                Box::leak(path.to_owned().into_boxed_str()),
-                                Answer::Throttle(n - 1, next.clone()),
-                            );
-                            answer = Answer::Body(
-                                429,
-                                r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"TooManyRequests","code":429,"message":"slow down"}"#.into(),
-                            );
-                        }
-                        Answer::Throttle(_, next) => answer = *next,
-                        Answer::Sleep(secs, next) => {
-                            std::thread::sleep(std::time::Duration::from_secs(secs));
-                            answer = *next;
-                        }
-                        _ => break,
-                    }
-                }
-                let (code, mut body) = match answer {
-                    Answer::File(c, f) => (c, std::fs::read_to_string(dir.join(f)).unwrap()),
-                    Answer::Body(c, b) => (c, b),
-                    _ => unreachable!(),
-                };
-                if let Some(next) = continue_to {
-                    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                    let md = v["metadata"].as_object_mut().unwrap();
-                    md.remove("remainingItemCount");
-                    match next {
-                        Some(t) => md.insert("continue".into(), t.into()),
-                        None => md.remove("continue"),
-                    };
-                    body = v.to_string();
-                }
-                let _ = write!(
-                    s,
-                    "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    Mock { port, hits, heads }
-}
+use std::process::Command;
 
 fn recorded_routes() -> HashMap<&'static str, Answer> {
     let mut r = HashMap::new();
@@ -231,7 +73,7 @@ fn recorded_routes() -> HashMap<&'static str, Answer> {
 /// The recorded first page of ClusterRoles (20), then the rest of a v1.36 server's default
 /// ClusterRoles as the second page.
 fn cluster_roles(expire: bool) -> Answer {
-    let dir = recorded().unwrap();
+    let dir = recorded();
     let page1: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("clusterroles-page1.json")).unwrap()).unwrap();
     let names: Vec<&str> = page1["items"]
@@ -262,37 +104,8 @@ fn cluster_roles(expire: bool) -> Answer {
     )
 }
 
-fn kubeconfig(port: u16, name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("palisade-kubeconfig-{name}-{}", std::process::id()));
-    std::fs::write(
-        &p,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: mock\nclusters:\n- name: mock\n  cluster: {{server: 'http://127.0.0.1:{port}'}}\ncontexts:\n- name: mock\n  context: {{cluster: mock, user: bob, namespace: shop}}\nusers:\n- name: bob\n  user: {{token: not-a-real-token}}\n"
-        ),
-    )
-    .unwrap();
-    p
-}
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("KUBECONFIG")
-        .output()
-        .unwrap()
-}
-
-fn json_out(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
-}
-
 #[test]
 fn scan_cluster_reads_pages_skips_forbidden_and_owned() {
-    if recorded().is_none() {
-        return;
-    }
     let mock = serve(recorded_routes());
     let kc = kubeconfig(mock.port, "scan");
     let out = palisade(&[
@@ -347,7 +160,7 @@ fn scan_cluster_reads_pages_skips_forbidden_and_owned() {
     let hits = mock.hits.lock().unwrap().clone();
     assert!(
         hits.iter()
-            .any(|h| h.starts_with("/api/v1/pods?limit=500&continue=")),
+            .any(|h| h.starts_with("/api/v1/pods?") && h.contains("limit=500&continue=")),
         "{hits:?}"
     );
     // The human output names the cluster and context.
@@ -369,9 +182,6 @@ fn scan_cluster_reads_pages_skips_forbidden_and_owned() {
 
 #[test]
 fn namespace_defaults_to_the_context_namespace() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/apis/apps/v1/namespaces/shop/deployments",
@@ -410,9 +220,6 @@ fn namespace_defaults_to_the_context_namespace() {
 
 #[test]
 fn retries_throttling_and_survives_timeouts_and_bad_json() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/apis/apps/v1/deployments",
@@ -458,10 +265,65 @@ fn retries_throttling_and_survives_timeouts_and_bad_json() {
 }
 
 #[test]
+fn diagnostics_go_to_stderr_through_tracing_with_v_q_and_rust_log() {
+    // Runs a scan of a mock whose deployments are throttled twice; stderr.
+    let run = |pre: &[&str], rust_log: Option<&str>| {
+        let mut routes = recorded_routes();
+        routes.insert(
+            "/apis/apps/v1/deployments",
+            Answer::Throttle(2, Box::new(Answer::File(200, "deployments-all.json"))),
+        );
+        let mock = serve(routes);
+        let kc = kubeconfig(mock.port, "tracing");
+        let mut args: Vec<&str> = pre.to_vec();
+        args.extend([
+            "scan",
+            "--cluster",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "-A",
+            "-o",
+            "json",
+        ]);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
+        cmd.args(&args).current_dir(root()).env_remove("KUBECONFIG");
+        match rust_log {
+            Some(v) => cmd.env("RUST_LOG", v),
+            None => cmd.env_remove("RUST_LOG"),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // By default (and with -q) nothing: the problems are in the report; no progress bar
+    // either, stderr not being a terminal.
+    assert_eq!(run(&[], None), "");
+    assert_eq!(run(&["-q"], None), "");
+    // -v: retries and a summary of the read.
+    let v = run(&["-v"], None);
+    assert!(v.contains("retrying") && v.contains("429"), "{v}");
+    assert!(v.contains("cluster read") && !v.contains("GET"), "{v}");
+    // -vv: every request.
+    let vv = run(&["-vv"], None);
+    assert!(
+        vv.contains("GET") && vv.contains("/apis/apps/v1/deployments?limit=500"),
+        "{vv}"
+    );
+    // RUST_LOG overrides the flags.
+    let r = run(&["-v"], Some("palisade_cluster::read=debug"));
+    assert!(r.contains("GET") && !r.contains("retrying"), "{r}");
+    // `scan -v` keeps meaning verbose human output, and logs nothing.
+    let out = palisade(&["scan", "-v", "--color", "never", "examples/guestbook"]);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
 fn nothing_readable_exits_2() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = HashMap::new();
     for p in [
         "/api/v1/namespaces",
@@ -507,9 +369,6 @@ fn nothing_readable_exits_2() {
 
 #[test]
 fn secrets_are_read_as_metadata_only_without_last_applied_data() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/api/v1/secrets#type!=kubernetes.io/service-account-token",
@@ -567,9 +426,6 @@ fn secrets_are_read_as_metadata_only_without_last_applied_data() {
 
 #[test]
 fn expired_continue_token_lists_again_without_duplicates() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/apis/rbac.authorization.k8s.io/v1/clusterroles",
@@ -602,9 +458,6 @@ fn expired_continue_token_lists_again_without_duplicates() {
 
 #[test]
 fn rbac_and_netpol_read_the_cluster() {
-    if recorded().is_none() {
-        return;
-    }
     let mock = serve(recorded_routes());
     let kc = kubeconfig(mock.port, "rbac");
     // Runs palisade on the mock cluster: exit code and stdout (stderr appended).
@@ -645,17 +498,13 @@ fn rbac_and_netpol_read_the_cluster() {
 
 #[test]
 fn psa_audit_of_the_cluster_answers_like_a_server_dry_run() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/api/v1/namespaces/shop",
         Answer::Body(200, {
-            let v: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(recorded().unwrap().join("namespaces.json")).unwrap(),
-            )
-            .unwrap();
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(recorded().join("namespaces.json")).unwrap())
+                    .unwrap();
             v["items"]
                 .as_array()
                 .unwrap()
@@ -690,8 +539,7 @@ fn psa_audit_of_the_cluster_answers_like_a_server_dry_run() {
     assert_eq!(shop["warn"]["level"], "restricted");
     // Every pod of the namespace is read (owned pods included, not one per controller).
     let recorded_pods: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(recorded().unwrap().join("pods-shop.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(recorded().join("pods-shop.json")).unwrap()).unwrap();
     let pod_names: Vec<&str> = recorded_pods["items"]
         .as_array()
         .unwrap()
@@ -759,10 +607,7 @@ fn psa_audit_of_the_cluster_answers_like_a_server_dry_run() {
 
 #[test]
 fn netpol_ipblocks_match_the_ips_of_a_controllers_pods() {
-    if recorded().is_none() {
-        return;
-    }
-    let dir = recorded().unwrap();
+    let dir = recorded();
     let mut page2: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("pods-all-page2.json")).unwrap()).unwrap();
     for p in page2["items"].as_array_mut().unwrap() {
@@ -863,7 +708,7 @@ fn guestbook_routes() -> HashMap<&'static str, Answer> {
         }
     }
     let defaults: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(recorded().unwrap().join("../kubernetes-v1.36-default-rbac.json")).unwrap(),
+        &std::fs::read_to_string(recorded().join("../kubernetes-v1.36-default-rbac.json")).unwrap(),
     )
     .unwrap();
     for d in defaults["items"].as_array().unwrap() {
@@ -890,9 +735,6 @@ fn guestbook_routes() -> HashMap<&'static str, Answer> {
 
 #[test]
 fn cluster_scan_of_the_guestbook_finds_what_the_file_scan_finds() {
-    if recorded().is_none() {
-        return;
-    }
     let mock = serve(guestbook_routes());
     let kc = kubeconfig(mock.port, "guestbook");
     let cluster = palisade(&[
@@ -941,9 +783,6 @@ fn cluster_scan_of_the_guestbook_finds_what_the_file_scan_finds() {
 
 #[test]
 fn kubeconfig_from_env_with_context_and_exec_credentials() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     routes.insert(
         "/api/v1/namespaces/shop/pods",
@@ -1015,9 +854,6 @@ fn kubeconfig_from_env_with_context_and_exec_credentials() {
 
 #[test]
 fn custom_resources_with_pod_templates_are_found_through_their_crds() {
-    if recorded().is_none() {
-        return;
-    }
     let mut routes = recorded_routes();
     let crd = |group: &str, kind: &str, plural: &str, schema: serde_json::Value| {
         serde_json::json!({"metadata": {"name": format!("{plural}.{group}")}, "spec": {
@@ -1077,10 +913,7 @@ fn custom_resources_with_pod_templates_are_found_through_their_crds() {
 
 #[test]
 fn netpol_diff_compares_the_cluster_with_manifests() {
-    if recorded().is_none() {
-        return;
-    }
-    let dir = recorded().unwrap();
+    let dir = recorded();
     let read = |f: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
     };
@@ -1143,4 +976,60 @@ fn netpol_diff_compares_the_cluster_with_manifests() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_file(&after);
+}
+
+/// What a scan lists from a cluster is derived from the selected rules: `--select HRD001`
+/// (a pod-template rule) lists the workload kinds and nothing else — no Secrets, RBAC,
+/// Services or Namespaces; `--select HRD060` (an object rule on Services) lists only
+/// Services.
+#[test]
+fn a_scan_lists_only_what_the_selected_rules_read() {
+    let listed = |select: &str| -> Vec<String> {
+        let mock = serve(recorded_routes());
+        let kc = kubeconfig(mock.port, &format!("select-{select}"));
+        let out = palisade(&[
+            "scan",
+            "--cluster",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "-A",
+            "--select",
+            select,
+            "-o",
+            "json",
+        ]);
+        let v = json_out(&out);
+        assert!(v["stats"]["objects"].as_u64().unwrap() > 0, "{v}");
+        let hits = mock.hits.lock().unwrap().clone();
+        hits.iter()
+            .filter(|h| h.contains('?') && !h.starts_with("/version"))
+            .map(|h| h.split('?').next().unwrap().to_owned())
+            .collect()
+    };
+    let hrd001 = listed("HRD001");
+    for want in [
+        "/apis/apps/v1/deployments",
+        "/api/v1/pods",
+        "/apis/batch/v1/cronjobs",
+    ] {
+        assert!(hrd001.iter().any(|h| h == want), "{want} not listed: {hrd001:?}");
+    }
+    for not in [
+        "secrets",
+        "roles",
+        "clusterroles",
+        "rolebindings",
+        "services",
+        "namespaces",
+        "configmaps",
+        "networkpolicies",
+    ] {
+        assert!(
+            !hrd001.iter().any(|h| h.rsplit('/').next() == Some(not)),
+            "{not} listed for HRD001: {hrd001:?}"
+        );
+    }
+    // HRD060 (NodePort Services) is an object rule on Services: only Services are listed.
+    let hrd060 = listed("HRD060");
+    assert_eq!(hrd060, vec!["/api/v1/services".to_owned()], "{hrd060:?}");
 }

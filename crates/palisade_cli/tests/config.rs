@@ -2,15 +2,11 @@
 //! discovery, errors with file/line/key, exceptions with expiry and staleness, inline
 //! `palisade.dev/ignore` annotations, severity overrides, and the published schema.
 
+mod common;
+
+use common::root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn run(dir: &Path, args: &[&str], today: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_palisade"))
@@ -263,6 +259,51 @@ fn config_errors_name_file_line_and_key() {
     );
     let out = run(&d, &["scan", "--no-config", "k8s/apps"], "2026-11-22");
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn impossible_expiry_date_is_a_located_error() {
+    // In the configuration file itself.
+    let d = project(
+        "feb31",
+        Some("exceptions:\n  - rules: [PSS007]\n    reason: x\n    owner: me\n    expires: 2024-02-31\n"),
+        &[("agent.yaml", PRIVILEGED)],
+    );
+    let out = run(&d, &["scan", "k8s/apps"], "2024-01-01");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".palisade.yaml:5:5: exceptions[0].expires: invalid date \"2024-02-31\": no such day (February 2024 has 29 days)"),
+        "{err}"
+    );
+    // In an exception file named by the configuration (read by the CLI, located in that file).
+    let d = project(
+        "feb29",
+        Some("exceptionFiles:\n  - more.yaml\n"),
+        &[("agent.yaml", PRIVILEGED)],
+    );
+    std::fs::write(
+        d.join("more.yaml"),
+        "exceptions:\n  - rules: [PSS007]\n    reason: x\n    owner: me\n    expires: '2023-02-29'\n",
+    )
+    .unwrap();
+    let out = run(&d, &["scan", "k8s/apps"], "2023-01-01");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("more.yaml:5:5: exceptions[0].expires: invalid date \"2023-02-29\": no such day (February 2023 has 28 days)"),
+        "{err}"
+    );
+    // A missing exception file is reported at its entry in the configuration.
+    let d = project(
+        "missing",
+        Some("exceptionFiles:\n  - nowhere.yaml\n"),
+        &[("agent.yaml", PRIVILEGED)],
+    );
+    let out = run(&d, &["scan", "k8s/apps"], "2023-01-01");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nowhere.yaml:2:5: cannot read:"), "{err}");
 }
 
 #[test]

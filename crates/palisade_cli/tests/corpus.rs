@@ -3,20 +3,11 @@
 //! located parse error, and no valid manifest is reported as unparseable.
 //! Set PALISADE_NO_CORPUS=1 to skip when the corpus is not checked out beside the project.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn corpus() -> Option<PathBuf> {
-    let c = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if c.is_dir() {
-        return Some(c.canonicalize().unwrap());
-    }
-    assert!(
-        std::env::var_os("PALISADE_NO_CORPUS").is_some(),
-        "../shared/corpus not found next to the project (set PALISADE_NO_CORPUS=1 to skip)"
-    );
-    None
-}
+use common::corpus;
+use std::path::Path;
+use std::process::Command;
 
 fn scan_json(dir: &Path) -> (i32, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_palisade"))

@@ -1,36 +1,9 @@
 //! End-to-end tests of `palisade netpol` on the shipped guestbook examples (and the corpus
 //! when present): the matrix in every format, check with explanations, diff, exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(args: &[&str]) -> (i32, serde_json::Value) {
-    let mut a = args.to_vec();
-    a.extend(["-o", "json"]);
-    let out = palisade(&a);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap(), v)
-}
+use common::{corpus, json, palisade, text};
 
 const OPEN: &str = "examples/guestbook";
 const HARD: &str = "examples/guestbook-hardened";
@@ -276,11 +249,10 @@ fn netpol_findings_in_scan() {
 
 #[test]
 fn corpus_netpol_commands_answer() {
-    let corpus = root().join("../shared/corpus/manifests");
-    if !corpus.exists() || std::env::var_os("PALISADE_NO_CORPUS").is_some() {
-        eprintln!("corpus not found; skipped");
-        return;
-    }
+    let Some(corpus) = corpus() else {
+        return; // PALISADE_NO_CORPUS: skipped on request
+    };
+    let corpus = corpus.join("manifests");
     let c = corpus.to_str().unwrap();
     // Argo CD's own policies: the API server reaches redis on its port, not on another.
     let argo = corpus.join("argoproj__argo-cd/manifests/install.yaml");
@@ -328,4 +300,33 @@ fn corpus_netpol_commands_answer() {
     assert!(text(&out).starts_with("yes:"), "{}", text(&out));
     let (_, v) = json(&["scan", "--select", "NET", c]);
     assert!(v["findings"].as_array().unwrap().len() > 100);
+}
+
+#[test]
+fn diff_arguments_are_checked_by_clap() {
+    // Without --cluster, BEFORE and AFTER are both needed.
+    let out = palisade(&["netpol", "diff", OPEN]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<AFTER>"), "{err}");
+    // With --cluster, AFTER alone (the cluster is the state before).
+    let out = palisade(&["netpol", "diff", OPEN, HARD, "--cluster"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn psa_version_requires_level() {
+    let out = palisade(&["psa", "-f", OPEN, "--version", "v1.30"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--level <LEVEL>"), "{err}");
+    let out = palisade(&["psa", "-f", OPEN, "--version", "v1.30", "--level", "baseline"]);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

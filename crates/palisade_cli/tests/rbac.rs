@@ -1,36 +1,9 @@
 //! End-to-end tests of `palisade rbac` on the shipped guestbook example (and the corpus when
 //! present): answers, explanations with file:line, JSON shapes and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(args: &[&str]) -> (i32, serde_json::Value) {
-    let mut a = args.to_vec();
-    a.extend(["-o", "json"]);
-    let out = palisade(&a);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap(), v)
-}
+use common::{corpus, json, palisade, text};
 
 const GB: &str = "examples/guestbook";
 
@@ -283,11 +256,10 @@ fn bad_input_is_reported_and_the_rest_still_answers() {
 
 #[test]
 fn corpus_rbac_commands_answer() {
-    let corpus = root().join("../shared/corpus/manifests");
-    if !corpus.exists() || std::env::var_os("PALISADE_NO_CORPUS").is_some() {
-        eprintln!("corpus not found; skipped");
-        return;
-    }
+    let Some(corpus) = corpus() else {
+        return; // PALISADE_NO_CORPUS: skipped on request
+    };
+    let corpus = corpus.join("manifests");
     let c = corpus.to_str().unwrap();
     let (_, v) = json(&["rbac", "who-can", "list", "secrets", "-f", c]);
     assert!(v["subjects"].as_array().unwrap().len() > 50);

@@ -2,6 +2,7 @@
 //! object, its pod template, the inventory of all loaded objects, the rule's options) and
 //! what it returns (hits: a field path and a message). Checks are pure functions.
 
+use crate::kinds::{GroupKind, Reads};
 use crate::node::Node;
 use crate::object::Object;
 use crate::path::FieldPath;
@@ -224,35 +225,65 @@ pub struct InvHit {
     pub hit: Hit,
 }
 
-/// How a rule is evaluated.
+impl InvHit {
+    /// A hit at `path` of inventory object `object`.
+    pub fn new(object: usize, path: FieldPath, message: impl Into<String>) -> InvHit {
+        InvHit {
+            object,
+            hit: Hit::new(path, message),
+        }
+    }
+}
+
+/// How a rule is evaluated, and what it reads.
 #[derive(Clone, Copy, Debug)]
 pub enum Check {
-    /// One of the Pod Security Admission checks, evaluated together by `palisade_pss`.
-    Pss,
+    /// One of the Pod Security Admission checks, evaluated together by `palisade_pss`. Reads
+    /// every pod template and the Namespaces (their `pod-security.kubernetes.io/*` labels).
+    Pss(&'static crate::psa::CheckInfo),
     /// Called once per pod template (Pods, controllers, custom resources with templates),
-    /// after loading, with the inventory of workloads, Namespaces and ServiceAccounts.
-    Pod(fn(&PodCtx<'_>, &mut Vec<Hit>)),
-    /// Called once per object whose kind is in `kinds` (`"*"` for every kind). `kinds` are
-    /// `Kind` or `group/Kind` (`"networking.k8s.io/Ingress"`).
+    /// after loading. `reads` are the other kinds the check looks up in the inventory (the
+    /// ServiceAccount a pod uses).
+    Pod {
+        reads: &'static [GroupKind],
+        check: fn(&PodCtx<'_>, &mut Vec<Hit>),
+    },
+    /// Called once per object of one of `kinds`, while its file is decoded (streaming: the
+    /// check sees only its object).
     Object {
-        kinds: &'static [&'static str],
+        kinds: &'static [GroupKind],
         check: fn(&ObjCtx<'_>, &mut Vec<Hit>),
     },
-    /// Called once per scan with every kept object (cross-object analyses: RBAC).
-    Inventory(fn(&InvCtx<'_>, &mut Vec<InvHit>)),
+    /// Called once per scan with every kept object of the kinds it `reads` (cross-object
+    /// analyses: RBAC, NetworkPolicy).
+    Inventory {
+        reads: Reads,
+        check: fn(&InvCtx<'_>, &mut Vec<InvHit>),
+    },
     /// Produced by the engine itself (exception accounting).
     Engine,
 }
 
 impl Check {
+    /// What the check needs the engine to keep (object checks run while decoding and keep
+    /// nothing).
+    pub fn keeps(&self) -> Reads {
+        match *self {
+            Check::Pss(_) => Reads::pod_templates_and(&[crate::kinds::known::NAMESPACE]),
+            Check::Pod { reads, .. } => Reads::pod_templates_and(reads),
+            Check::Inventory { reads, .. } => reads,
+            Check::Object { .. } | Check::Engine => Reads::NOTHING,
+        }
+    }
+    /// Everything the check reads: what it keeps, and the kinds an object check is called on.
+    pub fn reads(&self) -> Reads {
+        match *self {
+            Check::Object { kinds, .. } => Reads::kinds(kinds),
+            _ => self.keeps(),
+        }
+    }
     /// Whether an object check applies to `obj`.
-    pub fn applies_to(kinds: &[&str], obj: &Object) -> bool {
-        kinds.iter().any(|k| {
-            *k == "*"
-                || match k.split_once('/') {
-                    Some((g, kind)) => kind == obj.kind && g == obj.group(),
-                    None => *k == obj.kind,
-                }
-        })
+    pub fn applies_to(kinds: &[GroupKind], obj: &Object) -> bool {
+        kinds.iter().any(|k| k.matches(obj))
     }
 }

@@ -5,6 +5,9 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::path::FieldPath;
+use crate::rule::RuleMeta;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -39,11 +42,7 @@ impl Severity {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::display_as_str!(Severity);
 
 /// Which object a finding is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -83,6 +82,64 @@ impl fmt::Display for Location {
     }
 }
 
+/// How a Pod Security policy came to be applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PssMode {
+    /// The namespace's `pod-security.kubernetes.io/enforce` label.
+    Enforce,
+    /// The namespace's `audit` label.
+    Audit,
+    /// The namespace's `warn` label.
+    Warn,
+    /// The `--pss` flag or the default level (no namespace labels).
+    Scan,
+}
+
+impl PssMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PssMode::Enforce => "enforce",
+            PssMode::Audit => "audit",
+            PssMode::Warn => "warn",
+            PssMode::Scan => "scan",
+        }
+    }
+}
+
+crate::display_as_str!(PssMode);
+
+/// What the API server would do with an object under a Pod Security policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdmissionAction {
+    /// A Pod under enforce: rejected.
+    Reject,
+    /// A controller under enforce: allowed with a warning, its pods rejected later.
+    RejectPods,
+    Warn,
+    Audit,
+    /// Evaluated at the `--pss` or default level, with no namespace labels: a violation.
+    Violation,
+    /// Pod Security Admission does not evaluate the object (custom resources).
+    NotEvaluated,
+}
+
+impl AdmissionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdmissionAction::Reject => "reject",
+            AdmissionAction::RejectPods => "reject-pods",
+            AdmissionAction::Warn => "warn",
+            AdmissionAction::Audit => "audit",
+            AdmissionAction::Violation => "violation",
+            AdmissionAction::NotEvaluated => "not-evaluated",
+        }
+    }
+}
+
+crate::display_as_str!(AdmissionAction);
+
 /// The Pod Security Admission context of a PSS finding: which policy was applied and how
 /// Kubernetes would act on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -91,49 +148,116 @@ pub struct PssContext {
     pub level: String,
     /// The version as requested (`latest`, `v1.30`).
     pub version: String,
-    /// `enforce`, `audit`, `warn` or `scan` (the `--pss` flag, no namespace labels).
-    pub mode: String,
-    /// What the API server would do: `reject` (a Pod under enforce), `warn`, `audit`, or
-    /// `reject-pods` (a controller under enforce: allowed with a warning at creation, its
-    /// pods rejected later).
-    pub action: String,
+    pub mode: PssMode,
+    pub action: AdmissionAction,
     /// The PSA check ID (`privileged`, `runAsNonRoot`, ...).
-    pub check: String,
+    pub check: &'static str,
     /// The forbidden reason, exactly as Pod Security Admission prints it.
     pub reason: String,
     /// The forbidden detail, exactly as Pod Security Admission prints it.
     pub detail: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One problem a rule found on one object, located at the field to change.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    pub code: &'static str,
-    pub rule: &'static str,
+    /// The rule (its code, name, remediation and documentation are shared, not copied).
+    pub rule: &'static RuleMeta,
+    /// The severity in force (the rule's, or the configuration's override).
     pub severity: Severity,
     pub object: ObjectRef,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Where the object itself starts in its source, if it has a position.
+    pub object_location: Option<Location>,
     pub container: Option<String>,
     pub message: String,
-    pub remediation: String,
     /// The field to change, as a path from the object root.
-    pub path: String,
+    pub path: FieldPath,
     /// Where that field (or its nearest existing ancestor) is in the source.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// True when `path` exists in the source; false when the location is its nearest ancestor.
     pub exact: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pss: Option<PssContext>,
     /// Set when an exception or an inline annotation accepts this finding.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// The rule's stable code (`PSS007`).
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+    /// The rule's stable name (`pss-privileged`).
+    pub fn rule_name(&self) -> &'static str {
+        self.rule.name
+    }
+    /// How to fix it.
+    pub fn remediation(&self) -> &'static str {
+        self.rule.remediation
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            code: &'static str,
+            rule: &'static str,
+            severity: Severity,
+            object: &'a ObjectRef,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            container: &'a Option<String>,
+            message: &'a str,
+            remediation: &'static str,
+            path: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            location: &'a Option<Location>,
+            exact: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pss: &'a Option<PssContext>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            suppressed: &'a Option<Suppression>,
+        }
+        Flat {
+            code: self.rule.code,
+            rule: self.rule.name,
+            severity: self.severity,
+            object: &self.object,
+            container: &self.container,
+            message: &self.message,
+            remediation: self.rule.remediation,
+            path: self.path.to_string(),
+            location: &self.location,
+            exact: self.exact,
+            pss: &self.pss,
+            suppressed: &self.suppressed,
+        }
+        .serialize(s)
+    }
+}
+
+/// How a finding was accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// An exception in the configuration.
+    Exception,
+    /// A `palisade.dev/ignore` annotation on the object.
+    Annotation,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Exception => "exception",
+            SuppressionKind::Annotation => "annotation",
+        }
+    }
 }
 
 /// Why a finding is suppressed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Suppression {
-    /// `exception` (configuration) or `annotation` (`palisade.dev/ignore` on the object).
-    pub kind: String,
+    pub kind: SuppressionKind,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,

@@ -1,20 +1,39 @@
 //! palisade's shared data model. Types and pure helpers only: no I/O, no parsing of files,
 //! no rule logic, no output formatting.
 
+/// `impl Display` for a type whose `as_str()` is its display form.
+#[macro_export]
+macro_rules! display_as_str {
+    ($t:ty) => {
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod check;
 pub mod finding;
+pub mod kinds;
 pub mod node;
 pub mod object;
 pub mod path;
+pub mod psa;
 pub mod report;
 pub mod rule;
 pub mod selector;
+pub mod source;
 pub mod template;
 
 pub use check::{
     AnalysisCache, AnalysisSettings, Check, Hit, InvCtx, InvHit, Inventory, ObjCtx, PodCtx, RuleOptions,
 };
-pub use finding::{Finding, Location, ObjectRef, PssContext, Severity, Suppression};
+pub use finding::{
+    AdmissionAction, Finding, Location, ObjectRef, PssContext, PssMode, Severity, Suppression,
+    SuppressionKind,
+};
+pub use kinds::{GroupKind, KindSet, Reads};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Seg};
@@ -24,4 +43,5 @@ pub use report::{
 };
 pub use rule::{Reference, RuleMeta};
 pub use selector::{labels_of, LabelSelector};
-pub use template::{pod_templates, PodTemplate, TemplateKind};
+pub use source::{Batch, Sink, Source};
+pub use template::{pod_templates, PodTemplate, TemplateKind, TemplateSite};

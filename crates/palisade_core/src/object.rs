@@ -4,6 +4,7 @@
 use crate::finding::{Location, ObjectRef};
 use crate::node::{Node, Pos};
 use crate::path::FieldPath;
+use crate::template::{find_pod_templates, PodTemplate, TemplateSite};
 use std::sync::Arc;
 
 /// Where an object came from.
@@ -26,6 +27,8 @@ pub struct Object {
     /// Path prefix of this object inside its document (`items[3]` for a member of a `List`).
     /// Locations are resolved against `root`, which already is the item itself.
     pub list_path: Option<FieldPath>,
+    /// The pod templates of this object, found on first use.
+    templates: std::sync::OnceLock<Vec<TemplateSite>>,
 }
 
 impl Object {
@@ -62,7 +65,50 @@ impl Object {
             root,
             origin,
             list_path: None,
+            templates: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Where this object's pod templates are: searched for on first use, then cached.
+    fn template_sites(&self) -> &[TemplateSite] {
+        self.templates.get_or_init(|| {
+            find_pod_templates(self)
+                .iter()
+                .map(|t| TemplateSite {
+                    kind: t.kind,
+                    has_metadata: t.metadata.is_some(),
+                    metadata_path: t.metadata_path.clone(),
+                    spec_path: t.spec_path.clone(),
+                })
+                .collect()
+        })
+    }
+
+    /// Every pod template in this object, in document order (Pods, the built-in
+    /// controllers, custom resources embedding a PodSpec). The search runs once per object;
+    /// every call resolves the cached sites.
+    pub fn pod_templates(&self) -> Vec<PodTemplate<'_>> {
+        self.template_sites()
+            .iter()
+            .filter_map(|s| {
+                Some(PodTemplate {
+                    kind: s.kind,
+                    metadata: if s.has_metadata {
+                        self.root.at_path(&s.metadata_path)
+                    } else {
+                        None
+                    },
+                    spec: self.root.at_path(&s.spec_path)?,
+                    metadata_path: s.metadata_path.clone(),
+                    spec_path: s.spec_path.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the object carries at least one pod template (no template is resolved).
+    pub fn has_pod_templates(&self) -> bool {
+        !self.template_sites().is_empty()
     }
 
     pub fn reference(&self) -> ObjectRef {

@@ -72,12 +72,10 @@ pub struct AdmissionVerdict {
     pub object: ObjectRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::finding::Location>,
-    /// `enforce`, `audit`, `warn` or `scan`.
-    pub mode: String,
+    pub mode: crate::finding::PssMode,
     /// `<level>:<version>` as written in the label or flag.
     pub policy: String,
-    /// `reject`, `reject-pods`, `warn`, `audit` or `not-evaluated` (custom resources).
-    pub action: String,
+    pub action: crate::finding::AdmissionAction,
     /// The exact text Kubernetes would print (denial message, warning, or audit annotation).
     pub message: String,
 }

@@ -81,3 +81,10 @@ impl RuleMeta {
             || self.group.eq_ignore_ascii_case(sel)
     }
 }
+
+/// Rules are identified by their code.
+impl PartialEq for RuleMeta {
+    fn eq(&self, other: &RuleMeta) -> bool {
+        self.code == other.code
+    }
+}

@@ -48,8 +48,24 @@ pub fn is_builtin_owner(group: &str, kind: &str) -> bool {
         )
 }
 
-/// Every pod template in `obj`, in document order.
+/// Where a pod template is in its object: found once per object (see
+/// [`Object::pod_templates`]) and resolved to nodes on use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateSite {
+    pub kind: TemplateKind,
+    /// Whether the template's metadata applies (a PodTemplateSpec with metadata).
+    pub has_metadata: bool,
+    pub metadata_path: FieldPath,
+    pub spec_path: FieldPath,
+}
+
+/// Every pod template in `obj`, in document order. Found once per object and cached.
 pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
+    obj.pod_templates()
+}
+
+/// Searches `obj` for pod templates (the uncached search behind [`Object::pod_templates`]).
+pub(crate) fn find_pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
     let root = &obj.root;
     let group = obj.group();
     if is_builtin_owner(group, &obj.kind) {

@@ -1,13 +1,16 @@
-//! The configuration file (`.palisade.yaml`) and exception files: their typed form, loading
-//! with errors that name the file, line and key, discovery upward from the scanned path and
-//! the working directory, and the JSON Schema generated from these types
-//! (`palisade config schema`, published as docs/config.schema.json).
+//! The configuration file (`.palisade.yaml`) and exception files: their typed form, parsing
+//! from text with errors that name the file, line and key, validation, and the JSON Schema
+//! generated from these types (`palisade config schema`, published as docs/config.schema.json).
+//!
+//! No I/O here: finding the file, reading it and the `exceptionFiles` it names, and the
+//! clock are the caller's (the CLI's `settings` module).
 
+use jiff::civil::Date;
 use palisade_core::{FieldPath, Node, Pos};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The file names searched for, in each directory from the scanned path upward.
@@ -143,8 +146,8 @@ pub struct LocatedException {
     pub pos: Pos,
     /// `exceptions[3]`.
     pub path: String,
-    /// Parsed `expires` as days since 1970-01-01.
-    pub expires_day: Option<i64>,
+    /// The parsed `expires` date: the last day (UTC) the exception applies.
+    pub expires_day: Option<Date>,
 }
 
 /// A loaded configuration with its exceptions located.
@@ -155,8 +158,10 @@ pub struct LoadedConfig {
     pub exceptions: Vec<LocatedException>,
 }
 
-/// A configuration error: file, line, column, key path and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A configuration error: file, line, column, key path and message, printed as
+/// `file[:line:column][: key]: message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {message}", position(*pos), key_part(key))]
 pub struct ConfigError {
     pub file: String,
     pub pos: Pos,
@@ -164,59 +169,31 @@ pub struct ConfigError {
     pub message: String,
 }
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.pos.is_known() {
-            write!(f, ":{}:{}", self.pos.line, self.pos.col)?;
-        }
-        if !self.key.is_empty() {
-            write!(f, ": {}", self.key)?;
-        }
-        write!(f, ": {}", self.message)
+fn position(pos: Pos) -> String {
+    if pos.is_known() {
+        format!(":{}:{}", pos.line, pos.col)
+    } else {
+        String::new()
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-/// Finds the configuration: the first `.palisade.yaml` in the directory of `start` or any
-/// parent, then in the working directory or any parent.
-pub fn discover(starts: &[PathBuf]) -> Option<PathBuf> {
-    let cwd = std::env::current_dir().ok();
-    for start in starts.iter().cloned().chain(cwd) {
-        let abs = if start.is_absolute() {
-            start
-        } else {
-            std::env::current_dir().ok()?.join(start)
-        };
-        let mut dir = if abs.is_dir() {
-            Some(abs.as_path())
-        } else {
-            abs.parent()
-        };
-        while let Some(d) = dir {
-            for name in CONFIG_NAMES {
-                let p = d.join(name);
-                if p.is_file() {
-                    return Some(p);
-                }
-            }
-            dir = d.parent();
-        }
+fn key_part(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!(": {key}")
     }
-    None
 }
 
-fn decode_yaml(path: &Path, text: &str) -> Result<Node, ConfigError> {
-    let file = path.display().to_string();
-    let loaded = palisade_source::load_bytes(file.as_str().into(), text.as_bytes());
+fn decode_yaml(file: &str, text: &str) -> Result<Node, ConfigError> {
+    let loaded = palisade_source::load_bytes(file.into(), text.as_bytes());
     if let Some(d) = loaded
         .diagnostics
         .iter()
         .find(|d| d.level == palisade_core::DiagLevel::Error)
     {
         return Err(ConfigError {
-            file,
+            file: file.to_owned(),
             pos: Pos::new(d.line.unwrap_or(0), d.column.unwrap_or(0)),
             key: String::new(),
             message: d.message.clone(),
@@ -226,7 +203,7 @@ fn decode_yaml(path: &Path, text: &str) -> Result<Node, ConfigError> {
         Ok(mut d) if !d.docs.is_empty() => Ok(d.docs.remove(0)),
         Ok(_) => Ok(Node::new(palisade_core::Value::Map(Vec::new()), Pos::new(1, 1))),
         Err((e, _)) => Err(ConfigError {
-            file,
+            file: file.to_owned(),
             pos: e.pos,
             key: String::new(),
             message: e.message,
@@ -235,14 +212,14 @@ fn decode_yaml(path: &Path, text: &str) -> Result<Node, ConfigError> {
 }
 
 /// Deserializes a positioned node into `T`, mapping errors to the file, line and key.
-fn typed<T: for<'de> Deserialize<'de>>(path: &Path, root: &Node) -> Result<T, ConfigError> {
+fn typed<T: for<'de> Deserialize<'de>>(file: &str, root: &Node) -> Result<T, ConfigError> {
     let json = root.to_json();
     serde_path_to_error::deserialize(json).map_err(|e| {
         let key = e.path().to_string();
         let fp = normalise(&key);
         let (pos, _) = root.locate(&fp);
         ConfigError {
-            file: path.display().to_string(),
+            file: file.to_owned(),
             pos,
             key: if key == "." { String::new() } else { key },
             message: e.into_inner().to_string(),
@@ -276,43 +253,62 @@ fn normalise(key: &str) -> FieldPath {
     p
 }
 
-/// Parses `YYYY-MM-DD` into days since 1970-01-01.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let mut it = s.splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if s.len() != 10 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+/// Why an `expires` value is not a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("expected YYYY-MM-DD")]
+    Format,
+    #[error("no such day ({0})")]
+    NoSuchDay(String),
 }
 
-/// Today (UTC) as days since 1970-01-01; `PALISADE_TODAY=YYYY-MM-DD` overrides it (tests).
-pub fn today() -> i64 {
-    if let Some(d) = std::env::var("PALISADE_TODAY").ok().and_then(|s| parse_date(&s)) {
-        return d;
+/// Parses a calendar date written `YYYY-MM-DD` (exactly: four-digit year, two-digit month
+/// and day). Days that do not exist (`2024-02-31`, `2023-02-29`) are errors.
+pub fn parse_date(s: &str) -> Result<Date, DateError> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(DateError::Format);
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    (secs / 86_400) as i64
+    let num = |r: std::ops::Range<usize>| s[r].parse::<i16>().map_err(|_| DateError::Format);
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let month = usize::try_from(m - 1).ok().and_then(|i| MONTHS.get(i));
+    Date::new(y, m as i8, d as i8).map_err(|_| match month {
+        Some(name) => {
+            let days = jiff::civil::date(y, m as i8, 1).days_in_month();
+            DateError::NoSuchDay(format!("{name} {y} has {days} days"))
+        }
+        _ => DateError::NoSuchDay(format!("there is no month {m}")),
+    })
 }
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 fn locate_exceptions(
-    path: &Path,
+    file: &str,
     root: &Node,
     list: &[Exception],
     prefix: &str,
 ) -> Result<Vec<LocatedException>, ConfigError> {
-    let file: Arc<str> = path.display().to_string().into();
+    let file: Arc<str> = file.into();
     let mut out = Vec::new();
     for (i, e) in list.iter().enumerate() {
         let fp = FieldPath::root().key("exceptions").idx(i);
@@ -336,10 +332,7 @@ fn locate_exceptions(
             return Err(err("rules", "an exception must name at least one rule".into()));
         }
         let expires_day = match &e.expires {
-            Some(s) => Some(
-                parse_date(s)
-                    .ok_or_else(|| err("expires", format!("invalid date {s:?}: expected YYYY-MM-DD")))?,
-            ),
+            Some(s) => Some(parse_date(s).map_err(|d| err("expires", format!("invalid date {s:?}: {d}")))?),
             None => None,
         };
         out.push(LocatedException {
@@ -360,36 +353,49 @@ pub struct ExceptionsFile {
     pub exceptions: Vec<Exception>,
 }
 
-/// Loads a configuration file and the exception files it names.
-pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|e| ConfigError {
-            file: p.display().to_string(),
-            pos: Pos::NONE,
-            key: String::new(),
-            message: format!("cannot read: {e}"),
-        })
-    };
-    let text = read(path)?;
-    let root = decode_yaml(path, &text)?;
-    let config: Config = typed(path, &root)?;
-    let mut exceptions = locate_exceptions(path, &root, &config.exceptions, "")?;
-    for (i, f) in config.exception_files.iter().enumerate() {
-        let p = path.parent().unwrap_or(Path::new(".")).join(f);
-        let text = read(&p).map_err(|mut e| {
-            let (pos, _) = root.locate(&FieldPath::root().key("exceptionFiles").idx(i));
-            e.pos = pos;
-            e
-        })?;
-        let r = decode_yaml(&p, &text)?;
-        let ef: ExceptionsFile = typed(&p, &r)?;
-        exceptions.extend(locate_exceptions(&p, &r, &ef.exceptions, "")?);
+/// A configuration file parsed from its text: the typed configuration, its own exceptions
+/// (located), and where each of its `exceptionFiles` entries is written (for errors about
+/// those files).
+#[derive(Debug, Clone)]
+pub struct ParsedConfig {
+    pub config: Config,
+    pub exceptions: Vec<LocatedException>,
+    exception_file_pos: Vec<Pos>,
+}
+
+impl ParsedConfig {
+    /// The `exceptionFiles` entries (as written, relative to the configuration file) with
+    /// the position of each entry.
+    pub fn exception_files(&self) -> impl Iterator<Item = (&str, Pos)> + '_ {
+        self.config
+            .exception_files
+            .iter()
+            .zip(&self.exception_file_pos)
+            .map(|(f, p)| (f.as_str(), *p))
     }
-    Ok(LoadedConfig {
+}
+
+/// Parses and validates a configuration file's text. `file` names it in errors and in the
+/// exceptions' locations.
+pub fn parse(text: &str, file: &str) -> Result<ParsedConfig, ConfigError> {
+    let root = decode_yaml(file, text)?;
+    let config: Config = typed(file, &root)?;
+    let exceptions = locate_exceptions(file, &root, &config.exceptions, "")?;
+    let exception_file_pos = (0..config.exception_files.len())
+        .map(|i| root.locate(&FieldPath::root().key("exceptionFiles").idx(i)).0)
+        .collect();
+    Ok(ParsedConfig {
         config,
-        file: Some(path.to_path_buf()),
         exceptions,
+        exception_file_pos,
     })
+}
+
+/// Parses and validates an exceptions file's text (`exceptions: [...]`).
+pub fn parse_exceptions(text: &str, file: &str) -> Result<Vec<LocatedException>, ConfigError> {
+    let root = decode_yaml(file, text)?;
+    let ef: ExceptionsFile = typed(file, &root)?;
+    locate_exceptions(file, &root, &ef.exceptions, "")
 }
 
 /// The JSON Schema of the configuration file, generated from the types above.
@@ -401,12 +407,8 @@ pub fn schema() -> serde_json::Value {
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> Result<LoadedConfig, ConfigError> {
-        let dir = std::env::temp_dir().join(format!("palisade-config-{}-{}", std::process::id(), text.len()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(".palisade.yaml");
-        std::fs::write(&p, text).unwrap();
-        load(&p)
+    fn load_text(text: &str) -> Result<ParsedConfig, ConfigError> {
+        parse(text, "dir/.palisade.yaml")
     }
 
     #[test]
@@ -420,6 +422,10 @@ mod tests {
         assert_eq!((e.pos.line, e.key.as_str()), (1, "failOn"), "{e}");
         let e = load_text("exceptions:\n  - rules: [X]\n    reason: ''\n    owner: me\n").unwrap_err();
         assert_eq!((e.pos.line, e.key.as_str()), (3, "exceptions[0].reason"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "dir/.palisade.yaml:3:5: exceptions[0].reason: an exception needs a reason"
+        );
         let e =
             load_text("exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: 2026-13-01\n")
                 .unwrap_err();
@@ -427,23 +433,59 @@ mod tests {
     }
 
     #[test]
-    fn valid_config_loads() {
+    fn impossible_dates_are_located_errors() {
+        let e =
+            load_text("exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: 2024-02-31\n")
+                .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/.palisade.yaml:5:5: exceptions[0].expires: invalid date \"2024-02-31\": no such day (February 2024 has 29 days)"
+        );
+        let e = parse_exceptions(
+            "exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: '2023-02-29'\n",
+            "more.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.pos.line, e.pos.col),
+            ("more.yaml", 5, 5),
+            "{e}"
+        );
+        assert!(e.message.contains("February 2023 has 28 days"), "{e}");
+        let e =
+            load_text("exceptions:\n  - rules: [X]\n    reason: r\n    owner: me\n    expires: 2026-1-2\n")
+                .unwrap_err();
+        assert_eq!(e.message, "invalid date \"2026-1-2\": expected YYYY-MM-DD");
+    }
+
+    #[test]
+    fn valid_config_parses() {
         let c = load_text(
-            "profile: pss-restricted\nselect: [PSS]\nseverity: {PSS007: low}\nrules:\n  allowed-registries:\n    allowedRegistries: [ghcr.io]\nexceptions:\n  - rules: [PSS007]\n    namespace: kube-*\n    reason: CNI needs it\n    owner: platform\n    expires: 2027-01-31\n",
+            "profile: pss-restricted\nselect: [PSS]\nseverity: {PSS007: low}\nrules:\n  allowed-registries:\n    allowedRegistries: [ghcr.io]\nexceptions:\n  - rules: [PSS007]\n    namespace: kube-*\n    reason: CNI needs it\n    owner: platform\n    expires: 2027-01-31\nexceptionFiles:\n  - a.yaml\n  - b/c.yaml\n",
         )
         .unwrap();
         assert_eq!(c.config.profile, Some(Profile::PssRestricted));
         assert_eq!(c.exceptions.len(), 1);
         assert_eq!(c.exceptions[0].pos.line, 8);
-        assert_eq!(c.exceptions[0].expires_day, parse_date("2027-01-31"));
+        assert_eq!(&*c.exceptions[0].file, "dir/.palisade.yaml");
+        assert_eq!(c.exceptions[0].expires_day, Some(jiff::civil::date(2027, 1, 31)));
+        let files: Vec<_> = c.exception_files().map(|(f, p)| (f, p.line)).collect();
+        assert_eq!(files, [("a.yaml", 14), ("b/c.yaml", 15)]);
     }
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2000-03-01"), Some(11_017));
-        assert_eq!(parse_date("2026-11-22"), Some(20_779));
-        assert_eq!(parse_date("2026-1-2"), None);
+        assert_eq!(parse_date("1970-01-01"), Ok(jiff::civil::date(1970, 1, 1)));
+        assert_eq!(parse_date("2024-02-29"), Ok(jiff::civil::date(2024, 2, 29)));
+        assert_eq!(parse_date("2026-1-2"), Err(DateError::Format));
+        assert_eq!(parse_date("2026-01-02T00:00"), Err(DateError::Format));
+        assert_eq!(parse_date("+026-01-02"), Err(DateError::Format));
+        assert_eq!(parse_date("２０２６-01-02"), Err(DateError::Format));
+        assert!(matches!(parse_date("2024-02-30"), Err(DateError::NoSuchDay(_))));
+        assert!(matches!(parse_date("2026-04-31"), Err(DateError::NoSuchDay(_))));
+        assert!(matches!(parse_date("2026-13-01"), Err(DateError::NoSuchDay(_))));
+        assert!(matches!(parse_date("2026-00-10"), Err(DateError::NoSuchDay(_))));
+        assert!(matches!(parse_date("2026-01-00"), Err(DateError::NoSuchDay(_))));
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! palisade's engine: turns inputs into a `Report`. Loads files in parallel, keeps only the
-//! objects the selected rules need, evaluates Pod Security Standards against the policy in
-//! force for each workload (the `--pss` level, or its namespace's PSA labels), and maps
-//! results to located findings. Never prints and never knows output formats.
+//! palisade's engine: turns the batches of a `Source` into a `Report`. Runs the object rules
+//! on each batch as it arrives, keeps exactly the objects the selected rules read
+//! (`Check::keeps`), evaluates Pod Security Standards against the policy in force for each
+//! workload (the `--pss` level, or its namespace's PSA labels), runs the pod-template and
+//! inventory rules, and maps hits to located findings. No I/O (sources read, the CLI reads the
+//! configuration), never prints, never knows output formats.
 
 pub mod config;
 mod pss_scan;
@@ -13,12 +15,13 @@ pub use select::{select_rules, SelectError};
 pub use suppress::Suppressor;
 
 use palisade_core::{
-    pod_templates, AnalysisCache, AnalysisSettings, Check, DiagLevel, Diagnostic, Finding, Hit, InvCtx,
-    Inventory, ObjCtx, Object, PodCtx, Report, RuleMeta, RuleOptions, Severity,
+    AnalysisCache, AnalysisSettings, Batch, Check, DiagLevel, Diagnostic, Finding, Hit, InvCtx, Inventory,
+    KindSet, ObjCtx, Object, PodCtx, Report, RuleMeta, RuleOptions, ScannedObject, Severity, Source,
+    TemplateKind,
 };
-use palisade_source::{load_input, InputFile};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// What to run and how.
@@ -66,6 +69,28 @@ impl ScanOptions {
     }
 }
 
+impl ScanOptions {
+    /// What the selected rules keep after loading (the union of their reads): the objects
+    /// the pod-template, PSS and inventory rules look at. Object rules run while decoding
+    /// and keep nothing.
+    pub fn keeps(&self) -> KindSet {
+        let mut k = KindSet::default();
+        for r in &self.rules {
+            k.add(r.check.keeps());
+        }
+        k
+    }
+    /// Everything the selected rules read: what they keep, and the kinds the object rules
+    /// are called on. A source that can choose (a cluster) fetches exactly this.
+    pub fn reads(&self) -> KindSet {
+        let mut k = KindSet::default();
+        for r in &self.rules {
+            k.add(r.check.reads());
+        }
+        k
+    }
+}
+
 /// Everything loaded from the inputs that the engine keeps.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -73,6 +98,10 @@ pub struct Loaded {
     /// Findings of object rules, produced while decoding.
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The workloads seen (one per pod template), in input order, kept or not.
+    pub scanned: Vec<ScannedObject>,
+    /// Kinds of custom resources whose pod templates were found by shape, with counts.
+    pub custom_template_kinds: std::collections::BTreeMap<String, usize>,
     pub files: usize,
     pub bytes: u64,
     pub documents: usize,
@@ -80,21 +109,13 @@ pub struct Loaded {
     pub skipped: usize,
 }
 
-/// Whether the engine keeps an object after loading: workloads, the Namespaces and
-/// ServiceAccounts that pod rules look up, RBAC objects (Roles, ClusterRoles and their
-/// bindings) for the RBAC analysis, and NetworkPolicies, Services and Ingresses for the
-/// network analysis. Everything else is checked by object rules while its file
-/// is decoded, counted and dropped, so memory stays bounded.
-pub fn needed(o: &Object) -> bool {
-    (o.group().is_empty() && matches!(o.kind.as_str(), "Namespace" | "ServiceAccount"))
-        || (o.group() == "rbac.authorization.k8s.io"
-            && matches!(
-                o.kind.as_str(),
-                "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
-            ))
-        || (o.group() == "networking.k8s.io" && matches!(o.kind.as_str(), "NetworkPolicy" | "Ingress"))
-        || (o.group().is_empty() && o.kind == "Service")
-        || !pod_templates(o).is_empty()
+/// One batch after the object rules ran and unwanted objects were dropped.
+struct Part {
+    batch: Batch,
+    findings: Vec<Finding>,
+    scanned: Vec<ScannedObject>,
+    custom: Vec<String>,
+    seen: usize,
 }
 
 /// Runs the inventory rules (cross-object analyses) once over every kept object.
@@ -102,7 +123,7 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
     let cache = AnalysisCache::default();
     let mut out = Vec::new();
     for rule in &opts.rules {
-        if let Check::Inventory(check) = rule.check {
+        if let Check::Inventory { check, .. } = rule.check {
             let mut hits = Vec::new();
             check(
                 &InvCtx {
@@ -154,16 +175,16 @@ pub fn findings_from_hits(
     hits.into_iter()
         .map(|h| {
             let (location, exact) = obj.locate(&h.path);
+            let object_location = obj.location_of(obj.root.pos);
             Finding {
-                code: rule.code,
-                rule: rule.name,
+                rule,
                 severity,
                 object: obj.reference(),
+                location: location.or_else(|| object_location.clone()),
+                object_location,
                 container: h.container,
                 message: h.message,
-                remediation: rule.remediation.to_owned(),
-                path: h.path.to_string(),
-                location: location.or_else(|| obj.location_of(obj.root.pos)),
+                path: h.path,
                 exact,
                 pss: None,
                 suppressed: suppressed.clone(),
@@ -172,26 +193,36 @@ pub fn findings_from_hits(
         .collect()
 }
 
+/// Runs one rule's check (with its context) on `obj` and adds the findings of its hits.
+fn run_check<C>(
+    obj: &Object,
+    rule: &'static RuleMeta,
+    opts: &ScanOptions,
+    ctx: &C,
+    check: fn(&C, &mut Vec<Hit>),
+    out: &mut Vec<Finding>,
+) {
+    let mut hits = Vec::new();
+    check(ctx, &mut hits);
+    out.extend(findings_from_hits(
+        obj,
+        rule,
+        opts.severity_of(rule),
+        &opts.suppressor,
+        hits,
+    ));
+}
+
 /// Runs the object rules on one object.
 fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
     for rule in &opts.rules {
         if let Check::Object { kinds, check } = rule.check {
             if Check::applies_to(kinds, obj) {
-                let mut hits = Vec::new();
-                check(
-                    &ObjCtx {
-                        obj,
-                        opts: opts.options_for(rule),
-                    },
-                    &mut hits,
-                );
-                out.extend(findings_from_hits(
+                let ctx = ObjCtx {
                     obj,
-                    rule,
-                    opts.severity_of(rule),
-                    &opts.suppressor,
-                    hits,
-                ));
+                    opts: opts.options_for(rule),
+                };
+                run_check(obj, rule, opts, &ctx, check, out);
             }
         }
     }
@@ -203,7 +234,7 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
         .rules
         .iter()
         .copied()
-        .filter(|r| matches!(r.check, Check::Pod(_)))
+        .filter(|r| matches!(r.check, Check::Pod { .. }))
         .collect();
     if pod_rules.is_empty() {
         return Vec::new();
@@ -212,26 +243,16 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
         .par_iter()
         .flat_map_iter(|obj| {
             let mut out = Vec::new();
-            for tpl in pod_templates(obj) {
+            for tpl in obj.pod_templates() {
                 for rule in &pod_rules {
-                    if let Check::Pod(check) = rule.check {
-                        let mut hits = Vec::new();
-                        check(
-                            &PodCtx {
-                                obj,
-                                tpl: &tpl,
-                                inv,
-                                opts: opts.options_for(rule),
-                            },
-                            &mut hits,
-                        );
-                        out.extend(findings_from_hits(
+                    if let Check::Pod { check, .. } = rule.check {
+                        let ctx = PodCtx {
                             obj,
-                            rule,
-                            opts.severity_of(rule),
-                            &opts.suppressor,
-                            hits,
-                        ));
+                            tpl: &tpl,
+                            inv,
+                            opts: opts.options_for(rule),
+                        };
+                        run_check(obj, rule, opts, &ctx, check, &mut out);
                     }
                 }
             }
@@ -240,66 +261,122 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
         .collect()
 }
 
-/// Loads every input in parallel, running object rules on each object as it is decoded and
-/// keeping only the objects later analyses need.
-pub fn load(inputs: &[InputFile], opts: &ScanOptions) -> Loaded {
-    let parts: Vec<_> = inputs.par_iter().map(|f| process(load_input(f), opts)).collect();
-    merge(parts)
-}
-
-/// Runs the object rules on a decoded input and keeps what later analyses need.
-fn process(
-    mut l: palisade_source::Loaded,
-    opts: &ScanOptions,
-) -> (palisade_source::Loaded, Vec<Finding>, usize) {
-    let seen = l.objects.len();
+/// Runs the object rules on one batch as it arrives, notes its workloads, and keeps only
+/// the objects that later analyses read (`keep`), so memory is bounded by what is kept.
+fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part {
+    let seen = batch.objects.len();
     let mut findings = Vec::new();
-    for o in &l.objects {
-        run_object_rules(o, opts, &mut findings);
-        if opts.suppressor.inline {
-            l.diagnostics.extend(opts.suppressor.annotation_problem(o));
+    let mut scanned = Vec::new();
+    let mut custom = Vec::new();
+    for o in &batch.objects {
+        if let Some(opts) = opts {
+            run_object_rules(o, opts, &mut findings);
+            if opts.suppressor.inline {
+                batch.diagnostics.extend(opts.suppressor.annotation_problem(o));
+            }
+        }
+        for t in o.pod_templates() {
+            scanned.push(ScannedObject {
+                object: o.reference(),
+                location: o.location_of(o.root.pos),
+            });
+            if t.kind == TemplateKind::Custom {
+                custom.push(format!("{}/{}", o.api_version, o.kind));
+            }
         }
     }
-    l.objects.retain(needed);
-    (l, findings, seen)
-}
-
-fn merge(parts: Vec<(palisade_source::Loaded, Vec<Finding>, usize)>) -> Loaded {
-    let mut out = Loaded {
-        files: parts.len(),
-        ..Loaded::default()
-    };
-    for (p, findings, seen) in parts {
-        out.objects_seen += seen;
-        out.objects.extend(p.objects);
-        out.findings.extend(findings);
-        out.diagnostics.extend(p.diagnostics);
-        out.bytes += p.bytes;
-        out.documents += p.documents;
-        out.skipped += p.skipped;
+    batch.objects.retain(|o| keep.wants(o));
+    Part {
+        batch,
+        findings,
+        scanned,
+        custom,
+        seen,
     }
-    out
 }
 
-/// Scans `inputs` and builds the report. `discovery` carries problems found while expanding
-/// the user's paths (missing files, globs matching nothing).
-pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions) -> Report {
+/// Collects the batches of a source (from any thread) in input order.
+struct Collector<'a> {
+    opts: Option<&'a ScanOptions>,
+    keep: KindSet,
+    parts: Mutex<Vec<(usize, Part)>>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(opts: Option<&'a ScanOptions>, keep: KindSet) -> Collector<'a> {
+        Collector {
+            opts,
+            keep,
+            parts: Mutex::new(Vec::new()),
+        }
+    }
+    fn add(&self, ordinal: usize, batch: Batch) {
+        let part = process(batch, self.opts, &self.keep);
+        self.parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((ordinal, part));
+    }
+    fn finish(self) -> Loaded {
+        let mut parts = self.parts.into_inner().unwrap_or_else(|e| e.into_inner());
+        parts.sort_by_key(|(i, _)| *i);
+        let mut out = Loaded::default();
+        for (_, p) in parts {
+            out.objects_seen += p.seen;
+            out.objects.extend(p.batch.objects);
+            out.findings.extend(p.findings);
+            out.diagnostics.extend(p.batch.diagnostics);
+            out.scanned.extend(p.scanned);
+            for k in p.custom {
+                *out.custom_template_kinds.entry(k).or_default() += 1;
+            }
+            out.bytes += p.batch.bytes;
+            out.documents += p.batch.documents;
+            out.skipped += p.batch.skipped;
+        }
+        out
+    }
+}
+
+/// Reads `source` (asking for `wanted`) through a collector that runs the object rules of
+/// `opts`, if any, and keeps `keep`. Returns what was kept and the source's own problems.
+fn read_source(
+    source: &dyn Source,
+    opts: Option<&ScanOptions>,
+    keep: KindSet,
+    wanted: &KindSet,
+) -> (Loaded, Vec<Diagnostic>) {
+    let c = Collector::new(opts, keep);
+    let problems = source.read(wanted, &|i, b| c.add(i, b));
+    let mut loaded = c.finish();
+    loaded.files = source.files();
+    (loaded, problems)
+}
+
+/// Reads a source without running rules, keeping the objects of `keep` (the input path of
+/// `palisade rbac`, `netpol` and `psa`: the same decoding, diagnostics and statistics as a
+/// scan). The source's own problems come first in `diagnostics`.
+pub fn collect(source: &dyn Source, keep: &KindSet) -> Loaded {
+    let (mut l, problems) = read_source(source, None, keep.clone(), keep);
+    l.diagnostics.splice(0..0, problems);
+    l
+}
+
+/// Scans a source and builds the report: the object rules run on every batch as it
+/// arrives, the other rules on what the selected rules keep.
+pub fn scan(source: &dyn Source, opts: &ScanOptions) -> Report {
     let started = Instant::now();
-    let loaded = load(inputs, opts);
+    let (loaded, problems) = read_source(source, Some(opts), opts.keeps(), &opts.reads());
     let mut report = scan_loaded(loaded, opts);
-    report.errors.splice(0..0, discovery);
+    report.errors.splice(0..0, problems);
     if report.stats.objects == 0 {
-        report.errors.push(Diagnostic {
-            level: DiagLevel::Error,
-            file: None,
-            line: None,
-            column: None,
-            message: format!(
+        report.errors.push(Diagnostic::unlocated(
+            DiagLevel::Error,
+            format!(
                 "nothing was scanned: no Kubernetes objects in {} file(s) ({} document(s) skipped as not Kubernetes objects)",
                 report.stats.files, report.stats.skipped_documents
             ),
-            object: None,
-        });
+        ));
     }
     report.stats.duration_ms = started.elapsed().as_millis() as u64;
     report
@@ -310,33 +387,37 @@ pub fn scan(inputs: &[InputFile], discovery: Vec<Diagnostic>, opts: &ScanOptions
 /// bounded by what is kept, not by what is read.
 pub struct PagedScan<'a> {
     opts: &'a ScanOptions,
-    parts: Vec<(palisade_source::Loaded, Vec<Finding>, usize)>,
+    collector: Collector<'a>,
+    next: usize,
 }
 
 impl<'a> PagedScan<'a> {
     pub fn new(opts: &'a ScanOptions) -> PagedScan<'a> {
         PagedScan {
             opts,
-            parts: Vec::new(),
+            collector: Collector::new(Some(opts), opts.keeps()),
+            next: 0,
         }
     }
     /// Processes one page of objects.
     pub fn add(&mut self, objects: Vec<Object>) {
         let n = objects.len();
-        let l = palisade_source::Loaded {
-            objects,
-            documents: n,
-            ..palisade_source::Loaded::default()
-        };
-        self.parts.push(process(l, self.opts));
+        self.collector.add(
+            self.next,
+            Batch {
+                objects,
+                documents: n,
+                ..Batch::default()
+            },
+        );
+        self.next += 1;
     }
     /// The report; `diagnostics` are the source's problems (e.g. resources it may not list),
     /// `analysis` the settings of the cross-object analyses (a cluster that was read holds
     /// its own default RBAC objects).
-    pub fn finish(self, diagnostics: Vec<Diagnostic>, analysis: palisade_core::AnalysisSettings) -> Report {
+    pub fn finish(self, diagnostics: Vec<Diagnostic>, analysis: AnalysisSettings) -> Report {
         let started = Instant::now();
-        let mut loaded = merge(self.parts);
-        loaded.files = 0;
+        let loaded = self.collector.finish();
         let mut opts = self.opts.clone();
         opts.analysis = analysis;
         let mut report = scan_loaded(loaded, &opts);
@@ -348,11 +429,11 @@ impl<'a> PagedScan<'a> {
 
 /// Scans in-memory inputs, each a (name, bytes) pair, like files.
 pub fn scan_bytes(inputs: &[(&str, &[u8])], opts: &ScanOptions) -> Report {
-    let parts = inputs
-        .iter()
-        .map(|(name, bytes)| process(palisade_source::load_bytes((*name).into(), bytes), opts))
-        .collect();
-    scan_loaded(merge(parts), opts)
+    let source = palisade_source::Bytes {
+        inputs: inputs.to_vec(),
+    };
+    let (loaded, _) = read_source(&source, Some(opts), opts.keeps(), &opts.reads());
+    scan_loaded(loaded, opts)
 }
 
 /// Evaluates already-loaded objects (used by `scan`, and by tests and other sources).
@@ -367,6 +448,9 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report.stats.documents = loaded.documents;
     report.stats.objects = loaded.objects_seen;
     report.stats.skipped_documents = loaded.skipped;
+    report.stats.workloads = loaded.scanned.len();
+    report.stats.custom_template_kinds = loaded.custom_template_kinds;
+    report.scanned = loaded.scanned;
     report.errors = loaded.diagnostics;
     report.findings = loaded.findings;
     let inv = Inventory::new(loaded.objects);
@@ -374,10 +458,11 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
         .rules
         .iter()
         .copied()
-        .filter(|r| matches!(r.check, Check::Pss))
+        .filter(|r| matches!(r.check, Check::Pss(_)))
         .collect();
-    // Workloads are counted (and listed) by the PSS pass; without PSS rules, count them here.
-    evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
+    if !pss_rules.is_empty() {
+        evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
+    }
     report.findings.extend(run_pod_rules(&inv, opts));
     report.findings.extend(run_inventory_rules(&inv, opts));
     // Suppressed findings leave the main list; exceptions are accounted for.
@@ -395,14 +480,21 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report
         .findings
         .extend(opts.suppressor.exception_findings(&used, &opts.rules));
-    report.findings.sort_by(|a, b| {
-        (a.location.as_ref(), &a.object, a.code, &a.path).cmp(&(
+    // Ordered by place, object, rule and the path as printed; the printed paths are made
+    // once, not in every comparison.
+    let mut keyed: Vec<(String, Finding)> = std::mem::take(&mut report.findings)
+        .into_iter()
+        .map(|f| (f.path.to_string(), f))
+        .collect();
+    keyed.sort_by(|(ap, a), (bp, b)| {
+        (a.location.as_ref(), &a.object, a.rule.code, ap).cmp(&(
             b.location.as_ref(),
             &b.object,
-            b.code,
-            &b.path,
+            b.rule.code,
+            bp,
         ))
     });
+    report.findings = keyed.into_iter().map(|(_, f)| f).collect();
     report
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));

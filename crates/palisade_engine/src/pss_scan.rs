@@ -3,8 +3,8 @@
 //! and turns failed checks into located findings and admission verdicts.
 
 use palisade_core::{
-    pod_templates, AdmissionVerdict, DiagLevel, Diagnostic, FieldPath, Finding, NamespacePolicy, Object,
-    PodTemplate, PssContext, Report, RuleMeta, Seg, TemplateKind,
+    AdmissionAction, AdmissionVerdict, DiagLevel, Diagnostic, FieldPath, Finding, NamespacePolicy, Object,
+    PodTemplate, PssContext, PssMode as Mode, Report, RuleMeta, Seg, TemplateKind,
 };
 use palisade_pss::{evaluate, parse_namespace_labels, Evaluation, Level, NamespaceLevels, PodInput, Policy};
 use rayon::prelude::*;
@@ -43,11 +43,9 @@ fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
 }
 
 struct Outcome {
-    scanned: palisade_core::ScannedObject,
     findings: Vec<Finding>,
     verdicts: Vec<AdmissionVerdict>,
     diagnostics: Vec<Diagnostic>,
-    custom_kind: Option<String>,
 }
 
 /// Evaluates every workload in `objects` and appends to `report`.
@@ -78,18 +76,13 @@ pub fn evaluate_objects(
         .par_iter()
         .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
         .flat_map_iter(|o| {
-            pod_templates(o)
+            o.pod_templates()
                 .into_iter()
                 .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
                 .collect::<Vec<_>>()
         })
         .collect();
     for o in outcomes {
-        report.stats.workloads += 1;
-        report.scanned.push(o.scanned);
-        if let Some(k) = o.custom_kind {
-            *report.stats.custom_template_kinds.entry(k).or_default() += 1;
-        }
         report.findings.extend(o.findings);
         report.admission.extend(o.verdicts);
         report.errors.extend(o.diagnostics);
@@ -104,17 +97,21 @@ fn evaluate_template(
     rules: &[&'static RuleMeta],
     opts: &crate::ScanOptions,
 ) -> Outcome {
-    let modes: Vec<(&'static str, Policy)> = match mode {
-        PssMode::Fixed(p) => vec![("scan", *p)],
+    let modes: Vec<(Mode, Policy)> = match mode {
+        PssMode::Fixed(p) => vec![(Mode::Scan, *p)],
         PssMode::Namespaces { default } => {
             let ns = obj.namespace.as_deref().unwrap_or("default");
             match namespaces.get(ns).filter(|l| l.has_labels) {
-                Some(l) => [("enforce", &l.enforce), ("warn", &l.warn), ("audit", &l.audit)]
-                    .into_iter()
-                    .filter(|(_, p)| p.level != Level::Privileged)
-                    .map(|(m, p)| (m, *p))
-                    .collect(),
-                None => vec![("scan", *default)],
+                Some(l) => [
+                    (Mode::Enforce, &l.enforce),
+                    (Mode::Warn, &l.warn),
+                    (Mode::Audit, &l.audit),
+                ]
+                .into_iter()
+                .filter(|(_, p)| p.level != Level::Privileged)
+                .map(|(m, p)| (m, *p))
+                .collect(),
+                None => vec![(Mode::Scan, *default)],
             }
         }
     };
@@ -124,14 +121,9 @@ fn evaluate_template(
         is_pod: t.kind == TemplateKind::Pod,
     };
     let mut out = Outcome {
-        scanned: palisade_core::ScannedObject {
-            object: obj.reference(),
-            location: obj.location_of(obj.root.pos),
-        },
         findings: Vec::new(),
         verdicts: Vec::new(),
         diagnostics: Vec::new(),
-        custom_kind: (t.kind == TemplateKind::Custom).then(|| format!("{}/{}", obj.api_version, obj.kind)),
     };
     if rules.is_empty() {
         return out;
@@ -177,18 +169,18 @@ fn evaluate_template(
             continue;
         }
         let (action, message) = verdict(obj, t, mode_name, &policy, eval);
-        if mode_name == "enforce" && t.kind == TemplateKind::Pod {
+        if mode_name == Mode::Enforce && t.kind == TemplateKind::Pod {
             pod_rejected = true;
         }
         // Kubernetes adds no warnings to a rejected request; the findings are still reported.
-        if !(pod_rejected && mode_name == "warn") {
+        if !(pod_rejected && mode_name == Mode::Warn) {
             let (loc, _) = obj.locate(&t.spec_path);
             out.verdicts.push(AdmissionVerdict {
                 object: obj.reference(),
                 location: loc.or_else(|| obj.location_of(obj.root.pos)),
-                mode: mode_name.to_owned(),
+                mode: mode_name,
                 policy: key.clone(),
-                action: action.to_owned(),
+                action,
                 message,
             });
         }
@@ -196,7 +188,7 @@ fn evaluate_template(
             if reported_checks.contains(&check.id) {
                 continue;
             }
-            let Some(rule) = palisade_rules::pss_rule_for_check(check.id) else {
+            let Some(rule) = palisade_rules::pss_rule_for_check(check.check) else {
                 continue;
             };
             if !rules.iter().any(|r| std::ptr::eq(*r, rule)) {
@@ -206,9 +198,9 @@ fn evaluate_template(
             let ctx = PssContext {
                 level: policy.level.as_str().to_owned(),
                 version: policy.version.to_string(),
-                mode: mode_name.to_owned(),
-                action: action.to_owned(),
-                check: check.id.to_owned(),
+                mode: mode_name,
+                action,
+                check: check.id,
                 reason: check.reason.clone(),
                 detail: check.detail.clone(),
             };
@@ -224,14 +216,13 @@ fn evaluate_template(
             for (path, container) in offenders {
                 let (location, exact) = obj.locate(&path);
                 out.findings.push(Finding {
-                    code: rule.code,
-                    rule: rule.name,
+                    rule,
                     severity: opts.severity_of(rule),
                     object: obj.reference(),
+                    object_location: obj.location_of(obj.root.pos),
                     container,
                     message: format!("{}: {}", check.reason, check.detail),
-                    remediation: rule.remediation.to_owned(),
-                    path: path.to_string(),
+                    path,
                     location,
                     exact,
                     pss: Some(ctx.clone()),
@@ -247,30 +238,34 @@ fn evaluate_template(
 fn verdict(
     obj: &Object,
     t: &PodTemplate<'_>,
-    mode: &str,
+    mode: Mode,
     policy: &Policy,
     eval: &Evaluation,
-) -> (&'static str, String) {
+) -> (AdmissionAction, String) {
     let warn = palisade_pss::warning_message(policy, eval);
     match (t.kind, mode) {
         (TemplateKind::Custom, _) => (
-            "not-evaluated",
+            AdmissionAction::NotEvaluated,
             format!(
                 "Pod Security Admission does not evaluate {}; the pods its controller creates {warn}",
                 obj.kind
             ),
         ),
-        (TemplateKind::Pod, "enforce") => ("reject", palisade_pss::denial_message("pods", &obj.name, policy, eval)),
-        (TemplateKind::Controller, "enforce") => (
-            "reject-pods",
+        (TemplateKind::Pod, Mode::Enforce) => (
+            AdmissionAction::Reject, palisade_pss::denial_message("pods", &obj.name, policy, eval)),
+        (TemplateKind::Controller, Mode::Enforce) => (
+            AdmissionAction::RejectPods,
             format!(
                 "the {} is admitted (Kubernetes only warns and audits pod templates), but every pod it creates is rejected: {}",
                 obj.kind,
                 palisade_pss::denial_message("pods", &format!("{}-…", obj.name), policy, eval)
             ),
         ),
-        (_, "warn") => ("warn", warn),
-        (_, "audit") => ("audit", warn),
-        _ => ("violation", warn.replacen("would violate", "violates", 1)),
+        (_, Mode::Warn) => (AdmissionAction::Warn, warn),
+        (_, Mode::Audit) => (AdmissionAction::Audit, warn),
+        _ => (
+            AdmissionAction::Violation,
+            warn.replacen("would violate", "violates", 1),
+        ),
     }
 }

@@ -2,27 +2,14 @@
 //! selections that leave no rule are usage errors.
 
 use palisade_core::RuleMeta;
-use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
+    #[error("unknown rule, code prefix or group: {0:?} (see `palisade rules`)")]
     Unknown(String),
+    #[error("the selection runs no rule")]
     Empty,
 }
-
-impl fmt::Display for SelectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SelectError::Unknown(s) => write!(
-                f,
-                "unknown rule, code prefix or group: {s:?} (see `palisade rules`)"
-            ),
-            SelectError::Empty => f.write_str("the selection runs no rule"),
-        }
-    }
-}
-
-impl std::error::Error for SelectError {}
 
 /// `select` empty means every rule. Selectors match a code, a code prefix (`PSS`, `PSS01`),
 /// a rule name or a group, case-insensitively; comma-separated lists are accepted.

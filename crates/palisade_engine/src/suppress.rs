@@ -4,7 +4,8 @@
 
 use crate::config::LocatedException;
 use palisade_core::{
-    DiagLevel, Diagnostic, Finding, Location, Node, Object, ObjectRef, RuleMeta, Suppression,
+    DiagLevel, Diagnostic, FieldPath, Finding, Location, Node, Object, ObjectRef, RuleMeta, Suppression,
+    SuppressionKind,
 };
 
 /// The annotation that suppresses findings on one object: `"<rule>[,<rule>]: <reason>"`.
@@ -13,8 +14,8 @@ pub const IGNORE_ANNOTATION: &str = "palisade.dev/ignore";
 #[derive(Debug, Clone, Default)]
 pub struct Suppressor {
     pub exceptions: Vec<LocatedException>,
-    /// Today, in days since 1970-01-01 (UTC).
-    pub today: i64,
+    /// Today's date (UTC): exceptions whose `expires` is before it no longer apply.
+    pub today: jiff::civil::Date,
     /// Honour `palisade.dev/ignore` annotations.
     pub inline: bool,
 }
@@ -42,12 +43,23 @@ pub fn glob(pattern: &str, s: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// Why an ignore annotation is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IgnoreAnnotationError {
+    #[error("{IGNORE_ANNOTATION} must be \"<rule>[,<rule>]: <reason>\"; the reason is required")]
+    Syntax,
+    #[error("{IGNORE_ANNOTATION} names no rule")]
+    NoRule,
+    #[error("{IGNORE_ANNOTATION} has no reason; a reason is required")]
+    NoReason,
+    #[error("{IGNORE_ANNOTATION} must be a string")]
+    NotAString,
+}
+
 /// Parses an ignore annotation value into (rule selectors, reason).
-pub fn parse_ignore(value: &str) -> Result<(Vec<&str>, &str), String> {
+pub fn parse_ignore(value: &str) -> Result<(Vec<&str>, &str), IgnoreAnnotationError> {
     let Some((rules, reason)) = value.split_once(':') else {
-        return Err(format!(
-            "{IGNORE_ANNOTATION} must be \"<rule>[,<rule>]: <reason>\"; the reason is required"
-        ));
+        return Err(IgnoreAnnotationError::Syntax);
     };
     let rules: Vec<&str> = rules
         .split(',')
@@ -56,10 +68,10 @@ pub fn parse_ignore(value: &str) -> Result<(Vec<&str>, &str), String> {
         .collect();
     let reason = reason.trim();
     if rules.is_empty() {
-        return Err(format!("{IGNORE_ANNOTATION} names no rule"));
+        return Err(IgnoreAnnotationError::NoRule);
     }
     if reason.is_empty() {
-        return Err(format!("{IGNORE_ANNOTATION} has no reason; a reason is required"));
+        return Err(IgnoreAnnotationError::NoReason);
     }
     Ok((rules, reason))
 }
@@ -93,7 +105,7 @@ impl Suppressor {
                             .key("annotations")
                             .key(IGNORE_ANNOTATION);
                         return Some(Suppression {
-                            kind: "annotation".into(),
+                            kind: SuppressionKind::Annotation,
                             reason: reason.to_owned(),
                             owner: None,
                             expires: None,
@@ -107,7 +119,7 @@ impl Suppressor {
         self.exceptions.iter().enumerate().find_map(|(i, e)| {
             let expired = e.expires_day.is_some_and(|d| d < self.today);
             (!expired && self.exception_matches(e, obj, rule)).then(|| Suppression {
-                kind: "exception".into(),
+                kind: SuppressionKind::Exception,
                 reason: e.exception.reason.clone(),
                 owner: Some(e.exception.owner.clone()),
                 expires: e.exception.expires.clone(),
@@ -126,7 +138,7 @@ impl Suppressor {
         let n = ignore_annotation(obj)?;
         let problem = match n.as_str() {
             Some(v) => parse_ignore(v).err()?,
-            None => format!("{IGNORE_ANNOTATION} must be a string"),
+            None => IgnoreAnnotationError::NotAString,
         };
         let path = palisade_core::FieldPath::root()
             .key("metadata")
@@ -179,10 +191,15 @@ impl Suppressor {
             if !rules.iter().any(|r| std::ptr::eq(*r, rule)) {
                 continue;
             }
+            let location = Some(Location {
+                file: e.file.clone(),
+                line: e.pos.line,
+                column: e.pos.col,
+            });
             out.push(Finding {
-                code: rule.code,
-                rule: rule.name,
+                rule,
                 severity: rule.severity,
+                object_location: location.clone(),
                 object: ObjectRef {
                     api_version: "palisade.dev/v1".into(),
                     kind: "Exception".into(),
@@ -192,13 +209,8 @@ impl Suppressor {
                 },
                 container: None,
                 message,
-                remediation: rule.remediation.to_owned(),
-                path: e.path.clone(),
-                location: Some(Location {
-                    file: e.file.clone(),
-                    line: e.pos.line,
-                    column: e.pos.col,
-                }),
+                path: FieldPath::parse(&e.path).unwrap_or_else(|| FieldPath::root().key(&e.path)),
+                location,
                 exact: true,
                 pss: None,
                 suppressed: None,

@@ -343,27 +343,26 @@ impl<'m> Analysis<'m> {
 
     /// What the source's egress allows towards `dst`.
     pub fn egress(&self, src: Endpoint, dst: Endpoint) -> PortSet {
-        match src {
-            Endpoint::Workload(s) if self.isolated(s, Direction::Egress) => {
-                let mut out = PortSet::none();
-                for &r in &self.egress_rules[s] {
-                    if self.rule_matches(r, dst) {
-                        out.union_with(&self.rule_ports(r, dst));
-                    }
-                }
-                out
-            }
-            _ => PortSet::all(),
-        }
+        self.allows(src, Direction::Egress, dst, dst)
     }
 
     /// What the destination's ingress allows from `src`.
     pub fn ingress(&self, src: Endpoint, dst: Endpoint) -> PortSet {
-        match dst {
-            Endpoint::Workload(d) if self.isolated(d, Direction::Ingress) => {
+        self.allows(dst, Direction::Ingress, src, dst)
+    }
+
+    /// What the rules of `end` in direction `d` allow with `peer` (named ports resolved on
+    /// `dst`): everything unless `end` is a workload isolated in that direction.
+    fn allows(&self, end: Endpoint, d: Direction, peer: Endpoint, dst: Endpoint) -> PortSet {
+        match end {
+            Endpoint::Workload(w) if self.isolated(w, d) => {
+                let rules = match d {
+                    Direction::Ingress => &self.ingress_rules[w],
+                    Direction::Egress => &self.egress_rules[w],
+                };
                 let mut out = PortSet::none();
-                for &r in &self.ingress_rules[d] {
-                    if self.rule_matches(r, src) {
+                for &r in rules {
+                    if self.rule_matches(r, peer) {
                         out.union_with(&self.rule_ports(r, dst));
                     }
                 }

@@ -29,23 +29,38 @@ pub struct Cidr {
     pub prefix: u8,
 }
 
+/// Why a string is not a CIDR.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CidrError {
+    #[error("{0:?} is not a CIDR (address/prefix)")]
+    NotCidr(String),
+    #[error("{0:?}: {1:?} is not an IP address")]
+    Address(String, String),
+    #[error("{0:?}: bad prefix length {1:?}")]
+    BadPrefix(String, String),
+    #[error("{0:?}: prefix length {1} is out of range")]
+    PrefixRange(String, String),
+}
+
 impl Cidr {
     /// Parses `a.b.c.d/n` or `x::y/n` (the API server requires the prefix). Host bits set
     /// (`10.0.0.1/8`) are accepted and masked, as Go's `net.ParseCIDR` does.
-    pub fn parse(s: &str) -> Result<Cidr, String> {
+    pub fn parse(s: &str) -> Result<Cidr, CidrError> {
         let (a, p) = s
             .split_once('/')
-            .ok_or_else(|| format!("{s:?} is not a CIDR (address/prefix)"))?;
+            .ok_or_else(|| CidrError::NotCidr(s.to_owned()))?;
         let addr: IpAddr = a
             .parse()
-            .map_err(|_| format!("{s:?}: {a:?} is not an IP address"))?;
-        let prefix: u8 = p.parse().map_err(|_| format!("{s:?}: bad prefix length {p:?}"))?;
+            .map_err(|_| CidrError::Address(s.to_owned(), a.to_owned()))?;
+        let prefix: u8 = p
+            .parse()
+            .map_err(|_| CidrError::BadPrefix(s.to_owned(), p.to_owned()))?;
         let (family, bits, v) = match addr {
             IpAddr::V4(v4) => (Family::V4, 32u8, u128::from(u32::from(v4))),
             IpAddr::V6(v6) => (Family::V6, 128u8, u128::from(v6)),
         };
         if prefix > bits || (p.len() > 1 && p.starts_with('0')) {
-            return Err(format!("{s:?}: prefix length {p} is out of range"));
+            return Err(CidrError::PrefixRange(s.to_owned(), p.to_owned()));
         }
         let mask = mask(bits, prefix);
         Ok(Cidr {
@@ -252,6 +267,22 @@ pub fn non_public() -> Vec<Cidr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cidr_errors_say_what_is_wrong() {
+        let msg = |s: &str| Cidr::parse(s).unwrap_err().to_string();
+        assert_eq!(msg("10.0.0.0"), "\"10.0.0.0\" is not a CIDR (address/prefix)");
+        assert_eq!(msg("10.0.0/8"), "\"10.0.0/8\": \"10.0.0\" is not an IP address");
+        assert_eq!(msg("10.0.0.0/x"), "\"10.0.0.0/x\": bad prefix length \"x\"");
+        assert_eq!(
+            msg("10.0.0.0/33"),
+            "\"10.0.0.0/33\": prefix length 33 is out of range"
+        );
+        assert_eq!(
+            msg("10.0.0.0/08"),
+            "\"10.0.0.0/08\": prefix length 08 is out of range"
+        );
+    }
 
     #[test]
     fn cidrs_parse_contain_and_partition() {

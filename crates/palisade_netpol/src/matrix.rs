@@ -75,6 +75,16 @@ impl<K: std::hash::Hash + Eq> Interner<K> {
 /// Not isolated (in interned rule-list ids).
 const OPEN: u32 = u32::MAX;
 
+/// Endpoint `i` of the matrix, whose endpoints are the `n` workloads, then the external
+/// ranges.
+fn endpoint_at(n: usize, i: usize) -> Endpoint {
+    if i < n {
+        Endpoint::Workload(i)
+    } else {
+        Endpoint::External(i - n)
+    }
+}
+
 /// Endpoints grouped into classes that every cell treats alike, per role.
 ///
 /// A cell is `egress(src, dst) ∩ ingress(src, dst)` where
@@ -102,13 +112,7 @@ impl Classes {
     fn new(a: &Analysis<'_>) -> Classes {
         let n = a.model.workloads.len();
         let x = a.ranges.len();
-        let endpoint = |i: usize| {
-            if i < n {
-                Endpoint::Workload(i)
-            } else {
-                Endpoint::External(i - n)
-            }
-        };
+        let endpoint = |i: usize| endpoint_at(n, i);
         // The rules some workload's isolation uses, per direction (the others allow nothing
         // to anyone, so whether their peers match makes no difference).
         let mut used = vec![false; a.rules.len()];
@@ -210,13 +214,7 @@ impl Matrix {
     pub fn compute(a: &Analysis<'_>) -> Matrix {
         let n = a.model.workloads.len();
         let x = a.ranges.len();
-        let endpoint = |i: usize| {
-            if i < n {
-                Endpoint::Workload(i)
-            } else {
-                Endpoint::External(i - n)
-            }
-        };
+        let endpoint = |i: usize| endpoint_at(n, i);
         let classes = Classes::new(a);
         let nd = classes.dst_rep.len();
         // Rows in parallel chunks of source classes, each with its own interner; merged
@@ -320,13 +318,7 @@ impl Matrix {
         if n == 0 {
             return;
         }
-        let endpoint = |i: usize| {
-            if i < n {
-                Endpoint::Workload(i)
-            } else {
-                Endpoint::External(i - n)
-            }
-        };
+        let endpoint = |i: usize| endpoint_at(n, i);
         let mut state = 0x853c_49e6_748f_ea9b_u64;
         let mut next = |below: usize| {
             state = state
@@ -455,26 +447,28 @@ pub fn diff(before: &Analysis<'_>, after: &Analysis<'_>) -> Vec<Change> {
     diff_matrices(before, &mb, after, &ma)
 }
 
-/// [`diff`] on already computed matrices (`mb` of `before`, `ma` of `after`).
-fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &Matrix) -> Vec<Change> {
-    // Workloads by identity (the last of equal ids wins, as everywhere ids are looked up).
-    let ids_b: HashMap<String, usize> = before
-        .model
+/// Workloads by identity (the last of equal ids wins, as everywhere ids are looked up).
+fn workload_ids(a: &Analysis<'_>) -> HashMap<String, usize> {
+    a.model
         .workloads
         .iter()
         .enumerate()
         .map(|(i, w)| (w.id(), i))
-        .collect();
-    let ids_a: HashMap<String, usize> = after
-        .model
-        .workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.id(), i))
-        .collect();
-    let mut names: Vec<&String> = ids_b.keys().chain(ids_a.keys()).collect();
+        .collect()
+}
+
+/// The workload ids of either side, sorted, each once.
+fn joint_names<'a>(b: &'a HashMap<String, usize>, a: &'a HashMap<String, usize>) -> Vec<&'a String> {
+    let mut names: Vec<&String> = b.keys().chain(a.keys()).collect();
     names.sort();
     names.dedup();
+    names
+}
+
+/// [`diff`] on already computed matrices (`mb` of `before`, `ma` of `after`).
+fn diff_matrices(before: &Analysis<'_>, mb: &Matrix, after: &Analysis<'_>, ma: &Matrix) -> Vec<Change> {
+    let (ids_b, ids_a) = (workload_ids(before), workload_ids(after));
+    let names = joint_names(&ids_b, &ids_a);
     let at_b: Vec<Option<usize>> = names.iter().map(|s| ids_b.get(*s).copied()).collect();
     let at_a: Vec<Option<usize>> = names.iter().map(|s| ids_a.get(*s).copied()).collect();
     // The port sets of both matrices under joint ids: equal sets, equal ids. Id 0 is
@@ -853,18 +847,8 @@ mod tests {
 
     /// `diff` as first written: every pair through `Analysis::allowed`.
     fn diff_reference(before: &Analysis<'_>, after: &Analysis<'_>) -> Vec<Change> {
-        let ids = |a: &Analysis<'_>| -> HashMap<String, usize> {
-            a.model
-                .workloads
-                .iter()
-                .enumerate()
-                .map(|(i, w)| (w.id(), i))
-                .collect()
-        };
-        let (ids_b, ids_a) = (ids(before), ids(after));
-        let mut names: Vec<&String> = ids_b.keys().chain(ids_a.keys()).collect();
-        names.sort();
-        names.dedup();
+        let (ids_b, ids_a) = (workload_ids(before), workload_ids(after));
+        let names = joint_names(&ids_b, &ids_a);
         let mut out = Vec::new();
         let push = |out: &mut Vec<Change>, from: String, to: String, b: PortSet, a: PortSet| {
             if a != b {

@@ -6,6 +6,8 @@
 
 use crate::ip::Cidr;
 use crate::ports::Proto;
+use palisade_core::kinds::known;
+use palisade_core::Reads;
 use palisade_core::{labels_of, pod_templates, FieldPath, LabelSelector, Location, Node, Object, ObjectRef};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -272,13 +274,14 @@ fn ns_of(o: &Object) -> String {
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
 }
 
-/// Whether the model reads this object.
-pub fn is_netpol_object(o: &Object) -> bool {
-    (o.kind == "NetworkPolicy" && o.group() == "networking.k8s.io")
-        || (o.group().is_empty() && matches!(o.kind.as_str(), "Namespace" | "Service"))
-        || (o.kind == "Ingress" && o.group() == "networking.k8s.io")
-        || !pod_templates(o).is_empty()
-}
+/// What the NetworkPolicy model reads: the workloads (pod templates), their Namespaces,
+/// NetworkPolicies, and the Services and Ingresses that expose workloads.
+pub const READS: Reads = Reads::pod_templates_and(&[
+    known::NAMESPACE,
+    known::SERVICE,
+    known::NETWORK_POLICY,
+    known::INGRESS,
+]);
 
 impl Model {
     pub fn build<'a>(objects: impl IntoIterator<Item = &'a Object>, options: Options) -> Model {

@@ -55,17 +55,28 @@ impl Decoder {
         self.errors.into_iter().map(|(_, e)| e).collect()
     }
 
+    /// The value `get` reads from a node: `None` when unset or null, and `None` (recorded as
+    /// not `expected`) when `get` does not accept it.
+    fn typed<'n, T>(
+        &mut self,
+        at: Option<At<'n>>,
+        expected: &str,
+        get: impl FnOnce(&At<'n>) -> Option<T>,
+    ) -> Option<T> {
+        let at = at?;
+        if at.node.is_null() {
+            return None;
+        }
+        let v = get(&at);
+        if v.is_none() {
+            self.wrong(&at, expected);
+        }
+        v
+    }
+
     /// A mapping; `None` when unset or (recorded) wrong-typed.
     pub fn object<'n>(&mut self, at: Option<At<'n>>) -> Option<At<'n>> {
-        let at = at?;
-        match at.node.value {
-            Value::Map(_) => Some(at),
-            Value::Null => None,
-            _ => {
-                self.wrong(&at, "object");
-                None
-            }
-        }
+        self.typed(at, "object", |at| at.node.as_map().map(|_| at.clone()))
     }
 
     /// The items of a sequence, nulls included; empty when unset or (recorded) wrong-typed.
@@ -106,55 +117,23 @@ impl Decoder {
     }
 
     pub fn boolean(&mut self, at: Option<At<'_>>) -> Option<bool> {
-        let at = at?;
-        match at.node.value {
-            Value::Bool(b) => Some(b),
-            Value::Null => None,
-            _ => {
-                self.wrong(&at, "boolean");
-                None
-            }
-        }
+        self.typed(at, "boolean", |at| at.node.as_bool())
     }
 
     pub fn string(&mut self, at: Option<At<'_>>) -> Option<String> {
-        let at = at?;
-        match &at.node.value {
-            Value::Str(s) => Some(s.to_string()),
-            Value::Null => None,
-            _ => {
-                self.wrong(&at, "string");
-                None
-            }
-        }
+        self.typed(at, "string", |at| at.node.as_str().map(str::to_string))
     }
 
     /// A 64-bit integer; integral floats count as integers.
     pub fn int64(&mut self, at: Option<At<'_>>) -> Option<i64> {
-        let at = at?;
-        if at.node.is_null() {
-            return None;
-        }
-        let v = at.node.as_i64();
-        if v.is_none() {
-            self.wrong(&at, "integer");
-        }
-        v
+        self.typed(at, "integer", |at| at.node.as_i64())
     }
 
     /// A 32-bit integer (ports); integral floats count as integers.
     pub fn int32(&mut self, at: Option<At<'_>>) -> Option<i64> {
-        let at = at?;
-        if at.node.is_null() {
-            return None;
-        }
-        match at.node.as_i64() {
-            Some(v) if i32::try_from(v).is_ok() => Some(v),
-            _ => {
-                self.wrong(&at, "32-bit integer");
-                None
-            }
-        }
+        self.typed(at, "32-bit integer", |at| {
+            at.node.as_i64().filter(|&v| i32::try_from(v).is_ok())
+        })
     }
 
     /// The entries of a string-to-string mapping (annotations, labels), the last duplicate key

@@ -6,39 +6,7 @@ use std::fmt;
 /// The highest MinimumVersion of any registered check implementation: `latest` means v1.37.
 pub const MAX_VERSION: u32 = 37;
 
-/// A Pod Security Standards level, ordered by strictness: privileged < baseline < restricted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Privileged,
-    Baseline,
-    Restricted,
-}
-
-impl Level {
-    /// Parses a level label value; only the exact lower-case names are valid.
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "privileged" => Some(Level::Privileged),
-            "baseline" => Some(Level::Baseline),
-            "restricted" => Some(Level::Restricted),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Privileged => "privileged",
-            Level::Baseline => "baseline",
-            Level::Restricted => "restricted",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use palisade_core::psa::Level;
 
 /// A policy version: `latest` or `v1.N`. Versions newer than [`MAX_VERSION`] evaluate like
 /// `latest` but keep printing as requested.

@@ -5,7 +5,7 @@
 //! `shared/spec/pod-security-standards.md`. No I/O and no knowledge of object kinds beyond
 //! the pod (template) it is given.
 
-mod checks;
+pub mod checks;
 mod decode;
 mod format;
 mod level;
@@ -13,7 +13,6 @@ mod model;
 mod namespace;
 
 use palisade_core::{FieldPath, Node};
-use std::fmt;
 
 pub use level::{Level, Version, MAX_VERSION};
 pub use namespace::{
@@ -21,23 +20,12 @@ pub use namespace::{
     NamespaceLevels, NamespaceUpdate, Policy, MAX_PODS_TO_CHECK,
 };
 
-/// Static description of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckInfo {
-    /// The upstream check ID, e.g. `allowPrivilegeEscalation`.
-    pub id: &'static str,
-    /// Baseline or restricted.
-    pub level: Level,
-    /// The forbidden reason (for `appArmorProfile` the singular `forbidden AppArmor profile`;
-    /// the plural form is used when several values are forbidden).
-    pub reason: &'static str,
-    /// The Pod Security Standards control name, e.g. `Privileged Containers`.
-    pub title: &'static str,
-}
+pub use palisade_core::psa::CheckInfo;
 
 /// All 19 checks, in the global execution order (baseline IDs byte-wise sorted, then
 /// restricted IDs byte-wise sorted).
-pub const CHECKS: &[CheckInfo] = checks::INFOS;
+pub static CHECKS: std::sync::LazyLock<Vec<&'static CheckInfo>> =
+    std::sync::LazyLock::new(|| checks::DEFS.iter().map(|d| d.info).collect());
 
 /// The IDs of the checks run at `level` and `version`, in execution order.
 pub fn checks_for(level: Level, version: Version) -> Vec<&'static str> {
@@ -60,6 +48,8 @@ pub struct Offender {
 /// One forbidden check result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckResult {
+    /// The check (its ID is `check.id`).
+    pub check: &'static CheckInfo,
     pub id: &'static str,
     pub reason: String,
     pub detail: String,
@@ -67,18 +57,13 @@ pub struct CheckResult {
 }
 
 /// A field whose JSON type is wrong; it was treated as unset.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct TypeError {
     pub path: FieldPath,
     /// The full message including the path, e.g.
     /// `spec.containers[0].securityContext.privileged: expected boolean, got string "maybe"`.
     pub message: String,
-}
-
-impl fmt::Display for TypeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 /// The outcome of evaluating one pod against one (level, version).
@@ -162,6 +147,7 @@ fn run(level: Level, version: Version, pod: &PodInput<'_>, api_defaulting: bool)
         .into_iter()
         .filter_map(|(def, implementation)| {
             (def.run)(&decoded, implementation).map(|f| CheckResult {
+                check: def.info,
                 id: def.info.id,
                 reason: f.reason,
                 detail: f.detail,

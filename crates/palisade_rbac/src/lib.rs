@@ -4,6 +4,7 @@
 //! who-can), effective permissions, the risky-permission catalogue and escalation paths.
 //! Pure functions of loaded objects: no I/O, no output formatting.
 
+pub mod answer;
 pub mod eval;
 pub mod model;
 pub mod paths;
@@ -14,7 +15,7 @@ pub mod risk;
 pub use eval::{parse_service_account, rule_allows, Decision, Grant, Request, User, SUPER_USER_GROUP};
 pub use model::{
     default_objects, is_rbac_object, Aggregation, Binding, BindingKind, Model, ModelOptions, PolicyRule,
-    Problem, Role, RoleKind, RuleOrigin, ServiceAccount, Subject,
+    Problem, Role, RoleKind, RuleOrigin, ServiceAccount, Subject, KINDS, READS, READS_WITH_WORKLOADS,
 };
 pub use perms::{compact, covers, ScopePermissions};
 pub use resources::{Resolved, Resources};

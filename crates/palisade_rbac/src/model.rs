@@ -3,8 +3,10 @@
 //! resolved, ClusterRole aggregation computed, subject indexes for fast queries, and the
 //! problems an API server would reject or that make a binding useless. No I/O.
 
-pub use palisade_core::LabelSelector;
+pub use palisade_core::kinds::known;
+use palisade_core::LabelSelector;
 use palisade_core::{FieldPath, Location, Node, Object, ObjectRef, Origin};
+use palisade_core::{GroupKind, Reads};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -332,25 +334,24 @@ pub(crate) fn strings(n: Option<&Node>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn labels_of(o: &Object) -> BTreeMap<String, String> {
-    o.labels()
-        .and_then(Node::as_map)
-        .map(|m| {
-            m.iter()
-                .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+/// The kinds the RBAC model reads.
+pub const KINDS: &[GroupKind] = &[
+    known::ROLE,
+    known::CLUSTER_ROLE,
+    known::ROLE_BINDING,
+    known::CLUSTER_ROLE_BINDING,
+    known::SERVICE_ACCOUNT,
+];
+
+/// What an analysis over the RBAC model reads.
+pub const READS: Reads = Reads::kinds(KINDS);
+
+/// What an analysis of the RBAC model and the workloads whose tokens it grants reads.
+pub const READS_WITH_WORKLOADS: Reads = Reads::pod_templates_and(KINDS);
 
 /// Whether an object is one the model reads.
 pub fn is_rbac_object(o: &Object) -> bool {
-    (o.group() == RBAC_GROUP
-        && matches!(
-            o.kind.as_str(),
-            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
-        ))
-        || (o.group().is_empty() && o.kind == "ServiceAccount")
+    KINDS.iter().any(|k| k.matches(o))
 }
 
 impl Model {
@@ -580,7 +581,7 @@ impl Model {
             kind,
             namespace,
             name: o.name.clone(),
-            labels: labels_of(o),
+            labels: palisade_core::labels_of(o.root.get("metadata")),
             aggregation,
             written,
             rule_locations,

@@ -7,7 +7,7 @@
 
 use crate::text::{group_by_object, object_title, suppression_text};
 use crate::RenderOptions;
-use palisade_core::{DiagLevel, Finding, Report};
+use palisade_core::{DiagLevel, Finding, ObjectRef, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -21,19 +21,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 
     for g in &groups {
         tests += 1;
-        let classname = match &g.object.namespace {
-            Some(ns) => format!("{}/{}", g.object.kind, ns),
-            None => g.object.kind.clone(),
-        };
-        let _ = write!(
-            cases,
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            attr(&classname),
-            attr(&g.object.name)
-        );
-        if let Some(file) = g.file {
-            let _ = write!(cases, " file=\"{}\"", attr(file));
-        }
+        open_testcase(&mut cases, g.object, g.file);
         if g.findings.is_empty() && g.admission.is_empty() {
             cases.push_str("/>\n");
             continue;
@@ -46,7 +34,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                attr(&format!("{} {}: {}", f.code, f.rule, f.message)),
+                attr(&format!("{} {}: {}", f.code(), f.rule.name, f.message)),
                 f.severity.as_str(),
                 text(&failure_body(f))
             );
@@ -75,19 +63,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             continue;
         }
         tests += 1;
-        let classname = match &s.object.namespace {
-            Some(ns) => format!("{}/{}", s.object.kind, ns),
-            None => s.object.kind.clone(),
-        };
-        let _ = write!(
-            cases,
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            attr(&classname),
-            attr(&s.object.name)
-        );
-        if let Some(file) = file {
-            let _ = write!(cases, " file=\"{}\"", attr(file));
-        }
+        open_testcase(&mut cases, &s.object, file);
         cases.push_str("/>\n");
     }
 
@@ -198,7 +174,7 @@ fn suppressed_case(cases: &mut String, f: &Finding) {
         cases,
         "    <testcase classname=\"{}\" name=\"{}\"",
         attr(&classname),
-        attr(&format!("{} {} {}", f.object.name, f.code, f.rule))
+        attr(&format!("{} {} {}", f.object.name, f.code(), f.rule.name))
     );
     if let Some(loc) = &f.location {
         let _ = write!(cases, " file=\"{}\"", attr(&loc.file));
@@ -220,7 +196,7 @@ fn suppressed_case(cases: &mut String, f: &Finding) {
 
 fn failure_body(f: &Finding) -> String {
     let mut b = String::new();
-    let _ = writeln!(b, "{} {} {}", f.severity, f.code, f.rule);
+    let _ = writeln!(b, "{} {} {}", f.severity, f.code(), f.rule.name);
     let _ = writeln!(
         b,
         "object: {} ({})",
@@ -245,13 +221,30 @@ fn failure_body(f: &Finding) -> String {
         let _ = writeln!(b, "pss: {}:{}, {}: {}", p.level, p.version, p.mode, p.action);
     }
     let _ = writeln!(b, "{}", f.message);
-    let _ = writeln!(b, "fix: {}", f.remediation);
+    let _ = writeln!(b, "fix: {}", f.remediation());
     b
 }
 
 /// Characters XML 1.0 cannot carry at all (not even as character references).
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// `<testcase classname="Kind/namespace" name="name" file="..."` (left open) for an object.
+fn open_testcase(cases: &mut String, object: &ObjectRef, file: Option<&str>) {
+    let classname = match &object.namespace {
+        Some(ns) => format!("{}/{}", object.kind, ns),
+        None => object.kind.clone(),
+    };
+    let _ = write!(
+        cases,
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        attr(&classname),
+        attr(&object.name)
+    );
+    if let Some(file) = file {
+        let _ = write!(cases, " file=\"{}\"", attr(file));
+    }
 }
 
 fn escape(s: &str, in_attr: bool) -> String {

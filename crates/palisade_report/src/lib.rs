@@ -1,18 +1,31 @@
 //! palisade's renderers: turn a finished [`Report`] into human text, JSON, SARIF 2.1.0 or
-//! JUnit XML, and print the `palisade rules` / `palisade explain` pages. Renderers only
+//! JUnit XML, print the `palisade rules` / `palisade explain` pages, and render the answers
+//! of `palisade rbac` (can-i, who-can, subject, workload, paths), `palisade netpol` (matrix,
+//! check, diff) and `palisade psa` in every format they have: human, JSON, CSV, DOT and
+//! Mermaid. One module per format (`human/`, `json/`, `csv.rs`, `dot.rs`, `mermaid.rs`,
+//! `sarif.rs`, `junit.rs`); the answers are typed data of the analysis crates
+//! (`palisade_rbac::answer`, `palisade_netpol::answer`) or of [`psa`]. Renderers write to
+//! `&mut dyn Write` and do no other I/O. Renderers only
 //! format: they never filter findings, apply thresholds or decide exit codes. Suppressed
 //! findings (`Report::suppressed`) are counted by every format and listed on request
 //! ([`RenderOptions::show_suppressed`]), except by SARIF, which always lists them as results
 //! with `suppressions`.
 
+mod csv;
+mod dot;
+mod graph;
 mod human;
 mod json;
 mod junit;
+mod mermaid;
+pub mod psa;
 mod rules;
 mod sarif;
 mod text;
 
 use palisade_core::{Report, RuleMeta};
+use palisade_netpol::answer::{Connection, MatrixHead, MatrixTail};
+use palisade_rbac::answer::PathsAnswer;
 use std::fmt;
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -43,11 +56,7 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+palisade_core::display_as_str!(Format);
 
 /// The error of parsing an unknown [`Format`] name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,4 +143,148 @@ pub fn render_rules_markdown(rules: &[&'static RuleMeta], out: &mut dyn Write) -
 
 pub fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result<()> {
     rules::render_explain(rule, out)
+}
+
+/// An answer of `rbac`, `netpol` or `psa`: its JSON is its `Serialize` form, its human
+/// format is written by the `human` module.
+pub trait Answer: serde::Serialize {
+    /// The answer for a terminal.
+    fn human(&self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The formats every answer has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerFormat {
+    Human,
+    Json,
+}
+
+/// Writes an answer of `rbac`, `netpol` or `psa` in `format`.
+pub fn render_answer<A: Answer>(answer: &A, format: AnswerFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        AnswerFormat::Human => answer.human(out),
+        AnswerFormat::Json => json::answers::render(answer, out),
+    }
+}
+
+/// The formats of a graph answer (`rbac paths`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Human,
+    Json,
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+/// Writes escalation paths in `format` (DOT and Mermaid draw each vertex and edge once).
+pub fn render_paths(answer: &PathsAnswer, format: GraphFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        GraphFormat::Human => answer.human(out),
+        GraphFormat::Json => json::answers::render(answer, out),
+        GraphFormat::Dot => dot::begin(out, "escalation")?.render(&graph::paths_drawing(&answer.paths), out),
+        GraphFormat::Mermaid => mermaid::begin(out)?.render(&graph::paths_drawing(&answer.paths), out),
+    }
+}
+
+/// The formats of `netpol matrix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatrixFormat {
+    Human,
+    Json,
+    Csv,
+    Dot,
+    Mermaid,
+}
+
+enum MatrixState<'w> {
+    Human(human::netpol::MatrixHuman),
+    Json(json::answers::MatrixJson),
+    Csv(Box<csv::MatrixCsv<'w>>),
+    /// DOT or Mermaid.
+    Graph(graph::GraphWriter),
+}
+
+/// The connectivity matrix, written as its connections are produced (a large matrix is never
+/// held as text): [`MatrixWriter::begin`] with what is known first, then
+/// [`MatrixWriter::connection`] for each connection, then [`MatrixWriter::finish`].
+pub struct MatrixWriter<'w> {
+    /// `None` for CSV, whose writer holds the output.
+    out: Option<&'w mut dyn Write>,
+    state: MatrixState<'w>,
+}
+
+impl<'w> MatrixWriter<'w> {
+    pub fn begin(
+        format: MatrixFormat,
+        head: &MatrixHead,
+        out: &'w mut dyn Write,
+    ) -> io::Result<MatrixWriter<'w>> {
+        use palisade_netpol::answer::MatrixEndpoint;
+        let workload_ids = head.endpoints.iter().filter_map(|e| match e {
+            MatrixEndpoint::Workload { id, .. } => Some(id.as_str()),
+            MatrixEndpoint::External { .. } => None,
+        });
+        let state = match format {
+            MatrixFormat::Human => MatrixState::Human(human::netpol::MatrixHuman::begin(head, out)?),
+            MatrixFormat::Json => MatrixState::Json(json::answers::MatrixJson::begin(head, out)?),
+            MatrixFormat::Csv => {
+                return Ok(MatrixWriter {
+                    out: None,
+                    state: MatrixState::Csv(Box::new(csv::MatrixCsv::begin(out)?)),
+                })
+            }
+            MatrixFormat::Dot | MatrixFormat::Mermaid => {
+                let mut w = if format == MatrixFormat::Dot {
+                    dot::begin(out, "connectivity")?
+                } else {
+                    mermaid::begin(out)?
+                };
+                for id in workload_ids {
+                    w.node(out, id, graph::Shape::Workload)?;
+                }
+                MatrixState::Graph(w)
+            }
+        };
+        Ok(MatrixWriter {
+            out: Some(out),
+            state,
+        })
+    }
+
+    /// One allowed connection. Drawings leave out a workload's traffic to itself (replica
+    /// to replica).
+    pub fn connection(&mut self, c: &Connection<'_>) -> io::Result<()> {
+        let shape = |workload: bool| {
+            if workload {
+                graph::Shape::Workload
+            } else {
+                graph::Shape::External
+            }
+        };
+        match (&mut self.state, self.out.as_deref_mut()) {
+            (MatrixState::Csv(w), _) => w.connection(c),
+            (_, None) => Ok(()),
+            (MatrixState::Human(w), Some(out)) => w.connection(c, out),
+            (MatrixState::Json(w), Some(out)) => w.connection(c, out),
+            (MatrixState::Graph(w), Some(out)) if c.from != c.to => {
+                let a = w.node(out, c.from, shape(c.from_workload))?;
+                let b = w.node(out, c.to, shape(c.to_workload))?;
+                w.edge(out, a, b, &c.ports.to_string())
+            }
+            (MatrixState::Graph(_), Some(_)) => Ok(()),
+        }
+    }
+
+    /// What follows the connections.
+    pub fn finish(self, tail: &MatrixTail) -> io::Result<()> {
+        match (self.state, self.out) {
+            (MatrixState::Csv(w), _) => w.end(),
+            (_, None) => Ok(()),
+            (MatrixState::Human(w), Some(out)) => w.end(tail, out),
+            (MatrixState::Json(w), Some(out)) => w.end(out),
+            (MatrixState::Graph(w), Some(out)) => w.end(out),
+        }
+    }
 }

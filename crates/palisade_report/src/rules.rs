@@ -1,6 +1,7 @@
 //! The rule catalogue pages: `palisade rules` (an aligned table or a JSON array) and
 //! `palisade explain CODE` (one rule's header, documentation, remediation and references).
 
+use crate::json::JsonRule;
 use palisade_core::{Reference, RuleMeta};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -42,12 +43,9 @@ pub(crate) fn render_rules_table(rules: &[&'static RuleMeta], out: &mut dyn Writ
 }
 
 #[derive(Serialize)]
-struct JsonRule<'a> {
-    code: &'a str,
-    name: &'a str,
-    severity: &'static str,
-    group: &'a str,
-    summary: &'a str,
+struct JsonRuleDoc<'a> {
+    #[serde(flatten)]
+    rule: JsonRule<'a>,
     remediation: &'a str,
     references: Vec<JsonReference>,
 }
@@ -77,14 +75,10 @@ pub(crate) fn reference(r: &Reference) -> JsonReference {
 }
 
 pub(crate) fn render_rules_json(rules: &[&'static RuleMeta], out: &mut dyn Write) -> io::Result<()> {
-    let doc: Vec<JsonRule<'_>> = rules
+    let doc: Vec<JsonRuleDoc<'_>> = rules
         .iter()
-        .map(|r| JsonRule {
-            code: r.code,
-            name: r.name,
-            severity: r.severity.as_str(),
-            group: r.group,
-            summary: r.summary,
+        .map(|r| JsonRuleDoc {
+            rule: JsonRule::from(*r),
             remediation: r.remediation,
             references: r.references.iter().map(reference).collect(),
         })

@@ -3,12 +3,15 @@
 //! input errors as tool execution notifications). Suppressed findings are always results,
 //! marked with `suppressions` (GitHub code scanning shows them as dismissed).
 
-use crate::text::{group_by_object, group_findings, object_title};
+use crate::json::JsonPss;
+use crate::text::object_title;
 use crate::RenderOptions;
 use palisade_core::{
     DiagLevel, Diagnostic, Finding, Location, ObjectRef, Reference, Report, RuleMeta, Severity, Suppression,
 };
-use serde_json::{json, Map, Value};
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -16,9 +19,340 @@ use std::io::{self, Write};
 pub(crate) const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The workspace `repository` URL.
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
-/// Key of palisade's own entry in `partialFingerprints`. Bump the suffix if the hashed
-/// fields change.
-pub(crate) const FINGERPRINT_KEY: &str = "palisade/v1";
+
+// ---- The SARIF 2.1.0 objects palisade writes, field by field in output order. ----
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: [Invocation; 1],
+    /// Produced one at a time while the log is written.
+    results: Results<'a>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'a str,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<String>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    severity: &'static str,
+    group: &'static str,
+    references: Vec<crate::rules::JsonReference>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locations: Option<[SarifLocation; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<LogicalProperties>,
+}
+
+#[derive(Serialize)]
+struct LogicalProperties {
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    target: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text,
+    locations: [SarifLocation; 1],
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SarifSuppression; 1]>,
+    properties: ResultProperties<'a>,
+}
+
+/// `partialFingerprints`: palisade's own entry. Bump the key's suffix if the hashed fields
+/// change.
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "palisade/v1")]
+    palisade: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    severity: &'static str,
+    object: String,
+    api_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    path: String,
+    exact: bool,
+    /// Set (true) when the location is the object's, not the field's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location_of_object: Option<bool>,
+    remediation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss: Option<JsonPss<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<SuppressionLocation>,
+    properties: SuppressionProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuppressionLocation {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+struct SuppressionProperties {
+    kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+}
+
+/// The results array: every finding, then every suppressed finding, each built when it is
+/// written, so memory does not grow with the results (tens of thousands on a large
+/// repository).
+struct Results<'a> {
+    report: &'a Report,
+    rule_index: HashMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let findings = self.report.findings.iter().chain(&self.report.suppressed);
+        let mut seq = s.serialize_seq(None)?;
+        for f in findings {
+            seq.serialize_element(&result(f, &self.rule_index))?;
+        }
+        seq.end()
+    }
+}
+
+/// Pretty-printed like `serde_json::to_writer_pretty`, except the run's `results`: one
+/// compact result per line, so that a log with many results stays small and diffable.
+struct SarifFormatter {
+    pretty: PrettyFormatter<'static>,
+    compact: CompactFormatter,
+    /// Objects and arrays open.
+    depth: usize,
+    /// The key being written, and the last one written.
+    in_key: bool,
+    key: String,
+    /// The depth at which the results array was opened, while inside it.
+    results: Option<usize>,
+}
+
+/// Depth of the run object, whose `results` key is the results array.
+const RUN_DEPTH: usize = 3;
+
+impl Formatter for SarifFormatter {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        let opens_results = self.results.is_none() && self.depth == RUN_DEPTH && self.key == "results";
+        self.key.clear();
+        self.depth += 1;
+        if opens_results {
+            self.results = Some(self.depth - 1);
+            return w.write_all(b"[");
+        }
+        match self.results {
+            Some(_) => self.compact.begin_array(w),
+            None => self.pretty.begin_array(w),
+        }
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        match self.results {
+            Some(d) if d == self.depth => {
+                self.results = None;
+                w.write_all(b"\n")?;
+                w.write_all(" ".repeat(2 * d).as_bytes())?;
+                w.write_all(b"]")
+            }
+            Some(_) => self.compact.end_array(w),
+            None => self.pretty.end_array(w),
+        }
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        match self.results {
+            Some(d) if d + 1 == self.depth => w.write_all(if first { b"\n" } else { b",\n" }),
+            Some(_) => self.compact.begin_array_value(w, first),
+            None => self.pretty.begin_array_value(w, first),
+        }
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        match self.results {
+            Some(_) => self.compact.end_array_value(w),
+            None => self.pretty.end_array_value(w),
+        }
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.key.clear();
+        self.depth += 1;
+        match self.results {
+            Some(_) => self.compact.begin_object(w),
+            None => self.pretty.begin_object(w),
+        }
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        match self.results {
+            Some(_) => self.compact.end_object(w),
+            None => self.pretty.end_object(w),
+        }
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.in_key = true;
+        self.key.clear();
+        match self.results {
+            Some(_) => self.compact.begin_object_key(w, first),
+            None => self.pretty.begin_object_key(w, first),
+        }
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        match self.results {
+            Some(_) => self.compact.end_object_key(w),
+            None => self.pretty.end_object_key(w),
+        }
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        match self.results {
+            Some(_) => self.compact.begin_object_value(w),
+            None => self.pretty.begin_object_value(w),
+        }
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        match self.results {
+            Some(_) => self.compact.end_object_value(w),
+            None => self.pretty.end_object_value(w),
+        }
+    }
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        if self.in_key {
+            self.key.push_str(fragment);
+        }
+        w.write_all(fragment.as_bytes())
+    }
+}
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let rule_index: HashMap<&str, usize> = report
@@ -27,58 +361,39 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         .enumerate()
         .map(|(i, r)| (r.code, i))
         .collect();
-    let rules: Vec<Value> = report.rules.iter().map(|r| rule(r)).collect();
-    // Where each object is, for findings that have no source position of their own.
-    let mut object_at: HashMap<&ObjectRef, (&str, Option<u32>)> = HashMap::new();
-    let groups = group_by_object(report, true);
-    let suppressed_groups = group_findings(&report.suppressed, &report.admission, false);
-    for g in groups.iter().chain(&suppressed_groups) {
-        if let Some(file) = g.file {
-            object_at.entry(g.object).or_insert((file, g.line));
-        }
-    }
-    let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
-
-    let log = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "palisade",
-                    "version": opts.tool_version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": rules,
-                }
+    let rules: Vec<Rule> = report.rules.iter().map(|r| rule(r)).collect();
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "palisade",
+                    version: opts.tool_version,
+                    information_uri: INFORMATION_URI,
+                    rules,
+                },
             },
-            "invocations": [{
-                "executionSuccessful": !report.has_errors(),
-                "toolExecutionNotifications": notifications,
+            invocations: [Invocation {
+                execution_successful: !report.has_errors(),
+                tool_execution_notifications: report.errors.iter().map(notification).collect(),
             }],
-            "results": RESULTS_MARKER,
-            "properties": {
-                "target": opts.target,
-            },
+            results: Results { report, rule_index },
+            properties: RunProperties { target: &opts.target },
         }],
-    });
-    // Results are streamed one at a time into the document, so memory does not grow with a
-    // JSON tree of every result (tens of thousands on a large repository).
-    let text = serde_json::to_string_pretty(&log).map_err(io::Error::other)?;
-    let marker = format!("\"{RESULTS_MARKER}\"");
-    let (head, tail) = text.split_once(&marker).unwrap_or((&text, ""));
-    out.write_all(head.as_bytes())?;
-    out.write_all(b"[")?;
-    for (i, f) in report.findings.iter().chain(&report.suppressed).enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &result(f, &rule_index, &object_at))?;
-    }
-    out.write_all(b"\n      ]")?;
-    out.write_all(tail.as_bytes())?;
+    };
+    let formatter = SarifFormatter {
+        pretty: PrettyFormatter::new(),
+        compact: CompactFormatter,
+        depth: 0,
+        in_key: false,
+        key: String::new(),
+        results: None,
+    };
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    log.serialize(&mut ser)?;
     out.write_all(b"\n")
 }
-
-/// Placeholder for the streamed results array, replaced before anything is written.
-const RESULTS_MARKER: &str = "@@palisade-sarif-results@@";
 
 /// SARIF `level` of a severity.
 pub(crate) fn level(s: Severity) -> &'static str {
@@ -101,7 +416,7 @@ pub(crate) fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn rule(r: &RuleMeta) -> Value {
+fn rule(r: &RuleMeta) -> Rule {
     let mut tags: Vec<String> = Vec::new();
     for t in ["security", "kubernetes", r.group] {
         if !t.is_empty() && !tags.iter().any(|x| x == t) {
@@ -119,29 +434,31 @@ fn rule(r: &RuleMeta) -> Value {
     if markdown.is_empty() {
         markdown = r.remediation.to_owned();
     }
-    let refs: Vec<_> = r.references.iter().map(crate::rules::reference).collect();
-    let mut rule = json!({
-        "id": r.code,
-        "name": r.name,
-        "shortDescription": { "text": r.summary },
-        "fullDescription": { "text": full_description(r) },
-        "help": { "text": help, "markdown": markdown },
-        "defaultConfiguration": { "level": level(r.severity) },
-        "properties": {
-            "tags": tags,
-            "security-severity": security_severity(r.severity),
-            "severity": r.severity.as_str(),
-            "group": r.group,
-            "references": refs,
+    Rule {
+        id: r.code,
+        name: r.name,
+        short_description: Text {
+            text: r.summary.to_owned(),
         },
-    });
-    if let Some(url) = r.references.iter().find_map(|x| match x {
-        Reference::Url(u) => Some(*u),
-        _ => None,
-    }) {
-        rule["helpUri"] = Value::from(url);
+        full_description: Text {
+            text: full_description(r),
+        },
+        help: Help { text: help, markdown },
+        default_configuration: Configuration {
+            level: level(r.severity),
+        },
+        properties: RuleProperties {
+            tags,
+            security_severity: security_severity(r.severity),
+            severity: r.severity.as_str(),
+            group: r.group,
+            references: r.references.iter().map(crate::rules::reference).collect(),
+        },
+        help_uri: r.references.iter().find_map(|x| match x {
+            Reference::Url(u) => Some(*u),
+            _ => None,
+        }),
     }
-    rule
 }
 
 /// The rule's first prose paragraph of its docs (skipping Markdown headings), else its
@@ -171,11 +488,7 @@ fn full_description(r: &RuleMeta) -> String {
     }
 }
 
-fn result(
-    f: &Finding,
-    rule_index: &HashMap<&str, usize>,
-    object_at: &HashMap<&ObjectRef, (&str, Option<u32>)>,
-) -> Value {
+fn result<'a>(f: &'a Finding, rule_index: &HashMap<&str, usize>) -> SarifResult<'a> {
     let mut text = f.message.clone();
     let _ = write!(text, " ({}", object_title(&f.object));
     if let Some(c) = &f.container {
@@ -183,69 +496,46 @@ fn result(
     }
     text.push(')');
 
-    let mut location = Map::new();
-    let mut approximate = false;
-    if let Some(loc) = &f.location {
-        location.insert("physicalLocation".into(), physical(loc));
-    } else if let Some((file, line)) = object_at.get(&f.object) {
+    let (physical_location, approximate) = if let Some(loc) = &f.location {
+        (Some(physical(loc)), false)
+    } else if let Some(loc) = &f.object_location {
         // No position for the field: point at the object (GitHub needs a file per result).
-        let loc = Location {
-            file: (*file).into(),
-            line: line.unwrap_or(1),
-            column: 1,
-        };
-        location.insert("physicalLocation".into(), physical(&loc));
-        approximate = true;
+        (Some(physical(loc)), true)
+    } else {
+        (None, false)
+    };
+    SarifResult {
+        rule_id: f.code(),
+        rule_index: rule_index.get(f.code()).copied(),
+        level: level(f.severity),
+        message: Text { text },
+        locations: [SarifLocation {
+            physical_location,
+            logical_locations: Some([logical(&f.object)]),
+        }],
+        partial_fingerprints: Fingerprints {
+            palisade: fingerprint(f),
+        },
+        suppressions: f.suppressed.as_ref().map(|s| [suppression(s)]),
+        properties: ResultProperties {
+            severity: f.severity.as_str(),
+            object: object_title(&f.object),
+            api_version: &f.object.api_version,
+            container: f.container.as_deref(),
+            path: f.path.to_string(),
+            exact: f.exact,
+            location_of_object: approximate.then_some(true),
+            remediation: f.remediation(),
+            pss: f.pss.as_ref().map(JsonPss::from),
+        },
     }
-    location.insert("logicalLocations".into(), json!([logical(&f.object)]));
-
-    let mut props = Map::new();
-    props.insert("severity".into(), f.severity.as_str().into());
-    props.insert("object".into(), json!(object_title(&f.object)));
-    props.insert("apiVersion".into(), f.object.api_version.clone().into());
-    if let Some(c) = &f.container {
-        props.insert("container".into(), c.clone().into());
-    }
-    props.insert("path".into(), f.path.clone().into());
-    props.insert("exact".into(), f.exact.into());
-    if approximate {
-        props.insert("locationOfObject".into(), true.into());
-    }
-    props.insert("remediation".into(), f.remediation.clone().into());
-    if let Some(p) = &f.pss {
-        props.insert(
-            "pss".into(),
-            json!({
-                "level": p.level, "version": p.version, "mode": p.mode, "action": p.action,
-                "check": p.check, "reason": p.reason, "detail": p.detail,
-            }),
-        );
-    }
-
-    let mut res = Map::new();
-    res.insert("ruleId".into(), f.code.into());
-    if let Some(i) = rule_index.get(f.code) {
-        res.insert("ruleIndex".into(), (*i).into());
-    }
-    res.insert("level".into(), level(f.severity).into());
-    res.insert("message".into(), json!({ "text": text }));
-    res.insert("locations".into(), json!([Value::Object(location)]));
-    res.insert(
-        "partialFingerprints".into(),
-        json!({ FINGERPRINT_KEY: fingerprint(f) }),
-    );
-    if let Some(s) = &f.suppressed {
-        res.insert("suppressions".into(), json!([suppression(s)]));
-    }
-    res.insert("properties".into(), Value::Object(props));
-    Value::Object(res)
 }
 
 /// A SARIF `suppression`: `external` for a configuration exception, `inSource` for a
 /// `palisade.dev/ignore` annotation (it is written in the manifest); always in state
 /// `accepted`.
-fn suppression(s: &Suppression) -> Value {
-    let kind = if s.kind == "annotation" {
+fn suppression(s: &Suppression) -> SarifSuppression {
+    let kind = if s.kind == palisade_core::SuppressionKind::Annotation {
         "inSource"
     } else {
         "external"
@@ -261,95 +551,69 @@ fn suppression(s: &Suppression) -> Value {
         }
         let _ = write!(justification, "({})", details.join(", "));
     }
-    let mut sup = Map::new();
-    sup.insert("kind".into(), kind.into());
-    // The OASIS 2.1.0 schema (and GitHub's upload validation, which uses it) names this
-    // property `state`; an earlier draft called it `status`, which the schema rejects.
-    sup.insert("state".into(), "accepted".into());
-    if !justification.is_empty() {
-        sup.insert("justification".into(), justification.into());
+    SarifSuppression {
+        kind,
+        // The OASIS 2.1.0 schema (and GitHub's upload validation, which uses it) names this
+        // property `state`; an earlier draft called it `status`, which the schema rejects.
+        state: "accepted",
+        justification: (!justification.is_empty()).then_some(justification),
+        location: s.source.as_ref().map(|src| SuppressionLocation {
+            physical_location: physical(src),
+        }),
+        properties: SuppressionProperties {
+            kind: s.kind.as_str().to_owned(),
+            owner: s.owner.clone(),
+            expires: s.expires.clone(),
+        },
     }
-    if let Some(src) = &s.source {
-        sup.insert("location".into(), json!({ "physicalLocation": physical(src) }));
-    }
-    let mut props = Map::new();
-    props.insert("kind".into(), s.kind.clone().into());
-    if let Some(o) = &s.owner {
-        props.insert("owner".into(), o.clone().into());
-    }
-    if let Some(e) = &s.expires {
-        props.insert("expires".into(), e.clone().into());
-    }
-    sup.insert("properties".into(), Value::Object(props));
-    Value::Object(sup)
 }
 
-fn physical(loc: &Location) -> Value {
-    let mut region = Map::new();
-    if loc.line >= 1 {
-        region.insert("startLine".into(), loc.line.into());
-        if loc.column >= 1 {
-            region.insert("startColumn".into(), loc.column.into());
-        }
+fn physical(loc: &Location) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact(&loc.file),
+        region: (loc.line >= 1).then(|| Region {
+            start_line: loc.line,
+            start_column: (loc.column >= 1).then_some(loc.column),
+        }),
     }
-    let mut p = Map::new();
-    p.insert("artifactLocation".into(), artifact(&loc.file));
-    if !region.is_empty() {
-        p.insert("region".into(), Value::Object(region));
-    }
-    Value::Object(p)
 }
 
-fn logical(o: &ObjectRef) -> Value {
-    let mut v = json!({
-        "name": o.name,
-        "fullyQualifiedName": o.to_string(),
-        "kind": "resource",
+fn logical(o: &ObjectRef) -> LogicalLocation {
+    LogicalLocation {
+        name: o.name.clone(),
+        fully_qualified_name: o.to_string(),
+        kind: "resource",
+        properties: o.uid.as_ref().map(|uid| LogicalProperties { uid: uid.clone() }),
+    }
+}
+
+fn notification(d: &Diagnostic) -> Notification {
+    let physical_location = d.file.as_ref().map(|file| PhysicalLocation {
+        artifact_location: artifact(file),
+        region: d.line.filter(|l| *l >= 1).map(|line| Region {
+            start_line: line,
+            start_column: d.column.filter(|c| *c >= 1),
+        }),
     });
-    if let Some(uid) = &o.uid {
-        v["properties"] = json!({ "uid": uid });
-    }
-    v
-}
-
-fn notification(d: &Diagnostic) -> Value {
-    let mut n = Map::new();
-    n.insert(
-        "level".into(),
-        if d.level == DiagLevel::Error {
+    let logical_locations = d.object.as_ref().map(|o| [logical(o)]);
+    let has_location = physical_location.is_some() || logical_locations.is_some();
+    Notification {
+        level: if d.level == DiagLevel::Error {
             "error"
         } else {
             "warning"
-        }
-        .into(),
-    );
-    n.insert("message".into(), json!({ "text": d.to_string() }));
-    let mut location = Map::new();
-    if let Some(file) = &d.file {
-        let mut p = Map::new();
-        p.insert("artifactLocation".into(), artifact(file));
-        if let Some(line) = d.line.filter(|l| *l >= 1) {
-            let mut region = Map::new();
-            region.insert("startLine".into(), line.into());
-            if let Some(col) = d.column.filter(|c| *c >= 1) {
-                region.insert("startColumn".into(), col.into());
-            }
-            p.insert("region".into(), Value::Object(region));
-        }
-        location.insert("physicalLocation".into(), Value::Object(p));
+        },
+        message: Text { text: d.to_string() },
+        locations: has_location.then_some([SarifLocation {
+            physical_location,
+            logical_locations,
+        }]),
     }
-    if let Some(o) = &d.object {
-        location.insert("logicalLocations".into(), json!([logical(o)]));
-    }
-    if !location.is_empty() {
-        n.insert("locations".into(), json!([Value::Object(location)]));
-    }
-    Value::Object(n)
 }
 
 /// An `artifactLocation`: relative paths become `%SRCROOT%`-relative URI references with
 /// forward slashes; absolute paths become `file://` URIs.
-fn artifact(file: &str) -> Value {
+fn artifact(file: &str) -> ArtifactLocation {
     let path = file.replace('\\', "/");
     let is_drive = path.len() >= 3 && path.as_bytes()[0].is_ascii_alphabetic() && &path[1..3] == ":/";
     if path.starts_with('/') || is_drive {
@@ -361,13 +625,19 @@ fn artifact(file: &str) -> Value {
         } else {
             uri.push_str(&percent_encode(&path));
         }
-        json!({ "uri": uri })
+        ArtifactLocation {
+            uri,
+            uri_base_id: None,
+        }
     } else {
         let mut rel = path.as_str();
         while let Some(rest) = rel.strip_prefix("./") {
             rel = rest;
         }
-        json!({ "uri": percent_encode(rel), "uriBaseId": "%SRCROOT%" })
+        ArtifactLocation {
+            uri: percent_encode(rel),
+            uri_base_id: Some("%SRCROOT%"),
+        }
     }
 }
 
@@ -412,7 +682,7 @@ pub(crate) fn percent_encode(path: &str) -> String {
 pub(crate) fn fingerprint(f: &Finding) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let ns = f.object.namespace.as_deref().unwrap_or("");
-    for part in [f.code, &f.object.kind, ns, &f.object.name, &f.path] {
+    for part in [f.code(), &f.object.kind, ns, &f.object.name, &f.path.to_string()] {
         for b in part.bytes().chain(std::iter::once(0xff)) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -424,20 +694,28 @@ pub(crate) fn fingerprint(f: &Finding) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    fn artifact_json(file: &str) -> Value {
+        serde_json::to_value(artifact(file)).unwrap()
+    }
 
     #[test]
     fn artifact_uris() {
         assert_eq!(
-            artifact("./examples/a b.yaml"),
+            artifact_json("./examples/a b.yaml"),
             json!({"uri": "examples/a%20b.yaml", "uriBaseId": "%SRCROOT%"})
         );
         assert_eq!(
-            artifact("dir\\x:y.yaml"),
+            artifact_json("dir\\x:y.yaml"),
             json!({"uri": "dir/x%3Ay.yaml", "uriBaseId": "%SRCROOT%"})
         );
-        assert_eq!(artifact("/abs/ü.yaml"), json!({"uri": "file:///abs/%C3%BC.yaml"}));
         assert_eq!(
-            artifact("C:\\repo\\k.yaml"),
+            artifact_json("/abs/ü.yaml"),
+            json!({"uri": "file:///abs/%C3%BC.yaml"})
+        );
+        assert_eq!(
+            artifact_json("C:\\repo\\k.yaml"),
             json!({"uri": "file:///C:/repo/k.yaml"})
         );
     }

@@ -30,31 +30,4 @@ macro_rules! declare_rule {
             check: $check,
         };
     };
-    // Pod Security Standards rules: evaluated by palisade_pss.
-    (
-        $(#[doc = $doc:literal])*
-        pub static $ident:ident = {
-            code: $code:literal,
-            name: $name:literal,
-            severity: $sev:ident,
-            group: $group:literal,
-            summary: $summary:literal,
-            remediation: $remediation:literal,
-            references: [$($reference:expr),* $(,)?] $(,)?
-        }
-    ) => {
-        declare_rule! {
-            $(#[doc = $doc])*
-            pub static $ident = {
-                code: $code,
-                name: $name,
-                severity: $sev,
-                group: $group,
-                summary: $summary,
-                remediation: $remediation,
-                references: [$($reference),*],
-                check: palisade_core::Check::Pss,
-            }
-        }
-    };
 }

@@ -35,30 +35,6 @@ pub(crate) static PSS_RULES: &[&RuleMeta] = &[
     &SECCOMP_RESTRICTED,
 ];
 
-/// Pod Security Admission check ID → rule, for the PSS rules, in the global PSA execution order
-/// (baseline IDs sorted, then restricted IDs sorted).
-static PSS_CHECKS: &[(&str, &RuleMeta)] = &[
-    ("appArmorProfile", &APPARMOR_PROFILE),
-    ("capabilities_baseline", &CAPABILITIES_BASELINE),
-    ("hostNamespaces", &HOST_NAMESPACES),
-    ("hostPathVolumes", &HOST_PATH_VOLUMES),
-    ("hostPorts", &HOST_PORTS),
-    ("hostProbesAndHostLifecycle", &HOST_PROBES_LIFECYCLE),
-    ("privileged", &PRIVILEGED),
-    ("procMount", &PROC_MOUNT),
-    ("seLinuxOptions", &SELINUX_OPTIONS),
-    ("seccompProfile_baseline", &SECCOMP_BASELINE),
-    ("sysctls", &SYSCTLS),
-    ("windowsHostProcess", &WINDOWS_HOST_PROCESS),
-    ("allowPrivilegeEscalation", &ALLOW_PRIVILEGE_ESCALATION),
-    ("capabilities_restricted", &CAPABILITIES_RESTRICTED),
-    ("procMount_restricted", &PROC_MOUNT_RESTRICTED),
-    ("restrictedVolumes", &RESTRICTED_VOLUMES),
-    ("runAsNonRoot", &RUN_AS_NON_ROOT),
-    ("runAsUser", &RUN_AS_USER),
-    ("seccompProfile_restricted", &SECCOMP_RESTRICTED),
-];
-
 /// Every group's list. Adding a rule adds one line to its group's `RULES` list.
 static GROUPS: &[&[&RuleMeta]] = &[
     crate::config::RULES,
@@ -88,9 +64,12 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
 }
 
-/// The rule that reports a Pod Security Admission check ID (`privileged`, `runAsNonRoot`).
-pub fn pss_rule_for_check(check_id: &str) -> Option<&'static RuleMeta> {
-    PSS_CHECKS.iter().find(|(id, _)| *id == check_id).map(|(_, r)| *r)
+/// The rule that reports a Pod Security Admission check.
+pub fn pss_rule_for_check(check: &palisade_core::psa::CheckInfo) -> Option<&'static RuleMeta> {
+    PSS_RULES
+        .iter()
+        .copied()
+        .find(|r| matches!(r.check, palisade_core::Check::Pss(c) if c.id == check.id))
 }
 
 #[cfg(test)]
@@ -135,51 +114,20 @@ mod tests {
         }
     }
 
-    /// Every Pod Security Admission check ID, in the global PSA execution order.
-    const PSA_CHECK_IDS: [&str; 19] = [
-        "appArmorProfile",
-        "capabilities_baseline",
-        "hostNamespaces",
-        "hostPathVolumes",
-        "hostPorts",
-        "hostProbesAndHostLifecycle",
-        "privileged",
-        "procMount",
-        "seLinuxOptions",
-        "seccompProfile_baseline",
-        "sysctls",
-        "windowsHostProcess",
-        "allowPrivilegeEscalation",
-        "capabilities_restricted",
-        "procMount_restricted",
-        "restrictedVolumes",
-        "runAsNonRoot",
-        "runAsUser",
-        "seccompProfile_restricted",
-    ];
-
     #[test]
     fn every_psa_check_maps_to_its_pss_rule() {
-        assert_eq!(
-            PSS_CHECKS.len(),
-            PSA_CHECK_IDS.len(),
-            "PSS_CHECKS has extra or missing entries"
-        );
+        assert_eq!(palisade_pss::CHECKS.len(), 19);
         let mut seen = HashSet::new();
-        for (i, id) in PSA_CHECK_IDS.iter().enumerate() {
-            let rule = pss_rule_for_check(id).unwrap_or_else(|| panic!("no rule for PSA check {id}"));
-            assert!(rule.code.starts_with("PSS"), "{id} maps to {}", rule.code);
+        for (i, check) in palisade_pss::CHECKS.iter().enumerate() {
+            let rule =
+                pss_rule_for_check(check).unwrap_or_else(|| panic!("no rule for PSA check {}", check.id));
             // Codes follow the PSA execution order.
-            assert_eq!(rule.code, format!("PSS{:03}", i + 1), "PSA check {id}");
+            assert_eq!(rule.code, format!("PSS{:03}", i + 1), "PSA check {}", check.id);
             assert!(seen.insert(rule.code), "{} is mapped by two checks", rule.code);
-            assert!(
-                PSS_RULES.iter().any(|r| std::ptr::eq(*r, rule)),
-                "{} is not in RULES",
-                rule.code
-            );
             assert_eq!(find_rule(rule.code).map(|r| r.name), Some(rule.name));
         }
-        assert!(pss_rule_for_check("capabilities").is_none());
+        // Every PSS rule reports exactly one check.
+        assert_eq!(seen.len(), PSS_RULES.len());
     }
 
     #[test]

@@ -4,10 +4,12 @@
 
 pub mod discover;
 pub mod docs;
+pub mod files;
 pub mod load;
 pub mod scalar;
 pub mod yaml;
 
 pub use discover::{discover, InputFile};
+pub use files::{Bytes, Files};
 pub use load::{load_bytes, load_input, Loaded, MAX_FILE_BYTES};
 pub use yaml::in_parser;

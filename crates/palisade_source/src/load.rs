@@ -18,16 +18,8 @@ pub const MAX_DIAGNOSTICS: usize = 1000;
 /// per object; this bounds memory on absurd inputs).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub objects: Vec<Object>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Non-empty YAML/JSON documents seen.
-    pub documents: usize,
-    /// Documents that are not Kubernetes objects (no apiVersion/kind), skipped.
-    pub skipped: usize,
-    pub bytes: u64,
-}
+/// What one input decoded to.
+pub type Loaded = palisade_core::Batch;
 
 fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) -> Diagnostic {
     Diagnostic {

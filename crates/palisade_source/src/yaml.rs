@@ -24,7 +24,9 @@ pub const NODE_WEIGHT: usize = 64;
 /// in [`Decoded::dropped_warnings`], so that `{a, a, a, …}` cannot take memory without bound.
 pub const MAX_WARNINGS: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A YAML syntax error or warning at a position (the message does not repeat it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct YamlError {
     pub pos: Pos,
     pub message: String,

@@ -6,13 +6,16 @@ use crate::format::containers_phrase;
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "allowPrivilegeEscalation",
-        level: Level::Restricted,
-        reason: "allowPrivilegeEscalation != false",
-        title: "Privilege Escalation",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "allowPrivilegeEscalation",
+    level: Level::Restricted,
+    reason: "allowPrivilegeEscalation != false",
+    title: "Privilege Escalation",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[8, 25],
     overrides: &[],
     run,

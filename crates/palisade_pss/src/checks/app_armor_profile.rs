@@ -7,13 +7,16 @@ use crate::format::{go_quote, names, pl, setters, sorted_set};
 use crate::model::{metadata_path, Pod, Profile};
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "appArmorProfile",
-        level: Level::Baseline,
-        reason: "forbidden AppArmor profile",
-        title: "AppArmor",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "appArmorProfile",
+    level: Level::Baseline,
+    reason: "forbidden AppArmor profile",
+    title: "AppArmor",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

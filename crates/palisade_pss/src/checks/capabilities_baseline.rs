@@ -6,13 +6,16 @@ use crate::format::{containers_phrase, names, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "capabilities_baseline",
-        level: Level::Baseline,
-        reason: "non-default capabilities",
-        title: "Capabilities",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "capabilities_baseline",
+    level: Level::Baseline,
+    reason: "non-default capabilities",
+    title: "Capabilities",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

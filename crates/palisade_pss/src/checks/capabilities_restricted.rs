@@ -7,13 +7,16 @@ use crate::format::{containers_phrase, names, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "capabilities_restricted",
-        level: Level::Restricted,
-        reason: "unrestricted capabilities",
-        title: "Capabilities",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "capabilities_restricted",
+    level: Level::Restricted,
+    reason: "unrestricted capabilities",
+    title: "Capabilities",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[22, 25],
     overrides: &["capabilities_baseline"],
     run,

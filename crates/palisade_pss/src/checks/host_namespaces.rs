@@ -5,13 +5,16 @@ use super::{CheckDef, Failure};
 use crate::model::{spec_path, Pod};
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "hostNamespaces",
-        level: Level::Baseline,
-        reason: "host namespaces",
-        title: "Host Namespaces",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "hostNamespaces",
+    level: Level::Baseline,
+    reason: "host namespaces",
+    title: "Host Namespaces",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

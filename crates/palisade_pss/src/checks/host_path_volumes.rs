@@ -6,13 +6,16 @@ use crate::format::{names, pl};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "hostPathVolumes",
-        level: Level::Baseline,
-        reason: "hostPath volumes",
-        title: "HostPath Volumes",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "hostPathVolumes",
+    level: Level::Baseline,
+    reason: "hostPath volumes",
+    title: "HostPath Volumes",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

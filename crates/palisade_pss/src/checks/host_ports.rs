@@ -6,13 +6,16 @@ use crate::format::{containers_phrase, pl, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "hostPorts",
-        level: Level::Baseline,
-        reason: "hostPort",
-        title: "Host Ports",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "hostPorts",
+    level: Level::Baseline,
+    reason: "hostPort",
+    title: "Host Ports",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

@@ -6,13 +6,16 @@ use crate::format::{names, pl, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "hostProbesAndHostLifecycle",
-        level: Level::Baseline,
-        reason: "probe or lifecycle host",
-        title: "Host Probes / Lifecycle Hooks",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "hostProbesAndHostLifecycle",
+    level: Level::Baseline,
+    reason: "probe or lifecycle host",
+    title: "Host Probes / Lifecycle Hooks",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[34],
     overrides: &[],
     run,

@@ -2,25 +2,25 @@
 //! overrides) in the global execution order of spec §1.1 item 6, and the selection of the
 //! implementations in force for a level and version (spec §1.1, §2.1). One file per check.
 
-mod allow_privilege_escalation;
-mod app_armor_profile;
-mod capabilities_baseline;
-mod capabilities_restricted;
-mod host_namespaces;
-mod host_path_volumes;
-mod host_ports;
-mod host_probes_and_host_lifecycle;
-mod privileged;
-mod proc_mount;
-mod proc_mount_restricted;
-mod restricted_volumes;
-mod run_as_non_root;
-mod run_as_user;
-mod se_linux_options;
-mod seccomp_profile_baseline;
-mod seccomp_profile_restricted;
-mod sysctls;
-mod windows_host_process;
+pub mod allow_privilege_escalation;
+pub mod app_armor_profile;
+pub mod capabilities_baseline;
+pub mod capabilities_restricted;
+pub mod host_namespaces;
+pub mod host_path_volumes;
+pub mod host_ports;
+pub mod host_probes_and_host_lifecycle;
+pub mod privileged;
+pub mod proc_mount;
+pub mod proc_mount_restricted;
+pub mod restricted_volumes;
+pub mod run_as_non_root;
+pub mod run_as_user;
+pub mod se_linux_options;
+pub mod seccomp_profile_baseline;
+pub mod seccomp_profile_restricted;
+pub mod sysctls;
+pub mod windows_host_process;
 
 use crate::model::{Container, Pod};
 use crate::{CheckInfo, Level, Offender};
@@ -62,7 +62,7 @@ impl Offender {
 
 /// One registered check.
 pub(crate) struct CheckDef {
-    pub info: CheckInfo,
+    pub info: &'static CheckInfo,
     /// The MinimumVersion (minor of v1.N) of each implementation, ascending.
     pub versions: &'static [u32],
     /// Baseline check IDs this restricted check replaces at the restricted level (every
@@ -80,49 +80,26 @@ impl CheckDef {
 }
 
 /// All checks: baseline IDs in byte-wise order, then restricted IDs in byte-wise order.
-pub(crate) const DEFS: &[CheckDef] = &[
-    app_armor_profile::DEF,
-    capabilities_baseline::DEF,
-    host_namespaces::DEF,
-    host_path_volumes::DEF,
-    host_ports::DEF,
-    host_probes_and_host_lifecycle::DEF,
-    privileged::DEF,
-    proc_mount::DEF,
-    se_linux_options::DEF,
-    seccomp_profile_baseline::DEF,
-    sysctls::DEF,
-    windows_host_process::DEF,
-    allow_privilege_escalation::DEF,
-    capabilities_restricted::DEF,
-    proc_mount_restricted::DEF,
-    restricted_volumes::DEF,
-    run_as_non_root::DEF,
-    run_as_user::DEF,
-    seccomp_profile_restricted::DEF,
-];
-
-/// The public catalogue, in the same order as [`DEFS`].
-pub(crate) const INFOS: &[CheckInfo] = &[
-    app_armor_profile::DEF.info,
-    capabilities_baseline::DEF.info,
-    host_namespaces::DEF.info,
-    host_path_volumes::DEF.info,
-    host_ports::DEF.info,
-    host_probes_and_host_lifecycle::DEF.info,
-    privileged::DEF.info,
-    proc_mount::DEF.info,
-    se_linux_options::DEF.info,
-    seccomp_profile_baseline::DEF.info,
-    sysctls::DEF.info,
-    windows_host_process::DEF.info,
-    allow_privilege_escalation::DEF.info,
-    capabilities_restricted::DEF.info,
-    proc_mount_restricted::DEF.info,
-    restricted_volumes::DEF.info,
-    run_as_non_root::DEF.info,
-    run_as_user::DEF.info,
-    seccomp_profile_restricted::DEF.info,
+pub(crate) static DEFS: &[&CheckDef] = &[
+    &app_armor_profile::DEF,
+    &capabilities_baseline::DEF,
+    &host_namespaces::DEF,
+    &host_path_volumes::DEF,
+    &host_ports::DEF,
+    &host_probes_and_host_lifecycle::DEF,
+    &privileged::DEF,
+    &proc_mount::DEF,
+    &se_linux_options::DEF,
+    &seccomp_profile_baseline::DEF,
+    &sysctls::DEF,
+    &windows_host_process::DEF,
+    &allow_privilege_escalation::DEF,
+    &capabilities_restricted::DEF,
+    &proc_mount_restricted::DEF,
+    &restricted_volumes::DEF,
+    &run_as_non_root::DEF,
+    &run_as_user::DEF,
+    &seccomp_profile_restricted::DEF,
 ];
 
 /// The checks run at `level` and effective minor `version`, in execution order, each with the
@@ -140,6 +117,7 @@ pub(crate) fn active(level: Level, version: u32) -> Vec<(&'static CheckDef, u32)
         Vec::new()
     };
     DEFS.iter()
+        .copied()
         .filter_map(|d| d.implementation(version).map(|imp| (d, imp)))
         .filter(|(d, _)| match d.info.level {
             Level::Baseline => !overridden.contains(&d.info.id),
@@ -156,11 +134,7 @@ mod tests {
     #[test]
     fn defs_are_in_global_order_and_infos_match() {
         assert_eq!(DEFS.len(), 19);
-        assert_eq!(INFOS.len(), DEFS.len());
-        for (d, i) in DEFS.iter().zip(INFOS) {
-            assert_eq!(d.info, *i);
-        }
-        let key = |d: &CheckDef| (d.info.level, d.info.id.as_bytes().to_vec());
+        let key = |d: &&CheckDef| (d.info.level, d.info.id.as_bytes().to_vec());
         for pair in DEFS.windows(2) {
             assert!(
                 key(&pair[0]) < key(&pair[1]),

@@ -7,13 +7,16 @@ use crate::format::{containers_phrase, names, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "procMount",
-        level: Level::Baseline,
-        reason: "procMount",
-        title: "/proc Mount Type",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "procMount",
+    level: Level::Baseline,
+    reason: "procMount",
+    title: "/proc Mount Type",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0, 35],
     overrides: &[],
     run,

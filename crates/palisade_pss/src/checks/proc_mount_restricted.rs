@@ -5,13 +5,16 @@ use super::{proc_mount, CheckDef, Failure};
 use crate::model::Pod;
 use crate::{CheckInfo, Level};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "procMount_restricted",
-        level: Level::Restricted,
-        reason: "procMount",
-        title: "/proc Mount Type",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "procMount_restricted",
+    level: Level::Restricted,
+    reason: "procMount",
+    title: "/proc Mount Type",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[35],
     overrides: &["procMount"],
     run,

@@ -7,13 +7,16 @@ use crate::format::{names, pl, sorted_set};
 use crate::model::{Pod, VOLUME_SOURCES};
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "restrictedVolumes",
-        level: Level::Restricted,
-        reason: "restricted volume types",
-        title: "Volume Types",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "restrictedVolumes",
+    level: Level::Restricted,
+    reason: "restricted volume types",
+    title: "Volume Types",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &["hostPathVolumes"],
     run,

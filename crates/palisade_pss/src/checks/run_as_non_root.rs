@@ -6,13 +6,16 @@ use crate::format::{containers_phrase, setters};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "runAsNonRoot",
-        level: Level::Restricted,
-        reason: "runAsNonRoot != true",
-        title: "Running as Non-root",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "runAsNonRoot",
+    level: Level::Restricted,
+    reason: "runAsNonRoot != true",
+    title: "Running as Non-root",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0, 35],
     overrides: &[],
     run,

@@ -6,13 +6,16 @@ use crate::format::setters;
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "runAsUser",
-        level: Level::Restricted,
-        reason: "runAsUser=0",
-        title: "Running as Non-root user",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "runAsUser",
+    level: Level::Restricted,
+    reason: "runAsUser=0",
+    title: "Running as Non-root user",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[23, 35],
     overrides: &[],
     run,

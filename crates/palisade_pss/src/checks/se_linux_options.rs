@@ -7,13 +7,16 @@ use crate::model::{Pod, SeLinuxOptions};
 use crate::{CheckInfo, Level, Offender};
 use palisade_core::FieldPath;
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "seLinuxOptions",
-        level: Level::Baseline,
-        reason: "seLinuxOptions",
-        title: "SELinux",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "seLinuxOptions",
+    level: Level::Baseline,
+    reason: "seLinuxOptions",
+    title: "SELinux",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0, 31],
     overrides: &[],
     run,

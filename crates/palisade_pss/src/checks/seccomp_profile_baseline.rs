@@ -7,13 +7,16 @@ use crate::format::{go_quote, names, pl, setters, sorted_set};
 use crate::model::{metadata_path, Pod};
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "seccompProfile_baseline",
-        level: Level::Baseline,
-        reason: "seccompProfile",
-        title: "Seccomp",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "seccompProfile_baseline",
+    level: Level::Baseline,
+    reason: "seccompProfile",
+    title: "Seccomp",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0, 19],
     overrides: &[],
     run,

@@ -8,13 +8,16 @@ use crate::format::{containers_phrase, names, setters, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "seccompProfile_restricted",
-        level: Level::Restricted,
-        reason: "seccompProfile",
-        title: "Seccomp",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "seccompProfile_restricted",
+    level: Level::Restricted,
+    reason: "seccompProfile",
+    title: "Seccomp",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[19, 25],
     overrides: &["seccompProfile_baseline"],
     run,

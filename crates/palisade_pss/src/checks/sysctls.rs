@@ -5,13 +5,16 @@ use super::{CheckDef, Failure};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "sysctls",
-        level: Level::Baseline,
-        reason: "forbidden sysctls",
-        title: "Sysctls",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "sysctls",
+    level: Level::Baseline,
+    reason: "forbidden sysctls",
+    title: "Sysctls",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0, 27, 29, 32, 37],
     overrides: &[],
     run,

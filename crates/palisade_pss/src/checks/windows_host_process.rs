@@ -6,13 +6,16 @@ use crate::format::setters;
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
-pub(crate) const DEF: CheckDef = CheckDef {
-    info: CheckInfo {
-        id: "windowsHostProcess",
-        level: Level::Baseline,
-        reason: "hostProcess",
-        title: "HostProcess",
-    },
+/// This check's description (its ID exists only here).
+pub static INFO: CheckInfo = CheckInfo {
+    id: "windowsHostProcess",
+    level: Level::Baseline,
+    reason: "hostProcess",
+    title: "HostProcess",
+};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    info: &INFO,
     versions: &[0],
     overrides: &[],
     run,

@@ -3,9 +3,11 @@
 //! object, an annotation on the first), an input error and a warning, one admission verdict,
 //! one namespace policy.
 
+use palisade_core::psa::CheckInfo;
 use palisade_core::{
-    AdmissionVerdict, Check, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
-    PssContext, Reference, Report, RuleMeta, Severity, Stats, Suppression,
+    AdmissionAction, AdmissionVerdict, Check, DiagLevel, Diagnostic, FieldPath, Finding, Location,
+    NamespacePolicy, ObjectRef, PssContext, PssMode, Reference, Report, RuleMeta, Severity, Stats,
+    Suppression, SuppressionKind,
 };
 use palisade_report::RenderOptions;
 use std::collections::BTreeMap;
@@ -20,7 +22,21 @@ pub static PRIVILEGED: RuleMeta = RuleMeta {
     remediation: "Remove securityContext.privileged or set it to false.",
     docs: " ## What it does\n Flags containers that run privileged.\n\n ## Why is this bad?\n A privileged container is root on the node.\n\n ## Example\n ```yaml\n securityContext:\n   privileged: true\n ```\n",
     references: &[Reference::Pss("Privileged Containers"), Reference::Cis("5.2.1"), Reference::Url("https://kubernetes.io/docs/concepts/security/pod-security-standards/")],
-    check: Check::Pss,
+    check: Check::Pss(&PRIVILEGED_CHECK),
+};
+
+static PRIVILEGED_CHECK: CheckInfo = CheckInfo {
+    id: "privileged",
+    level: palisade_core::psa::Level::Baseline,
+    reason: "privileged",
+    title: "Privileged Containers",
+};
+
+static HOST_NAMESPACES_CHECK: CheckInfo = CheckInfo {
+    id: "hostNamespaces",
+    level: palisade_core::psa::Level::Baseline,
+    reason: "host namespaces",
+    title: "Host Namespaces",
 };
 
 pub static READ_ONLY: RuleMeta = RuleMeta {
@@ -44,7 +60,7 @@ pub static HOST_NETWORK: RuleMeta = RuleMeta {
     remediation: "Remove hostNetwork, hostPID and hostIPC.",
     docs: "",
     references: &[Reference::Mitre("T1611")],
-    check: Check::Pss,
+    check: Check::Pss(&HOST_NAMESPACES_CHECK),
 };
 
 pub const FRONTEND_FILE: &str = "examples/guestbook/frontend.yaml";
@@ -87,19 +103,19 @@ pub fn redis() -> ObjectRef {
 pub fn suppressed() -> Vec<Finding> {
     vec![
         Finding {
-            code: "HRD003",
-            rule: "read-only-root-filesystem",
+            rule: &READ_ONLY,
             severity: Severity::Low,
             object: redis(),
+            object_location: None,
             container: Some("redis".into()),
             message: "container \"redis\" has a writable root filesystem".into(),
-            remediation: READ_ONLY.remediation.into(),
-            path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem".into(),
+            path: FieldPath::parse("spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem")
+                .unwrap(),
             location: Some(loc(REDIS_FILE, 14, 9)),
             exact: false,
             pss: None,
             suppressed: Some(Suppression {
-                kind: "exception".into(),
+                kind: SuppressionKind::Exception,
                 reason: "redis writes its dump to /data".into(),
                 owner: Some("team-storage".into()),
                 expires: Some("2026-06-30".into()),
@@ -108,19 +124,18 @@ pub fn suppressed() -> Vec<Finding> {
             }),
         },
         Finding {
-            code: "PSS007",
-            rule: "pss-privileged",
+            rule: &PRIVILEGED,
             severity: Severity::High,
             object: frontend(),
+            object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("vpn".into()),
             message: "container \"vpn\" must not set securityContext.privileged=true".into(),
-            remediation: PRIVILEGED.remediation.into(),
-            path: "spec.template.spec.containers[1].securityContext.privileged".into(),
+            path: FieldPath::parse("spec.template.spec.containers[1].securityContext.privileged").unwrap(),
             location: Some(loc(FRONTEND_FILE, 40, 13)),
             exact: true,
             pss: None,
             suppressed: Some(Suppression {
-                kind: "annotation".into(),
+                kind: SuppressionKind::Annotation,
                 reason: "the VPN sidecar needs NET_ADMIN".into(),
                 owner: None,
                 expires: None,
@@ -142,51 +157,49 @@ pub fn loc(file: &str, line: u32, column: u32) -> Location {
 pub fn report() -> Report {
     let findings = vec![
         Finding {
-            code: "PSS007",
-            rule: "pss-privileged",
+            rule: &PRIVILEGED,
             severity: Severity::High,
             object: frontend(),
+            object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("php-redis".into()),
             message: "container \"php-redis\" must not set securityContext.privileged=true".into(),
-            remediation: PRIVILEGED.remediation.into(),
-            path: "spec.template.spec.containers[0].securityContext.privileged".into(),
+            path: FieldPath::parse("spec.template.spec.containers[0].securityContext.privileged").unwrap(),
             location: Some(loc(FRONTEND_FILE, 22, 13)),
             exact: true,
             pss: Some(PssContext {
                 level: "restricted".into(),
                 version: "latest".into(),
-                mode: "enforce".into(),
-                action: "reject-pods".into(),
-                check: "privileged".into(),
+                mode: PssMode::Enforce,
+                action: AdmissionAction::RejectPods,
+                check: "privileged",
                 reason: "privileged".into(),
                 detail: "container \"php-redis\" must not set securityContext.privileged=true".into(),
             }),
             suppressed: None,
         },
         Finding {
-            code: "HRD003",
-            rule: "read-only-root-filesystem",
+            rule: &READ_ONLY,
             severity: Severity::Low,
             object: frontend(),
+            object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("php-redis".into()),
             message: "container \"php-redis\" has a writable root filesystem".into(),
-            remediation: READ_ONLY.remediation.into(),
-            path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem".into(),
+            path: FieldPath::parse("spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem")
+                .unwrap(),
             location: Some(loc(FRONTEND_FILE, 20, 11)),
             exact: false,
             pss: None,
             suppressed: None,
         },
         Finding {
-            code: "PSS002",
-            rule: "pss-host-namespaces",
+            rule: &HOST_NETWORK,
             severity: Severity::Critical,
             object: debug_pod(),
+            object_location: None,
             container: None,
             // Hostile text from a manifest: markup, quotes and a terminal escape.
             message: "hostNetwork=true <b>&\"x\" \u{1b}[2J".into(),
-            remediation: HOST_NETWORK.remediation.into(),
-            path: "spec.hostNetwork".into(),
+            path: FieldPath::parse("spec.hostNetwork").unwrap(),
             location: None,
             exact: true,
             pss: None,
@@ -214,9 +227,9 @@ pub fn report() -> Report {
     let admission = vec![AdmissionVerdict {
         object: frontend(),
         location: Some(loc(FRONTEND_FILE, 3, 1)),
-        mode: "enforce".into(),
+        mode: PssMode::Enforce,
         policy: "restricted:latest".into(),
-        action: "reject-pods".into(),
+        action: AdmissionAction::RejectPods,
         message: "Warning: would violate PodSecurity \"restricted:latest\": privileged (container \"php-redis\" must not set securityContext.privileged=true)".into(),
     }];
     let namespaces = vec![NamespacePolicy {

@@ -115,16 +115,16 @@ fn verbose_adds_pss_detail_and_api_version() {
 fn warn_mode_and_scan_mode() {
     let mut report = report();
     let pss = report.findings[0].pss.as_mut().unwrap();
-    pss.mode = "warn".into();
-    pss.action = "warn".into();
+    pss.mode = palisade_core::PssMode::Warn;
+    pss.action = palisade_core::AdmissionAction::Warn;
     let out = render(&report, Format::Human, &opts());
     assert!(
         out.contains("\n            pss restricted:latest, warn\n"),
         "{out}"
     );
     let pss = report.findings[0].pss.as_mut().unwrap();
-    pss.mode = "enforce".into();
-    pss.action = "reject".into();
+    pss.mode = palisade_core::PssMode::Enforce;
+    pss.action = palisade_core::AdmissionAction::Reject;
     let out = render(&report, Format::Human, &opts());
     assert!(
         out.contains("\n            pss restricted:latest, enforce: rejected\n"),
@@ -191,8 +191,19 @@ fn input_cannot_inject_terminal_sequences() {
     let mut report = report();
     report.findings[0].object.name = "evil\u{1b}]0;title\u{7}".into();
     report.findings[0].container = Some("c\u{1b}[2J\u{202e}".into());
-    report.findings[0].path = "spec\r\u{1b}[1A".into();
-    report.findings[0].remediation = "fix\u{9b}31m\nsecond line".into();
+    report.findings[0].path = palisade_core::FieldPath::root().key("spec\r\u{1b}[1A");
+    static EVIL: palisade_core::RuleMeta = palisade_core::RuleMeta {
+        remediation: "fix\u{9b}31m\nsecond line",
+        code: "PSS007",
+        name: "pss-privileged",
+        severity: palisade_core::Severity::High,
+        group: "pss",
+        summary: "",
+        docs: "",
+        references: &[],
+        check: palisade_core::Check::Engine,
+    };
+    report.findings[0].rule = &EVIL;
     report.errors[0].message = "bad\u{1b}[31m".into();
     report.admission[0].message = "m\u{1b}c".into();
     report.namespaces[0].namespace = "ns\u{1b}".into();

@@ -6,3 +6,4 @@ mod json;
 mod junit;
 mod rules;
 mod sarif;
+mod snapshots;

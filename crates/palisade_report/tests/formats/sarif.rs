@@ -246,7 +246,7 @@ fn unlocated_findings_point_at_their_object() {
     report.findings[1].location = None;
     let doc = rendered(&report);
     let r = &doc["runs"][0]["results"][1];
-    // The admission verdict knows the object starts on line 3.
+    // The finding knows where its object starts (line 3).
     assert_eq!(
         r["locations"][0]["physicalLocation"],
         json!({"artifactLocation": {"uri": FRONTEND_FILE, "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 3, "startColumn": 1}})

@@ -2,7 +2,7 @@
 //! which policies select a workload, where a namespace-level finding is located, and what
 //! "everywhere" and "the internet" mean for a rule's peers.
 
-use palisade_core::{FieldPath, InvCtx};
+use palisade_core::{FieldPath, InvCtx, InvHit};
 pub use palisade_netpol::{
     ip, Analysis, Cidr, Direction, Endpoint, HostNetworkMode, Model, Options, Peer, Policy, PortRef, Rule,
     Workload,
@@ -163,4 +163,69 @@ pub fn covers(o: &Rule, r: &Rule) -> bool {
         }),
     };
     peers && ports
+}
+
+/// The loop shared by the per-policy rules: `f` gets each valid policy and adds the
+/// `(path, message)` of each of its findings to `out`; they are located on the policy.
+pub fn flag_policies(
+    ctx: &InvCtx<'_>,
+    hits: &mut Vec<InvHit>,
+    mut f: impl FnMut(&Model, &Policy, &mut Vec<(FieldPath, String)>),
+) {
+    let m = model(ctx);
+    let mut out = Vec::new();
+    for p in &m.policies {
+        f(&m, p, &mut out);
+        hits.extend(
+            out.drain(..)
+                .map(|(path, message)| InvHit::new(p.input, path, message)),
+        );
+    }
+}
+
+/// NET001/NET002: one finding per namespace that has (non-hostNetwork) workloads but no
+/// policy with `podSelector: {}` isolating direction `d` (`type_name` is the policyTypes
+/// entry, `Ingress` or `Egress`; `open_means` says what the un-isolated workloads can do).
+pub fn no_default_deny(
+    ctx: &InvCtx<'_>,
+    hits: &mut Vec<InvHit>,
+    d: Direction,
+    type_name: &str,
+    open_means: &str,
+) {
+    let m = model(ctx);
+    let mut namespaces: Vec<&str> = m
+        .workloads
+        .iter()
+        .filter(|w| !w.host_network)
+        .map(|w| w.namespace.as_str())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for ns in namespaces {
+        let has = m
+            .policies
+            .iter()
+            .any(|p| p.namespace == ns && p.has_type(d) && p.pod_selector.is_empty());
+        if has {
+            continue;
+        }
+        let workloads: Vec<&Workload> = m
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == ns && !w.host_network)
+            .collect();
+        let open = workloads.iter().filter(|w| !isolated(&m, w, d)).count();
+        let Some((obj, path)) = namespace_anchor(&m, ns) else {
+            continue;
+        };
+        hits.push(InvHit::new(
+            obj,
+            path,
+            format!(
+                "namespace {ns} has {} workload(s) and no NetworkPolicy with podSelector: {{}} and policyTypes {type_name}; {open} of them {open_means}",
+                workloads.len()
+            ),
+        ));
+    }
 }

@@ -1,7 +1,7 @@
 //! NET006: networkPolicy egress rule allows connections to the internet.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -39,31 +39,30 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: restrict egress"),
             Reference::Mitre("T1041"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for p in &m.policies {
+    flag_policies(ctx, hits, |_, p, out| {
         if !p.egress_type {
-            continue;
+            return;
         }
         for r in &p.egress {
             let Some(what) = internet(r) else { continue };
-            hits.push(InvHit {
-                object: p.input,
-                hit: Hit::new(
-                    rule_path(Direction::Egress, r),
-                    format!(
-                        "{} spec.egress[{}] lets pods {} reach public addresses ({what}) {}",
-                        p.display(),
-                        r.index,
-                        p.pod_selector.describe(),
-                        ports_text(r)
-                    ),
+            out.push((
+                rule_path(Direction::Egress, r),
+                format!(
+                    "{} spec.egress[{}] lets pods {} reach public addresses ({what}) {}",
+                    p.display(),
+                    r.index,
+                    p.pod_selector.describe(),
+                    ports_text(r)
                 ),
-            });
+            ));
         }
-    }
+    });
 }

@@ -1,7 +1,7 @@
 //! NET007: workload exposed by a LoadBalancer/NodePort Service or an Ingress has no ingress NetworkPolicy.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -45,7 +45,10 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: restrict ingress"),
             Reference::Mitre("T1190"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
@@ -73,18 +76,13 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         } else {
             format!("a {} Service", e.how)
         };
-        hits.push(InvHit {
-            object: e.input,
-            hit: Hit::new(
-                e.path.clone(),
+        hits.push(InvHit::new(e.input, e.path.clone(),
                 format!(
                     "{} {}/{} is {what} in front of {}, which no ingress NetworkPolicy selects: every port is open to every source",
                     e.reference.kind,
                     e.namespace,
                     e.reference.name,
                     open.join(", ")
-                ),
-            ),
-        });
+                )));
     }
 }

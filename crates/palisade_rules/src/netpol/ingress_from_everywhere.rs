@@ -1,7 +1,7 @@
 //! NET005: networkPolicy ingress rule allows every pod of every namespace, or every address.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -41,17 +41,19 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: restrict ingress"),
             Reference::Mitre("T1210"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for p in &m.policies {
+    flag_policies(ctx, hits, |m, p, out| {
         if !p.ingress_type {
-            continue;
+            return;
         }
-        let selected: Vec<&Workload> = m.workloads.iter().filter(|w| selects(&m, p, w)).collect();
+        let selected: Vec<&Workload> = m.workloads.iter().filter(|w| selects(m, p, w)).collect();
         let all_exposed = !selected.is_empty()
             && selected.iter().all(|w| {
                 m.exposures.iter().any(|e| {
@@ -66,19 +68,16 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
             if all_exposed && r.ports.is_some() {
                 continue; // a public entry point, restricted to its ports
             }
-            hits.push(InvHit {
-                object: p.input,
-                hit: Hit::new(
-                    rule_path(Direction::Ingress, r),
-                    format!(
-                        "{} spec.ingress[{}] allows {what} {}, to pods {}",
-                        p.display(),
-                        r.index,
-                        ports_text(r),
-                        p.pod_selector.describe()
-                    ),
+            out.push((
+                rule_path(Direction::Ingress, r),
+                format!(
+                    "{} spec.ingress[{}] allows {what} {}, to pods {}",
+                    p.display(),
+                    r.index,
+                    ports_text(r),
+                    p.pod_selector.describe()
                 ),
-            });
+            ));
         }
-    }
+    });
 }

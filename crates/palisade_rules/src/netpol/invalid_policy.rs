@@ -1,7 +1,7 @@
 //! NET009: networkPolicy is invalid: the API server rejects it.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -44,22 +44,23 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
     for p in &m.problems {
-        hits.push(InvHit {
-            object: p.input,
-            hit: Hit::new(
-                p.path.clone(),
-                format!(
-                    "{} (the API server rejects this NetworkPolicy; palisade leaves it out of the analysis)",
-                    p.message
-                ),
+        hits.push(InvHit::new(
+            p.input,
+            p.path.clone(),
+            format!(
+                "{} (the API server rejects this NetworkPolicy; palisade leaves it out of the analysis)",
+                p.message
             ),
-        });
+        ));
     }
 }

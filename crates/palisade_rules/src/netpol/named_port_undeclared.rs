@@ -1,7 +1,7 @@
 //! NET008: networkPolicy names a port that no container of the affected pods declares.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -35,7 +35,10 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-range-of-ports"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
@@ -76,10 +79,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                         continue;
                     }
                     let names: Vec<String> = targets.iter().take(3).map(|w| w.display()).collect();
-                    hits.push(InvHit {
-                        object: p.input,
-                        hit: Hit::new(
-                            rule_path(d, r).key("ports").idx(s.index).key("port"),
+                    hits.push(InvHit::new(p.input, rule_path(d, r).key("ports").idx(s.index).key("port"),
                             format!(
                                 "{} spec.{}[{}] names port {name:?} ({}), but no container of {}{} declares a port with that name and protocol: the entry matches nothing",
                                 p.display(),
@@ -88,9 +88,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                                 s.proto.as_str(),
                                 names.join(", "),
                                 if targets.len() > 3 { format!(" and {} more", targets.len() - 3) } else { String::new() }
-                            ),
-                        ),
-                    });
+                            )));
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! NET002: namespace has workloads but no default-deny egress NetworkPolicy.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -46,49 +46,19 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: default deny"),
             Reference::Mitre("T1041"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    let mut namespaces: Vec<&str> = m
-        .workloads
-        .iter()
-        .filter(|w| !w.host_network)
-        .map(|w| w.namespace.as_str())
-        .collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    for ns in namespaces {
-        let has = m
-            .policies
-            .iter()
-            .any(|p| p.namespace == ns && p.has_type(Direction::Egress) && p.pod_selector.is_empty());
-        if has {
-            continue;
-        }
-        let workloads: Vec<&Workload> = m
-            .workloads
-            .iter()
-            .filter(|w| w.namespace == ns && !w.host_network)
-            .collect();
-        let open = workloads
-            .iter()
-            .filter(|w| !isolated(&m, w, Direction::Egress))
-            .count();
-        let Some((obj, path)) = namespace_anchor(&m, ns) else {
-            continue;
-        };
-        hits.push(InvHit {
-            object: obj,
-            hit: Hit::new(
-                path,
-                format!(
-                    "namespace {ns} has {} workload(s) and no NetworkPolicy with podSelector: {{}} and policyTypes Egress; {open} of them can connect to every pod and every address",
-                    workloads.len()
-                ),
-            ),
-        });
-    }
+    no_default_deny(
+        ctx,
+        hits,
+        Direction::Egress,
+        "Egress",
+        "can connect to every pod and every address",
+    );
 }

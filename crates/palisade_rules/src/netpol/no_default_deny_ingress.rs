@@ -1,7 +1,7 @@
 //! NET001: namespace has workloads but no default-deny ingress NetworkPolicy.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -45,49 +45,19 @@ declare_rule! {
             Reference::Mitre("T1046"),
             Reference::Checkov("CKV_K8S_6"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    let mut namespaces: Vec<&str> = m
-        .workloads
-        .iter()
-        .filter(|w| !w.host_network)
-        .map(|w| w.namespace.as_str())
-        .collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    for ns in namespaces {
-        let has = m
-            .policies
-            .iter()
-            .any(|p| p.namespace == ns && p.has_type(Direction::Ingress) && p.pod_selector.is_empty());
-        if has {
-            continue;
-        }
-        let workloads: Vec<&Workload> = m
-            .workloads
-            .iter()
-            .filter(|w| w.namespace == ns && !w.host_network)
-            .collect();
-        let open = workloads
-            .iter()
-            .filter(|w| !isolated(&m, w, Direction::Ingress))
-            .count();
-        let Some((obj, path)) = namespace_anchor(&m, ns) else {
-            continue;
-        };
-        hits.push(InvHit {
-            object: obj,
-            hit: Hit::new(
-                path,
-                format!(
-                    "namespace {ns} has {} workload(s) and no NetworkPolicy with podSelector: {{}} and policyTypes Ingress; {open} of them accept connections from every pod of every namespace",
-                    workloads.len()
-                ),
-            ),
-        });
-    }
+    no_default_deny(
+        ctx,
+        hits,
+        Direction::Ingress,
+        "Ingress",
+        "accept connections from every pod of every namespace",
+    );
 }

@@ -1,7 +1,7 @@
 //! NET011: networkPolicy peers are two list items (OR) where one item (AND) was likely meant.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -40,13 +40,15 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for p in &m.policies {
+    flag_policies(ctx, hits, |_, p, out| {
         for d in [Direction::Ingress, Direction::Egress] {
             let key = if d == Direction::Ingress { "from" } else { "to" };
             for r in p.rules(d) {
@@ -79,10 +81,8 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                     if ns.is_empty() || pods.is_empty() {
                         continue;
                     }
-                    hits.push(InvHit {
-                        object: p.input,
-                        hit: Hit::new(
-                            rule_path(d, r).key(key).idx(j),
+                    out.push((
+rule_path(d, r).key(key).idx(j),
                             format!(
                                 "{} spec.{}[{}].{key}: these two items mean every pod of namespaces {} OR pods {} of namespace {}; as one item they would mean pods {} in namespaces {}",
                                 p.display(),
@@ -93,11 +93,9 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                                 p.namespace,
                                 pods.describe(),
                                 ns.describe()
-                            ),
-                        ),
-                    });
+                            )));
                 }
             }
         }
-    }
+    });
 }

@@ -1,7 +1,7 @@
 //! NET004: networkPolicy selects no workload of its namespace (often a label typo).
 
 use super::common::*;
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, FieldPath, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -37,23 +37,25 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for p in &m.policies {
+    flag_policies(ctx, hits, |m, p, out| {
         if p.pod_selector.is_empty() {
-            continue;
+            return;
         }
         let in_ns: Vec<&Workload> = m
             .workloads
             .iter()
             .filter(|w| w.namespace == p.namespace)
             .collect();
-        if in_ns.is_empty() || in_ns.iter().any(|w| selects(&m, p, w)) {
-            continue;
+        if in_ns.is_empty() || in_ns.iter().any(|w| selects(m, p, w)) {
+            return;
         }
         let mut labels: Vec<String> = in_ns
             .iter()
@@ -62,19 +64,16 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         labels.sort();
         labels.dedup();
         labels.truncate(6);
-        hits.push(InvHit {
-            object: p.input,
-            hit: Hit::new(
-                FieldPath::root().key("spec").key("podSelector"),
-                format!(
-                    "{} selects {}, which matches none of the {} workload(s) of namespace {} (their pod labels include {})",
-                    p.display(),
-                    p.pod_selector.describe(),
-                    in_ns.len(),
-                    p.namespace,
-                    labels.join(", ")
-                ),
+        out.push((
+            FieldPath::root().key("spec").key("podSelector"),
+            format!(
+                "{} selects {}, which matches none of the {} workload(s) of namespace {} (their pod labels include {})",
+                p.display(),
+                p.pod_selector.describe(),
+                in_ns.len(),
+                p.namespace,
+                labels.join(", ")
             ),
-        });
-    }
+        ));
+    });
 }

@@ -1,7 +1,7 @@
 //! NET010: networkPolicy rule is shadowed by a broader rule of the same policy.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -38,13 +38,15 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for p in &m.policies {
+    flag_policies(ctx, hits, |_, p, out| {
         for d in [Direction::Ingress, Direction::Egress] {
             let rules = p.rules(d);
             for (j, r) in rules.iter().enumerate() {
@@ -54,20 +56,16 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                     .enumerate()
                     .find(|&(i, o)| i != j && covers(o, r) && (!covers(r, o) || i < j));
                 if let Some((i, _)) = by {
-                    hits.push(InvHit {
-                        object: p.input,
-                        hit: Hit::new(
-                            rule_path(d, r),
+                    out.push((
+rule_path(d, r),
                             format!(
                                 "{} spec.{}[{j}] adds nothing: spec.{}[{i}] already allows every peer and port it allows",
                                 p.display(),
                                 d.as_str(),
                                 d.as_str()
-                            ),
-                        ),
-                    });
+                            )));
                 }
             }
         }
-    }
+    });
 }

@@ -1,7 +1,7 @@
 //! NET003: workload is selected by no ingress NetworkPolicy: every pod can connect to it.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -49,7 +49,10 @@ declare_rule! {
             Reference::Mitre("T1210"),
             Reference::Trivy("KSV-0038"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_netpol::READS,
+            check,
+        },
     }
 }
 
@@ -69,15 +72,10 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         } else {
             format!(" (container ports {})", ports.join(", "))
         };
-        hits.push(InvHit {
-            object: w.input,
-            hit: Hit::new(
-                w.labels_path.clone(),
+        hits.push(InvHit::new(w.input, w.labels_path.clone(),
                 format!(
                     "no NetworkPolicy of type Ingress selects {}{ports}: every pod of every namespace can connect to it on every port",
                     w.display()
-                ),
-            ),
-        });
+                )));
     }
 }

@@ -1,7 +1,7 @@
 //! PSS013: the Pod Security Standards "Privilege Escalation" control (PSA check
 //! `allowPrivilegeEscalation`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -57,5 +57,6 @@ declare_rule! {
             Reference::Nsa("Pod security: prevent privilege escalation"),
             Reference::Mitre("T1068"),
         ],
+        check: Check::Pss(&palisade_pss::checks::allow_privilege_escalation::INFO),
     }
 }

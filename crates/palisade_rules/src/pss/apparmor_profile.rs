@@ -1,6 +1,6 @@
 //! PSS001: the Pod Security Standards "AppArmor" control (PSA check `appArmorProfile`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -71,5 +71,6 @@ declare_rule! {
             Reference::Nsa("Pod security: confine processes with seccomp, AppArmor or SELinux"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::app_armor_profile::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS002: the Pod Security Standards baseline "Capabilities" control (PSA check
 //! `capabilities_baseline`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -65,5 +65,6 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_25"),
             Reference::Trivy("KSV022"),
         ],
+        check: Check::Pss(&palisade_pss::checks::capabilities_baseline::INFO),
     }
 }

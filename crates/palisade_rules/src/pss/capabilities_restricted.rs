@@ -1,7 +1,7 @@
 //! PSS014: the Pod Security Standards restricted "Capabilities" control (PSA check
 //! `capabilities_restricted`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -64,5 +64,6 @@ declare_rule! {
             Reference::Mitre("T1068"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::capabilities_restricted::INFO),
     }
 }

@@ -1,6 +1,6 @@
 //! PSS003: the Pod Security Standards "Host Namespaces" control (PSA check `hostNamespaces`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -68,5 +68,6 @@ declare_rule! {
             Reference::Trivy("KSV009"),
             Reference::Trivy("KSV010"),
         ],
+        check: Check::Pss(&palisade_pss::checks::host_namespaces::INFO),
     }
 }

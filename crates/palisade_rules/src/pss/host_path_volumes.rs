@@ -1,7 +1,7 @@
 //! PSS004: the Pod Security Standards "HostPath Volumes" control (PSA check
 //! `hostPathVolumes`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -68,5 +68,6 @@ declare_rule! {
             Reference::Mitre("T1552.001"),
             Reference::Trivy("KSV023"),
         ],
+        check: Check::Pss(&palisade_pss::checks::host_path_volumes::INFO),
     }
 }

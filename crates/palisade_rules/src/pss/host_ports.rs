@@ -1,6 +1,6 @@
 //! PSS005: the Pod Security Standards "Host Ports" control (PSA check `hostPorts`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -57,5 +57,6 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_26"),
             Reference::Trivy("KSV024"),
         ],
+        check: Check::Pss(&palisade_pss::checks::host_ports::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS006: the Pod Security Standards "Host Probes / Lifecycle Hooks" control (PSA check
 //! `hostProbesAndHostLifecycle`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -58,5 +58,6 @@ declare_rule! {
         remediation: "Remove httpGet.host and tcpSocket.host from probes and lifecycle hooks so that the \
                       kubelet targets the pod's own IP.",
         references: [Reference::Pss("Host Probes / Lifecycle Hooks"), Reference::Mitre("T1046")],
+        check: Check::Pss(&palisade_pss::checks::host_probes_and_host_lifecycle::INFO),
     }
 }

@@ -1,6 +1,6 @@
 //! PSS007: the Pod Security Standards "Privileged Containers" control (PSA check `privileged`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -44,5 +44,6 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_16"),
             Reference::Trivy("KSV017"),
         ],
+        check: Check::Pss(&palisade_pss::checks::privileged::INFO),
     }
 }

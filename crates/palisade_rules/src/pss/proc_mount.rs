@@ -1,7 +1,7 @@
 //! PSS008: the Pod Security Standards baseline "/proc Mount Type" control (PSA check
 //! `procMount`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -53,5 +53,6 @@ declare_rule! {
         remediation: "Remove securityContext.procMount or set it to Default (from policy v1.35, baseline \
                       also allows other values in pods with hostUsers: false).",
         references: [Reference::Pss("/proc Mount Type"), Reference::Mitre("T1611")],
+        check: Check::Pss(&palisade_pss::checks::proc_mount::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS015: the Pod Security Standards restricted "/proc Mount Type" control (PSA check
 //! `procMount_restricted`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -56,5 +56,6 @@ declare_rule! {
         remediation: "Remove securityContext.procMount or set it to Default, whatever the pod's hostUsers \
                       setting.",
         references: [Reference::Pss("/proc Mount Type"), Reference::Mitre("T1611")],
+        check: Check::Pss(&palisade_pss::checks::proc_mount_restricted::INFO),
     }
 }

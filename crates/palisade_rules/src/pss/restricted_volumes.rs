@@ -1,7 +1,7 @@
 //! PSS016: the Pod Security Standards "Volume Types" control (PSA check
 //! `restrictedVolumes`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -64,5 +64,6 @@ declare_rule! {
             Reference::Nsa("Pod security: avoid hostPath mounts and hostPorts"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::restricted_volumes::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS017: the Pod Security Standards "Running as Non-root" control (PSA check
 //! `runAsNonRoot`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -60,5 +60,6 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_23"),
             Reference::Trivy("KSV012"),
         ],
+        check: Check::Pss(&palisade_pss::checks::run_as_non_root::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS018: the Pod Security Standards "Running as Non-root user" control (PSA check
 //! `runAsUser`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -57,5 +57,6 @@ declare_rule! {
             Reference::Nsa("Pod security: use non-root containers"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::run_as_user::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS010: the Pod Security Standards baseline "Seccomp" control (PSA check
 //! `seccompProfile_baseline`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -72,5 +72,6 @@ declare_rule! {
             Reference::Mitre("T1068"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::seccomp_profile_baseline::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS019: the Pod Security Standards restricted "Seccomp" control (PSA check
 //! `seccompProfile_restricted`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -62,5 +62,6 @@ declare_rule! {
             Reference::Mitre("T1068"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::seccomp_profile_restricted::INFO),
     }
 }

@@ -1,6 +1,6 @@
 //! PSS009: the Pod Security Standards "SELinux" control (PSA check `seLinuxOptions`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -60,5 +60,6 @@ declare_rule! {
             Reference::Nsa("Pod security: confine processes with seccomp, AppArmor or SELinux"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::se_linux_options::INFO),
     }
 }

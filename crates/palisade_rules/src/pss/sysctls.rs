@@ -1,6 +1,6 @@
 //! PSS011: the Pod Security Standards "Sysctls" control (PSA check `sysctls`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -58,5 +58,6 @@ declare_rule! {
         remediation: "Remove every spec.securityContext.sysctls entry that is not in the safe set of the \
                       policy version; configure node-level kernel parameters on the nodes instead.",
         references: [Reference::Pss("Sysctls"), Reference::Mitre("T1499")],
+        check: Check::Pss(&palisade_pss::checks::sysctls::INFO),
     }
 }

@@ -1,7 +1,7 @@
 //! PSS012: the Pod Security Standards "HostProcess" control (PSA check
 //! `windowsHostProcess`).
 
-use palisade_core::Reference;
+use palisade_core::{Check, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -57,5 +57,6 @@ declare_rule! {
             Reference::Nsa("Pod security: use non-privileged containers"),
             Reference::Mitre("T1611"),
         ],
+        check: Check::Pss(&palisade_pss::checks::windows_host_process::INFO),
     }
 }

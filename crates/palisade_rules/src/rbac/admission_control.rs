@@ -43,7 +43,10 @@ declare_rule! {
             Reference::Mitre("T1562.001"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

@@ -1,7 +1,7 @@
 //! RBAC002: binding grants permissions to anonymous users, all authenticated users or all ServiceAccounts.
 
 use super::common::*;
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -44,40 +44,34 @@ declare_rule! {
             Reference::Nsa("Authentication and authorization: disable anonymous access"),
             Reference::Mitre("T1190"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for (obj, b) in user_bindings(&m) {
-        let role = role_label(&m, b);
-        for (i, s) in b.subjects.iter().enumerate() {
-            let who = match (s.kind.as_str(), s.name.as_str()) {
-                ("User", "system:anonymous") => "anonymous requests".to_owned(),
-                ("Group", "system:unauthenticated") => "every unauthenticated request".to_owned(),
-                ("Group", "system:authenticated") => {
-                    "every authenticated user and every ServiceAccount token of the cluster".to_owned()
-                }
-                ("Group", "system:serviceaccounts") => "every ServiceAccount of every namespace".to_owned(),
-                ("Group", g) if g.starts_with("system:serviceaccounts:") => format!(
-                    "every ServiceAccount of namespace {}",
-                    &g["system:serviceaccounts:".len()..]
-                ),
-                _ => continue,
-            };
-            hits.push(InvHit {
-                object: obj,
-                hit: Hit::new(
-                    FieldPath::root().key("subjects").idx(i),
-                    format!(
-                        "{} grants {role} {} to {} ({who})",
-                        b.display(),
-                        b.scope(),
-                        s.display()
-                    ),
-                ),
-            });
-        }
-    }
+    flag_subjects(ctx, hits, |m, b, s| {
+        let who = match (s.kind.as_str(), s.name.as_str()) {
+            ("User", "system:anonymous") => "anonymous requests".to_owned(),
+            ("Group", "system:unauthenticated") => "every unauthenticated request".to_owned(),
+            ("Group", "system:authenticated") => {
+                "every authenticated user and every ServiceAccount token of the cluster".to_owned()
+            }
+            ("Group", "system:serviceaccounts") => "every ServiceAccount of every namespace".to_owned(),
+            ("Group", g) if g.starts_with("system:serviceaccounts:") => format!(
+                "every ServiceAccount of namespace {}",
+                &g["system:serviceaccounts:".len()..]
+            ),
+            _ => return None,
+        };
+        Some(format!(
+            "{} grants {} {} to {} ({who})",
+            b.display(),
+            role_label(m, b),
+            b.scope(),
+            s.display()
+        ))
+    });
 }

@@ -1,7 +1,7 @@
 //! RBAC017: bindings whose role, or ServiceAccount subject, does not exist.
 
-use super::common::{model, user_bindings};
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use super::common::{flag_subjects, model, problem_hits};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -37,45 +37,31 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/reference/access-authn-authz/rbac/#rolebinding-and-clusterrolebinding"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    let role_ref = FieldPath::root().key("roleRef").key("name");
-    for p in &m.problems {
-        if let (Some(obj), true) = (p.input, p.path == role_ref) {
-            hits.push(InvHit {
-                object: obj,
-                hit: Hit::new(p.path.clone(), p.message.clone()),
-            });
+    problem_hits(&model(ctx), hits, true);
+    flag_subjects(ctx, hits, |m, b, s| {
+        if s.kind != "ServiceAccount" || s.name == "default" || s.namespace.is_empty() {
+            return None;
         }
-    }
-    for (obj, b) in user_bindings(&m) {
-        for (i, s) in b.subjects.iter().enumerate() {
-            if s.kind != "ServiceAccount" || s.name == "default" || s.namespace.is_empty() {
-                continue;
-            }
-            let namespace_known = m
-                .service_accounts
-                .iter()
-                .any(|x| x.namespace == s.namespace && x.source.input.is_some());
-            if namespace_known && m.service_account(&s.namespace, &s.name).is_none() {
-                hits.push(InvHit {
-                    object: obj,
-                    hit: Hit::new(
-                        FieldPath::root().key("subjects").idx(i),
-                        format!(
-                            "{} binds ServiceAccount {}/{}, which is not among the ServiceAccounts the input defines in namespace {}",
-                            b.display(),
-                            s.namespace,
-                            s.name,
-                            s.namespace
-                        ),
-                    ),
-                });
-            }
-        }
-    }
+        let namespace_known = m
+            .service_accounts
+            .iter()
+            .any(|x| x.namespace == s.namespace && x.source.input.is_some());
+        (namespace_known && m.service_account(&s.namespace, &s.name).is_none()).then(|| {
+            format!(
+                "{} binds ServiceAccount {}/{}, which is not among the ServiceAccounts the input defines in namespace {}",
+                b.display(),
+                s.namespace,
+                s.name,
+                s.namespace
+            )
+        })
+    });
 }

@@ -1,7 +1,7 @@
 //! RBAC001: binding grants cluster-admin (or a `*`/`*`/`*` role) to a non-system subject.
 
 use super::common::*;
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 use palisade_rbac::is_cluster_admin_rule;
 
 declare_rule! {
@@ -50,48 +50,39 @@ declare_rule! {
             Reference::Mitre("T1078"),
             Reference::Trivy("KSV-0111"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for (obj, b) in user_bindings(&m) {
-        let Some(ri) = b.role else { continue };
-        let role = &m.roles[ri];
-        let Some((rule, origin)) = role.rules.iter().find(|(r, _)| is_cluster_admin_rule(r)) else {
-            continue;
-        };
+    flag_subjects(ctx, hits, |m, b, s| {
+        let role = &m.roles[b.role?];
+        let (rule, origin) = role.rules.iter().find(|(r, _)| is_cluster_admin_rule(r))?;
+        if s.is_system() || (s.kind == "ServiceAccount" && s.namespace.is_empty()) {
+            return None;
+        }
         let (place, _) = m.rule_place(*origin);
         let what = if role.name == "cluster-admin" && !user_role(role) {
             "cluster-admin".to_owned()
         } else {
             format!("{} (its {place} is {})", role.display(), rule.describe())
         };
-        for (i, s) in b.subjects.iter().enumerate() {
-            if s.is_system() || (s.kind == "ServiceAccount" && s.namespace.is_empty()) {
-                continue;
-            }
-            let power = if cluster_wide(b.kind) {
-                "every permission on every resource of the cluster".to_owned()
-            } else {
-                format!(
-                    "every permission in namespace {}, Secrets and RBAC included",
-                    b.namespace
-                )
-            };
-            hits.push(InvHit {
-                object: obj,
-                hit: Hit::new(
-                    FieldPath::root().key("subjects").idx(i),
-                    format!(
-                        "{} grants {what} {} to {}: {power}",
-                        b.display(),
-                        b.scope(),
-                        s.display()
-                    ),
-                ),
-            });
-        }
-    }
+        let power = if cluster_wide(b.kind) {
+            "every permission on every resource of the cluster".to_owned()
+        } else {
+            format!(
+                "every permission in namespace {}, Secrets and RBAC included",
+                b.namespace
+            )
+        };
+        Some(format!(
+            "{} grants {what} {} to {}: {power}",
+            b.display(),
+            b.scope(),
+            s.display()
+        ))
+    });
 }

@@ -2,10 +2,10 @@
 //! scan, with the default objects of a real cluster unless turned off), who a role is granted
 //! to, and the generic "this role grants a risky permission" check that most RBAC rules are.
 
-use palisade_core::{FieldPath, Hit, InvCtx, InvHit, Origin};
+use palisade_core::{FieldPath, InvCtx, InvHit, Origin};
 use palisade_rbac::{
     is_cluster_admin_rule, risk, Aggregation, Binding, BindingKind, Model, ModelOptions, RiskIndex, RiskKind,
-    Role, RoleKind,
+    Role, RoleKind, Subject,
 };
 use std::sync::Arc;
 
@@ -127,19 +127,17 @@ pub fn risk_hits(ctx: &InvCtx<'_>, kind: RiskKind, hits: &mut Vec<InvHit>) {
                 } else {
                     String::new()
                 };
-                hits.push(InvHit {
-                    object: obj,
-                    hit: Hit::new(
-                        FieldPath::root().key("rules").idx(i),
-                        format!(
-                            "{} grants {}{names}{scope}: the holder can {} — {}",
-                            role.display(),
-                            rm.grants,
-                            risk.impact,
-                            granted_to(&m, ri)
-                        ),
+                hits.push(InvHit::new(
+                    obj,
+                    FieldPath::root().key("rules").idx(i),
+                    format!(
+                        "{} grants {}{names}{scope}: the holder can {} — {}",
+                        role.display(),
+                        rm.grants,
+                        risk.impact,
+                        granted_to(&m, ri)
                     ),
-                });
+                ));
             }
         }
     }
@@ -163,25 +161,23 @@ pub fn risk_hits(ctx: &InvCtx<'_>, kind: RiskKind, hits: &mut Vec<InvHit>) {
             continue;
         }
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
-        hits.push(InvHit {
-            object: obj,
-            hit: Hit::new(
-                FieldPath::root().key("roleRef").key("name"),
-                format!(
-                    "{} grants the built-in {} {} to {}: it allows {} — the holder can {}",
-                    b.display(),
-                    role.display(),
-                    b.scope(),
-                    if subjects.is_empty() {
-                        "no one".into()
-                    } else {
-                        subjects.join(", ")
-                    },
-                    grants.join("; "),
-                    risk.impact
-                ),
+        hits.push(InvHit::new(
+            obj,
+            FieldPath::root().key("roleRef").key("name"),
+            format!(
+                "{} grants the built-in {} {} to {}: it allows {} — the holder can {}",
+                b.display(),
+                role.display(),
+                b.scope(),
+                if subjects.is_empty() {
+                    "no one".into()
+                } else {
+                    subjects.join(", ")
+                },
+                grants.join("; "),
+                risk.impact
             ),
-        });
+        ));
     }
 }
 
@@ -206,4 +202,36 @@ pub fn role_label(m: &Model, b: &Binding) -> String {
 /// Whether a binding's scope covers the whole cluster.
 pub fn cluster_wide(kind: BindingKind) -> bool {
     kind == BindingKind::ClusterRoleBinding
+}
+
+/// Each subject of each binding written in the input: `f` returns the message for the
+/// subjects it flags, and the hit is located on `subjects[i]` of the binding.
+pub fn flag_subjects(
+    ctx: &InvCtx<'_>,
+    hits: &mut Vec<InvHit>,
+    mut f: impl FnMut(&Model, &Binding, &Subject) -> Option<String>,
+) {
+    let m = model(ctx);
+    for (obj, b) in user_bindings(&m) {
+        for (i, s) in b.subjects.iter().enumerate() {
+            if let Some(message) = f(&m, b, s) {
+                hits.push(InvHit::new(
+                    obj,
+                    FieldPath::root().key("subjects").idx(i),
+                    message,
+                ));
+            }
+        }
+    }
+}
+
+/// The model's problems with an input object: those located on a binding's `roleRef.name`
+/// when `on_role_ref`, the others otherwise.
+pub fn problem_hits(m: &Model, hits: &mut Vec<InvHit>, on_role_ref: bool) {
+    let role_ref = FieldPath::root().key("roleRef").key("name");
+    for p in &m.problems {
+        if let Some(obj) = p.input.filter(|_| (p.path == role_ref) == on_role_ref) {
+            hits.push(InvHit::new(obj, p.path.clone(), p.message.clone()));
+        }
+    }
 }

@@ -42,7 +42,10 @@ declare_rule! {
             Reference::Mitre("T1649"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

@@ -1,7 +1,7 @@
 //! RBAC016: bindings that grant permissions to a namespace's `default` ServiceAccount.
 
-use super::common::{model, role_label, user_bindings};
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use super::common::{flag_subjects, role_label};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -38,29 +38,23 @@ declare_rule! {
             Reference::Cis("5.1.5"),
             Reference::Mitre("T1078.001"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    for (obj, b) in user_bindings(&m) {
-        let role = role_label(&m, b);
-        for (i, s) in b.subjects.iter().enumerate() {
-            if s.kind == "ServiceAccount" && s.name == "default" && !s.namespace.is_empty() {
-                hits.push(InvHit {
-                    object: obj,
-                    hit: Hit::new(
-                        FieldPath::root().key("subjects").idx(i),
-                        format!(
-                            "{} grants {role} {} to ServiceAccount {}/default, which every pod of the namespace that names no ServiceAccount runs as",
-                            b.display(),
-                            b.scope(),
-                            s.namespace
-                        ),
-                    ),
-                });
-            }
-        }
-    }
+    flag_subjects(ctx, hits, |m, b, s| {
+        (s.kind == "ServiceAccount" && s.name == "default" && !s.namespace.is_empty()).then(|| {
+            format!(
+                "{} grants {} {} to ServiceAccount {}/default, which every pod of the namespace that names no ServiceAccount runs as",
+                b.display(),
+                role_label(m, b),
+                b.scope(),
+                s.namespace
+            )
+        })
+    });
 }

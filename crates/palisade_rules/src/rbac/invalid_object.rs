@@ -1,7 +1,7 @@
 //! RBAC018: RBAC objects the API server would reject, or parts of them that grant nothing.
 
-use super::common::model;
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use super::common::{model, problem_hits};
+use palisade_core::{Check, InvCtx, InvHit, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -42,19 +42,13 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/reference/access-authn-authz/rbac/"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
-    let m = model(ctx);
-    let role_ref = FieldPath::root().key("roleRef").key("name");
-    for p in &m.problems {
-        if let (Some(obj), false) = (p.input, p.path == role_ref) {
-            hits.push(InvHit {
-                object: obj,
-                hit: Hit::new(p.path.clone(), p.message.clone()),
-            });
-        }
-    }
+    problem_hits(&model(ctx), hits, false);
 }

@@ -39,7 +39,10 @@ declare_rule! {
             Reference::Mitre("T1578"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

@@ -42,7 +42,10 @@ declare_rule! {
             Reference::Mitre("T1609"),
             Reference::Trivy("KSV-0047"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

@@ -43,7 +43,10 @@ declare_rule! {
             Reference::Mitre("T1609"),
             Reference::Trivy("KSV-0053"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

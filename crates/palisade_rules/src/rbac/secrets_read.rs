@@ -47,7 +47,10 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_157"),
             Reference::Trivy("KSV-0041"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

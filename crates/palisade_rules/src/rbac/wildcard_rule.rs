@@ -1,7 +1,7 @@
 //! RBAC003: role rule uses `*` in verbs, resources, apiGroups or nonResourceURLs.
 
 use super::common::*;
-use palisade_core::{Check, FieldPath, Hit, InvCtx, InvHit, Reference};
+use palisade_core::{Check, FieldPath, InvCtx, InvHit, Reference};
 use palisade_rbac::{is_cluster_admin_rule, wildcards};
 
 declare_rule! {
@@ -46,7 +46,10 @@ declare_rule! {
             Reference::Trivy("KSV-0045"),
             Reference::Trivy("KSV-0046"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 
@@ -67,18 +70,13 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
             } else {
                 format!("`*` in {}", w.join(", "))
             };
-            hits.push(InvHit {
-                object: obj,
-                hit: Hit::new(
-                    FieldPath::root().key("rules").idx(i),
+            hits.push(InvHit::new(obj, FieldPath::root().key("rules").idx(i),
                     format!(
                         "{} rules[{i}] ({}) uses {what}, which also matches every subresource, special verb and future resource — {}",
                         role.display(),
                         rule.describe(),
                         granted_to(&m, ri)
-                    ),
-                ),
-            });
+                    )));
         }
     }
 }

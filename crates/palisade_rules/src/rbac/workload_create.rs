@@ -45,7 +45,10 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_156"),
             Reference::Trivy("KSV-0048"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS,
+            check,
+        },
     }
 }
 

@@ -1,7 +1,7 @@
 //! RBAC015: workloads whose mounted ServiceAccount token holds dangerous permissions.
 
 use super::common::{model, risks};
-use palisade_core::{pod_templates, Check, FieldPath, Hit, InvCtx, InvHit, Node, Reference};
+use palisade_core::{pod_templates, Check, FieldPath, InvCtx, InvHit, Node, Reference};
 use palisade_rbac::{risk, RiskKind, User};
 use std::collections::HashMap;
 
@@ -56,7 +56,10 @@ declare_rule! {
             Reference::Nsa("Pod security: protect service account tokens"),
             Reference::Mitre("T1528"),
         ],
-        check: Check::Inventory(check),
+        check: Check::Inventory {
+            reads: palisade_rbac::READS_WITH_WORKLOADS,
+            check,
+        },
     }
 }
 
@@ -110,18 +113,13 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
             } else {
                 format!("in namespace {}", first.namespace)
             };
-            hits.push(InvHit {
-                object: oi,
-                hit: Hit::new(
-                    tpl.spec_path.clone().join(&FieldPath::root().key(field)),
+            hits.push(InvHit::new(oi, tpl.spec_path.clone().join(&FieldPath::root().key(field)),
                     format!(
                         "the pod's token (ServiceAccount {ns}/{sa}) can {}: e.g. {} {scope} via {} → {place}; anyone who runs code in the pod can use it",
                         titles.join(", "),
                         first.risk.grants,
                         b.display()
-                    ),
-                ),
-            });
+                    )));
         }
     }
 }

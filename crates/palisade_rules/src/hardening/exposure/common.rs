@@ -1,7 +1,7 @@
 //! Helpers shared by the exposure rules: annotation and label lookups, admission-webhook
 //! classification (which webhooks enforce security policy) and label-selector analysis.
 
-use palisade_core::{FieldPath, Node, Object};
+use palisade_core::{FieldPath, Hit, Node, Object};
 
 /// The string value of annotation `key` of the object (`metadata.annotations`). YAML booleans
 /// (`true` written without quotes, which the API server would reject) read as `"true"`/`"false"`.
@@ -64,9 +64,9 @@ pub fn is_exempt_namespace(name: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 
 /// The webhook-configuration kinds, for `Check::Object`.
-pub const WEBHOOK_KINDS: &[&str] = &[
-    "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-    "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+pub const WEBHOOK_KINDS: &[palisade_core::GroupKind] = &[
+    palisade_core::kinds::known::VALIDATING_WEBHOOK_CONFIGURATION,
+    palisade_core::kinds::known::MUTATING_WEBHOOK_CONFIGURATION,
 ];
 
 /// Policy engines and admission controllers whose webhooks enforce security policy, as
@@ -168,6 +168,48 @@ pub fn webhook_name(wh: &Node, i: usize) -> String {
     match wh.get("name").and_then(Node::as_str) {
         Some(n) => format!("{n:?}"),
         None => format!("#{i}"),
+    }
+}
+
+/// The loop shared by the security-webhook rules: for every webhook that enforces security
+/// policy, `f` returns what is wrong with it (`fails open with …`) when it is flagged; the
+/// hit is on `webhooks[i].<field>`.
+pub fn flag_security_webhooks(
+    obj: &Object,
+    hits: &mut Vec<Hit>,
+    field: &str,
+    mut f: impl FnMut(&Node) -> Option<String>,
+) {
+    for (i, wh) in webhooks(obj) {
+        let Some(wrong) = f(wh) else { continue };
+        let Some(why) = security_webhook(obj, wh) else {
+            continue;
+        };
+        hits.push(Hit::new(
+            FieldPath::root().key("webhooks").idx(i).key(field),
+            format!(
+                "{} {:?}: webhook {} ({why}) {wrong}",
+                obj.kind,
+                obj.name,
+                webhook_name(wh, i)
+            ),
+        ));
+    }
+}
+
+/// The guard shared by the Namespace Pod Security rules: a core Namespace that is not exempt,
+/// whose `pod-security.kubernetes.io/enforce` label `f` flags (it returns the message); the
+/// hit is on that label.
+pub fn flag_namespace_enforce(
+    obj: &Object,
+    hits: &mut Vec<Hit>,
+    f: impl FnOnce(Option<&str>) -> Option<String>,
+) {
+    if !is_core(obj) || is_exempt_namespace(&obj.name) {
+        return;
+    }
+    if let Some(message) = f(obj.label(PSA_ENFORCE)) {
+        hits.push(Hit::new(meta_path(&["labels", PSA_ENFORCE]), message));
     }
 }
 

@@ -61,7 +61,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_26"),
             Reference::Trivy("KSV024"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -1,6 +1,7 @@
 //! HRD065: objects placed explicitly in the `default` namespace.
 
 use super::common::meta_path;
+use palisade_core::GroupKind;
 use palisade_core::{Check, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -67,30 +68,29 @@ declare_rule! {
     }
 }
 
-/// The namespaced kinds that use a namespace (as opposed to governing it). `/Kind` is a kind
-/// of the core group only (a custom resource named `Service` is not one).
-const KINDS: &[&str] = &[
-    "/Pod",
-    "/ReplicationController",
-    "/PodTemplate",
-    "/Service",
-    "/ConfigMap",
-    "/Secret",
-    "/ServiceAccount",
-    "/PersistentVolumeClaim",
-    "apps/Deployment",
-    "apps/ReplicaSet",
-    "apps/DaemonSet",
-    "apps/StatefulSet",
-    "extensions/Deployment",
-    "extensions/ReplicaSet",
-    "extensions/DaemonSet",
-    "batch/Job",
-    "batch/CronJob",
-    "rbac.authorization.k8s.io/Role",
-    "rbac.authorization.k8s.io/RoleBinding",
-    "networking.k8s.io/Ingress",
-    "extensions/Ingress",
+/// The namespaced kinds that use a namespace (as opposed to governing it).
+const KINDS: &[GroupKind] = &[
+    GroupKind::new("", "Pod"),
+    GroupKind::new("", "ReplicationController"),
+    GroupKind::new("", "PodTemplate"),
+    GroupKind::new("", "Service"),
+    GroupKind::new("", "ConfigMap"),
+    GroupKind::new("", "Secret"),
+    GroupKind::new("", "ServiceAccount"),
+    GroupKind::new("", "PersistentVolumeClaim"),
+    GroupKind::new("apps", "Deployment"),
+    GroupKind::new("apps", "ReplicaSet"),
+    GroupKind::new("apps", "DaemonSet"),
+    GroupKind::new("apps", "StatefulSet"),
+    GroupKind::new("extensions", "Deployment"),
+    GroupKind::new("extensions", "ReplicaSet"),
+    GroupKind::new("extensions", "DaemonSet"),
+    GroupKind::new("batch", "Job"),
+    GroupKind::new("batch", "CronJob"),
+    GroupKind::new("rbac.authorization.k8s.io", "Role"),
+    GroupKind::new("rbac.authorization.k8s.io", "RoleBinding"),
+    GroupKind::new("networking.k8s.io", "Ingress"),
+    GroupKind::new("extensions", "Ingress"),
 ];
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {

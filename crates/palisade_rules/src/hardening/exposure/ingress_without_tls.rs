@@ -1,6 +1,7 @@
 //! HRD063: Ingresses that serve some or all of their hosts over plain HTTP.
 
 use super::common::{annotation, quoted, strs};
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Object, Reference};
 
 declare_rule! {
@@ -69,7 +70,7 @@ declare_rule! {
             Reference::Mitre("T1557"),
         ],
         check: Check::Object {
-            kinds: &["networking.k8s.io/Ingress", "extensions/Ingress"],
+            kinds: &[known::INGRESS, known::INGRESS_EXTENSIONS],
             check,
         },
     }

@@ -69,7 +69,7 @@ declare_rule! {
             Reference::Mitre("T1036.005"),
             Reference::Mitre("T1078"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

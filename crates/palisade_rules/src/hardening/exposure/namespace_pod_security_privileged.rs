@@ -1,6 +1,7 @@
 //! HRD067: Namespaces that enforce the `privileged` Pod Security level.
 
-use super::common::{is_core, is_exempt_namespace, meta_path, PSA_ENFORCE};
+use super::common::flag_namespace_enforce;
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -55,21 +56,18 @@ declare_rule! {
             Reference::Mitre("T1610"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Object { kinds: &["/Namespace"], check },
+        check: Check::Object { kinds: &[known::NAMESPACE], check },
     }
 }
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
-    let obj = ctx.obj;
-    if !is_core(obj) || is_exempt_namespace(&obj.name) || obj.label(PSA_ENFORCE) != Some("privileged") {
-        return;
-    }
-    hits.push(Hit::new(
-        meta_path(&["labels", PSA_ENFORCE]),
-        format!(
-            "Namespace {:?} enforces Pod Security level \"privileged\": any pod is admitted, including \
-             privileged containers with host namespaces",
-            obj.name
-        ),
-    ));
+    let name = &ctx.obj.name;
+    flag_namespace_enforce(ctx.obj, hits, |enforce| {
+        (enforce == Some("privileged")).then(|| {
+            format!(
+                "Namespace {name:?} enforces Pod Security level \"privileged\": any pod is admitted, including \
+                 privileged containers with host namespaces"
+            )
+        })
+    });
 }

@@ -1,6 +1,7 @@
 //! HRD066: Namespaces without a Pod Security Admission enforce label.
 
-use super::common::{is_core, is_exempt_namespace, meta_path, PSA_ENFORCE};
+use super::common::{flag_namespace_enforce, PSA_ENFORCE};
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -56,33 +57,32 @@ declare_rule! {
             Reference::Mitre("T1610"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Object { kinds: &["/Namespace"], check },
+        check: Check::Object { kinds: &[known::NAMESPACE], check },
     }
 }
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
     let obj = ctx.obj;
-    if !is_core(obj) || is_exempt_namespace(&obj.name) || obj.label(PSA_ENFORCE).is_some() {
-        return;
-    }
-    let others: Vec<String> = ["warn", "audit"]
-        .iter()
-        .filter_map(|mode| {
-            obj.label(&format!("pod-security.kubernetes.io/{mode}"))
-                .map(|level| format!("{mode}s at {level:?}"))
-        })
-        .collect();
-    let extra = if others.is_empty() {
-        String::new()
-    } else {
-        format!(" (it only {})", others.join(" and "))
-    };
-    hits.push(Hit::new(
-        meta_path(&["labels", PSA_ENFORCE]),
-        format!(
+    flag_namespace_enforce(obj, hits, |enforce| {
+        if enforce.is_some() {
+            return None;
+        }
+        let others: Vec<String> = ["warn", "audit"]
+            .iter()
+            .filter_map(|mode| {
+                obj.label(&format!("pod-security.kubernetes.io/{mode}"))
+                    .map(|level| format!("{mode}s at {level:?}"))
+            })
+            .collect();
+        let extra = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (it only {})", others.join(" and "))
+        };
+        Some(format!(
             "Namespace {:?} has no {PSA_ENFORCE} label{extra}: Pod Security Admission admits any pod unless \
              the cluster default is stricter",
             obj.name
-        ),
-    ));
+        ))
+    });
 }

@@ -1,6 +1,7 @@
 //! HRD062: Services with `spec.externalIPs` (CVE-2020-8554).
 
 use super::common::{is_core, quoted, strs};
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -53,7 +54,7 @@ declare_rule! {
             Reference::Mitre("T1557"),
             Reference::Url("https://github.com/kubernetes/kubernetes/issues/97076"),
         ],
-        check: Check::Object { kinds: &["Service"], check },
+        check: Check::Object { kinds: &[known::SERVICE], check },
     }
 }
 

@@ -1,6 +1,7 @@
 //! HRD061: LoadBalancer Services reachable from any source address.
 
 use super::common::{annotation, is_core, quoted, strs};
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Object, Reference};
 
 declare_rule! {
@@ -69,7 +70,7 @@ declare_rule! {
             Reference::Mitre("T1133"),
             Reference::Mitre("T1190"),
         ],
-        check: Check::Object { kinds: &["Service"], check },
+        check: Check::Object { kinds: &[known::SERVICE], check },
     }
 }
 

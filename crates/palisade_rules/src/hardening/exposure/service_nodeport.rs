@@ -1,5 +1,6 @@
 //! HRD060: Services of type NodePort.
 
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
@@ -37,7 +38,7 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening"),
             Reference::Mitre("T1133"),
         ],
-        check: Check::Object { kinds: &["Service"], check },
+        check: Check::Object { kinds: &[known::SERVICE], check },
     }
 }
 

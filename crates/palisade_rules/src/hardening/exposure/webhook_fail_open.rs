@@ -1,7 +1,7 @@
 //! HRD069: security admission webhooks that fail open (`failurePolicy: Ignore`).
 
-use super::common::{security_webhook, webhook_name, webhooks, WEBHOOK_KINDS};
-use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
+use super::common::{flag_security_webhooks, WEBHOOK_KINDS};
+use palisade_core::{Check, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -69,28 +69,14 @@ declare_rule! {
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
     let obj = ctx.obj;
     let v1beta1 = obj.api_version == "admissionregistration.k8s.io/v1beta1";
-    for (i, wh) in webhooks(obj) {
-        let policy = wh.get("failurePolicy").and_then(Node::as_str);
-        let (fails_open, how) = match policy {
-            Some("Ignore") => (true, "failurePolicy Ignore"),
-            None if v1beta1 => (true, "failurePolicy unset (Ignore in v1beta1)"),
-            _ => (false, ""),
+    flag_security_webhooks(obj, hits, "failurePolicy", |wh| {
+        let how = match wh.get("failurePolicy").and_then(Node::as_str) {
+            Some("Ignore") => "failurePolicy Ignore",
+            None if v1beta1 => "failurePolicy unset (Ignore in v1beta1)",
+            _ => return None,
         };
-        if !fails_open {
-            continue;
-        }
-        let Some(why) = security_webhook(obj, wh) else {
-            continue;
-        };
-        hits.push(Hit::new(
-            FieldPath::root().key("webhooks").idx(i).key("failurePolicy"),
-            format!(
-                "{} {:?}: webhook {} ({why}) fails open with {how}: requests are admitted unchecked \
-                 whenever it is unavailable",
-                obj.kind,
-                obj.name,
-                webhook_name(wh, i)
-            ),
-        ));
-    }
+        Some(format!(
+            "fails open with {how}: requests are admitted unchecked whenever it is unavailable"
+        ))
+    });
 }

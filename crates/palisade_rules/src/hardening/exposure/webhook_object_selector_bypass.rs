@@ -1,8 +1,8 @@
 //! HRD070: security admission webhooks scoped by an objectSelector the object's author
 //! controls.
 
-use super::common::{quoted, security_webhook, webhook_name, webhooks, WEBHOOK_KINDS};
-use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
+use super::common::{flag_security_webhooks, quoted, WEBHOOK_KINDS};
+use palisade_core::{Check, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -66,11 +66,8 @@ declare_rule! {
 }
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
-    let obj = ctx.obj;
-    for (i, wh) in webhooks(obj) {
-        let Some(sel) = wh.get("objectSelector") else {
-            continue;
-        };
+    flag_security_webhooks(ctx.obj, hits, "objectSelector", |wh| {
+        let sel = wh.get("objectSelector")?;
         let mut keys: Vec<&str> = sel
             .get("matchLabels")
             .and_then(Node::as_map)
@@ -84,24 +81,15 @@ fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
                 .filter_map(|e| e.get("key").and_then(Node::as_str)),
         );
         if keys.is_empty() {
-            continue;
+            return None;
         }
         keys.dedup();
-        let Some(why) = security_webhook(obj, wh) else {
-            continue;
-        };
-        hits.push(Hit::new(
-            FieldPath::root().key("webhooks").idx(i).key("objectSelector"),
-            format!(
-                "{} {:?}: webhook {} ({why}) selects objects by their own label{} {}: whoever creates an \
-                 object can set or omit {} to skip the policy",
-                obj.kind,
-                obj.name,
-                webhook_name(wh, i),
-                if keys.len() == 1 { "" } else { "s" },
-                quoted(&keys),
-                if keys.len() == 1 { "it" } else { "them" },
-            ),
-        ));
-    }
+        Some(format!(
+            "selects objects by their own label{} {}: whoever creates an object can set or omit {} to skip \
+             the policy",
+            if keys.len() == 1 { "" } else { "s" },
+            quoted(&keys),
+            if keys.len() == 1 { "it" } else { "them" },
+        ))
+    });
 }

@@ -1,10 +1,10 @@
 //! HRD049: credentials stored in ConfigMaps.
 
-use super::common::{
-    is_path_or_url, is_placeholder, is_trivial, mask, secret_name_word, sops_encrypted, stored_credential,
-    stored_values,
-};
 use super::env_literal_secret::echoes_name;
+use super::secret_detector::{
+    is_path_or_url, is_placeholder, is_trivial, mask, plain_values, secret_name_word, stored_credential,
+};
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -65,16 +65,16 @@ declare_rule! {
             Reference::Mitre("T1552.001"),
             Reference::Mitre("T1552.007"),
         ],
-        check: Check::Object { kinds: &["ConfigMap"], check },
+        check: Check::Object { kinds: &[known::CONFIG_MAP], check },
     }
 }
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
     let obj = ctx.obj;
-    if !obj.group().is_empty() || sops_encrypted(obj) {
+    let Some(values) = plain_values(obj, &[("data", false), ("binaryData", true)]) else {
         return;
-    }
-    for v in stored_values(obj, &[("data", false), ("binaryData", true)]) {
+    };
+    for v in values {
         let what = if let Some(c) = stored_credential(v.key, &v.text) {
             format!("holds a credential ({}): {}", c.kind, c.hint)
         } else {

@@ -1,6 +1,7 @@
 //! HRD042: workloads running as the namespace's `default` ServiceAccount with its token.
 
 use super::common::{automount, service_account, Automount};
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
@@ -62,7 +63,10 @@ declare_rule! {
             Reference::Nsa("Pod security: protect service account tokens"),
             Reference::Mitre("T1078.001"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod {
+            reads: &[known::SERVICE_ACCOUNT],
+            check,
+        },
     }
 }
 

@@ -1,7 +1,7 @@
 //! HRD045: random-looking literal environment variable values (probable secrets).
 
-use super::common::{is_path_or_url, is_placeholder, is_trivial, mask, shannon_entropy, words};
 use super::env_literal_secret::{classify, literal_env};
+use super::secret_detector::{is_path_or_url, is_placeholder, is_trivial, mask, shannon_entropy, words};
 use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
@@ -56,7 +56,7 @@ declare_rule! {
             Reference::Nsa("Secrets: keep credentials out of manifests and environment variables"),
             Reference::Mitre("T1552.001"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -1,6 +1,8 @@
 //! HRD044: secrets written as literal environment variable values.
 
-use super::common::{detect_credential, is_path_or_url, is_placeholder, is_trivial, mask, secret_name_word};
+use super::secret_detector::{
+    detect_credential, is_path_or_url, is_placeholder, is_trivial, mask, secret_name_word,
+};
 use palisade_core::check::ContainerRef;
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
@@ -68,7 +70,7 @@ declare_rule! {
             Reference::Mitre("T1552.001"),
             Reference::Mitre("T1552.007"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

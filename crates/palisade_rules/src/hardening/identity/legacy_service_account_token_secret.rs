@@ -1,5 +1,6 @@
 //! HRD043: legacy long-lived ServiceAccount token Secrets.
 
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
@@ -53,7 +54,7 @@ declare_rule! {
             Reference::Nsa("Authentication and authorization: use short-lived credentials"),
             Reference::Mitre("T1528"),
         ],
-        check: Check::Object { kinds: &["Secret"], check },
+        check: Check::Object { kinds: &[known::SECRET], check },
     }
 }
 

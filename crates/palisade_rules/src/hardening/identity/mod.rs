@@ -12,6 +12,7 @@ pub mod legacy_service_account_token_secret;
 pub mod secret_as_env_var;
 pub mod secret_contains_credential;
 pub mod secret_data_committed;
+pub mod secret_detector;
 pub mod service_account_automount_enabled;
 pub mod service_account_token_automount;
 

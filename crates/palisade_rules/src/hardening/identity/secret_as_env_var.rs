@@ -58,7 +58,7 @@ declare_rule! {
             Reference::Mitre("T1552"),
             Reference::Checkov("CKV_K8S_35"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

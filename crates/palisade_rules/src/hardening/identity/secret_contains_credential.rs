@@ -1,6 +1,7 @@
 //! HRD047: Secret manifests carrying recognisable credentials.
 
-use super::common::{sops_encrypted, stored_credential, stored_values};
+use super::secret_detector::{plain_values, stored_credential};
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, ObjCtx, Reference};
 
 declare_rule! {
@@ -72,16 +73,16 @@ declare_rule! {
             Reference::Nsa("Secrets: keep credentials out of manifests and environment variables"),
             Reference::Mitre("T1552.001"),
         ],
-        check: Check::Object { kinds: &["Secret"], check },
+        check: Check::Object { kinds: &[known::SECRET], check },
     }
 }
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
     let obj = ctx.obj;
-    if !obj.group().is_empty() || sops_encrypted(obj) {
+    let Some(values) = plain_values(obj, &[("data", true), ("stringData", false)]) else {
         return;
-    }
-    for v in stored_values(obj, &[("data", true), ("stringData", false)]) {
+    };
+    for v in values {
         if let Some(c) = stored_credential(v.key, &v.text) {
             hits.push(Hit::new(
                 v.path(),

@@ -1,9 +1,9 @@
 //! HRD048: Secret manifests that carry values at all.
 
-use super::common::{
-    find_url_password, is_placeholder, is_public_material, is_trivial, sops_encrypted, stored_credential,
-    stored_values,
+use super::secret_detector::{
+    find_url_password, is_placeholder, is_public_material, is_trivial, plain_values, stored_credential,
 };
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
@@ -64,7 +64,7 @@ declare_rule! {
             Reference::Nsa("Secrets: keep credentials out of manifests and environment variables"),
             Reference::Mitre("T1552.001"),
         ],
-        check: Check::Object { kinds: &["Secret"], check },
+        check: Check::Object { kinds: &[known::SECRET], check },
     }
 }
 
@@ -88,12 +88,11 @@ fn is_credential_free_url(text: &str) -> bool {
 
 fn check(ctx: &ObjCtx<'_>, hits: &mut Vec<Hit>) {
     let obj = ctx.obj;
-    if !obj.group().is_empty() || sops_encrypted(obj) {
+    let Some(values) = plain_values(obj, &[("data", true), ("stringData", false)]) else {
         return;
-    }
+    };
     let token_secret =
         obj.root.get("type").and_then(Node::as_str) == Some("kubernetes.io/service-account-token");
-    let values = stored_values(obj, &[("data", true), ("stringData", false)]);
     for block in ["data", "stringData"] {
         let keys: Vec<String> = values
             .iter()

@@ -1,6 +1,7 @@
 //! HRD041: ServiceAccounts that do not disable token automount.
 
 use super::common::listed;
+use palisade_core::kinds::known;
 use palisade_core::{Check, FieldPath, Hit, Node, ObjCtx, Reference};
 
 declare_rule! {
@@ -57,7 +58,7 @@ declare_rule! {
             Reference::Mitre("T1528"),
             Reference::Checkov("CKV_K8S_41"),
         ],
-        check: Check::Object { kinds: &["ServiceAccount"], check },
+        check: Check::Object { kinds: &[known::SERVICE_ACCOUNT], check },
     }
 }
 

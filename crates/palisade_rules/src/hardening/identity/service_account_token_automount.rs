@@ -1,6 +1,7 @@
 //! HRD040: the ServiceAccount token is mounted into a pod that does not need the API.
 
 use super::common::{automount, listed, sa_automount, service_account, Automount};
+use palisade_core::kinds::known;
 use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
@@ -72,7 +73,10 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_38"),
             Reference::Trivy("KSV036"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod {
+            reads: &[known::SERVICE_ACCOUNT],
+            check,
+        },
     }
 }
 

@@ -1,6 +1,6 @@
 //! HRD014: containers that do not set allowPrivilegeEscalation: false.
 
-use super::common::{added_capabilities, container_hit, is_fragment, is_windows, normalize_capability};
+use super::common::{added_capabilities, flag_linux_containers, normalize_capability};
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -59,48 +59,35 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_20"),
             Reference::Trivy("KSV001"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    if is_windows(ctx) {
-        return;
-    }
-    for c in ctx.containers() {
-        if is_fragment(&c) {
-            continue;
-        }
-        if c.node
+    let keys = ["securityContext", "allowPrivilegeEscalation"];
+    flag_linux_containers(ctx, hits, &keys, |c| {
+        let privileged = c
+            .node
             .at(&["securityContext", "privileged"])
             .and_then(Node::as_bool)
-            == Some(true)
-            || added_capabilities(&c)
+            == Some(true);
+        if privileged
+            || added_capabilities(c)
                 .iter()
                 .any(|(_, cap)| normalize_capability(cap) == "SYS_ADMIN")
         {
-            continue;
+            return None;
         }
-        let msg = match c
-            .node
-            .at(&["securityContext", "allowPrivilegeEscalation"])
-            .and_then(Node::as_bool)
-        {
-            Some(false) => continue,
-            Some(true) => format!(
+        match c.node.at(&keys).and_then(Node::as_bool) {
+            Some(false) => None,
+            Some(true) => Some(format!(
                 "container {:?} sets allowPrivilegeEscalation: true (setuid binaries can gain privileges)",
                 c.name()
-            ),
-            None => format!(
+            )),
+            None => Some(format!(
                 "container {:?} does not set allowPrivilegeEscalation: false (privilege escalation is allowed by default)",
                 c.name()
-            ),
-        };
-        hits.push(container_hit(
-            ctx,
-            &c,
-            &["securityContext", "allowPrivilegeEscalation"],
-            msg,
-        ));
-    }
+            )),
+        }
+    });
 }

@@ -61,7 +61,7 @@ declare_rule! {
             Reference::Mitre("T1204.003"),
             Reference::Mitre("T1195.002"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -62,7 +62,7 @@ declare_rule! {
             Reference::Mitre("T1562.001"),
             Reference::Trivy("KSV002"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

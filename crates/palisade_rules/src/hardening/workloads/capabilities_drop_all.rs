@@ -1,6 +1,6 @@
 //! HRD023: containers that do not drop all capabilities.
 
-use super::common::{container_hit, is_fragment, is_windows, normalize_capability};
+use super::common::{flag_linux_containers, normalize_capability};
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -58,31 +58,23 @@ declare_rule! {
             Reference::Mitre("T1611"),
             Reference::Trivy("KSV003"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    if is_windows(ctx) {
-        return;
-    }
-    for c in ctx.containers() {
-        if is_fragment(&c) {
-            continue;
-        }
-        let drop = c
-            .node
-            .at(&["securityContext", "capabilities", "drop"])
-            .and_then(Node::as_seq);
+    let keys = ["securityContext", "capabilities", "drop"];
+    flag_linux_containers(ctx, hits, &keys, |c| {
+        let drop = c.node.at(&keys).and_then(Node::as_seq);
         let drops_all = drop.is_some_and(|d| {
             d.iter()
                 .filter_map(Node::as_str)
                 .any(|s| normalize_capability(s) == "ALL")
         });
         if drops_all {
-            continue;
+            return None;
         }
-        let msg = match drop {
+        Some(match drop {
             Some(d) if !d.is_empty() => format!(
                 "container {:?} drops only some capabilities, not ALL: it keeps the rest of the runtime's default set",
                 c.name()
@@ -91,12 +83,6 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
                 "container {:?} does not drop ALL capabilities: it keeps the runtime's default set",
                 c.name()
             ),
-        };
-        hits.push(container_hit(
-            ctx,
-            &c,
-            &["securityContext", "capabilities", "drop"],
-            msg,
-        ));
-    }
+        })
+    });
 }

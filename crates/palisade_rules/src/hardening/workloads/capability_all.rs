@@ -51,7 +51,7 @@ declare_rule! {
             Reference::Cis("5.2.9"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -53,7 +53,7 @@ declare_rule! {
             Reference::Mitre("T1014"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

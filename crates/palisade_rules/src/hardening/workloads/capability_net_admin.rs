@@ -54,7 +54,7 @@ declare_rule! {
             Reference::Mitre("T1557"),
             Reference::Mitre("T1599"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

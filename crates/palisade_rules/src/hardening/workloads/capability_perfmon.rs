@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Mitre("T1005"),
             Reference::Mitre("T1068"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -54,7 +54,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_39"),
             Reference::Trivy("KSV005"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -51,7 +51,7 @@ declare_rule! {
             Reference::Mitre("T1547.006"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

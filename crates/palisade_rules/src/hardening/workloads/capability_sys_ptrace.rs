@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Mitre("T1055.008"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

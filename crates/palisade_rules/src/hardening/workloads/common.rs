@@ -36,6 +36,29 @@ pub fn image_of<'a>(c: &ContainerRef<'a>) -> Option<&'a str> {
     Some(image)
 }
 
+/// The container's `image` string as written, for the rules that look at every image.
+pub fn raw_image<'a>(c: &ContainerRef<'a>) -> Option<&'a str> {
+    c.node.get("image").and_then(Node::as_str)
+}
+
+/// The loop shared by the image rules: for every container whose image `image_fn` returns,
+/// `f` gets the parsed reference and returns the rest of the message
+/// (`container "x" uses image "y" <rest>`) when the image is flagged. The hit is on `image`.
+pub fn flag_images(
+    ctx: &PodCtx<'_>,
+    hits: &mut Vec<Hit>,
+    image_fn: for<'b> fn(&ContainerRef<'b>) -> Option<&'b str>,
+    mut f: impl FnMut(&ImageRef<'_>) -> Option<&'static str>,
+) {
+    for c in ctx.containers() {
+        let Some(image) = image_fn(&c) else { continue };
+        if let Some(rest) = f(&parse_image(image)) {
+            let message = format!("container {:?} uses image {image:?} {rest}", c.name());
+            hits.push(container_hit(ctx, &c, &["image"], message));
+        }
+    }
+}
+
 /// Whether `c` is a fragment rather than a container: it has no (non-empty) `image`, like
 /// the containers of kustomize patches and of operator resources that merge overrides into
 /// the containers they generate (the Prometheus operator's `spec.containers`). Rules that
@@ -116,6 +139,28 @@ pub fn check_added_capability(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, cap: &str, 
 /// A hit on a field of container `c`, tagged with the container's name.
 pub fn container_hit(ctx: &PodCtx<'_>, c: &ContainerRef<'_>, keys: &[&str], message: String) -> Hit {
     Hit::new(ctx.container_path(c, keys), message).container(c.name())
+}
+
+/// The loop shared by the per-container security-context rules: for every container of a
+/// Linux pod that is not a fragment, `f` returns the message when the container is flagged;
+/// the hit is located on the container's `keys`.
+pub fn flag_linux_containers(
+    ctx: &PodCtx<'_>,
+    hits: &mut Vec<Hit>,
+    keys: &[&str],
+    mut f: impl FnMut(&ContainerRef<'_>) -> Option<String>,
+) {
+    if is_windows(ctx) {
+        return;
+    }
+    for c in ctx.containers() {
+        if is_fragment(&c) {
+            continue;
+        }
+        if let Some(msg) = f(&c) {
+            hits.push(container_hit(ctx, &c, keys, msg));
+        }
+    }
 }
 
 /// Where a container's effective security-context value comes from.

@@ -58,7 +58,7 @@ declare_rule! {
             Reference::Nsa("Pod security: confine processes with seccomp, AppArmor or SELinux"),
             Reference::Mitre("T1562.001"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -40,7 +40,7 @@ declare_rule! {
             Reference::Mitre("T1611"),
             Reference::Trivy("KSV029"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

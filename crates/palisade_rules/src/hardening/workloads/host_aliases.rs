@@ -43,7 +43,7 @@ declare_rule! {
             Reference::Mitre("T1565.002"),
             Reference::Trivy("KSV007"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

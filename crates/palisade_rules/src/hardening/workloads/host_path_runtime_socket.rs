@@ -61,7 +61,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_27"),
             Reference::Trivy("KSV006"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -72,7 +72,7 @@ declare_rule! {
             Reference::Mitre("T1552.001"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

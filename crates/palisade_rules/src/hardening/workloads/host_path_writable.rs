@@ -59,7 +59,7 @@ declare_rule! {
             Reference::Nsa("Pod security: avoid hostPath mounts; mount them read-only"),
             Reference::Mitre("T1611"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

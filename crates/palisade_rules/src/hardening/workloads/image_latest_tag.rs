@@ -1,7 +1,7 @@
 //! HRD005: container images tagged `:latest`.
 
-use crate::hardening::util::parse_image;
-use palisade_core::{Check, Hit, Node, PodCtx, Reference};
+use super::common::{flag_images, raw_image};
+use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -42,27 +42,12 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_14"),
             Reference::Trivy("KSV013"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
-        let Some(image) = c.node.get("image").and_then(Node::as_str) else {
-            continue;
-        };
-        let r = parse_image(image);
-        if r.digest.is_none() && r.tag == Some("latest") {
-            hits.push(
-                Hit::new(
-                    ctx.container_path(&c, &["image"]),
-                    format!(
-                        "container {:?} uses image {image:?} with the mutable tag latest",
-                        c.name()
-                    ),
-                )
-                .container(c.name()),
-            );
-        }
-    }
+    flag_images(ctx, hits, raw_image, |r| {
+        (r.digest.is_none() && r.tag == Some("latest")).then_some("with the mutable tag latest")
+    });
 }

@@ -1,7 +1,6 @@
 //! HRD002: container images not pinned by digest.
 
-use super::common::{container_hit, image_of};
-use crate::hardening::util::parse_image;
+use super::common::{flag_images, image_of};
 use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
@@ -44,23 +43,14 @@ declare_rule! {
             Reference::Mitre("T1525"),
             Reference::Checkov("CKV_K8S_43"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
-        let Some(image) = image_of(&c) else { continue };
-        if parse_image(image).digest.is_none_or(str::is_empty) {
-            hits.push(container_hit(
-                ctx,
-                &c,
-                &["image"],
-                format!(
-                    "container {:?} uses image {image:?} without a digest: the tag can be re-pointed to other content",
-                    c.name()
-                ),
-            ));
-        }
-    }
+    flag_images(ctx, hits, image_of, |r| {
+        r.digest
+            .is_none_or(str::is_empty)
+            .then_some("without a digest: the tag can be re-pointed to other content")
+    });
 }

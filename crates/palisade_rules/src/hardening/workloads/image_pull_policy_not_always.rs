@@ -47,7 +47,7 @@ declare_rule! {
             Reference::Mitre("T1525"),
             Reference::Checkov("CKV_K8S_15"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -1,7 +1,6 @@
 //! HRD001: container images without a tag or digest.
 
-use super::common::{container_hit, image_of};
-use crate::hardening::util::parse_image;
+use super::common::{flag_images, image_of};
 use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
@@ -46,24 +45,13 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_14"),
             Reference::Trivy("KSV013"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
-        let Some(image) = image_of(&c) else { continue };
-        let r = parse_image(image);
-        if r.digest.is_none() && r.tag.is_none() {
-            hits.push(container_hit(
-                ctx,
-                &c,
-                &["image"],
-                format!(
-                    "container {:?} uses image {image:?} without a tag or digest: it resolves to the mutable tag latest",
-                    c.name()
-                ),
-            ));
-        }
-    }
+    flag_images(ctx, hits, image_of, |r| {
+        (r.digest.is_none() && r.tag.is_none())
+            .then_some("without a tag or digest: it resolves to the mutable tag latest")
+    });
 }

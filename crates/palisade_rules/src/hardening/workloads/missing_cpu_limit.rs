@@ -55,7 +55,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_11"),
             Reference::Trivy("KSV011"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_10"),
             Reference::Trivy("KSV015"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

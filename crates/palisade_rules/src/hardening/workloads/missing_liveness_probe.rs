@@ -53,7 +53,7 @@ declare_rule! {
             Reference::Mitre("T1499"),
             Reference::Checkov("CKV_K8S_8"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

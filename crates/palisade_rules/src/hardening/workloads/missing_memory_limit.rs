@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_13"),
             Reference::Trivy("KSV018"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

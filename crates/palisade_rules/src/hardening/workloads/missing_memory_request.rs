@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_12"),
             Reference::Trivy("KSV016"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -52,7 +52,7 @@ declare_rule! {
             Reference::Mitre("T1499"),
             Reference::Checkov("CKV_K8S_9"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -59,7 +59,7 @@ declare_rule! {
             Reference::Mitre("T1068"),
             Reference::Checkov("CKV_K8S_29"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -1,6 +1,6 @@
 //! HRD003: containers with a writable root filesystem.
 
-use super::common::{container_hit, is_fragment, is_windows};
+use super::common::flag_linux_containers;
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -51,37 +51,23 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_22"),
             Reference::Trivy("KSV014"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    if is_windows(ctx) {
-        return;
-    }
-    for c in ctx.containers() {
-        if is_fragment(&c) {
-            continue;
-        }
-        let v = c.node.at(&["securityContext", "readOnlyRootFilesystem"]);
-        if v.and_then(Node::as_bool) == Some(true) {
-            continue;
-        }
-        let msg = match v.and_then(Node::as_bool) {
-            Some(false) => format!(
+    let keys = ["securityContext", "readOnlyRootFilesystem"];
+    flag_linux_containers(ctx, hits, &keys, |c| {
+        match c.node.at(&keys).and_then(Node::as_bool) {
+            Some(true) => None,
+            Some(false) => Some(format!(
                 "container {:?} sets readOnlyRootFilesystem: false (its root filesystem is writable)",
                 c.name()
-            ),
-            _ => format!(
+            )),
+            None => Some(format!(
                 "container {:?} does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
                 c.name()
-            ),
-        };
-        hits.push(container_hit(
-            ctx,
-            &c,
-            &["securityContext", "readOnlyRootFilesystem"],
-            msg,
-        ));
-    }
+            )),
+        }
+    });
 }

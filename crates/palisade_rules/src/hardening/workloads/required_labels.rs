@@ -60,7 +60,7 @@ declare_rule! {
             Reference::Mitre("T1036.005"),
             Reference::Url("https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -51,7 +51,7 @@ declare_rule! {
             Reference::Mitre("T1068"),
             Reference::Trivy("KSV105"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

@@ -75,7 +75,7 @@ declare_rule! {
             Reference::Checkov("CKV_K8S_31"),
             Reference::Trivy("KSV030"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

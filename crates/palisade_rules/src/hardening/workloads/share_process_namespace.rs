@@ -51,7 +51,7 @@ declare_rule! {
             Reference::Mitre("T1552"),
             Reference::Mitre("T1055"),
         ],
-        check: Check::Pod(check),
+        check: Check::Pod { reads: &[], check },
     }
 }
 

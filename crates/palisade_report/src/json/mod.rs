@@ -1,0 +1,384 @@
+//! The JSON format: palisade's versioned machine-readable report. Its shape is the contract
+//! documented in `docs/json-report.md` and `docs/report.schema.json`; the structs below are
+//! that contract, written out field by field so a change to palisade_core's types cannot
+//! change the output silently.
+
+use crate::text::{count_diagnostics, severity_counts};
+use crate::RenderOptions;
+use palisade_core::{
+    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
+    Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    schema_version: &'static str,
+    tool: Tool<'a>,
+    target: &'a str,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    /// Only with `show_suppressed`; the key is absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
+    admission: Vec<JsonVerdict<'a>>,
+    namespaces: Vec<JsonNamespace<'a>>,
+    errors: Vec<JsonDiagnostic<'a>>,
+    stats: JsonStats<'a>,
+    rules: Vec<JsonRule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    findings: usize,
+    by_severity: BySeverity,
+    fail_on: Option<&'static str>,
+    failing: usize,
+    suppressed: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+/// Finding counts, most severe first.
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<&'a str>,
+}
+
+impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
+    fn from(o: &'a ObjectRef) -> Self {
+        JsonObject {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            namespace: o.namespace.as_deref(),
+            name: &o.name,
+            uid: o.uid.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> From<&'a Location> for JsonLocation<'a> {
+    fn from(l: &'a Location) -> Self {
+        JsonLocation {
+            file: &l.file,
+            line: l.line,
+            column: l.column,
+        }
+    }
+}
+
+/// The Pod Security Admission context of a finding (JSON `pss`, SARIF `properties.pss`).
+#[derive(Serialize)]
+pub(crate) struct JsonPss<'a> {
+    level: &'a str,
+    version: &'a str,
+    mode: &'a str,
+    action: &'a str,
+    check: &'a str,
+    reason: &'a str,
+    detail: &'a str,
+}
+
+impl<'a> From<&'a PssContext> for JsonPss<'a> {
+    fn from(p: &'a PssContext) -> Self {
+        JsonPss {
+            level: &p.level,
+            version: &p.version,
+            mode: p.mode.as_str(),
+            action: p.action.as_str(),
+            check: p.check,
+            reason: &p.reason,
+            detail: &p.detail,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    rule: &'a str,
+    severity: &'static str,
+    object: JsonObject<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    message: &'a str,
+    remediation: &'a str,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<JsonLocation<'a>>,
+    exact: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss: Option<JsonPss<'a>>,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        JsonFinding {
+            code: f.code(),
+            rule: f.rule.name,
+            severity: f.severity.as_str(),
+            object: (&f.object).into(),
+            container: f.container.as_deref(),
+            message: &f.message,
+            remediation: f.remediation(),
+            path: f.path.to_string(),
+            location: f.location.as_ref().map(Into::into),
+            exact: f.exact,
+            pss: f.pss.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A suppressed finding: the finding's fields, then why it is suppressed.
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<JsonLocation<'a>>,
+}
+
+impl<'a> From<&'a Finding> for JsonSuppressed<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let suppression = match &f.suppressed {
+            Some(s) => s.into(),
+            // Every suppressed finding carries its suppression; this is only a fallback.
+            None => JsonSuppression {
+                kind: "exception",
+                reason: "",
+                owner: None,
+                expires: None,
+                source: None,
+            },
+        };
+        JsonSuppressed {
+            finding: f.into(),
+            suppression,
+        }
+    }
+}
+
+impl<'a> From<&'a Suppression> for JsonSuppression<'a> {
+    fn from(s: &'a Suppression) -> Self {
+        JsonSuppression {
+            kind: s.kind.as_str(),
+            reason: &s.reason,
+            owner: s.owner.as_deref(),
+            expires: s.expires.as_deref(),
+            source: s.source.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    object: JsonObject<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<JsonLocation<'a>>,
+    mode: &'a str,
+    policy: &'a str,
+    action: &'a str,
+    message: &'a str,
+}
+
+impl<'a> From<&'a AdmissionVerdict> for JsonVerdict<'a> {
+    fn from(v: &'a AdmissionVerdict) -> Self {
+        JsonVerdict {
+            object: (&v.object).into(),
+            location: v.location.as_ref().map(Into::into),
+            mode: v.mode.as_str(),
+            policy: &v.policy,
+            action: v.action.as_str(),
+            message: &v.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonNamespace<'a> {
+    namespace: &'a str,
+    enforce: &'a str,
+    audit: &'a str,
+    warn: &'a str,
+    errors: &'a [String],
+}
+
+impl<'a> From<&'a NamespacePolicy> for JsonNamespace<'a> {
+    fn from(n: &'a NamespacePolicy) -> Self {
+        JsonNamespace {
+            namespace: &n.namespace,
+            enforce: &n.enforce,
+            audit: &n.audit,
+            warn: &n.warn,
+            errors: &n.errors,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u32>,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<JsonObject<'a>>,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            level: diag_level(d.level),
+            file: d.file.as_deref(),
+            line: d.line,
+            column: d.column,
+            message: &d.message,
+            object: d.object.as_ref().map(Into::into),
+        }
+    }
+}
+
+pub(crate) fn diag_level(l: DiagLevel) -> &'static str {
+    match l {
+        DiagLevel::Error => "error",
+        DiagLevel::Warning => "warning",
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonStats<'a> {
+    files: usize,
+    bytes: u64,
+    documents: usize,
+    objects: usize,
+    workloads: usize,
+    skipped_documents: usize,
+    custom_template_kinds: &'a BTreeMap<String, usize>,
+    duration_ms: u64,
+}
+
+impl<'a> From<&'a Stats> for JsonStats<'a> {
+    fn from(s: &'a Stats) -> Self {
+        JsonStats {
+            files: s.files,
+            bytes: s.bytes,
+            documents: s.documents,
+            objects: s.objects,
+            workloads: s.workloads,
+            skipped_documents: s.skipped_documents,
+            custom_template_kinds: &s.custom_template_kinds,
+            duration_ms: s.duration_ms,
+        }
+    }
+}
+
+/// A rule's identity (the JSON report's `rules`; `rules -o json` adds remediation and references).
+#[derive(Serialize)]
+pub(crate) struct JsonRule<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'static str,
+    group: &'a str,
+    summary: &'a str,
+}
+
+impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
+    fn from(r: &'a RuleMeta) -> Self {
+        JsonRule {
+            code: r.code,
+            name: r.name,
+            severity: r.severity.as_str(),
+            group: r.group,
+            summary: r.summary,
+        }
+    }
+}
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let counts = severity_counts(&report.findings);
+    let doc = JsonReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool {
+            name: "palisade",
+            version: opts.tool_version,
+        },
+        target: &opts.target,
+        summary: Summary {
+            findings: report.findings.len(),
+            by_severity: BySeverity {
+                critical: counts.get(Severity::Critical),
+                high: counts.get(Severity::High),
+                medium: counts.get(Severity::Medium),
+                low: counts.get(Severity::Low),
+                info: counts.get(Severity::Info),
+            },
+            fail_on: report.fail_on.map(Severity::as_str),
+            failing: report.failing_findings(),
+            suppressed: report.suppressed.len(),
+            errors: count_diagnostics(report, DiagLevel::Error),
+            warnings: count_diagnostics(report, DiagLevel::Warning),
+        },
+        findings: report.findings.iter().map(Into::into).collect(),
+        suppressed: opts
+            .show_suppressed
+            .then(|| report.suppressed.iter().map(Into::into).collect()),
+        admission: report.admission.iter().map(Into::into).collect(),
+        namespaces: report.namespaces.iter().map(Into::into).collect(),
+        errors: report.errors.iter().map(Into::into).collect(),
+        stats: (&report.stats).into(),
+        rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+pub(crate) mod answers;

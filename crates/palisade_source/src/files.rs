@@ -1,0 +1,55 @@
+//! Files, directories, globs and stdin as a [`Source`]: discovered once, decoded in parallel,
+//! handed to the consumer file by file in input order.
+
+use crate::discover::{discover, InputFile};
+use crate::load::{load_bytes, load_input};
+use palisade_core::{Diagnostic, KindSet, Sink, Source};
+use rayon::prelude::*;
+
+/// The files named by the user's paths (`-` is stdin).
+#[derive(Debug, Default)]
+pub struct Files {
+    pub inputs: Vec<InputFile>,
+    /// Problems found while expanding the paths (missing files, globs matching nothing).
+    pub discovery: Vec<Diagnostic>,
+}
+
+impl Files {
+    /// Expands `paths` as `palisade scan` does.
+    pub fn discover(paths: &[String]) -> Files {
+        let (inputs, discovery) = discover(paths);
+        Files { inputs, discovery }
+    }
+}
+
+impl Source for Files {
+    fn read(&self, _wanted: &KindSet, sink: Sink<'_>) -> Vec<Diagnostic> {
+        self.inputs
+            .par_iter()
+            .enumerate()
+            .for_each(|(i, f)| sink(i, load_input(f)));
+        self.discovery.clone()
+    }
+    fn files(&self) -> usize {
+        self.inputs.len()
+    }
+}
+
+/// In-memory inputs, each a (name, bytes) pair, decoded like files.
+#[derive(Debug, Default)]
+pub struct Bytes<'a> {
+    pub inputs: Vec<(&'a str, &'a [u8])>,
+}
+
+impl Source for Bytes<'_> {
+    fn read(&self, _wanted: &KindSet, sink: Sink<'_>) -> Vec<Diagnostic> {
+        self.inputs
+            .par_iter()
+            .enumerate()
+            .for_each(|(i, (name, bytes))| sink(i, load_bytes((*name).into(), bytes)));
+        Vec::new()
+    }
+    fn files(&self) -> usize {
+        self.inputs.len()
+    }
+}
