@@ -47,6 +47,17 @@ enum Command {
         /// Rule code (PSS007) or name (pss-privileged).
         rule: String,
     },
+    /// Print a shell completion script: `palisade completions bash > /etc/bash_completion.d/palisade`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write palisade.1, palisade-scan.1, … into this directory instead of printing palisade.1.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -153,8 +164,27 @@ struct RulesArgs {
     profile: Option<String>,
 }
 
+/// `palisade --version`: the release, the git commit it was built from and the number of rules.
+pub fn long_version() -> String {
+    format!(
+        "{VERSION} (commit {}, {} rules)",
+        env!("PALISADE_GIT_COMMIT"),
+        palisade_rules::all_rules().len()
+    )
+}
+
+/// The clap command with the version computed at run time.
+fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().version(&*Box::leak(long_version().into_boxed_str()))
+}
+
 pub fn run(args: Vec<OsString>) -> Result<u8> {
-    let cli = match Cli::try_parse_from(args) {
+    use clap::FromArgMatches;
+    let cli = match command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -216,6 +246,24 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 f => render_rules(rules, matches!(f, RulesFormat::Json), &mut out)?,
             }
             out.flush()?;
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut command(), "palisade", &mut out);
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Man { out_dir: None } => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(command()).render(&mut out)?;
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Man { out_dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(command(), &dir)
+                .with_context(|| format!("writing man pages to {}", dir.display()))?;
             Ok(0)
         }
         Command::Explain { rule } => match palisade_rules::find_rule(&rule) {

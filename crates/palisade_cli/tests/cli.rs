@@ -458,3 +458,59 @@ fn cluster_role_grants_what_the_cluster_source_lists_and_no_secrets() {
         assert_eq!(out.status.code(), Some(1), "{verb} {resource} must be denied");
     }
 }
+
+#[test]
+fn version_names_the_commit_and_the_rule_count() {
+    let out = palisade(&["--version"]);
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    let rules = palisade_rules::all_rules().len();
+    assert!(
+        s.starts_with(&format!("palisade {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{s}"
+    );
+    assert!(s.trim_end().ends_with(&format!(", {rules} rules)")), "{s}");
+    // The commit is a hex hash (this test runs inside the git checkout).
+    let commit = s.split("(commit ").nth(1).unwrap().split(',').next().unwrap();
+    assert!(
+        commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+        "{s}"
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_palisade()"),
+        ("zsh", "#compdef palisade"),
+        ("fish", "complete -c palisade"),
+    ] {
+        let out = palisade(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains(marker), "{shell}: {s}");
+        // Subcommands and their flags are completed.
+        assert!(s.contains("who-can") && s.contains("pss-version"), "{shell}");
+    }
+    let out = palisade(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn man_pages() {
+    let out = palisade(&["man"]);
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.starts_with(".ie \\n(.g .ds Aq") || s.contains(".TH palisade"),
+        "{s}"
+    );
+    assert!(s.contains(".TH palisade 1"), "{s}");
+    let dir = temp_dir("man");
+    let out = palisade(&["man", "--out-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    for page in ["palisade.1", "palisade-scan.1", "palisade-rbac-can-i.1"] {
+        let p = dir.join(page);
+        assert!(p.is_file(), "{} missing", p.display());
+    }
+}
