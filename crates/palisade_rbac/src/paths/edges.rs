@@ -138,6 +138,20 @@ pub(super) fn request_text(r: &Request) -> String {
 pub(super) fn identity_of(v: &Vertex) -> Option<User> {
     Some(match v {
         Vertex::User { name } => User::new(name, &[]),
+        // Anonymous requests are `system:anonymous` in `system:unauthenticated`.
+        Vertex::Group { name } if name == "system:unauthenticated" => {
+            User::new("system:anonymous", std::slice::from_ref(name))
+        }
+        // A member of `system:serviceaccounts:<ns>` is a ServiceAccount: it is also in
+        // `system:serviceaccounts` and `system:authenticated`.
+        Vertex::Group { name } if name.starts_with("system:serviceaccounts:") => User::new(
+            GROUP_MEMBER,
+            &[
+                "system:serviceaccounts".to_owned(),
+                name.clone(),
+                "system:authenticated".to_owned(),
+            ],
+        ),
         Vertex::Group { name } => User::new(GROUP_MEMBER, std::slice::from_ref(name)),
         Vertex::ServiceAccount { namespace, name } => User::service_account(namespace, name),
         _ => return None,

@@ -170,7 +170,7 @@ pub fn graph_with(model: &Model, workloads: &[Workload], secrets: &[TokenSecret]
                     note_once(&mut bound, namespace, name, note);
                 }
             }
-            if !v.is_system() {
+            if v.is_default_start() {
                 starts.insert(v.clone());
             }
             vertices.insert(v);

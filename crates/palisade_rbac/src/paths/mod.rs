@@ -146,6 +146,30 @@ impl Vertex {
     pub fn start(&self) -> Option<Start> {
         (!matches!(self, Vertex::Target { .. })).then(|| self.clone())
     }
+    /// Stands for everyone of a kind: `Group system:authenticated` (every user and token),
+    /// `Group system:unauthenticated` and `User system:anonymous` (anyone who reaches the API
+    /// server), `Group system:serviceaccounts` and `Group system:serviceaccounts:<ns>` (every
+    /// pod's token). The worst sources there are: always default starts, although their
+    /// names start with `system:`.
+    pub fn is_everyone(&self) -> bool {
+        match self {
+            Vertex::Group { name } => {
+                matches!(
+                    name.as_str(),
+                    "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts"
+                ) || name
+                    .strip_prefix("system:serviceaccounts:")
+                    .is_some_and(|ns| !ns.is_empty())
+            }
+            Vertex::User { name } => name == "system:anonymous",
+            _ => false,
+        }
+    }
+    /// Whether the vertex is a default start: a subject that is not a Kubernetes component,
+    /// or one that stands for everyone ([`Vertex::is_everyone`]); every workload.
+    pub fn is_default_start(&self) -> bool {
+        !self.is_system() || self.is_everyone()
+    }
     /// A Kubernetes component or built-in group (`system:` prefix, or a ServiceAccount in
     /// `kube-system`), as `Subject::is_system`.
     pub fn is_system(&self) -> bool {
@@ -234,7 +258,8 @@ pub struct Graph {
     pub nodes: Vec<Vertex>,
     pub edges: Vec<Edge>,
     /// The default starts (indexes into `nodes`): every non-system subject named by a
-    /// binding, and every workload.
+    /// binding, the groups that stand for everyone ([`Vertex::is_everyone`]) a binding
+    /// names, and every workload.
     pub starts: Vec<usize>,
     #[serde(skip)]
     index: HashMap<Vertex, usize>,

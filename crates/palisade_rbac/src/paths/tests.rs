@@ -994,3 +994,113 @@ fn large_model_builds_fast() {
     );
     assert!(built.as_secs_f64() < 2.0);
 }
+
+fn group_subject(name: &str) -> String {
+    format!("- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n  name: \"{name}\"")
+}
+
+/// Issue 12 item 2: the groups that stand for everyone are default starts, and a grant to
+/// them is reported even when it is held directly (0 steps).
+#[test]
+fn everyone_groups_are_default_starts() {
+    let secrets_reader = role(
+        "ClusterRole",
+        "",
+        "read-secrets",
+        "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]",
+    );
+    for group in [
+        "system:authenticated",
+        "system:unauthenticated",
+        "system:serviceaccounts",
+        "system:serviceaccounts:shop",
+    ] {
+        let yaml = secrets_reader.clone()
+            + &binding(
+                "ClusterRoleBinding",
+                "",
+                "everyone",
+                "ClusterRole",
+                "read-secrets",
+                &group_subject(group),
+            );
+        let f = fixture(&yaml);
+        let start = Vertex::Group { name: group.into() };
+        assert!(
+            f.g.default_starts().contains(&start),
+            "{group} is a default start"
+        );
+        let found = paths(&f.g, None, None);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.start == start && p.target == Target::Secrets && p.is_already()),
+            "{group}: {found:?}"
+        );
+    }
+    // The controllers' own system subjects stay out of the default starts.
+    let f = fixture(&secrets_reader);
+    assert!(!f
+        .g
+        .default_starts()
+        .iter()
+        .any(|s| matches!(s, Vertex::User { name } if name.starts_with("system:kube-"))));
+}
+
+/// A member of `system:serviceaccounts:<ns>` is also in `system:serviceaccounts`; an
+/// unauthenticated request is `system:anonymous`.
+#[test]
+fn everyone_groups_carry_their_implied_groups() {
+    let yaml = role(
+        "ClusterRole",
+        "",
+        "read-secrets",
+        "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [list]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "all-sas",
+        "ClusterRole",
+        "read-secrets",
+        &group_subject("system:serviceaccounts"),
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "anon",
+        "ClusterRole",
+        "read-secrets",
+        &user_subject("system:anonymous"),
+    ) + &binding(
+        "RoleBinding",
+        "shop",
+        "x",
+        "ClusterRole",
+        "view",
+        &group_subject("system:serviceaccounts:shop"),
+    ) + &binding(
+        "RoleBinding",
+        "shop",
+        "y",
+        "ClusterRole",
+        "view",
+        &group_subject("system:unauthenticated"),
+    );
+    let f = fixture(&yaml);
+    let found = paths(&f.g, None, Some(Target::Secrets));
+    for start in [
+        Vertex::Group {
+            name: "system:serviceaccounts:shop".into(),
+        },
+        Vertex::Group {
+            name: "system:unauthenticated".into(),
+        },
+        Vertex::User {
+            name: "system:anonymous".into(),
+        },
+    ] {
+        assert!(
+            found.iter().any(|p| p.start == start && p.is_already()),
+            "{start}: {found:?}"
+        );
+    }
+}
