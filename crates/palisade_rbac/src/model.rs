@@ -331,7 +331,7 @@ pub fn default_objects() -> &'static [Object] {
 }
 
 /// The model of the default objects alone, built once (to recognise them in the input).
-fn default_model() -> &'static Model {
+pub(crate) fn default_model() -> &'static Model {
     static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
     MODEL.get_or_init(|| Model::build_inner(std::iter::empty(), ModelOptions::default(), false))
 }

@@ -23,6 +23,9 @@ impl Answer for CanIAnswer {
                 writeln!(out, "  allowed by {line}")?;
             }
         } else {
+            if let Some(node) = &self.node_authorizer {
+                writeln!(out, "  Node authorizer: {node}")?;
+            }
             writeln!(
                 out,
                 "  no binding of this user or its groups has a rule that matches (RBAC only adds; nothing denies)"
