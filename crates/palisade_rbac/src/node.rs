@@ -411,7 +411,7 @@ impl NodeGraph {
     fn by_rules(&self, req: &Request) -> NodeDecision {
         match self.rules.iter().find(|r| rule_allows(r, req)) {
             Some(r) => NodeDecision::Allow(format!(
-                "the Node authorizer's static node rules (ClusterRole system:node): {}",
+                "its static node rules (ClusterRole system:node): {}",
                 r.describe()
             )),
             None => NodeDecision::NoOpinion(String::new()),

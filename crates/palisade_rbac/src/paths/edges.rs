@@ -137,6 +137,10 @@ pub(super) fn request_text(r: &Request) -> String {
 /// The identity a subject vertex stands for.
 pub(super) fn identity_of(v: &Vertex) -> Option<User> {
     Some(match v {
+        // A kubelet's credentials are in `system:nodes`.
+        Vertex::User { name } if v.node().is_some() => {
+            User::new(name, &[crate::node::NODES_GROUP.to_owned()])
+        }
         Vertex::User { name } => User::new(name, &[]),
         // Anonymous requests are `system:anonymous` in `system:unauthenticated`.
         Vertex::Group { name } if name == "system:unauthenticated" => {

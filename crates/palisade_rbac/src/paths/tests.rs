@@ -1104,3 +1104,55 @@ fn everyone_groups_carry_their_implied_groups() {
         );
     }
 }
+
+/// Issue 12 item 5: a compromised node mints the tokens of the ServiceAccounts of the pods
+/// bound to it (Node authorizer) and so becomes what they are.
+#[test]
+fn a_compromised_node_becomes_the_service_accounts_of_its_pods() {
+    let yaml = sa("ops", "deployer", "")
+        + &binding(
+            "ClusterRoleBinding",
+            "",
+            "deployer-admin",
+            "ClusterRole",
+            "cluster-admin",
+            &sa_subject("ops", "deployer"),
+        )
+        + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: deploy\n  namespace: ops\nspec:\n  nodeName: n1\n  serviceAccountName: deployer\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: x\n"
+        + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  nodeName: n2\n  containers:\n  - name: c\n    image: x\n";
+    let objects = load(&yaml);
+    let model = Model::build(&objects, ModelOptions::default());
+    let workloads = workloads_from(&objects, &model);
+    let nodes = crate::node::NodeGraph::build(&objects);
+    let g = graph_with_nodes(&model, &workloads, &[], &[], &nodes);
+    let n1 = Vertex::User {
+        name: "system:node:n1".into(),
+    };
+    let n2 = Vertex::User {
+        name: "system:node:n2".into(),
+    };
+    assert!(g.default_starts().contains(&n1) && g.default_starts().contains(&n2));
+    let found = paths(&g, None, Some(Target::ClusterAdmin));
+    let p = found
+        .iter()
+        .find(|p| p.start == n1)
+        .expect("node n1 → cluster-admin");
+    assert_eq!(
+        p.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        vec![EdgeKind::NodeToken, EdgeKind::Holds]
+    );
+    assert!(
+        p.steps[0].evidence[0].contains("Pod ops/deploy is bound to node n1"),
+        "{:?}",
+        p.steps[0].evidence
+    );
+    assert!(
+        p.steps[0].evidence[0].contains("t.yaml:"),
+        "located: {:?}",
+        p.steps[0].evidence
+    );
+    // The token is minted even though the pod does not mount it; n2 runs nothing powerful.
+    assert!(!found.iter().any(|p| p.start == n2), "{found:?}");
+    assert_eq!(parse_subject("node:n1"), Ok(n1.clone()));
+    assert_eq!(paths(&g, Some(&n1), Some(Target::ClusterAdmin)).len(), 1);
+}
