@@ -130,6 +130,14 @@ pub enum WhoCanRow {
         /// What the subject stands for (`every ServiceAccount`), or `""`.
         note: &'static str,
     },
+    /// A node (or every node: `Group system:nodes`) allowed by the Node authorizer.
+    Node {
+        subject: Subject,
+        scope: String,
+        /// Why the Node authorizer allows it.
+        #[serde(rename = "nodeAuthorizer")]
+        reason: String,
+    },
 }
 
 /// `palisade rbac who-can`: every subject that can make the request.

@@ -22,8 +22,9 @@
 //! authorizer and not modelled. Requests with a field selector (a kubelet lists its pods with
 //! `spec.nodeName=<node>`) cannot be expressed here and get the answer without one.
 
-use crate::answer::CanIAnswer;
+use crate::answer::{CanIAnswer, WhoCanAnswer, WhoCanRow};
 use crate::eval::{rule_allows, Request, User};
+use crate::model::Subject;
 use crate::model::{known, PolicyRule, RoleKind, DEFAULT_NAMESPACE};
 use palisade_core::{pod_templates, Location, Node, Object};
 use std::collections::BTreeSet;
@@ -655,3 +656,58 @@ impl CanIAnswer {
 
 /// The `reason` of a can-i answer allowed by the Node authorizer.
 pub const NODE_REASON: &str = "allowed by the Node authorizer";
+
+/// A node name no Node object can have (node names are DNS subdomains): a request the Node
+/// authorizer allows it is allowed to every node.
+const ANY_NODE: &str = "<node>";
+
+impl NodeGraph {
+    /// The namespaces of the pods bound to nodes.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.pods.iter().map(|p| p.namespace.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+impl WhoCanAnswer {
+    /// Adds the nodes the Node authorizer allows one of `requests` (one per namespace asked):
+    /// `Group system:nodes` when every node may (static node rules, its own Lease…), else
+    /// each node of the graph that may (the Secrets of its pods…).
+    #[must_use]
+    pub fn with_node_authorizer(mut self, g: &NodeGraph, requests: &[Request]) -> WhoCanAnswer {
+        let scope = |r: &Request| match r.namespace() {
+            "" => "cluster-wide".to_owned(),
+            ns => format!("namespace {ns}"),
+        };
+        let as_node = |n: &str| User::new(&format!("{NODE_USER_PREFIX}{n}"), &[NODES_GROUP.to_owned()]);
+        if let Some((r, why)) = requests
+            .iter()
+            .find_map(|r| match g.authorize(&as_node(ANY_NODE), r) {
+                NodeDecision::Allow(why) => Some((r, why)),
+                _ => None,
+            })
+        {
+            self.subjects.push(WhoCanRow::Node {
+                subject: Subject::group(NODES_GROUP),
+                scope: scope(r),
+                reason: format!("every node: {why}"),
+            });
+            return self;
+        }
+        for n in g.nodes() {
+            let user = as_node(&n);
+            for r in requests {
+                if let NodeDecision::Allow(why) = g.authorize(&user, r) {
+                    self.subjects.push(WhoCanRow::Node {
+                        subject: Subject::user(&format!("{NODE_USER_PREFIX}{n}")),
+                        scope: scope(r),
+                        reason: why,
+                    });
+                }
+            }
+        }
+        self
+    }
+}

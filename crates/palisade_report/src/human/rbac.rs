@@ -73,6 +73,15 @@ impl Answer for WhoCanAnswer {
                     (*scope).to_owned(),
                     "-".to_owned(),
                 ],
+                WhoCanRow::Node {
+                    subject,
+                    scope,
+                    reason,
+                } => [
+                    with_note(subject.display(), "Node authorizer"),
+                    scope.clone(),
+                    reason.clone(),
+                ],
                 WhoCanRow::Grant {
                     binding,
                     subject,
