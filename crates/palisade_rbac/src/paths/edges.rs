@@ -276,8 +276,27 @@ pub(super) fn identity_edges(cx: &Ctx<'_>, out: &mut Edges, v: usize) {
         }
     }
     let user_names: Vec<&str> = cx.users.iter().map(|(n, _)| *n).collect();
+    // A node's vertex stands for its kubelet, in group `system:nodes`: impersonating it
+    // needs that group too.
+    let nodes_group = cw.first(&["impersonate"], "", "groups", "", crate::node::NODES_GROUP);
     for (i, r) in cw.allowed_among(&["impersonate"], "", "users", "", &user_names) {
         let (name, to) = cx.users[i];
+        if cx.nodes[to].node().is_some() {
+            let Some(g) = &nodes_group else { continue };
+            out.add(
+                v,
+                to,
+                EdgeKind::Impersonate,
+                || {
+                    format!(
+                        "impersonates node User {name} in Group {} (Impersonate-User + Impersonate-Group)",
+                        crate::node::NODES_GROUP
+                    )
+                },
+                || cw.evidence_of(&[&r, g]),
+            );
+            continue;
+        }
         out.add(
             v,
             to,

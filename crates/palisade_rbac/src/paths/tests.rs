@@ -1156,3 +1156,65 @@ fn a_compromised_node_becomes_the_service_accounts_of_its_pods() {
     assert_eq!(parse_subject("node:n1"), Ok(n1.clone()));
     assert_eq!(paths(&g, Some(&n1), Some(Target::ClusterAdmin)).len(), 1);
 }
+
+/// Impersonating a node's user is becoming the node only with its group `system:nodes`.
+#[test]
+fn impersonating_a_node_needs_its_group() {
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: deploy\n  namespace: ops\nspec:\n  nodeName: n1\n  serviceAccountName: deployer\n  containers:\n  - name: c\n    image: x\n";
+    let admin = binding(
+        "ClusterRoleBinding",
+        "",
+        "deployer-admin",
+        "ClusterRole",
+        "cluster-admin",
+        &sa_subject("ops", "deployer"),
+    );
+    let users_only = role(
+        "ClusterRole",
+        "",
+        "imp",
+        "- apiGroups: [\"\"]\n  resources: [users]\n  verbs: [impersonate]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "imp",
+        "ClusterRole",
+        "imp",
+        &user_subject("mallory"),
+    );
+    let with_group = role(
+        "ClusterRole",
+        "",
+        "imp",
+        "- apiGroups: [\"\"]\n  resources: [users, groups]\n  verbs: [impersonate]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "imp",
+        "ClusterRole",
+        "imp",
+        &user_subject("mallory"),
+    );
+    for (yaml, reaches) in [(users_only, false), (with_group, true)] {
+        let objects = load(&(yaml + &admin + pod));
+        let model = Model::build(&objects, ModelOptions::default());
+        let workloads = workloads_from(&objects, &model);
+        let nodes = crate::node::NodeGraph::build(&objects);
+        let g = graph_with_nodes(&model, &workloads, &[], &[], &nodes);
+        let from = g.node(&user("mallory")).unwrap();
+        let node = g
+            .node(&Vertex::User {
+                name: "system:node:n1".into(),
+            })
+            .unwrap();
+        let edge = g.edges_from(from).find(|e| e.to == node);
+        assert_eq!(edge.is_some(), reaches, "{edge:?}");
+        if let Some(e) = edge {
+            assert!(
+                e.evidence.iter().any(|l| l.contains("system:nodes")),
+                "{:?}",
+                e.evidence
+            );
+        }
+    }
+}
