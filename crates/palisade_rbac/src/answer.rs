@@ -57,6 +57,9 @@ impl GrantView {
     }
 }
 
+/// The `reason` of a can-i answer for a member of `system:masters`.
+pub const SUPER_USER_REASON: &str = "super-user group system:masters";
+
 /// `palisade rbac can-i`: whether `user` may make `request`, and every grant that allows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct CanIAnswer {
@@ -66,6 +69,10 @@ pub struct CanIAnswer {
     pub request: Request,
     pub grants: Vec<GrantView>,
     pub warnings: Vec<String>,
+    /// For a node identity (`system:node:NAME` in `system:nodes`): what the Node authorizer,
+    /// asked before RBAC, answered (`crate::node`).
+    #[serde(rename = "nodeAuthorizer", skip_serializing_if = "Option::is_none")]
+    pub node_authorizer: Option<String>,
     /// One line per grant (`ClusterRoleBinding x → ClusterRole y rules[0] (file:line)`), or
     /// the super-user explanation; empty when denied.
     #[serde(skip)]
@@ -86,7 +93,7 @@ impl CanIAnswer {
         CanIAnswer {
             allowed: d.allowed(),
             reason: match &d {
-                Decision::SuperUser => "super-user group system:masters",
+                Decision::SuperUser => SUPER_USER_REASON,
                 Decision::Allowed(_) => "allowed by RBAC",
                 Decision::Denied => "no RBAC rule allows it",
             },
@@ -94,6 +101,7 @@ impl CanIAnswer {
             request,
             grants,
             warnings,
+            node_authorizer: None,
             explanation,
         }
     }
@@ -121,6 +129,14 @@ pub enum WhoCanRow {
         scope: String,
         /// What the subject stands for (`every ServiceAccount`), or `""`.
         note: &'static str,
+    },
+    /// A node (or every node: `Group system:nodes`) allowed by the Node authorizer.
+    Node {
+        subject: Subject,
+        scope: String,
+        /// Why the Node authorizer allows it.
+        #[serde(rename = "nodeAuthorizer")]
+        reason: String,
     },
 }
 

@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod eval;
 pub mod model;
+pub mod node;
 pub mod paths;
 pub mod perms;
 pub mod resources;

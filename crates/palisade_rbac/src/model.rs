@@ -55,8 +55,10 @@ pub struct Source {
     pub reference: ObjectRef,
     /// Index into the objects the model was built from (`None` for the compiled-in defaults).
     pub input: Option<usize>,
-    /// A default object of every cluster (compiled in, or labelled
-    /// `kubernetes.io/bootstrapping: rbac-defaults` in the input).
+    /// A default object of every cluster: compiled in, or an input object whose kind, name
+    /// *and* content (rules, aggregation rule, aggregation labels; roleRef and subjects) equal
+    /// those of the default object of that name in Kubernetes v1.36. Never decided by a label
+    /// or annotation, which the author of a manifest controls.
     pub default: bool,
     /// Where the object starts (`None` for cluster objects and the compiled-in defaults).
     pub location: Option<Location>,
@@ -328,6 +330,49 @@ pub fn default_objects() -> &'static [Object] {
     })
 }
 
+/// The model of the default objects alone, built once (to recognise them in the input).
+pub(crate) fn default_model() -> &'static Model {
+    static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| Model::build_inner(std::iter::empty(), ModelOptions::default(), false))
+}
+
+/// The label that marks the bootstrap objects; anyone can set it, so it is no evidence.
+const BOOTSTRAPPING_LABEL: &str = "kubernetes.io/bootstrapping";
+
+/// Whether role `r` has the content of default role `d`: the same aggregation rule, and for
+/// a role that is not aggregated the same rules (in any order); the same labels (they decide
+/// aggregation), apart from the bootstrapping marker.
+fn same_role(d: &Role, r: &Role) -> bool {
+    let labels = |x: &Role| {
+        let mut l = x.labels.clone();
+        l.remove(BOOTSTRAPPING_LABEL);
+        l
+    };
+    let same_rules = || {
+        d.written.len() == r.written.len()
+            && d.written.iter().all(|x| r.written.contains(x))
+            && r.written.iter().all(|x| d.written.contains(x))
+    };
+    d.kind == r.kind
+        && d.aggregation == r.aggregation
+        // An aggregated role's rules are the controller's (stored, or computed here).
+        && (d.aggregation.is_some() || same_rules())
+        && labels(d) == labels(r)
+}
+
+/// Whether binding `b` has the content of default binding `d`: the same roleRef and subjects
+/// (in any order).
+fn same_binding(d: &Binding, b: &Binding) -> bool {
+    let mut ds = d.subjects.clone();
+    let mut bs = b.subjects.clone();
+    ds.sort();
+    bs.sort();
+    d.role_kind == b.role_kind
+        && d.role_name == b.role_name
+        && d.role_api_group == b.role_api_group
+        && ds == bs
+}
+
 pub(crate) fn strings(n: Option<&Node>) -> Vec<String> {
     n.and_then(Node::as_seq)
         .map(|s| s.iter().filter_map(Node::as_str).map(str::to_owned).collect())
@@ -358,6 +403,14 @@ impl Model {
     /// Builds the model from `objects` (any kinds; others are ignored). Objects are
     /// identified in the result by their index in `objects`.
     pub fn build<'a>(objects: impl IntoIterator<Item = &'a Object>, opts: ModelOptions) -> Model {
+        Model::build_inner(objects, opts, true)
+    }
+
+    fn build_inner<'a>(
+        objects: impl IntoIterator<Item = &'a Object>,
+        opts: ModelOptions,
+        mark: bool,
+    ) -> Model {
         let mut m = Model {
             defaults: opts.defaults,
             ..Model::default()
@@ -376,7 +429,8 @@ impl Model {
             let source = Source {
                 reference: o.reference(),
                 input,
-                default: input.is_none() || o.label("kubernetes.io/bootstrapping") == Some("rbac-defaults"),
+                // Input objects are compared with the defaults after parsing (`mark_defaults`).
+                default: input.is_none(),
                 location: o.location_of(o.root.pos),
                 origin: o.origin.clone(),
             };
@@ -400,6 +454,9 @@ impl Model {
             add(&mut m, o, Some(i));
         }
         m.dedupe();
+        if mark {
+            m.mark_defaults();
+        }
         m.aggregate(opts.aggregation);
         m.index();
         m.interned = HashMap::new();
@@ -448,6 +505,30 @@ impl Model {
             .filter(|(i, s)| lasts[&(s.namespace.clone(), s.name.clone())] == *i)
             .map(|(_, s)| s)
             .collect();
+    }
+
+    /// Marks the input roles and bindings that are exactly a default object of Kubernetes
+    /// v1.36 (same kind, namespace and name, same content) as defaults — as they are when
+    /// read from a cluster or an export of one. Whether the defaults are included in the
+    /// model does not matter: the comparison is with the compiled-in objects.
+    fn mark_defaults(&mut self) {
+        let defaults = default_model();
+        for r in &mut self.roles {
+            if r.source.input.is_some() {
+                r.source.default = defaults
+                    .role(r.kind, &r.namespace, &r.name)
+                    .is_some_and(|d| same_role(d, r));
+            }
+        }
+        for b in &mut self.bindings {
+            if b.source.input.is_some() {
+                b.source.default = defaults
+                    .bindings
+                    .iter()
+                    .find(|d| d.kind == b.kind && d.namespace == b.namespace && d.name == b.name)
+                    .is_some_and(|d| same_binding(d, b));
+            }
+        }
     }
 
     fn intern(&mut self, rule: PolicyRule) -> Arc<PolicyRule> {

@@ -64,3 +64,113 @@ fn default_bindings_work() {
     let masters = User::new("carol", &["system:masters".into()]);
     assert!(m.can(&masters, &Request::resource("delete", "", "namespaces", "")));
 }
+
+fn load(yaml: &str) -> Vec<palisade_core::Object> {
+    let l = palisade_source::load_bytes(std::sync::Arc::from("t.yaml"), yaml.as_bytes());
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    l.objects
+}
+
+/// Issue 12 item 24: a default object is recognised by its name and content, never by the
+/// `kubernetes.io/bootstrapping` label that the author of a manifest controls.
+#[test]
+fn defaults_are_recognised_by_content_not_by_label() {
+    let objects = load(
+        r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: app-admin
+  labels: {kubernetes.io/bootstrapping: rbac-defaults}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: app, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:basic-user
+  labels: {kubernetes.io/bootstrapping: rbac-defaults}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: system:authenticated, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: view
+  labels: {kubernetes.io/bootstrapping: rbac-defaults}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:aggregate-to-view
+  labels: {kubernetes.io/bootstrapping: rbac-defaults, rbac.authorization.k8s.io/aggregate-to-view: "true"}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]
+---
+# An exact copy of a default, without the label: still the default.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: cluster-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: system:masters, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cluster-admin}
+rules:
+- {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
+- {nonResourceURLs: ["*"], verbs: ["*"]}
+"#,
+    );
+    for defaults in [true, false] {
+        let m = Model::build(
+            &objects,
+            ModelOptions {
+                defaults,
+                aggregation: Aggregation::Compute,
+            },
+        );
+        let binding = |name: &str| {
+            m.bindings
+                .iter()
+                .find(|b| b.name == name && b.source.input.is_some())
+                .unwrap()
+        };
+        let role = |name: &str| m.role(RoleKind::ClusterRole, "", name).unwrap();
+        assert!(!binding("app-admin").source.default, "label on a new binding");
+        assert!(
+            !binding("system:basic-user").source.default,
+            "default name, other content"
+        );
+        assert!(
+            !role("view").source.default,
+            "an aggregated default written with rules"
+        );
+        assert!(
+            !role("system:aggregate-to-view").source.default,
+            "default name, other rules"
+        );
+        assert!(
+            binding("cluster-admin").source.default,
+            "exact copy without the label"
+        );
+        assert!(
+            role("cluster-admin").source.default,
+            "exact copy without the label"
+        );
+    }
+}
+
+/// Every default object, read back as input (as from `kubectl get -o yaml` of a cluster), is
+/// recognised as a default.
+#[test]
+fn every_default_object_read_as_input_is_a_default() {
+    let objects: Vec<palisade_core::Object> = palisade_rbac::default_objects().to_vec();
+    let m = Model::build(&objects, ModelOptions::default());
+    for r in &m.roles {
+        assert!(r.source.default, "{}", r.display());
+    }
+    for b in &m.bindings {
+        assert!(b.source.default, "{}", b.display());
+    }
+}

@@ -13,14 +13,67 @@ pub(super) struct Loaded {
 }
 
 pub(super) fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, no_default_rbac: bool) -> Loaded {
+    load_reading(
+        paths,
+        cluster,
+        no_default_rbac,
+        palisade_rbac::READS_WITH_WORKLOADS,
+    )
+}
+
+/// [`load`], and the graph of the Node authorizer: what is bound to each node (pods with
+/// `spec.nodeName` — on a cluster every pod, owned ones too —, PersistentVolumes,
+/// VolumeAttachments, ResourceSlices).
+pub(super) fn load_with_nodes(
+    paths: &[String],
+    cluster: &crate::cluster::ClusterConn,
+    no_default_rbac: bool,
+) -> (Loaded, palisade_rbac::node::NodeGraph) {
+    let mut l = load_reading(
+        paths,
+        cluster,
+        no_default_rbac,
+        palisade_rbac::node::READS_WITH_NODES,
+    );
+    if !cluster.cluster {
+        let g = palisade_rbac::node::NodeGraph::build(&l.objects);
+        return (l, g);
+    }
+    // The first read skips the pods a controller owns (one workload per controller); the
+    // Node authorizer relates every pod to its node.
+    match crate::cluster::load_pods(cluster, None, true) {
+        Ok(pods) => {
+            let mut objects: Vec<Object> = l.objects.iter().filter(|o| o.kind != "Pod").cloned().collect();
+            objects.extend(pods.objects.into_iter().filter(|o| o.kind == "Pod"));
+            l.errors.extend(pods.diags);
+            let g = palisade_rbac::node::NodeGraph::build(&objects);
+            (l, g)
+        }
+        Err(e) => {
+            l.errors.push(Diagnostic::unlocated(
+                DiagLevel::Error,
+                format!("could not read the pods the Node authorizer relates to nodes: {e}"),
+            ));
+            let g = palisade_rbac::node::NodeGraph::build(&l.objects);
+            (l, g)
+        }
+    }
+}
+
+fn load_reading(
+    paths: &[String],
+    cluster: &crate::cluster::ClusterConn,
+    no_default_rbac: bool,
+    reads: palisade_core::Reads,
+) -> Loaded {
     let (objects, errors, defaults) = if cluster.cluster {
-        match crate::cluster::load(cluster, palisade_rbac::READS_WITH_WORKLOADS, false) {
+        match crate::cluster::load(cluster, reads, false) {
             // The cluster's own default objects were read unless ClusterRoles were forbidden.
             Ok((objects, diags, want_defaults)) => (objects, diags, want_defaults && !no_default_rbac),
             Err(e) => return Loaded::failed(e),
         }
     } else {
-        let (objects, errors) = crate::input::load_files(paths, palisade_rbac::READS_WITH_WORKLOADS);
+        let (objects, errors) = crate::input::load_files(paths, reads);
         (objects, errors, !no_default_rbac)
     };
     let model = Model::build(

@@ -165,7 +165,7 @@ pub struct PathsArgs {
     #[arg(long, value_enum)]
     pub to: Option<Target>,
     /// Only paths from this subject (`user:NAME`, `group:NAME`, `sa:NS/NAME`,
-    /// `system:serviceaccount:NS:NAME`, `workload:NS/KIND/NAME`).
+    /// `system:serviceaccount:NS:NAME`, `node:NAME`, `workload:NS/KIND/NAME`).
     #[arg(long, value_name = "SUBJECT")]
     pub from: Option<String>,
     #[command(flatten)]

@@ -1,7 +1,7 @@
 //! `palisade rbac paths`: escalation paths to cluster-admin, secrets or nodes; exit 1 when
 //! there is one.
 
-use super::load::{load, report_errors};
+use super::load::{load_with_nodes, report_errors};
 use super::{usage, PathsArgs, Target};
 use anyhow::Result;
 use palisade_rbac::answer::PathsAnswer;
@@ -13,7 +13,7 @@ pub(super) fn run(a: PathsArgs) -> Result<u8> {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
-    let l = load(&a.source.paths, &a.source.cluster, a.no_default_rbac);
+    let (l, nodes) = load_with_nodes(&a.source.paths, &a.source.cluster, a.no_default_rbac);
     let errors = report_errors(&l);
     let to = a.to.map(|t| match t {
         Target::ClusterAdmin => paths::Target::ClusterAdmin,
@@ -39,7 +39,7 @@ pub(super) fn run(a: PathsArgs) -> Result<u8> {
     let secrets = paths::token_secrets_from(&l.objects);
     // A --from subject that no binding names still holds what its implicit groups hold.
     let extra: Vec<paths::Start> = from.iter().cloned().collect();
-    let g = paths::graph_with(&l.model, &workloads, &secrets, &extra);
+    let g = paths::graph_with_nodes(&l.model, &workloads, &secrets, &extra, &nodes);
     let found = paths::paths(&g, from.as_ref(), to);
     let answer = PathsAnswer { paths: found, to };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -137,7 +137,25 @@ pub(super) fn request_text(r: &Request) -> String {
 /// The identity a subject vertex stands for.
 pub(super) fn identity_of(v: &Vertex) -> Option<User> {
     Some(match v {
+        // A kubelet's credentials are in `system:nodes`.
+        Vertex::User { name } if v.node().is_some() => {
+            User::new(name, &[crate::node::NODES_GROUP.to_owned()])
+        }
         Vertex::User { name } => User::new(name, &[]),
+        // Anonymous requests are `system:anonymous` in `system:unauthenticated`.
+        Vertex::Group { name } if name == "system:unauthenticated" => {
+            User::new("system:anonymous", std::slice::from_ref(name))
+        }
+        // A member of `system:serviceaccounts:<ns>` is a ServiceAccount: it is also in
+        // `system:serviceaccounts` and `system:authenticated`.
+        Vertex::Group { name } if name.starts_with("system:serviceaccounts:") => User::new(
+            GROUP_MEMBER,
+            &[
+                "system:serviceaccounts".to_owned(),
+                name.clone(),
+                "system:authenticated".to_owned(),
+            ],
+        ),
         Vertex::Group { name } => User::new(GROUP_MEMBER, std::slice::from_ref(name)),
         Vertex::ServiceAccount { namespace, name } => User::service_account(namespace, name),
         _ => return None,
@@ -258,8 +276,27 @@ pub(super) fn identity_edges(cx: &Ctx<'_>, out: &mut Edges, v: usize) {
         }
     }
     let user_names: Vec<&str> = cx.users.iter().map(|(n, _)| *n).collect();
+    // A node's vertex stands for its kubelet, in group `system:nodes`: impersonating it
+    // needs that group too.
+    let nodes_group = cw.first(&["impersonate"], "", "groups", "", crate::node::NODES_GROUP);
     for (i, r) in cw.allowed_among(&["impersonate"], "", "users", "", &user_names) {
         let (name, to) = cx.users[i];
+        if cx.nodes[to].node().is_some() {
+            let Some(g) = &nodes_group else { continue };
+            out.add(
+                v,
+                to,
+                EdgeKind::Impersonate,
+                || {
+                    format!(
+                        "impersonates node User {name} in Group {} (Impersonate-User + Impersonate-Group)",
+                        crate::node::NODES_GROUP
+                    )
+                },
+                || cw.evidence_of(&[&r, g]),
+            );
+            continue;
+        }
         out.add(
             v,
             to,

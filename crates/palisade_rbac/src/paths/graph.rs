@@ -3,6 +3,7 @@
 
 use super::edges::identity_edges;
 use super::*;
+use crate::node::NodeGraph;
 
 /// A ServiceAccount of a namespace: its name, why it is known, its vertex.
 pub(super) struct NsAccount {
@@ -98,6 +99,19 @@ pub fn graph(model: &Model, workloads: &[Workload]) -> Graph {
 /// vertices (a `--from` subject that no binding names still holds what its implicit groups
 /// grant).
 pub fn graph_with(model: &Model, workloads: &[Workload], secrets: &[TokenSecret], extra: &[Start]) -> Graph {
+    graph_with_nodes(model, workloads, secrets, extra, &NodeGraph::default())
+}
+
+/// [`graph_with`], with the nodes of the Node authorizer's graph as starts: a compromised
+/// node (its kubelet's credentials) mints the token of every ServiceAccount of the pods bound
+/// to it, and reads their Secrets (legacy token Secrets among them).
+pub fn graph_with_nodes(
+    model: &Model,
+    workloads: &[Workload],
+    secrets: &[TokenSecret],
+    extra: &[Start],
+    node_graph: &NodeGraph,
+) -> Graph {
     // Namespaces and the ServiceAccounts known in each: name → note.
     let mut known: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut bound: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -141,6 +155,19 @@ pub fn graph_with(model: &Model, workloads: &[Workload], secrets: &[TokenSecret]
     }
     let mut vertices: BTreeSet<Vertex> = BTreeSet::new();
     let mut starts: BTreeSet<Vertex> = BTreeSet::new();
+    let node_names = node_graph.nodes();
+    for n in &node_names {
+        for (ns, sa, why) in node_graph.service_accounts_of(n) {
+            note_once(&mut known, &ns, &sa, || {
+                format!("ServiceAccount {ns}/{sa}: {why}")
+            });
+        }
+        let v = Vertex::User {
+            name: format!("{}{n}", crate::node::NODE_USER_PREFIX),
+        };
+        starts.insert(v.clone());
+        vertices.insert(v);
+    }
     for b in &model.bindings {
         for s in &b.subjects {
             let v = match s.kind.as_str() {
@@ -170,7 +197,7 @@ pub fn graph_with(model: &Model, workloads: &[Workload], secrets: &[TokenSecret]
                     note_once(&mut bound, namespace, name, note);
                 }
             }
-            if !v.is_system() {
+            if v.is_default_start() {
                 starts.insert(v.clone());
             }
             vertices.insert(v);
@@ -290,6 +317,44 @@ pub fn graph_with(model: &Model, workloads: &[Workload], secrets: &[TokenSecret]
     }
     for v in 0..nodes.len() {
         identity_edges(&cx, &mut edges, v);
+    }
+    for n in &node_names {
+        let from = index[&Vertex::User {
+            name: format!("{}{n}", crate::node::NODE_USER_PREFIX),
+        }];
+        for (ns, sa, why) in node_graph.service_accounts_of(n) {
+            edges.add(
+                from,
+                index[&Vertex::service_account(&ns, &sa)],
+                EdgeKind::NodeToken,
+                || {
+                    format!(
+                        "mints a token for ServiceAccount {ns}/{sa}, which a pod bound to node {n} runs as (Node authorizer: create serviceaccounts/token)"
+                    )
+                },
+                || vec![why.clone()],
+            );
+        }
+        let readable = node_graph.secrets_of(n);
+        for s in secrets {
+            if let Some((_, _, why)) = readable
+                .iter()
+                .find(|(ns, name, _)| *ns == s.namespace && *name == s.name)
+            {
+                edges.add(
+                    from,
+                    index[&Vertex::service_account(&s.namespace, &s.service_account)],
+                    EdgeKind::ReadTokenSecret,
+                    || {
+                        format!(
+                            "reads Secret {}/{}, the legacy token of ServiceAccount {}/{} (Node authorizer: get secrets)",
+                            s.namespace, s.name, s.namespace, s.service_account
+                        )
+                    },
+                    || vec![why.clone()],
+                );
+            }
+        }
     }
     let mut outgoing = vec![Vec::new(); nodes.len()];
     let mut incoming = vec![Vec::new(); nodes.len()];

@@ -146,6 +146,40 @@ impl Vertex {
     pub fn start(&self) -> Option<Start> {
         (!matches!(self, Vertex::Target { .. })).then(|| self.clone())
     }
+    /// Stands for everyone of a kind: `Group system:authenticated` (every user and token),
+    /// `Group system:unauthenticated` and `User system:anonymous` (anyone who reaches the API
+    /// server), `Group system:serviceaccounts` and `Group system:serviceaccounts:<ns>` (every
+    /// pod's token). The worst sources there are: always default starts, although their
+    /// names start with `system:`.
+    pub fn is_everyone(&self) -> bool {
+        match self {
+            Vertex::Group { name } => {
+                matches!(
+                    name.as_str(),
+                    "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts"
+                ) || name
+                    .strip_prefix("system:serviceaccounts:")
+                    .is_some_and(|ns| !ns.is_empty())
+            }
+            Vertex::User { name } => name == "system:anonymous",
+            _ => false,
+        }
+    }
+    /// Whether the vertex is a default start: a subject that is not a Kubernetes component,
+    /// one that stands for everyone ([`Vertex::is_everyone`]), a node; every workload.
+    pub fn is_default_start(&self) -> bool {
+        !self.is_system() || self.is_everyone() || self.node().is_some()
+    }
+    /// The node a `User system:node:<name>` vertex stands for (a kubelet: in group
+    /// `system:nodes`, answered by the Node authorizer first).
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Vertex::User { name } => name
+                .strip_prefix(crate::node::NODE_USER_PREFIX)
+                .filter(|n| !n.is_empty()),
+            _ => None,
+        }
+    }
     /// A Kubernetes component or built-in group (`system:` prefix, or a ServiceAccount in
     /// `kube-system`), as `Subject::is_system`.
     pub fn is_system(&self) -> bool {
@@ -184,6 +218,9 @@ pub enum EdgeKind {
     NodeProxy,
     /// Reads a legacy ServiceAccount token Secret.
     ReadTokenSecret,
+    /// A node (its kubelet's credentials) mints the token of a ServiceAccount of a pod bound
+    /// to it, as the Node authorizer allows.
+    NodeToken,
     /// Binds a powerful role to itself (`bind` + create/update bindings).
     BindRole,
     /// Rewrites a role bound to it (`escalate` + update/patch roles).
@@ -205,6 +242,7 @@ impl EdgeKind {
             EdgeKind::Exec => "execs into",
             EdgeKind::NodeProxy => "kubelet exec",
             EdgeKind::ReadTokenSecret => "reads token secret",
+            EdgeKind::NodeToken => "node mints token",
             EdgeKind::BindRole => "binds role",
             EdgeKind::EscalateRole => "escalates role",
             EdgeKind::ApproveCsr => "approves CSR",
@@ -234,7 +272,8 @@ pub struct Graph {
     pub nodes: Vec<Vertex>,
     pub edges: Vec<Edge>,
     /// The default starts (indexes into `nodes`): every non-system subject named by a
-    /// binding, and every workload.
+    /// binding, the groups that stand for everyone ([`Vertex::is_everyone`]) a binding
+    /// names, and every workload.
     pub starts: Vec<usize>,
     #[serde(skip)]
     index: HashMap<Vertex, usize>,
@@ -486,7 +525,8 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Parses a `--from` subject: `system:serviceaccount:NS:NAME`, `serviceaccount:NS/NAME` or
-/// `sa:NS/NAME`, `user:NAME`, `group:NAME`, `workload:NS/KIND/NAME`, or a bare user NAME.
+/// `sa:NS/NAME`, `user:NAME`, `group:NAME`, `node:NAME` (user `system:node:NAME`),
+/// `workload:NS/KIND/NAME`, or a bare user NAME.
 pub fn parse_subject(s: &str) -> Result<Start, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -518,6 +558,14 @@ pub fn parse_subject(s: &str) -> Result<Start, String> {
             n => Ok(Start::User { name: n.to_owned() }),
         };
     }
+    if let Some(name) = strip_prefix_ci(s, "node:") {
+        return match name {
+            "" => Err(format!("{s:?}: expected node:NAME")),
+            n => Ok(Start::User {
+                name: format!("{}{n}", crate::node::NODE_USER_PREFIX),
+            }),
+        };
+    }
     if let Some(name) = strip_prefix_ci(s, "group:") {
         return match name {
             "" => Err(format!("{s:?}: expected group:NAME")),
@@ -546,5 +594,5 @@ mod search;
 #[cfg(test)]
 mod tests;
 
-pub use graph::{graph, graph_with};
+pub use graph::{graph, graph_with, graph_with_nodes};
 pub use search::paths;

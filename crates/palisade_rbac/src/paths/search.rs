@@ -4,7 +4,8 @@ use super::*;
 
 /// Shortest paths: for each start (`from`, or every default start) to each target (`to`, or
 /// all three). A start that already holds a target gets a 0-step path (reported for
-/// non-system subjects, or when asked for with `from`); a super-user's other targets are
+/// default starts — non-system subjects and the groups that stand for everyone —, or when
+/// asked for with `from`); a super-user's other targets are
 /// implied and not listed unless asked for with `to`.
 pub fn paths(g: &Graph, from: Option<&Start>, to: Option<Target>) -> Vec<Path> {
     let targets: Vec<Target> = to.map_or_else(|| Target::ALL.to_vec(), |t| vec![t]);
@@ -31,7 +32,7 @@ pub fn paths(g: &Graph, from: Option<&Start>, to: Option<Target>) -> Vec<Path> {
                 if super_user && *t != Target::ClusterAdmin && to.is_none() {
                     continue;
                 }
-                if from.is_none() && g.nodes[s].is_system() {
+                if from.is_none() && !g.nodes[s].is_default_start() {
                     continue;
                 }
                 out.push(Path {

@@ -994,3 +994,227 @@ fn large_model_builds_fast() {
     );
     assert!(built.as_secs_f64() < 2.0);
 }
+
+fn group_subject(name: &str) -> String {
+    format!("- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n  name: \"{name}\"")
+}
+
+/// Issue 12 item 2: the groups that stand for everyone are default starts, and a grant to
+/// them is reported even when it is held directly (0 steps).
+#[test]
+fn everyone_groups_are_default_starts() {
+    let secrets_reader = role(
+        "ClusterRole",
+        "",
+        "read-secrets",
+        "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]",
+    );
+    for group in [
+        "system:authenticated",
+        "system:unauthenticated",
+        "system:serviceaccounts",
+        "system:serviceaccounts:shop",
+    ] {
+        let yaml = secrets_reader.clone()
+            + &binding(
+                "ClusterRoleBinding",
+                "",
+                "everyone",
+                "ClusterRole",
+                "read-secrets",
+                &group_subject(group),
+            );
+        let f = fixture(&yaml);
+        let start = Vertex::Group { name: group.into() };
+        assert!(
+            f.g.default_starts().contains(&start),
+            "{group} is a default start"
+        );
+        let found = paths(&f.g, None, None);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.start == start && p.target == Target::Secrets && p.is_already()),
+            "{group}: {found:?}"
+        );
+    }
+    // The controllers' own system subjects stay out of the default starts.
+    let f = fixture(&secrets_reader);
+    assert!(!f
+        .g
+        .default_starts()
+        .iter()
+        .any(|s| matches!(s, Vertex::User { name } if name.starts_with("system:kube-"))));
+}
+
+/// A member of `system:serviceaccounts:<ns>` is also in `system:serviceaccounts`; an
+/// unauthenticated request is `system:anonymous`.
+#[test]
+fn everyone_groups_carry_their_implied_groups() {
+    let yaml = role(
+        "ClusterRole",
+        "",
+        "read-secrets",
+        "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [list]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "all-sas",
+        "ClusterRole",
+        "read-secrets",
+        &group_subject("system:serviceaccounts"),
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "anon",
+        "ClusterRole",
+        "read-secrets",
+        &user_subject("system:anonymous"),
+    ) + &binding(
+        "RoleBinding",
+        "shop",
+        "x",
+        "ClusterRole",
+        "view",
+        &group_subject("system:serviceaccounts:shop"),
+    ) + &binding(
+        "RoleBinding",
+        "shop",
+        "y",
+        "ClusterRole",
+        "view",
+        &group_subject("system:unauthenticated"),
+    );
+    let f = fixture(&yaml);
+    let found = paths(&f.g, None, Some(Target::Secrets));
+    for start in [
+        Vertex::Group {
+            name: "system:serviceaccounts:shop".into(),
+        },
+        Vertex::Group {
+            name: "system:unauthenticated".into(),
+        },
+        Vertex::User {
+            name: "system:anonymous".into(),
+        },
+    ] {
+        assert!(
+            found.iter().any(|p| p.start == start && p.is_already()),
+            "{start}: {found:?}"
+        );
+    }
+}
+
+/// Issue 12 item 5: a compromised node mints the tokens of the ServiceAccounts of the pods
+/// bound to it (Node authorizer) and so becomes what they are.
+#[test]
+fn a_compromised_node_becomes_the_service_accounts_of_its_pods() {
+    let yaml = sa("ops", "deployer", "")
+        + &binding(
+            "ClusterRoleBinding",
+            "",
+            "deployer-admin",
+            "ClusterRole",
+            "cluster-admin",
+            &sa_subject("ops", "deployer"),
+        )
+        + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: deploy\n  namespace: ops\nspec:\n  nodeName: n1\n  serviceAccountName: deployer\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: x\n"
+        + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  nodeName: n2\n  containers:\n  - name: c\n    image: x\n";
+    let objects = load(&yaml);
+    let model = Model::build(&objects, ModelOptions::default());
+    let workloads = workloads_from(&objects, &model);
+    let nodes = crate::node::NodeGraph::build(&objects);
+    let g = graph_with_nodes(&model, &workloads, &[], &[], &nodes);
+    let n1 = Vertex::User {
+        name: "system:node:n1".into(),
+    };
+    let n2 = Vertex::User {
+        name: "system:node:n2".into(),
+    };
+    assert!(g.default_starts().contains(&n1) && g.default_starts().contains(&n2));
+    let found = paths(&g, None, Some(Target::ClusterAdmin));
+    let p = found
+        .iter()
+        .find(|p| p.start == n1)
+        .expect("node n1 → cluster-admin");
+    assert_eq!(
+        p.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        vec![EdgeKind::NodeToken, EdgeKind::Holds]
+    );
+    assert!(
+        p.steps[0].evidence[0].contains("Pod ops/deploy is bound to node n1"),
+        "{:?}",
+        p.steps[0].evidence
+    );
+    assert!(
+        p.steps[0].evidence[0].contains("t.yaml:"),
+        "located: {:?}",
+        p.steps[0].evidence
+    );
+    // The token is minted even though the pod does not mount it; n2 runs nothing powerful.
+    assert!(!found.iter().any(|p| p.start == n2), "{found:?}");
+    assert_eq!(parse_subject("node:n1"), Ok(n1.clone()));
+    assert_eq!(paths(&g, Some(&n1), Some(Target::ClusterAdmin)).len(), 1);
+}
+
+/// Impersonating a node's user is becoming the node only with its group `system:nodes`.
+#[test]
+fn impersonating_a_node_needs_its_group() {
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: deploy\n  namespace: ops\nspec:\n  nodeName: n1\n  serviceAccountName: deployer\n  containers:\n  - name: c\n    image: x\n";
+    let admin = binding(
+        "ClusterRoleBinding",
+        "",
+        "deployer-admin",
+        "ClusterRole",
+        "cluster-admin",
+        &sa_subject("ops", "deployer"),
+    );
+    let users_only = role(
+        "ClusterRole",
+        "",
+        "imp",
+        "- apiGroups: [\"\"]\n  resources: [users]\n  verbs: [impersonate]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "imp",
+        "ClusterRole",
+        "imp",
+        &user_subject("mallory"),
+    );
+    let with_group = role(
+        "ClusterRole",
+        "",
+        "imp",
+        "- apiGroups: [\"\"]\n  resources: [users, groups]\n  verbs: [impersonate]",
+    ) + &binding(
+        "ClusterRoleBinding",
+        "",
+        "imp",
+        "ClusterRole",
+        "imp",
+        &user_subject("mallory"),
+    );
+    for (yaml, reaches) in [(users_only, false), (with_group, true)] {
+        let objects = load(&(yaml + &admin + pod));
+        let model = Model::build(&objects, ModelOptions::default());
+        let workloads = workloads_from(&objects, &model);
+        let nodes = crate::node::NodeGraph::build(&objects);
+        let g = graph_with_nodes(&model, &workloads, &[], &[], &nodes);
+        let from = g.node(&user("mallory")).unwrap();
+        let node = g
+            .node(&Vertex::User {
+                name: "system:node:n1".into(),
+            })
+            .unwrap();
+        let edge = g.edges_from(from).find(|e| e.to == node);
+        assert_eq!(edge.is_some(), reaches, "{edge:?}");
+        if let Some(e) = edge {
+            assert!(
+                e.evidence.iter().any(|l| l.contains("system:nodes")),
+                "{:?}",
+                e.evidence
+            );
+        }
+    }
+}

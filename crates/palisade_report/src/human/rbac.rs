@@ -23,6 +23,9 @@ impl Answer for CanIAnswer {
                 writeln!(out, "  allowed by {line}")?;
             }
         } else {
+            if let Some(node) = &self.node_authorizer {
+                writeln!(out, "  Node authorizer: {node}")?;
+            }
             writeln!(
                 out,
                 "  no binding of this user or its groups has a rule that matches (RBAC only adds; nothing denies)"
@@ -69,6 +72,15 @@ impl Answer for WhoCanAnswer {
                     with_note(subject.display(), note),
                     (*scope).to_owned(),
                     "-".to_owned(),
+                ],
+                WhoCanRow::Node {
+                    subject,
+                    scope,
+                    reason,
+                } => [
+                    with_note(subject.display(), "Node authorizer"),
+                    scope.clone(),
+                    reason.clone(),
                 ],
                 WhoCanRow::Grant {
                     binding,
