@@ -11,6 +11,41 @@ use crate::resources::Resources;
 use crate::risk::{HeldRisk, RiskKind, RiskMatch};
 use serde::Serialize;
 
+/// What an answer could not take into account: input errors (a file that could not be read,
+/// a cluster that could not be reached) and resource types the credentials could not list.
+/// An answer with either is incomplete: it says so in every format, and the command exits 2.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completeness {
+    /// `false` when something the answer depends on could not be read.
+    pub complete: bool,
+    /// The input errors, as printed on standard error.
+    pub errors: Vec<String>,
+    /// Resource types that could not be read (`rolebindings.rbac.authorization.k8s.io`).
+    pub unread: Vec<String>,
+}
+
+impl Completeness {
+    pub fn new(errors: Vec<String>, unread: Vec<String>) -> Completeness {
+        Completeness {
+            complete: errors.is_empty() && unread.is_empty(),
+            errors,
+            unread,
+        }
+    }
+    /// Nothing missing.
+    pub fn full() -> Completeness {
+        Completeness::new(Vec::new(), Vec::new())
+    }
+}
+
+/// The answer when nothing it depends on could be read: no verdict, only why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unanswered {
+    #[serde(flatten)]
+    pub completeness: Completeness,
+}
+
 /// The binding of a grant.
 #[derive(Clone, Debug, Serialize)]
 pub struct BindingView {
@@ -60,12 +95,16 @@ impl GrantView {
 /// `palisade rbac can-i`: whether `user` may make `request`, and every grant that allows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct CanIAnswer {
-    pub allowed: bool,
+    /// `None` when the answer is not known: nothing among what was read allows it, and not
+    /// everything it depends on could be read (RBAC only adds, so a "yes" is still certain).
+    pub allowed: Option<bool>,
     pub reason: &'static str,
     pub user: User,
     pub request: Request,
     pub grants: Vec<GrantView>,
     pub warnings: Vec<String>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// One line per grant (`ClusterRoleBinding x → ClusterRole y rules[0] (file:line)`), or
     /// the super-user explanation; empty when denied.
     #[serde(skip)]
@@ -73,8 +112,15 @@ pub struct CanIAnswer {
 }
 
 impl CanIAnswer {
-    pub fn new(m: &Model, user: User, request: Request, warnings: Vec<String>) -> CanIAnswer {
+    pub fn new(
+        m: &Model,
+        user: User,
+        request: Request,
+        warnings: Vec<String>,
+        completeness: Completeness,
+    ) -> CanIAnswer {
         let d = m.authorize(&user, &request);
+        let known = d.allowed() || completeness.complete;
         let grants = match &d {
             Decision::Allowed(g) => g.iter().map(|g| GrantView::new(m, g)).collect(),
             _ => Vec::new(),
@@ -84,17 +130,46 @@ impl CanIAnswer {
             _ => m.explain(&d),
         };
         CanIAnswer {
-            allowed: d.allowed(),
+            allowed: known.then(|| d.allowed()),
             reason: match &d {
                 Decision::SuperUser => "super-user group system:masters",
                 Decision::Allowed(_) => "allowed by RBAC",
-                Decision::Denied => "no RBAC rule allows it",
+                Decision::Denied if known => "no RBAC rule allows it",
+                Decision::Denied => "no RBAC rule among what could be read allows it",
             },
             user,
             request,
             grants,
             warnings,
+            completeness,
             explanation,
+        }
+    }
+}
+
+/// `palisade rbac can-i --list`: what `kubectl auth can-i --list` prints, from the rules the
+/// RBAC rule resolver returns for the user in the namespace ([`crate::access_list`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct CanIListAnswer {
+    pub user: User,
+    pub namespace: String,
+    pub rules: Vec<PolicyRule>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
+    /// Print no header line (`--no-headers`).
+    #[serde(skip)]
+    pub no_headers: bool,
+}
+
+impl CanIListAnswer {
+    pub fn new(m: &Model, user: User, namespace: String, completeness: Completeness) -> CanIListAnswer {
+        let rules = crate::perms::access_list(&m.rules_for(&user, &namespace));
+        CanIListAnswer {
+            user,
+            namespace,
+            rules,
+            completeness,
+            no_headers: false,
         }
     }
 }
@@ -131,6 +206,8 @@ pub struct WhoCanAnswer {
     pub request: Request,
     pub namespace: Option<String>,
     pub subjects: Vec<WhoCanRow>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// Whether the resource is namespaced (for the wording of the scope).
     #[serde(skip)]
     pub namespaced: bool,
@@ -145,16 +222,23 @@ impl WhoCanAnswer {
         namespace: Option<String>,
         namespaced: bool,
         requests: &[Request],
+        completeness: Completeness,
     ) -> WhoCanAnswer {
         let mut subjects = vec![WhoCanRow::SuperUser {
             subject: Subject::group(SUPER_USER_GROUP),
             scope: "cluster-wide",
             note: "super-user group: allowed everything before RBAC",
         }];
+        // One row per identity and binding: the super-user group is listed once (first), and a
+        // User named `system:serviceaccount:NS:NAME` is that ServiceAccount.
         let mut seen = std::collections::HashSet::new();
         for req in requests {
             for (s, g) in m.who_can(req) {
-                if !seen.insert((g.binding, g.subject)) {
+                let s = identity(s);
+                if s.kind == "Group" && s.name == SUPER_USER_GROUP {
+                    continue;
+                }
+                if !seen.insert((g.binding, s.kind.clone(), s.namespace.clone(), s.name.clone())) {
                     continue;
                 }
                 let b = &m.bindings[g.binding];
@@ -180,9 +264,21 @@ impl WhoCanAnswer {
             request: probe,
             namespace,
             subjects,
+            completeness,
             namespaced,
         }
     }
+}
+
+/// The identity a subject stands for: a User named `system:serviceaccount:NS:NAME` is the
+/// ServiceAccount NS/NAME (the API server authenticates its token with that user name).
+pub fn identity(s: Subject) -> Subject {
+    if s.kind == "User" {
+        if let Some((ns, name)) = crate::eval::parse_service_account(&s.name) {
+            return Subject::service_account(ns, name);
+        }
+    }
+    s
 }
 
 /// What a subject stands for, when it is a built-in group or user.
@@ -258,10 +354,18 @@ pub struct PermissionsAnswer {
     pub super_user: bool,
     pub scopes: Vec<ScopePermissions>,
     pub risks: Vec<RiskView>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
 }
 
 impl PermissionsAnswer {
-    pub fn new(m: &Model, resources: &Resources, user: User, label: String) -> PermissionsAnswer {
+    pub fn new(
+        m: &Model,
+        resources: &Resources,
+        user: User,
+        label: String,
+        completeness: Completeness,
+    ) -> PermissionsAnswer {
         let scopes = m.permissions(&user, resources);
         let risks = m.risks_of(&user).iter().map(|h| RiskView::new(m, h)).collect();
         PermissionsAnswer {
@@ -270,6 +374,7 @@ impl PermissionsAnswer {
             user,
             scopes,
             risks,
+            completeness,
         }
     }
 }
@@ -305,6 +410,8 @@ pub struct WorkloadAnswer {
 #[derive(Clone, Debug, Serialize)]
 pub struct PathsAnswer {
     pub paths: Vec<Path>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// The target asked for (`None`: every target).
     #[serde(skip)]
     pub to: Option<Target>,
