@@ -890,3 +890,35 @@ fn cluster_risks_say_what_could_not_be_read() {
         v["errors"]
     );
 }
+
+/// A binding to a role the cluster does not have is reported as missing from the cluster,
+/// not from "the scanned input"; with the roles unreadable it is not reported at all.
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_dangling_binding_names_the_cluster() {
+    use common::mock::Answer;
+    let mut routes = rbac_routes(&[]);
+    let mut crbs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::recorded().join("clusterrolebindings-all.json")).unwrap(),
+    )
+    .unwrap();
+    crbs["items"].as_array_mut().unwrap().push(serde_json::json!({
+        "metadata": {"name": "dangling", "uid": "d-1"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "nope"},
+        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "dan"}]
+    }));
+    routes.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        Answer::Body(200, crbs.to_string()),
+    );
+    let mock = common::mock::serve(routes);
+    let kc = common::kubeconfig(mock.port, "rbac-dangling");
+    let (code, out, err) = on_cluster(&kc, &["rbac", "can-i", "get", "pods", "--as", "dan", "-q"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.is_empty(), "-q prints nothing: {out}");
+    assert!(
+        err.contains("ClusterRoleBinding dangling references ClusterRole nope, which is not in the cluster:"),
+        "{err}"
+    );
+    assert!(!err.contains("scanned input"), "{err}");
+}
