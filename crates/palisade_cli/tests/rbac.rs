@@ -922,3 +922,110 @@ fn cluster_dangling_binding_names_the_cluster() {
     );
     assert!(!err.contains("scanned input"), "{err}");
 }
+
+/// Against a real v1.36.2 API server: a user bound to `view` (which may not list RBAC
+/// objects) gets no verdict where the truth depends on RBAC objects; `can-i` and `--list`
+/// answer as `kubectl auth can-i` does with full access.
+#[test]
+#[ignore = "needs cluster"]
+fn real_apiserver_can_i_matches_kubectl_and_view_gets_no_verdict() {
+    let cp = common::control_plane::ControlPlane::start("rbac-a");
+    cp.kubectl(&["create", "namespace", "guestbook"]);
+    cp.kubectl(&[
+        "apply",
+        "-f",
+        common::root()
+            .join("examples/guestbook/rbac.yaml")
+            .to_str()
+            .unwrap(),
+    ]);
+    cp.kubectl(&["-n", "guestbook", "create", "serviceaccount", "frontend"]);
+    cp.kubectl(&[
+        "create",
+        "clusterrolebinding",
+        "viewer-view",
+        "--clusterrole=view",
+        "--user=viewer",
+    ]);
+    let sa = "system:serviceaccount:guestbook:frontend";
+    let run = |kc: &std::path::Path, args: &[&str]| on_cluster(kc, args);
+    // The truth, from the server: yes.
+    let truth = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", &cp.kubeconfig)
+        .args([
+            "auth",
+            "can-i",
+            "get",
+            "secrets/redis-auth",
+            "-n",
+            "guestbook",
+            "--as",
+            sa,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(truth.status.code(), Some(0));
+    let (code, out, err) = run(
+        &cp.kubeconfig,
+        &[
+            "rbac",
+            "can-i",
+            "get",
+            "secrets/redis-auth",
+            "-n",
+            "guestbook",
+            "--as",
+            sa,
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    // --list, line for line (the cluster's own objects, the fork's /.well-known binding too).
+    let kubectl = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", &cp.kubeconfig)
+        .args(["auth", "can-i", "--list", "-n", "guestbook", "--as", sa])
+        .output()
+        .unwrap();
+    let want = String::from_utf8_lossy(&kubectl.stdout).into_owned();
+    let (code, out, _) = run(
+        &cp.kubeconfig,
+        &["rbac", "can-i", "--list", "-n", "guestbook", "--as", sa],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(out, want);
+    // `view` may not list RBAC objects: no "no", the unread types named, exit 2.
+    let viewer = cp.viewer_kubeconfig();
+    let (code, out, err) = run(
+        &viewer,
+        &[
+            "rbac",
+            "can-i",
+            "get",
+            "secrets",
+            "-n",
+            "guestbook",
+            "--as",
+            sa,
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["allowed"], serde_json::Value::Null, "{v}");
+    for t in ["roles", "rolebindings", "clusterroles", "clusterrolebindings"] {
+        assert!(
+            v["unread"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u == &format!("{t}.rbac.authorization.k8s.io")),
+            "{t}: {v}"
+        );
+    }
+    let (code, out, _) = run(&viewer, &["rbac", "who-can", "get", "secrets", "-n", "guestbook"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        out.contains("could not read rolebindings.rbac.authorization.k8s.io"),
+        "{out}"
+    );
+}
