@@ -14,6 +14,9 @@ pub(super) fn run(a: CanIArgs) -> Result<u8> {
         a.inputs.no_default_rbac,
     );
     let errors = report_errors(&l);
+    if a.quiet && l.nothing_read() {
+        return Ok(2);
+    }
     if let Some(code) = l.unanswered(a.inputs.output, false)? {
         return Ok(code);
     }
