@@ -136,6 +136,104 @@ pub struct ScanArgs {
     no_default_rbac: bool,
 }
 
+/// `palisade rbac risks`: a scan with the RBAC rules only — no Pod Security flags, profiles
+/// or rules of other groups.
+#[derive(Args, Debug)]
+pub struct RisksArgs {
+    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
+    paths: Vec<String>,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "human")]
+    output: OutputFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output_file: Option<std::path::PathBuf>,
+    /// Run only these RBAC rules: codes, names or `RBAC`; repeatable or comma-separated.
+    #[arg(long, value_name = "RULES")]
+    select: Vec<String>,
+    /// Do not run these rules (same forms as --select).
+    #[arg(long, value_name = "RULES")]
+    ignore: Vec<String>,
+    /// Exit 1 only for findings at or above this severity (default: low).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    fail_on: Option<String>,
+    /// Configuration file (default: .palisade.yaml found upward from the scanned path or the
+    /// working directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Ignore palisade.dev/ignore annotations on objects.
+    #[arg(long)]
+    no_inline_ignores: bool,
+    /// List suppressed findings (they are always counted).
+    #[arg(long)]
+    show_suppressed: bool,
+    /// When to use colours in human output (NO_COLOR is honoured with auto).
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Print more detail in human output.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Do not include the default RBAC objects of a Kubernetes cluster in RBAC analysis.
+    #[arg(long)]
+    no_default_rbac: bool,
+}
+
+/// `rbac risks` as a scan of the RBAC rules: `--select` may name only RBAC rules.
+fn rbac_risks(a: RisksArgs) -> Result<u8> {
+    let mut select = Vec::new();
+    for s in a
+        .select
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let rbac = s.to_ascii_uppercase().starts_with("RBAC")
+            || palisade_rules::find_rule(s).is_some_and(|r| r.code.starts_with("RBAC"));
+        if !rbac {
+            return usage(format!(
+                "--select {s}: `rbac risks` runs only the RBAC rules (RBAC001 …); use `palisade scan` for the others"
+            ));
+        }
+        select.push(s.to_owned());
+    }
+    if select.is_empty() {
+        select.push("RBAC".into());
+    }
+    scan_with(
+        ScanArgs {
+            paths: a.paths,
+            cluster: a.cluster,
+            profile: None,
+            pss: None,
+            pss_version: None,
+            output: a.output,
+            output_file: a.output_file,
+            select,
+            ignore: a.ignore,
+            fail_on: a.fail_on,
+            config: a.config,
+            no_config: a.no_config,
+            no_inline_ignores: a.no_inline_ignores,
+            show_suppressed: a.show_suppressed,
+            color: a.color,
+            verbose: a.verbose,
+            no_default_rbac: a.no_default_rbac,
+        },
+        true,
+    )
+}
+
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
     /// Print the JSON Schema of .palisade.yaml (docs/config.schema.json).
@@ -195,10 +293,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     crate::init_tracing(cli.verbose, cli.quiet);
     match cli.command {
         Command::Scan(a) => scan(a),
-        Command::Rbac(crate::rbac::RbacCommand::Risks(mut a)) => {
-            a.scan.select.push("RBAC".into());
-            scan(a.scan)
-        }
+        Command::Rbac(crate::rbac::RbacCommand::Risks(a)) => rbac_risks(a),
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
@@ -287,6 +382,13 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 }
 
 fn scan(a: ScanArgs) -> Result<u8> {
+    scan_with(a, false)
+}
+
+/// A scan; with `unread_is_error` (`rbac risks`, whose rules read every type listed), a
+/// resource type of the cluster that could not be read is an error: findings that depend on
+/// it are missing.
+fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     let flags = Flags {
         config: a.config.clone(),
         no_config: a.no_config,
@@ -309,8 +411,18 @@ fn scan(a: ScanArgs) -> Result<u8> {
     };
     opts.analysis.default_rbac = !a.no_default_rbac;
     let (report, target) = if a.cluster.conn.cluster {
-        match crate::cluster::scan(&a.cluster, &opts) {
-            Ok(r) => r,
+        match crate::cluster::scan_reporting(&a.cluster, &opts) {
+            Ok((mut report, target, unread)) => {
+                if unread_is_error {
+                    for u in unread {
+                        report.errors.push(palisade_core::Diagnostic::unlocated(
+                            palisade_core::DiagLevel::Error,
+                            format!("could not read {u}: the findings that depend on it are missing"),
+                        ));
+                    }
+                }
+                (report, target)
+            }
             Err(e) => return usage(e),
         }
     } else {

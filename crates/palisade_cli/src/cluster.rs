@@ -78,6 +78,8 @@ struct Read {
     has_cluster_roles: bool,
     /// The namespace reads were limited to (`None`: all).
     namespace: Option<String>,
+    /// Resource types that could not be read (forbidden or failed).
+    unread: Vec<String>,
 }
 
 /// The progress of a cluster read as an `indicatif` bar on stderr:
@@ -183,6 +185,7 @@ fn read(
             .iter()
             .any(|r| r == "clusterroles.rbac.authorization.k8s.io"),
         namespace: cluster.namespace(),
+        unread: stats.forbidden.iter().chain(&stats.failed).cloned().collect(),
     })
 }
 
@@ -201,12 +204,13 @@ fn wanted(set: &palisade_core::KindSet) -> palisade_cluster::Wanted {
 }
 
 /// Reads the cluster into the engine page by page; returns the report and the scanned
-/// target's name (`cluster CONTEXT (SERVER) — SCOPE`).
+/// target's name (`cluster CONTEXT (SERVER) — SCOPE`) and the resource types that could not
+/// be read (forbidden or failed).
 #[cfg(feature = "cluster")]
-pub fn scan(
+pub fn scan_reporting(
     a: &ClusterArgs,
     opts: &palisade_engine::ScanOptions,
-) -> Result<(palisade_core::Report, String), String> {
+) -> Result<(palisade_core::Report, String, Vec<String>), String> {
     let mut paged = palisade_engine::PagedScan::new(opts);
     let r = read(
         &a.conn,
@@ -222,7 +226,7 @@ pub fn scan(
     if r.has_cluster_roles {
         analysis.default_rbac = false;
     }
-    Ok((paged.finish(r.diags, analysis), r.target))
+    Ok((paged.finish(r.diags, analysis), r.target, r.unread))
 }
 
 /// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy
@@ -237,6 +241,26 @@ pub fn load(
     reads: palisade_core::Reads,
     pod_ips: bool,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
+    load_reporting(conn, reads, pod_ips).map(|l| (l.objects, l.diags, l.want_defaults))
+}
+
+/// What [`load_reporting`] read.
+pub struct ClusterLoad {
+    pub objects: Vec<palisade_core::Object>,
+    pub diags: Vec<Diagnostic>,
+    /// ClusterRoles could not be read: the compiled-in default RBAC objects stand in.
+    pub want_defaults: bool,
+    /// Resource types that could not be read (forbidden or failed).
+    pub unread: Vec<String>,
+}
+
+/// [`load`], with the resource types that could not be read.
+#[cfg(feature = "cluster")]
+pub fn load_reporting(
+    conn: &ClusterConn,
+    reads: palisade_core::Reads,
+    pod_ips: bool,
+) -> Result<ClusterLoad, String> {
     let mut kept = Vec::new();
     let set = palisade_core::KindSet::default().with(reads);
     let wanted_by_analysis = |o: &palisade_core::Object| set.wants(o);
@@ -250,7 +274,12 @@ pub fn load(
             !(o.kind == "ReplicaSet" && o.group() == "apps" && !wanted_by_analysis(o))
         });
     }
-    Ok((kept, r.diags, !r.has_cluster_roles))
+    Ok(ClusterLoad {
+        objects: kept,
+        diags: r.diags,
+        want_defaults: !r.has_cluster_roles,
+        unread: r.unread,
+    })
 }
 
 /// Reads Namespaces and every Pod (owned ones too) of one namespace or all of them, for the
@@ -297,10 +326,15 @@ pub fn load_pods(_: &ClusterConn, _: Option<String>, _: bool) -> Result<PodsRead
 const NO_FEATURE: &str = "this palisade was built without the `cluster` feature";
 
 #[cfg(not(feature = "cluster"))]
-pub fn scan(
+pub fn scan_reporting(
     _: &ClusterArgs,
     _: &palisade_engine::ScanOptions,
-) -> Result<(palisade_core::Report, String), String> {
+) -> Result<(palisade_core::Report, String, Vec<String>), String> {
+    Err(NO_FEATURE.into())
+}
+
+#[cfg(not(feature = "cluster"))]
+pub fn load_reporting(_: &ClusterConn, _: palisade_core::Reads, _: bool) -> Result<ClusterLoad, String> {
     Err(NO_FEATURE.into())
 }
 

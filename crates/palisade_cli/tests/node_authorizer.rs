@@ -120,15 +120,15 @@ fn sars(cp: &ControlPlane, rows: &[Row]) -> Vec<bool> {
 }
 
 fn can_i(r: &Row, source: &[&str]) -> (bool, String) {
-    let mut args = vec!["rbac", "can-i", &r.verb, &r.resource];
-    let resource;
+    // kubectl's form: TYPE[.GROUP][/NAME], the subresource with --subresource.
+    let mut resource = r.resource.clone();
     if !r.group.is_empty() {
-        resource = format!("{}.{}", r.resource, r.group);
-        args[3] = &resource;
+        resource = format!("{resource}.{}", r.group);
     }
     if !r.name.is_empty() {
-        args.push(&r.name);
+        resource = format!("{resource}/{}", r.name);
     }
+    let mut args = vec!["rbac", "can-i", &r.verb, &resource];
     if !r.sub.is_empty() {
         args.extend(["--subresource", &r.sub]);
     }

@@ -11,6 +11,41 @@ use crate::resources::Resources;
 use crate::risk::{HeldRisk, RiskKind, RiskMatch};
 use serde::Serialize;
 
+/// What an answer could not take into account: input errors (a file that could not be read,
+/// a cluster that could not be reached) and resource types the credentials could not list.
+/// An answer with either is incomplete: it says so in every format, and the command exits 2.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completeness {
+    /// `false` when something the answer depends on could not be read.
+    pub complete: bool,
+    /// The input errors, as printed on standard error.
+    pub errors: Vec<String>,
+    /// Resource types that could not be read (`rolebindings.rbac.authorization.k8s.io`).
+    pub unread: Vec<String>,
+}
+
+impl Completeness {
+    pub fn new(errors: Vec<String>, unread: Vec<String>) -> Completeness {
+        Completeness {
+            complete: errors.is_empty() && unread.is_empty(),
+            errors,
+            unread,
+        }
+    }
+    /// Nothing missing.
+    pub fn full() -> Completeness {
+        Completeness::new(Vec::new(), Vec::new())
+    }
+}
+
+/// The answer when nothing it depends on could be read: no verdict, only why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unanswered {
+    #[serde(flatten)]
+    pub completeness: Completeness,
+}
+
 /// The binding of a grant.
 #[derive(Clone, Debug, Serialize)]
 pub struct BindingView {
@@ -63,7 +98,9 @@ pub const SUPER_USER_REASON: &str = "super-user group system:masters";
 /// `palisade rbac can-i`: whether `user` may make `request`, and every grant that allows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct CanIAnswer {
-    pub allowed: bool,
+    /// `None` when the answer is not known: nothing among what was read allows it, and not
+    /// everything it depends on could be read (RBAC only adds, so a "yes" is still certain).
+    pub allowed: Option<bool>,
     pub reason: &'static str,
     pub user: User,
     pub request: Request,
@@ -73,6 +110,8 @@ pub struct CanIAnswer {
     /// asked before RBAC, answered (`crate::node`).
     #[serde(rename = "nodeAuthorizer", skip_serializing_if = "Option::is_none")]
     pub node_authorizer: Option<String>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// One line per grant (`ClusterRoleBinding x → ClusterRole y rules[0] (file:line)`), or
     /// the super-user explanation; empty when denied.
     #[serde(skip)]
@@ -80,8 +119,15 @@ pub struct CanIAnswer {
 }
 
 impl CanIAnswer {
-    pub fn new(m: &Model, user: User, request: Request, warnings: Vec<String>) -> CanIAnswer {
+    pub fn new(
+        m: &Model,
+        user: User,
+        request: Request,
+        warnings: Vec<String>,
+        completeness: Completeness,
+    ) -> CanIAnswer {
         let d = m.authorize(&user, &request);
+        let known = d.allowed() || completeness.complete;
         let grants = match &d {
             Decision::Allowed(g) => g.iter().map(|g| GrantView::new(m, g)).collect(),
             _ => Vec::new(),
@@ -91,18 +137,47 @@ impl CanIAnswer {
             _ => m.explain(&d),
         };
         CanIAnswer {
-            allowed: d.allowed(),
+            allowed: known.then(|| d.allowed()),
             reason: match &d {
                 Decision::SuperUser => SUPER_USER_REASON,
                 Decision::Allowed(_) => "allowed by RBAC",
-                Decision::Denied => "no RBAC rule allows it",
+                Decision::Denied if known => "no RBAC rule allows it",
+                Decision::Denied => "no RBAC rule among what could be read allows it",
             },
             user,
             request,
             grants,
             warnings,
             node_authorizer: None,
+            completeness,
             explanation,
+        }
+    }
+}
+
+/// `palisade rbac can-i --list`: what `kubectl auth can-i --list` prints, from the rules the
+/// RBAC rule resolver returns for the user in the namespace ([`crate::access_list`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct CanIListAnswer {
+    pub user: User,
+    pub namespace: String,
+    pub rules: Vec<PolicyRule>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
+    /// Print no header line (`--no-headers`).
+    #[serde(skip)]
+    pub no_headers: bool,
+}
+
+impl CanIListAnswer {
+    pub fn new(m: &Model, user: User, namespace: String, completeness: Completeness) -> CanIListAnswer {
+        let rules = crate::perms::access_list(&m.rules_for(&user, &namespace));
+        CanIListAnswer {
+            user,
+            namespace,
+            rules,
+            completeness,
+            no_headers: false,
         }
     }
 }
@@ -147,6 +222,8 @@ pub struct WhoCanAnswer {
     pub request: Request,
     pub namespace: Option<String>,
     pub subjects: Vec<WhoCanRow>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// Whether the resource is namespaced (for the wording of the scope).
     #[serde(skip)]
     pub namespaced: bool,
@@ -161,16 +238,23 @@ impl WhoCanAnswer {
         namespace: Option<String>,
         namespaced: bool,
         requests: &[Request],
+        completeness: Completeness,
     ) -> WhoCanAnswer {
         let mut subjects = vec![WhoCanRow::SuperUser {
             subject: Subject::group(SUPER_USER_GROUP),
             scope: "cluster-wide",
             note: "super-user group: allowed everything before RBAC",
         }];
+        // One row per identity and binding: the super-user group is listed once (first), and a
+        // User named `system:serviceaccount:NS:NAME` is that ServiceAccount.
         let mut seen = std::collections::HashSet::new();
         for req in requests {
             for (s, g) in m.who_can(req) {
-                if !seen.insert((g.binding, g.subject)) {
+                let s = identity(s);
+                if s.kind == "Group" && s.name == SUPER_USER_GROUP {
+                    continue;
+                }
+                if !seen.insert((g.binding, s.kind.clone(), s.namespace.clone(), s.name.clone())) {
                     continue;
                 }
                 let b = &m.bindings[g.binding];
@@ -196,9 +280,21 @@ impl WhoCanAnswer {
             request: probe,
             namespace,
             subjects,
+            completeness,
             namespaced,
         }
     }
+}
+
+/// The identity a subject stands for: a User named `system:serviceaccount:NS:NAME` is the
+/// ServiceAccount NS/NAME (the API server authenticates its token with that user name).
+pub fn identity(s: Subject) -> Subject {
+    if s.kind == "User" {
+        if let Some((ns, name)) = crate::eval::parse_service_account(&s.name) {
+            return Subject::service_account(ns, name);
+        }
+    }
+    s
 }
 
 /// What a subject stands for, when it is a built-in group or user.
@@ -274,10 +370,18 @@ pub struct PermissionsAnswer {
     pub super_user: bool,
     pub scopes: Vec<ScopePermissions>,
     pub risks: Vec<RiskView>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
 }
 
 impl PermissionsAnswer {
-    pub fn new(m: &Model, resources: &Resources, user: User, label: String) -> PermissionsAnswer {
+    pub fn new(
+        m: &Model,
+        resources: &Resources,
+        user: User,
+        label: String,
+        completeness: Completeness,
+    ) -> PermissionsAnswer {
         let scopes = m.permissions(&user, resources);
         let risks = m.risks_of(&user).iter().map(|h| RiskView::new(m, h)).collect();
         PermissionsAnswer {
@@ -286,6 +390,7 @@ impl PermissionsAnswer {
             user,
             scopes,
             risks,
+            completeness,
         }
     }
 }
@@ -321,6 +426,8 @@ pub struct WorkloadAnswer {
 #[derive(Clone, Debug, Serialize)]
 pub struct PathsAnswer {
     pub paths: Vec<Path>,
+    #[serde(flatten)]
+    pub completeness: Completeness,
     /// The target asked for (`None`: every target).
     #[serde(skip)]
     pub to: Option<Target>,

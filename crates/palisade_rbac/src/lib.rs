@@ -18,7 +18,7 @@ pub use model::{
     default_objects, is_rbac_object, Aggregation, Binding, BindingKind, Model, ModelOptions, PolicyRule,
     Problem, Role, RoleKind, RuleOrigin, ServiceAccount, Subject, KINDS, READS, READS_WITH_WORKLOADS,
 };
-pub use perms::{compact, covers, ScopePermissions};
+pub use perms::{access_list, compact, covers, ScopePermissions};
 pub use resources::{Resolved, Resources};
 pub use risk::{
     is_cluster_admin_rule, rule_risks, wildcards, HeldRisk, Risk, RiskIndex, RiskKind, RiskMatch, RISKS,

@@ -301,6 +301,8 @@ pub struct Model {
     interned: HashMap<Arc<PolicyRule>, ()>,
     /// Whether the compiled-in defaults are included.
     pub defaults: bool,
+    /// The objects were read from a live cluster (aggregation stored).
+    pub(crate) from_cluster: bool,
 }
 
 /// Namespace of a namespaced object written without one: where `kubectl apply` puts it.
@@ -457,6 +459,7 @@ impl Model {
         if mark {
             m.mark_defaults();
         }
+        m.from_cluster = opts.aggregation == Aggregation::Stored;
         m.aggregate(opts.aggregation);
         m.index();
         m.interned = HashMap::new();
@@ -854,6 +857,11 @@ impl Model {
                 } else {
                     format!("ClusterRole {}", b.role_name)
                 };
+                let input = if self.from_cluster {
+                    "the cluster"
+                } else {
+                    "the scanned input"
+                };
                 let defaults = if self.defaults {
                     " or among the default roles"
                 } else {
@@ -865,7 +873,7 @@ impl Model {
                     path: FieldPath::root().key("roleRef").key("name"),
                     location: b.role_ref_location.clone().or_else(|| b.source.location.clone()),
                     message: format!(
-                        "{} references {what}, which is not in the scanned input{defaults}: it grants nothing until that role exists",
+                        "{} references {what}, which is not in {input}{defaults}: it grants nothing until that role exists",
                         b.display()
                     ),
                     dangling: true,

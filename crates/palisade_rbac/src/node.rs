@@ -631,7 +631,7 @@ impl CanIAnswer {
         match g.authorize(&self.user, &self.request) {
             NodeDecision::NotANode => {}
             NodeDecision::Allow(why) => {
-                self.allowed = true;
+                self.allowed = Some(true);
                 self.reason = NODE_REASON;
                 self.grants = Vec::new();
                 self.explanation = vec![format!("the Node authorizer: {why}")];

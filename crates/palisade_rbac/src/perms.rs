@@ -142,6 +142,100 @@ impl Model {
     }
 }
 
+impl Model {
+    /// `RulesFor` of the RBAC rule resolver (what a SelfSubjectRulesReview returns): the rules
+    /// of every ClusterRoleBinding that applies to `user`, then of every RoleBinding of
+    /// `namespace` that does.
+    pub fn rules_for(&self, user: &User, namespace: &str) -> Vec<PolicyRule> {
+        let mut bindings = self.bindings_for(user, namespace);
+        bindings.sort_by_key(|&(b, _)| {
+            (
+                self.bindings[b].kind != crate::model::BindingKind::ClusterRoleBinding,
+                b,
+            )
+        });
+        bindings
+            .into_iter()
+            .flat_map(|(b, _)| self.binding_rules(b).iter().map(|(r, _)| PolicyRule::clone(r)))
+            .collect()
+    }
+}
+
+/// What `kubectl auth can-i --list` prints for the rules of a SelfSubjectRulesReview: each
+/// rule broken down to one API group × resource (× name) or one non-resource URL
+/// (`BreakdownRule`; verbs as written), rules of the same group, resource and name merged by
+/// appending the verbs they add (`CompactRules`), then sorted by the rule's Go string form
+/// (`&PolicyRule{Verbs:[…],APIGroups:[…],…}`), which orders by verbs first.
+pub fn access_list(rules: &[PolicyRule]) -> Vec<PolicyRule> {
+    let one = |v: &str| vec![v.to_owned()];
+    let mut broken: Vec<PolicyRule> = Vec::new();
+    for r in rules.iter().filter(|r| !r.verbs.is_empty()) {
+        let verbs = r.verbs.clone();
+        for g in &r.api_groups {
+            for res in &r.resources {
+                let rule = |names: Vec<String>| PolicyRule {
+                    verbs: verbs.clone(),
+                    api_groups: one(g),
+                    resources: one(res),
+                    resource_names: names,
+                    non_resource_urls: Vec::new(),
+                };
+                if r.resource_names.is_empty() {
+                    broken.push(rule(Vec::new()));
+                } else {
+                    broken.extend(r.resource_names.iter().map(|n| rule(one(n))));
+                }
+            }
+        }
+        for u in &r.non_resource_urls {
+            broken.push(PolicyRule {
+                verbs: verbs.clone(),
+                non_resource_urls: one(u),
+                ..PolicyRule::default()
+            });
+        }
+    }
+    let mut out: Vec<PolicyRule> = Vec::new();
+    let mut simple: std::collections::HashMap<(String, String, Vec<String>), usize> = Default::default();
+    for r in broken {
+        if !r.non_resource_urls.is_empty() {
+            out.push(r);
+            continue;
+        }
+        let key = (
+            r.api_groups[0].clone(),
+            r.resources[0].clone(),
+            r.resource_names.clone(),
+        );
+        match simple.get(&key) {
+            Some(&i) => {
+                for v in r.verbs {
+                    if !out[i].verbs.contains(&v) {
+                        out[i].verbs.push(v);
+                    }
+                }
+            }
+            None => {
+                simple.insert(key, out.len());
+                out.push(r);
+            }
+        }
+    }
+    let go = |r: &PolicyRule| {
+        let l = |v: &[String]| format!("[{}]", v.join(" "));
+        format!(
+            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
+            l(&r.verbs),
+            l(&r.api_groups),
+            l(&r.resources),
+            l(&r.resource_names),
+            l(&r.non_resource_urls)
+        )
+    };
+    out.sort_by_cached_key(go);
+    out
+}
+
 /// The resources of a matrix: the known API resources, plus any resource named in the rules.
 fn universe(resources: &Resources, scopes: &[(String, Vec<SourcedRule>)]) -> Vec<(String, String, bool)> {
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
@@ -217,10 +311,12 @@ pub fn compact(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
     }
     let mut out: Vec<PolicyRule> = Vec::new();
     for (i, r) in rs.iter().enumerate() {
+        // Dropped only when another rule covers it strictly: of several equivalent rules
+        // (each covering the others) none is preferred, so all are kept.
         let covered = rs
             .iter()
             .enumerate()
-            .any(|(j, o)| j != i && covers(o, r) && (!covers(r, o) || j < i));
+            .any(|(j, o)| j != i && covers(o, r) && !covers(r, o));
         if !covered {
             out.push(r.clone());
         }
@@ -313,6 +409,61 @@ mod tests {
         named.resource_names = vec!["a".into()];
         assert!(!covers(&named, &rule(&["get"], &[""], &["secrets"])));
         assert!(covers(&rule(&["get"], &[""], &["secrets"]), &named));
+    }
+
+    #[test]
+    fn compaction_keeps_every_equivalent_rule() {
+        // Each covers the other: neither is preferred, both are listed.
+        let a = rule(&["get"], &["", "*"], &["pods"]);
+        let b = rule(&["get"], &["*"], &["pods"]);
+        assert_eq!(compact(vec![a.clone(), b.clone()]), vec![a.clone(), b.clone()]);
+        assert_eq!(compact(vec![b.clone(), a.clone()]), vec![b, a]);
+    }
+
+    #[test]
+    fn access_list_like_kubectl() {
+        let mut named = rule(&["get"], &[""], &["secrets"]);
+        named.resource_names = vec!["b".into(), "a".into()];
+        let urls = PolicyRule {
+            verbs: vec!["get".into()],
+            non_resource_urls: vec!["/api".into(), "/api/*".into()],
+            ..PolicyRule::default()
+        };
+        let out = access_list(&[
+            rule(&["list", "get"], &["", "apps"], &["pods"]),
+            rule(&["watch", "create"], &[""], &["pods"]),
+            named,
+            urls,
+            rule(&["*"], &["*"], &["*"]),
+        ]);
+        let show: Vec<String> = out
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}|{}|{}|{}|{}",
+                    r.verbs.join(","),
+                    r.api_groups.join(","),
+                    r.resources.join(","),
+                    r.resource_names.join(","),
+                    r.non_resource_urls.join(",")
+                )
+            })
+            .collect();
+        assert_eq!(
+            show,
+            vec![
+                // Verbs as written, merged in order; `[*]` < `[get]` < `[list get watch
+                // create]` < `[list get]`; `Resources:[]` < `Resources:[secrets]`;
+                // `[/api/*]` < `[/api]`.
+                "*|*|*||",
+                "get||||/api/*",
+                "get||||/api",
+                "get||secrets|a|",
+                "get||secrets|b|",
+                "list,get,watch,create||pods||",
+                "list,get|apps|pods||",
+            ]
+        );
     }
 
     #[test]

@@ -126,9 +126,10 @@ impl Resources {
     /// Resolves a resource argument the way `kubectl auth can-i` does: `resource`,
     /// `resource.group`, `resource.version.group`, singular names, short names and kinds,
     /// case-insensitively; core before other groups. An unknown name is kept as written
-    /// (split at its first dot into resource and group), as if a CRD served it.
-    pub fn resolve(&self, arg: &str) -> Resolved {
-        let arg = arg.to_ascii_lowercase();
+    /// (split at its first dot into resource and group, case kept as kubectl keeps it), as if
+    /// a CRD served it.
+    pub fn resolve(&self, written: &str) -> Resolved {
+        let arg = written.to_ascii_lowercase();
         let matches_name = |r: &ApiResource, n: &str| {
             r.resource == n
                 || r.kind.eq_ignore_ascii_case(n)
@@ -155,7 +156,7 @@ impl Resources {
         if let Some(r) = found.first() {
             return Resolved::known(r);
         }
-        let (resource, group) = arg.split_once('.').unwrap_or((&arg, ""));
+        let (resource, group) = written.split_once('.').unwrap_or((written, ""));
         Resolved {
             group: group.to_owned(),
             resource: resource.to_owned(),
@@ -273,6 +274,12 @@ mod tests {
             ("example.com".into(), "widgets".into(), None)
         );
         assert_eq!(g("*"), ("".into(), "*".into(), None));
+        // Unknown: kept as written, like kubectl (which lowercases only to look it up).
+        assert_eq!(g("Foobar"), ("".into(), "Foobar".into(), None));
+        assert_eq!(
+            g("Widgets.Example.com"),
+            ("Example.com".into(), "Widgets".into(), None)
+        );
         assert!(r
             .find("", "pods")
             .unwrap()

@@ -180,6 +180,25 @@ pub enum GraphFormat {
 
 /// Writes escalation paths in `format` (DOT and Mermaid draw each vertex and edge once).
 pub fn render_paths(answer: &PathsAnswer, format: GraphFormat, out: &mut dyn Write) -> io::Result<()> {
+    // An incomplete answer says so in the graph formats too, as comments.
+    let c = &answer.completeness;
+    let comment = match format {
+        GraphFormat::Dot => Some("//"),
+        GraphFormat::Mermaid => Some("%%"),
+        _ => None,
+    };
+    if let Some(mark) = comment.filter(|_| !c.complete) {
+        writeln!(
+            out,
+            "{mark} incomplete: this answer leaves out what could not be read"
+        )?;
+        for u in &c.unread {
+            writeln!(out, "{mark} could not read {u}")?;
+        }
+        for e in &c.errors {
+            writeln!(out, "{mark} error: {}", e.replace('\n', " "))?;
+        }
+    }
     match format {
         GraphFormat::Human => answer.human(out),
         GraphFormat::Json => json::answers::render(answer, out),

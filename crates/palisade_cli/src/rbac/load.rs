@@ -1,7 +1,9 @@
 //! Loading the inputs of `palisade rbac` (manifests or a cluster) and building the RBAC
-//! model; reporting input problems; parsing a request.
+//! model; reporting input problems and what could not be read; parsing a request the way
+//! kubectl does.
 
 use palisade_core::{DiagLevel, Diagnostic, Object};
+use palisade_rbac::answer::{Completeness, Unanswered};
 use palisade_rbac::{Aggregation, Model, ModelOptions, Request, Resources};
 
 /// The loaded objects and the model built from them.
@@ -10,7 +12,12 @@ pub(super) struct Loaded {
     pub model: Model,
     pub resources: Resources,
     pub errors: Vec<Diagnostic>,
+    /// Resource types of a cluster that could not be read (forbidden or failed).
+    pub unread: Vec<String>,
 }
+
+/// RBAC objects: what every answer depends on (workload and paths read the workloads too).
+const RBAC_GROUP: &str = ".rbac.authorization.k8s.io";
 
 pub(super) fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, no_default_rbac: bool) -> Loaded {
     load_reading(
@@ -66,17 +73,19 @@ fn load_reading(
     no_default_rbac: bool,
     reads: palisade_core::Reads,
 ) -> Loaded {
-    let (objects, errors, defaults) = if cluster.cluster {
-        match crate::cluster::load(cluster, reads, false) {
-            // The cluster's own default objects were read unless ClusterRoles were forbidden.
-            Ok((objects, diags, want_defaults)) => (objects, diags, want_defaults && !no_default_rbac),
+    let (objects, errors, defaults, unread) = if cluster.cluster {
+        match crate::cluster::load_reporting(cluster, reads, false) {
+            // The cluster's own default objects are read with the ClusterRoles; when those
+            // cannot be read, the compiled-in ones do not stand in for them (an administrator
+            // may have changed them): the answer says the ClusterRoles were not read instead.
+            Ok(l) => (l.objects, l.diags, false, l.unread),
             Err(e) => return Loaded::failed(e),
         }
     } else {
         let (objects, errors) = crate::input::load_files(paths, reads);
-        (objects, errors, !no_default_rbac)
+        (objects, errors, !no_default_rbac, Vec::new())
     };
-    let model = Model::build(
+    let mut model = Model::build(
         &objects,
         ModelOptions {
             defaults,
@@ -88,11 +97,19 @@ fn load_reading(
             },
         },
     );
+    if unread
+        .iter()
+        .any(|u| u.starts_with("roles.") || u.starts_with("clusterroles."))
+    {
+        // Roles that could not be read are not missing.
+        model.problems.retain(|p| !p.dangling);
+    }
     Loaded {
         resources: Resources::with_crds(&objects),
         objects,
         model,
         errors,
+        unread,
     }
 }
 
@@ -104,7 +121,45 @@ impl Loaded {
             model: Model::build(&objects, ModelOptions::default()),
             objects,
             errors: vec![Diagnostic::unlocated(DiagLevel::Error, message)],
+            unread: Vec::new(),
         }
+    }
+
+    /// Nothing the answers depend on was read: input errors and no object at all (an
+    /// unreachable cluster, files that could not be read).
+    pub fn nothing_read(&self) -> bool {
+        self.objects.is_empty() && self.errors.iter().any(|d| d.level == DiagLevel::Error)
+    }
+
+    /// What an answer could not take into account: the input errors, and the resource types
+    /// it depends on that could not be read (the RBAC ones, and with `workloads` every one).
+    pub fn completeness(&self, workloads: bool) -> Completeness {
+        Completeness::new(
+            self.errors
+                .iter()
+                .filter(|d| d.level == DiagLevel::Error)
+                .map(ToString::to_string)
+                .collect(),
+            self.unread
+                .iter()
+                .filter(|u| workloads || u.ends_with(RBAC_GROUP))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// When nothing was read, prints the reason (no verdict) and returns exit code 2.
+    pub fn unanswered(&self, format: super::Out, workloads: bool) -> anyhow::Result<Option<u8>> {
+        if !self.nothing_read() {
+            return Ok(None);
+        }
+        super::print(
+            &Unanswered {
+                completeness: self.completeness(workloads),
+            },
+            format,
+        )?;
+        Ok(Some(2))
     }
 }
 
@@ -112,7 +167,11 @@ impl Loaded {
 /// whether there were input errors.
 pub(super) fn report_errors(l: &Loaded) -> bool {
     for d in &l.errors {
-        eprintln!("palisade: {d}");
+        let level = match d.level {
+            DiagLevel::Error => "error",
+            DiagLevel::Warning => "warning",
+        };
+        eprintln!("palisade: {level}: {d}");
     }
     for p in &l.model.problems {
         let loc = p.location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
@@ -121,23 +180,26 @@ pub(super) fn report_errors(l: &Loaded) -> bool {
     l.errors.iter().any(|d| d.level == DiagLevel::Error)
 }
 
+/// Parses a request the way `kubectl auth can-i VERB TYPE[/NAME] [--subresource S]` does:
+/// an argument starting with `/` is a non-resource URL; otherwise the part before the first
+/// `/` is the resource type (resolved like kubectl: `pods`, `po`, `deployments.apps`), the
+/// rest the object name. Returns the request and kubectl's warnings, or a usage error.
 pub(super) fn parse_request(
     l: &Loaded,
     verb: &str,
-    resource: &str,
-    name: Option<&str>,
+    arg: &str,
+    subresource: Option<&str>,
     ns: &str,
-) -> (Request, Vec<String>) {
+) -> Result<(Request, Vec<String>), String> {
     let mut warnings = Vec::new();
-    if resource.starts_with('/') {
-        return (Request::non_resource(verb, resource), warnings);
+    if arg.starts_with('/') {
+        if subresource.is_some() {
+            return Err("--subresource can not be used with NonResourceURL".into());
+        }
+        return Ok((Request::non_resource(verb, arg), warnings));
     }
-    let (res, sub) = match resource.split_once('/') {
-        Some((r, s)) => (r, s),
-        None => (resource, ""),
-    };
+    let (res, name) = arg.split_once('/').unwrap_or((arg, ""));
     let r = l.resources.resolve(res);
-    let namespace = ns.to_owned();
     match r.namespaced {
         None if res != "*" => warnings.push(format!(
             "resource {res:?} is not a built-in resource or a CRD of the input; evaluated as {}{}",
@@ -154,13 +216,9 @@ pub(super) fn parse_request(
         }
         _ => {}
     }
-    let full = if sub.is_empty() {
-        r.resource.clone()
-    } else {
-        format!("{}/{sub}", r.resource)
+    let full = match subresource.filter(|s| !s.is_empty()) {
+        Some(sub) => format!("{}/{sub}", r.resource),
+        None => r.resource.clone(),
     };
-    (
-        Request::resource(verb, &r.group, &full, &namespace).named(name.unwrap_or("")),
-        warnings,
-    )
+    Ok((Request::resource(verb, &r.group, &full, ns).named(name), warnings))
 }

@@ -30,7 +30,7 @@ pub enum RbacCommand {
     /// Escalation paths to cluster-admin, secrets or nodes.
     Paths(PathsArgs),
     /// Risky grants as findings (the RBAC rules of `palisade scan`).
-    Risks(RisksArgs),
+    Risks(crate::cli::RisksArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -76,21 +76,32 @@ pub struct Identity {
 pub struct CanIArgs {
     /// The verb: get, list, watch, create, update, patch, delete, deletecollection, or a
     /// special verb (bind, escalate, impersonate, approve, use).
-    pub verb: String,
-    /// RESOURCE[.GROUP][/SUBRESOURCE] (`pods`, `deployments.apps`, `pods/exec`) or a
-    /// non-resource URL starting with `/`.
-    pub resource: String,
-    /// The object name (resourceNames rules only match named requests).
-    pub name: Option<String>,
+    #[arg(required_unless_present = "list")]
+    pub verb: Option<String>,
+    /// TYPE, TYPE/NAME or NONRESOURCEURL, as kubectl: `pods`, `deployments.apps`,
+    /// `secrets/redis-auth` (the Secret named redis-auth), `/healthz`. A subresource is
+    /// given with --subresource.
+    #[arg(required_unless_present = "list", value_name = "TYPE[/NAME]")]
+    pub resource: Option<String>,
     /// Namespace of the request (default: default, as kubectl).
     #[arg(short, long)]
     pub namespace: Option<String>,
     /// A request across all namespaces (namespace "").
     #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
-    /// Subresource, as an alternative to RESOURCE/SUBRESOURCE.
+    /// The subresource (`exec` for pods/exec).
     #[arg(long)]
     pub subresource: Option<String>,
+    /// List every action the user can perform in the namespace, like `kubectl auth can-i
+    /// --list`.
+    #[arg(long, conflicts_with_all = ["verb", "resource", "all_namespaces", "subresource", "quiet"])]
+    pub list: bool,
+    /// With --list: print no header line.
+    #[arg(long, requires = "list")]
+    pub no_headers: bool,
+    /// Print nothing; the exit code is the answer.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub identity: Identity,
     #[command(flatten)]
@@ -100,15 +111,16 @@ pub struct CanIArgs {
 #[derive(Args, Debug)]
 pub struct WhoCanArgs {
     pub verb: String,
-    /// RESOURCE[.GROUP][/SUBRESOURCE] or a non-resource URL.
+    /// TYPE, TYPE/NAME or NONRESOURCEURL, as for can-i.
+    #[arg(value_name = "TYPE[/NAME]")]
     pub resource: String,
     /// Only this namespace (ClusterRoleBindings + its RoleBindings). Without it: cluster-wide
     /// grants, and for namespaced resources the grants of every namespace.
     #[arg(short, long)]
     pub namespace: Option<String>,
-    /// The object name.
+    /// The subresource (`exec` for pods/exec).
     #[arg(long)]
-    pub name: Option<String>,
+    pub subresource: Option<String>,
     #[command(flatten)]
     pub inputs: Inputs,
 }
@@ -175,12 +187,6 @@ pub struct PathsArgs {
     /// Output format: human, json, dot (Graphviz) or mermaid.
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: GraphOut,
-}
-
-#[derive(Args, Debug)]
-pub struct RisksArgs {
-    #[command(flatten)]
-    pub scan: crate::cli::ScanArgs,
 }
 
 pub fn run(cmd: RbacCommand) -> Result<u8> {

@@ -15,6 +15,34 @@ pub(super) fn run(a: PathsArgs) -> Result<u8> {
     };
     let (l, nodes) = load_with_nodes(&a.source.paths, &a.source.cluster, a.no_default_rbac);
     let errors = report_errors(&l);
+    if l.nothing_read() {
+        let answer = PathsAnswer {
+            paths: Vec::new(),
+            to: None,
+            completeness: l.completeness(true),
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match a.output {
+            super::GraphOut::Json => palisade_report::render_answer(
+                &palisade_rbac::answer::Unanswered {
+                    completeness: answer.completeness,
+                },
+                palisade_report::AnswerFormat::Json,
+                &mut out,
+            )?,
+            super::GraphOut::Human => palisade_report::render_answer(
+                &palisade_rbac::answer::Unanswered {
+                    completeness: answer.completeness,
+                },
+                palisade_report::AnswerFormat::Human,
+                &mut out,
+            )?,
+            // The graph formats: the reasons as comments, no graph.
+            f => palisade_report::render_paths(&answer, f.into(), &mut out)?,
+        }
+        out.flush()?;
+        return Ok(2);
+    }
     let to = a.to.map(|t| match t {
         Target::ClusterAdmin => paths::Target::ClusterAdmin,
         Target::Secrets => paths::Target::Secrets,
@@ -41,11 +69,15 @@ pub(super) fn run(a: PathsArgs) -> Result<u8> {
     let extra: Vec<paths::Start> = from.iter().cloned().collect();
     let g = paths::graph_with_nodes(&l.model, &workloads, &secrets, &extra, &nodes);
     let found = paths::paths(&g, from.as_ref(), to);
-    let answer = PathsAnswer { paths: found, to };
+    let answer = PathsAnswer {
+        paths: found,
+        to,
+        completeness: l.completeness(true),
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     palisade_report::render_paths(&answer, a.output.into(), &mut out)?;
     out.flush()?;
-    Ok(if errors {
+    Ok(if errors || !answer.completeness.complete {
         2
     } else if answer.paths.is_empty() {
         0

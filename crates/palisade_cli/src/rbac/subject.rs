@@ -52,7 +52,14 @@ pub(super) fn run(a: SubjectArgs) -> Result<u8> {
         a.inputs.no_default_rbac,
     );
     let errors = report_errors(&l);
-    let answer = PermissionsAnswer::new(&l.model, &l.resources, u, label);
+    if let Some(code) = l.unanswered(a.inputs.output, false)? {
+        return Ok(code);
+    }
+    let answer = PermissionsAnswer::new(&l.model, &l.resources, u, label, l.completeness(false));
     print(&answer, a.inputs.output)?;
-    Ok(if errors { 2 } else { 0 })
+    Ok(if errors || !answer.completeness.complete {
+        2
+    } else {
+        0
+    })
 }

@@ -2,7 +2,7 @@
 //! every namespace the input names.
 
 use super::load::{load_with_nodes, parse_request, report_errors};
-use super::{print, WhoCanArgs};
+use super::{print, usage, WhoCanArgs};
 use anyhow::Result;
 use palisade_rbac::answer::WhoCanAnswer;
 use palisade_rbac::Request;
@@ -15,8 +15,15 @@ pub(super) fn run(a: WhoCanArgs) -> Result<u8> {
         a.inputs.no_default_rbac,
     );
     let errors = report_errors(&l);
+    if let Some(code) = l.unanswered(a.inputs.output, false)? {
+        return Ok(code);
+    }
     let mut namespaces: Vec<String> = vec![a.namespace.clone().unwrap_or_default()];
-    let (probe, warnings) = parse_request(&l, &a.verb, &a.resource, a.name.as_deref(), "");
+    let sub = a.subresource.as_deref();
+    let (probe, warnings) = match parse_request(&l, &a.verb, &a.resource, sub, "") {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
     for w in &warnings {
         eprintln!("palisade: warning: {w}");
     }
@@ -32,12 +39,26 @@ pub(super) fn run(a: WhoCanArgs) -> Result<u8> {
         namespaces[1..].sort();
         namespaces.dedup();
     }
-    let requests: Vec<Request> = namespaces
-        .iter()
-        .map(|ns| parse_request(&l, &a.verb, &a.resource, a.name.as_deref(), ns).0)
-        .collect();
-    let answer = WhoCanAnswer::new(&l.model, probe, a.namespace.clone(), namespaced, &requests)
-        .with_node_authorizer(&nodes, &requests);
+    let mut requests = Vec::new();
+    for ns in &namespaces {
+        match parse_request(&l, &a.verb, &a.resource, sub, ns) {
+            Ok((r, _)) => requests.push(r),
+            Err(e) => return usage(e),
+        }
+    }
+    let answer = WhoCanAnswer::new(
+        &l.model,
+        probe,
+        a.namespace.clone(),
+        namespaced,
+        &requests,
+        l.completeness(false),
+    )
+    .with_node_authorizer(&nodes, &requests);
     print(&answer, a.inputs.output)?;
-    Ok(if errors { 2 } else { 0 })
+    Ok(if errors || !answer.completeness.complete {
+        2
+    } else {
+        0
+    })
 }

@@ -34,6 +34,9 @@ pub(super) fn run(a: WorkloadArgs) -> Result<u8> {
         a.inputs.no_default_rbac,
     );
     let errors = report_errors(&l);
+    if let Some(code) = l.unanswered(a.inputs.output, true)? {
+        return Ok(code);
+    }
     let obj = match find_workload(&l.objects, &a.workload) {
         Ok(o) => o,
         Err(e) => return usage(e),
@@ -73,7 +76,13 @@ pub(super) fn run(a: WorkloadArgs) -> Result<u8> {
     };
     let u = User::service_account(ns, sa);
     let answer = WorkloadAnswer {
-        permissions: PermissionsAnswer::new(&l.model, &l.resources, u, format!("ServiceAccount {ns}/{sa}")),
+        permissions: PermissionsAnswer::new(
+            &l.model,
+            &l.resources,
+            u,
+            format!("ServiceAccount {ns}/{sa}"),
+            l.completeness(true),
+        ),
         workload: WorkloadRef {
             kind: obj.kind.clone(),
             namespace: ns.to_owned(),
@@ -86,5 +95,9 @@ pub(super) fn run(a: WorkloadArgs) -> Result<u8> {
         service_account: sa.to_owned(),
     };
     print(&answer, a.inputs.output)?;
-    Ok(if errors { 2 } else { 0 })
+    Ok(if errors || !answer.permissions.completeness.complete {
+        2
+    } else {
+        0
+    })
 }

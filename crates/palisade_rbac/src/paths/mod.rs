@@ -375,10 +375,15 @@ impl Path {
     pub fn is_already(&self) -> bool {
         self.steps.is_empty()
     }
-    /// `User alice → cluster-admin in 2 steps` / `User root is already cluster-admin`.
+    /// `User alice → cluster-admin in 2 steps` / `User root is already cluster-admin` /
+    /// `User lu can already list every Secret`.
     pub fn summary(&self) -> String {
         match self.steps.len() {
-            0 => format!("{} is already {}", self.start, self.target),
+            0 => match self.target {
+                Target::ClusterAdmin => format!("{} is already cluster-admin", self.start),
+                Target::Secrets => format!("{} can already list every Secret", self.start),
+                Target::Nodes => format!("{} can already reach the kubelet API (nodes/proxy)", self.start),
+            },
             1 => format!("{} → {} in 1 step", self.start, self.target),
             n => format!("{} → {} in {n} steps", self.start, self.target),
         }

@@ -620,7 +620,7 @@ fn secrets_cluster_wide_and_legacy_tokens() {
     let f = fixture(&yaml);
     let p = one(&f, &user("lu"), Target::Secrets).expect("lu lists every secret");
     assert!(p.is_already());
-    assert_eq!(p.summary(), "User lu is already secrets");
+    assert_eq!(p.summary(), "User lu can already list every Secret");
     // Through the token Secret (get by name, and list in the namespace).
     for who in ["max", "ned"] {
         let p = one(&f, &user(who), Target::ClusterAdmin).expect(who);
@@ -684,6 +684,12 @@ fn super_users_are_zero_step_paths() {
     // Asked for another target: reported as held.
     let s = paths(&f.g, Some(&user("root")), Some(Target::Secrets));
     assert!(s.len() == 1 && s[0].is_already());
+    assert_eq!(s[0].summary(), "User root can already list every Secret");
+    let n = paths(&f.g, Some(&user("root")), Some(Target::Nodes));
+    assert_eq!(
+        n[0].summary(),
+        "User root can already reach the kubelet API (nodes/proxy)"
+    );
     // No escalation edges leave a super-user.
     let r = f.g.node(&Vertex::User { name: "root".into() }).unwrap();
     assert!(f.g.edges_from(r).all(|e| e.kind == EdgeKind::Holds));

@@ -2,15 +2,46 @@
 
 use crate::Answer;
 use palisade_rbac::answer::{
-    CanIAnswer, PathsAnswer, PermissionsAnswer, WhoCanAnswer, WhoCanRow, WorkloadAnswer,
+    CanIAnswer, CanIListAnswer, Completeness, PathsAnswer, PermissionsAnswer, Unanswered, WhoCanAnswer,
+    WhoCanRow, WorkloadAnswer,
 };
 use palisade_rbac::perms::MATRIX_VERBS;
 use palisade_rbac::{Request, SUPER_USER_GROUP};
 use std::io::{self, Write};
 
+/// What an incomplete answer could not take into account (nothing when complete).
+pub(crate) fn completeness(c: &Completeness, out: &mut dyn Write) -> io::Result<()> {
+    if c.complete {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nIncomplete: this answer leaves out what could not be read:"
+    )?;
+    for u in &c.unread {
+        writeln!(out, "  could not read {u}")?;
+    }
+    for e in &c.errors {
+        writeln!(out, "  error: {e}")?;
+    }
+    Ok(())
+}
+
+impl Answer for Unanswered {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "No answer: nothing it depends on could be read.")?;
+        completeness(&self.completeness, out)
+    }
+}
+
 impl Answer for CanIAnswer {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", if self.allowed { "yes" } else { "no" })?;
+        let verdict = match self.allowed {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        };
+        writeln!(out, "{verdict}")?;
         writeln!(
             out,
             "  {} ({}) → {}",
@@ -18,20 +49,84 @@ impl Answer for CanIAnswer {
             self.user.groups.join(", "),
             self.request.describe()
         )?;
-        if self.allowed {
-            for line in &self.explanation {
-                writeln!(out, "  allowed by {line}")?;
+        match self.allowed {
+            Some(true) => {
+                for line in &self.explanation {
+                    writeln!(out, "  allowed by {line}")?;
+                }
             }
-        } else {
-            if let Some(node) = &self.node_authorizer {
-                writeln!(out, "  Node authorizer: {node}")?;
+            Some(false) => {
+                if let Some(node) = &self.node_authorizer {
+                    writeln!(out, "  Node authorizer: {node}")?;
+                }
+                writeln!(
+                    out,
+                    "  no binding of this user or its groups has a rule that matches (RBAC only adds; nothing denies)"
+                )?
             }
-            writeln!(
+            None => writeln!(
                 out,
-                "  no binding of this user or its groups has a rule that matches (RBAC only adds; nothing denies)"
-            )?;
+                "  no rule among what was read allows it; what could not be read may"
+            )?,
         }
-        Ok(())
+        completeness(&self.completeness, out)
+    }
+}
+
+impl Answer for CanIListAnswer {
+    /// `kubectl auth can-i --list`: a tab-aligned table (minimum width 6, padding 3, like
+    /// kubectl's printers), Go's `%v` of each list.
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let list = |v: &[String]| format!("[{}]", v.join(" "));
+        let mut rows: Vec<[String; 4]> = Vec::new();
+        if !self.no_headers {
+            rows.push([
+                "Resources".into(),
+                "Non-Resource URLs".into(),
+                "Resource Names".into(),
+                "Verbs".into(),
+            ]);
+        }
+        for r in &self.rules {
+            // `describe.CombineResourceGroup`: the first resource and group.
+            let resource = match r.resources.first() {
+                None => String::new(),
+                Some(res) => {
+                    let (name, sub) = match res.split_once('/') {
+                        Some((n, s)) => (n, Some(s)),
+                        None => (res.as_str(), None),
+                    };
+                    let mut c = name.to_owned();
+                    if let Some(g) = r.api_groups.first().filter(|g| !g.is_empty()) {
+                        c.push('.');
+                        c.push_str(g);
+                    }
+                    if let Some(sub) = sub {
+                        c.push('/');
+                        c.push_str(sub);
+                    }
+                    c
+                }
+            };
+            rows.push([
+                resource,
+                list(&r.non_resource_urls),
+                list(&r.resource_names),
+                list(&r.verbs),
+            ]);
+        }
+        let width = |c: usize| {
+            rows.iter()
+                .map(|r| r[c].chars().count() + 3)
+                .max()
+                .unwrap_or(0)
+                .max(6)
+        };
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for r in &rows {
+            writeln!(out, "{:w0$}{:w1$}{:w2$}{}", r[0], r[1], r[2], r[3])?;
+        }
+        completeness(&self.completeness, out)
     }
 }
 
@@ -112,7 +207,7 @@ impl Answer for WhoCanAnswer {
         for r in &table {
             writeln!(out, "{:w0$}  {:w1$}  {}", r[0], r[1], r[2])?;
         }
-        Ok(())
+        completeness(&self.completeness, out)
     }
 }
 
@@ -138,7 +233,7 @@ impl Answer for PermissionsAnswer {
                 out,
                 "  member of {SUPER_USER_GROUP}: allowed everything, RBAC is not consulted"
             )?;
-            return Ok(());
+            return completeness(&self.completeness, out);
         }
         for s in &self.scopes {
             let title = if s.namespace.is_empty() {
@@ -237,7 +332,7 @@ impl Answer for PermissionsAnswer {
                 )?;
             }
         }
-        Ok(())
+        completeness(&self.completeness, out)
     }
 }
 
@@ -274,7 +369,14 @@ impl Answer for PathsAnswer {
             let what = self
                 .to
                 .map_or("cluster-admin, secrets or nodes".to_owned(), |t| t.to_string());
-            writeln!(out, "No escalation path to {what} found.")?;
+            if self.completeness.complete {
+                writeln!(out, "No escalation path to {what} found.")?;
+            } else {
+                writeln!(
+                    out,
+                    "No escalation path to {what} found among what could be read."
+                )?;
+            }
         }
         for p in &self.paths {
             writeln!(out, "{}", p.summary())?;
@@ -292,6 +394,6 @@ impl Answer for PathsAnswer {
         if !self.paths.is_empty() {
             writeln!(out, "{} path(s).", self.paths.len())?;
         }
-        Ok(())
+        completeness(&self.completeness, out)
     }
 }

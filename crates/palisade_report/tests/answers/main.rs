@@ -3,7 +3,7 @@
 
 use palisade_netpol::answer::{Connection, MatrixEndpoint, MatrixHead, MatrixTail};
 use palisade_netpol::{PortSet, Proto};
-use palisade_rbac::answer::PathsAnswer;
+use palisade_rbac::answer::{Completeness, PathsAnswer};
 use palisade_rbac::paths::{EdgeKind, Path, Start, Step, Target, Vertex};
 use palisade_report::psa::{PsaAnswer, PsaChange, PsaNamespace, Violating};
 use palisade_report::{render_answer, render_paths, AnswerFormat, GraphFormat, MatrixFormat, MatrixWriter};
@@ -49,6 +49,7 @@ fn paths() -> PathsAnswer {
             },
         ],
         to: Some(Target::ClusterAdmin),
+        completeness: Completeness::full(),
     }
 }
 
@@ -114,12 +115,45 @@ fn no_paths_says_so() {
     let none = PathsAnswer {
         paths: Vec::new(),
         to: None,
+        completeness: Completeness::full(),
     };
     render_paths(&none, GraphFormat::Human, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "No escalation path to cluster-admin, secrets or nodes found.\n"
     );
+}
+
+#[test]
+fn incomplete_paths_say_what_was_not_read_in_every_format() {
+    let none = PathsAnswer {
+        paths: Vec::new(),
+        to: None,
+        completeness: Completeness::new(Vec::new(), vec!["rolebindings.rbac.authorization.k8s.io".into()]),
+    };
+    let render = |f| {
+        let mut out = Vec::new();
+        render_paths(&none, f, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let human = render(GraphFormat::Human);
+    assert!(
+        human.starts_with(
+            "No escalation path to cluster-admin, secrets or nodes found among what could be read.\n"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains("could not read rolebindings.rbac.authorization.k8s.io"),
+        "{human}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render(GraphFormat::Json)).unwrap();
+    assert_eq!(json["complete"], false);
+    assert_eq!(json["unread"][0], "rolebindings.rbac.authorization.k8s.io");
+    assert!(render(GraphFormat::Dot).starts_with("// incomplete: this answer leaves out what could not be read\n// could not read rolebindings.rbac.authorization.k8s.io\ndigraph"));
+    assert!(render(GraphFormat::Mermaid).starts_with(
+        "%% incomplete: this answer leaves out what could not be read\n%% could not read rolebindings"
+    ));
 }
 
 fn head() -> MatrixHead {
