@@ -42,6 +42,49 @@ pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// How many input problems `report_input_problems` lists one by one.
+const LISTED_PROBLEMS: usize = 5;
+
+/// A short summary of the input problems on stderr, whatever the output format: the first
+/// errors (with `list`) and the counts of errors, warnings and skipped documents. Machine
+/// formats carry them in the report, but a CI log must show why a run exits 2.
+pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) {
+    use palisade_core::DiagLevel;
+    let errors: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|d| d.level == DiagLevel::Error)
+        .collect();
+    let warnings = report.errors.len() - errors.len();
+    let skipped = report.stats.skipped_documents;
+    if list {
+        for d in errors.iter().take(LISTED_PROBLEMS) {
+            eprintln!("palisade: error: {d}");
+        }
+        if errors.len() > LISTED_PROBLEMS {
+            eprintln!(
+                "palisade: error: … and {} more input error(s)",
+                errors.len() - LISTED_PROBLEMS
+            );
+        }
+    }
+    let mut parts = Vec::new();
+    if !errors.is_empty() {
+        parts.push(format!("{} input error(s)", errors.len()));
+    }
+    if warnings > 0 {
+        parts.push(format!("{warnings} warning(s)"));
+    }
+    if skipped > 0 {
+        parts.push(format!("{skipped} document(s) skipped (not Kubernetes objects)"));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let level = if errors.is_empty() { "warning" } else { "error" };
+    eprintln!("palisade: {level}: {}; see the report", parts.join(", "));
+}
+
 fn main() -> ExitCode {
     // The loader contains parser panics and reports them as input errors; keep them quiet.
     let default_hook = std::panic::take_hook();
