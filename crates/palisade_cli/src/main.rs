@@ -19,6 +19,7 @@ use std::process::ExitCode;
 /// stderr carries nothing but palisade's own messages.
 pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
             eprintln!("palisade: warning: RUST_LOG={v:?}: {e}");
@@ -42,12 +43,18 @@ pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// `-q`: only errors on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// How many input problems `report_input_problems` lists one by one.
 const LISTED_PROBLEMS: usize = 5;
 
-/// A short summary of the input problems on stderr, whatever the output format: the first
-/// errors (with `list`) and the counts of errors, warnings and skipped documents. Machine
-/// formats carry them in the report, but a CI log must show why a run exits 2.
+/// A short summary of the input errors and skipped documents on stderr, whatever the output
+/// format: the first errors (with `list`) and the counts of errors, skipped documents and
+/// (alongside those) warnings. Machine formats carry them in the report, but a CI log must
+/// show why a run exits 2 or read less than it was given. Skipped documents without errors
+/// are a warning, not printed with `-q` nor when the human report on stdout says it;
+/// warnings alone stay in the report.
 pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) {
     use palisade_core::DiagLevel;
     let errors: Vec<_> = report
@@ -68,6 +75,10 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
             );
         }
     }
+    // Without errors, only a report that is not on the terminal (`list`) needs the count.
+    if errors.is_empty() && (skipped == 0 || !list || QUIET.load(std::sync::atomic::Ordering::Relaxed)) {
+        return;
+    }
     let mut parts = Vec::new();
     if !errors.is_empty() {
         parts.push(format!("{} input error(s)", errors.len()));
@@ -77,9 +88,6 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
     }
     if skipped > 0 {
         parts.push(format!("{skipped} document(s) skipped (not Kubernetes objects)"));
-    }
-    if parts.is_empty() {
-        return;
     }
     let level = if errors.is_empty() { "warning" } else { "error" };
     eprintln!("palisade: {level}: {}; see the report", parts.join(", "));

@@ -483,6 +483,23 @@ fn input_errors_are_summarised_on_stderr_in_every_format() {
         stderr(&out),
         "palisade: error: 1 input error(s), 1 document(s) skipped (not Kubernetes objects); see the report\n"
     );
+    // Skipped documents alone: a warning line, not with -q, not when the human report on
+    // stdout says it.
+    let d = project(
+        "stderr-skipped",
+        None,
+        &[("agent.yaml", PRIVILEGED), ("notes.yaml", "just: a note\n")],
+    );
+    let out = run(&d, &["scan", "k8s/apps", "-o", "sarif"], "2026-11-22");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "palisade: warning: 1 document(s) skipped (not Kubernetes objects); see the report\n"
+    );
+    let out = run(&d, &["-q", "scan", "k8s/apps", "-o", "sarif"], "2026-11-22");
+    assert_eq!(stderr(&out), "");
+    let out = run(&d, &["scan", "k8s/apps"], "2026-11-22");
+    assert_eq!(stderr(&out), "");
     // A clean input: nothing on stderr.
     let d = project("stderr-clean", None, &[("agent.yaml", PRIVILEGED)]);
     let out = run(&d, &["scan", "k8s/apps", "-o", "json"], "2026-11-22");
