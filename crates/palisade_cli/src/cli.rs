@@ -410,7 +410,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         Err(e) => return usage(e),
     };
     opts.analysis.default_rbac = !a.no_default_rbac;
-    let (report, target) = if a.cluster.conn.cluster {
+    let (mut report, target) = if a.cluster.conn.cluster {
         match crate::cluster::scan_reporting(&a.cluster, &opts) {
             Ok((mut report, target, unread)) => {
                 if unread_is_error {
@@ -429,6 +429,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         let source = palisade_source::Files::discover(&a.paths);
         (palisade_engine::scan(&source, &opts), a.paths.join(" "))
     };
+    report.config = settings::config_info(&flags, &loaded);
 
     let format = match a.output {
         OutputFormat::Human => Format::Human,
@@ -466,6 +467,9 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             out.flush()?;
         }
     }
+    // The human format on a terminal lists the problems itself; every other output gets them
+    // on stderr too, so that a CI log shows why the run failed.
+    crate::report_input_problems(&report, format != Format::Human || a.output_file.is_some());
     Ok(if report.has_errors() {
         2
     } else if report.failing_findings() > 0 {

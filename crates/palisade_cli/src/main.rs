@@ -19,6 +19,7 @@ use std::process::ExitCode;
 /// stderr carries nothing but palisade's own messages.
 pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
             eprintln!("palisade: warning: RUST_LOG={v:?}: {e}");
@@ -40,6 +41,56 @@ pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
         .with_ansi(ansi)
         .without_time()
         .try_init();
+}
+
+/// `-q`: only errors on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How many input problems `report_input_problems` lists one by one.
+const LISTED_PROBLEMS: usize = 5;
+
+/// A short summary of the input errors and skipped documents on stderr, whatever the output
+/// format: the first errors (with `list`) and the counts of errors, skipped documents and
+/// (alongside those) warnings. Machine formats carry them in the report, but a CI log must
+/// show why a run exits 2 or read less than it was given. Skipped documents without errors
+/// are a warning, not printed with `-q` nor when the human report on stdout says it;
+/// warnings alone stay in the report.
+pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) {
+    use palisade_core::DiagLevel;
+    let errors: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|d| d.level == DiagLevel::Error)
+        .collect();
+    let warnings = report.errors.len() - errors.len();
+    let skipped = report.stats.skipped_documents;
+    if list {
+        for d in errors.iter().take(LISTED_PROBLEMS) {
+            eprintln!("palisade: error: {d}");
+        }
+        if errors.len() > LISTED_PROBLEMS {
+            eprintln!(
+                "palisade: error: … and {} more input error(s)",
+                errors.len() - LISTED_PROBLEMS
+            );
+        }
+    }
+    // Without errors, only a report that is not on the terminal (`list`) needs the count.
+    if errors.is_empty() && (skipped == 0 || !list || QUIET.load(std::sync::atomic::Ordering::Relaxed)) {
+        return;
+    }
+    let mut parts = Vec::new();
+    if !errors.is_empty() {
+        parts.push(format!("{} input error(s)", errors.len()));
+    }
+    if warnings > 0 {
+        parts.push(format!("{warnings} warning(s)"));
+    }
+    if skipped > 0 {
+        parts.push(format!("{skipped} document(s) skipped (not Kubernetes objects)"));
+    }
+    let level = if errors.is_empty() { "warning" } else { "error" };
+    eprintln!("palisade: {level}: {}; see the report", parts.join(", "));
 }
 
 fn main() -> ExitCode {

@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use palisade_core::Pos;
-use palisade_core::{RuleMeta, RuleOptions, Severity};
+use palisade_core::{ConfigInfo, RuleMeta, RuleOptions, Severity};
 use palisade_engine::config::{self, ConfigError, LoadedConfig, Profile};
 use palisade_engine::{select_rules, PssMode, ScanOptions, Suppressor};
 use palisade_pss::{Level, Policy, Version};
@@ -93,15 +93,72 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let text = read(path, Pos::NONE)?;
     let parsed = config::parse(&text, &path.display().to_string())?;
     let mut exceptions = parsed.exceptions.clone();
-    for (f, pos) in parsed.exception_files() {
+    for (i, (f, pos)) in parsed.exception_files().enumerate() {
         let p = path.parent().unwrap_or(Path::new(".")).join(f);
-        let text = read(&p, pos)?;
+        // A file that cannot be read is reported where the configuration names it.
+        let text = std::fs::read_to_string(&p).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            pos,
+            key: format!("exceptionFiles[{i}]"),
+            message: format!("cannot read {}: {e}", p.display()),
+        })?;
         exceptions.extend(config::parse_exceptions(&text, &p.display().to_string())?);
     }
     Ok(LoadedConfig {
         config: parsed.config,
         file: Some(path.to_path_buf()),
         exceptions,
+    })
+}
+
+/// The configuration file that was read and what of it is in force (flags override the
+/// file's `profile`, `select`, `failOn` and `pss`); `None` when no file was read.
+pub fn config_info(flags: &Flags, loaded: &LoadedConfig) -> Option<ConfigInfo> {
+    let file = loaded.file.as_ref()?;
+    let cfg = &loaded.config;
+    let pss = cfg.pss.as_ref();
+    let severity = cfg
+        .severity
+        .iter()
+        .map(|(k, s)| {
+            let code = palisade_rules::find_rule(k).map_or(k.as_str(), |r| r.code);
+            (code.to_owned(), s.severity())
+        })
+        .collect();
+    let rule_options = cfg
+        .rules
+        .keys()
+        .map(|k| palisade_rules::find_rule(k).map_or(k.clone(), |r| r.code.to_owned()))
+        .collect();
+    // Shown relative to the working directory when it is below it, as the scanned files are.
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| file.clone());
+    Some(ConfigInfo {
+        file: shown.display().to_string(),
+        profile: cfg
+            .profile
+            .filter(|_| flags.profile.is_none())
+            .map(|p| p.as_str().to_owned()),
+        select: if flags.select.is_empty() {
+            cfg.select.clone()
+        } else {
+            Vec::new()
+        },
+        ignore: cfg.ignore.clone(),
+        severity,
+        fail_on: cfg
+            .fail_on
+            .filter(|_| flags.fail_on.is_none())
+            .map(|s| s.severity()),
+        pss_level: pss.and_then(|p| p.level.clone()).filter(|_| flags.pss.is_none()),
+        pss_version: pss
+            .and_then(|p| p.version.clone())
+            .filter(|_| flags.pss_version.is_none()),
+        inline_ignores: cfg.inline_ignores.filter(|i| !i),
+        rule_options,
+        exceptions: loaded.exceptions.len(),
     })
 }
 
@@ -165,7 +222,23 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
             ));
         }
     }
-    let rules = select_rules(base, &select, &ignore).map_err(|e| e.to_string())?;
+    let mut rules = select_rules(base, &select, &ignore).map_err(|e| e.to_string())?;
+    // The exception accounting rules (expired, stale) run whatever `select` says: a
+    // selection must not hide that an exception expired or no longer matches anything. Only
+    // naming them in `ignore` turns them off.
+    let ignored = |r: &RuleMeta| {
+        ignore
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .any(|s| r.matches(s))
+    };
+    for r in palisade_rules::config::RULES {
+        if !ignored(r) && !rules.iter().any(|x| std::ptr::eq(*x, *r)) {
+            rules.push(r);
+        }
+    }
 
     let version_s = flags
         .pss_version

@@ -343,20 +343,34 @@ fn rules_doc_is_up_to_date() {
 }
 
 #[test]
-fn junit_has_a_test_case_per_workload() {
+fn junit_has_a_test_case_per_object_and_rule() {
+    // The hardened guestbook has no findings: one passing test case per object read.
     let out = palisade(&["scan", "examples/guestbook-hardened", "-o", "junit"]);
     assert_eq!(out.status.code(), Some(0));
     let s = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(s.matches("<testcase ").count(), 4, "{s}");
+    let (_, v) = json(&["scan", "examples/guestbook-hardened"]);
+    let objects = v["stats"]["objects"].as_u64().unwrap() as usize;
+    assert!(objects > 4, "more objects than workloads");
+    assert_eq!(s.matches("<testcase ").count(), objects, "{s}");
     assert!(!s.contains("<failure"));
-    // The insecure guestbook: its 4 workloads and the 9 other objects with findings (the
-    // committed Secret, the three ServiceAccounts, the open LoadBalancer, the Namespace without
-    // default-deny policies, the frontend Role, the RoleBinding of edit to default and the
-    // ClusterRoleBinding of cluster-admin) all fail.
+    // The insecure guestbook: one failing test case per (object, rule), each with a single
+    // <failure>, and a passing one per object without findings.
     let out = palisade(&["scan", "examples/guestbook", "-o", "junit"]);
     let s = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(s.matches("<testcase ").count(), 13, "{s}");
-    assert!(s.contains("failures=\"13\""), "{s}");
+    let (_, v) = json(&["scan", "examples/guestbook"]);
+    let findings = v["findings"].as_array().unwrap();
+    let key = |f: &serde_json::Value| (f["object"].to_string(), f["location"]["file"].to_string());
+    let pairs: std::collections::BTreeSet<_> =
+        findings.iter().map(|f| (key(f), f["code"].to_string())).collect();
+    let with_findings: std::collections::BTreeSet<_> = findings.iter().map(key).collect();
+    assert!(
+        pairs.len() > with_findings.len(),
+        "some object fails several rules"
+    );
+    let clean = v["stats"]["objects"].as_u64().unwrap() as usize - with_findings.len();
+    assert_eq!(s.matches("<testcase ").count(), pairs.len() + clean, "{s}");
+    assert_eq!(s.matches("<failure ").count(), pairs.len(), "{s}");
+    assert!(s.contains(&format!("failures=\"{}\"", pairs.len())), "{s}");
 }
 
 /// A Pod in a namespace that enforces baseline and warns at restricted: rejected, no warning

@@ -303,7 +303,13 @@ fn impossible_expiry_date_is_a_located_error() {
     let out = run(&d, &["scan", "k8s/apps"], "2023-01-01");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nowhere.yaml:2:5: cannot read:"), "{err}");
+    // The position is in the configuration, so the error names the configuration file.
+    assert!(
+        err.contains(".palisade.yaml:2:5: exceptionFiles[0]: cannot read "),
+        "{err}"
+    );
+    assert!(err.contains("nowhere.yaml: "), "{err}");
+    assert!(!err.contains("nowhere.yaml:2:5"), "{err}");
 }
 
 #[test]
@@ -370,4 +376,242 @@ fn config_schema_doc_is_up_to_date() {
         String::from_utf8_lossy(&out.stdout) == on_disk,
         "docs/config.schema.json is stale: run `cargo run -- config schema > docs/config.schema.json`"
     );
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_discovered_config_is_named_in_every_output() {
+    let cfg = "ignore: [PSS007, HRD]\nfailOn: critical\nseverity:\n  pss-host-path-volumes: low\n";
+    let d = project("named", Some(cfg), &[("agent.yaml", PRIVILEGED)]);
+    let want = ".palisade.yaml (ignore: PSS007, HRD; severity: PSS004=low; failOn: critical)";
+    // Human: a header line before the findings.
+    let out = run(&d, &["scan", "k8s/apps", "--color", "never"], "2026-11-22");
+    let human = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(human.starts_with(&format!("Configuration: {want}\n")), "{human}");
+    // JSON: the file and each setting it changes.
+    let v = json(&run(&d, &["scan", "k8s/apps", "-o", "json"], "2026-11-22"));
+    let c = &v["config"];
+    assert_eq!(c["file"], ".palisade.yaml", "{v:#}");
+    assert_eq!(c["ignore"], serde_json::json!(["PSS007", "HRD"]));
+    assert_eq!(c["failOn"], "critical");
+    assert_eq!(c["severity"], serde_json::json!({"PSS004": "low"}));
+    assert_eq!(
+        c["changes"],
+        serde_json::json!(["ignore: PSS007, HRD", "severity: PSS004=low", "failOn: critical"])
+    );
+    // SARIF: a configuration notification and the invocation's properties.
+    let v = json(&run(&d, &["scan", "k8s/apps", "-o", "sarif"], "2026-11-22"));
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["properties"]["config"]["file"], ".palisade.yaml", "{inv:#}");
+    assert_eq!(inv["properties"]["config"]["failOn"], "critical");
+    let n = &inv["toolConfigurationNotifications"][0];
+    assert_eq!(n["message"]["text"], format!("configuration {want}"));
+    assert_eq!(
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        ".palisade.yaml"
+    );
+    // JUnit: properties.
+    let out = run(&d, &["scan", "k8s/apps", "-o", "junit"], "2026-11-22");
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("<property name=\"palisade.config\" value=\".palisade.yaml\"/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<property name=\"palisade.config.changes\" value=\"ignore: PSS007, HRD; severity: PSS004=low; failOn: critical\"/>"),
+        "{xml}"
+    );
+    // A flag that overrides a setting removes it from the list; without a file, nothing.
+    let v = json(&run(
+        &d,
+        &["scan", "k8s/apps", "-o", "json", "--fail-on", "low"],
+        "2026-11-22",
+    ));
+    assert!(v["config"].get("failOn").is_none(), "{:#}", v["config"]);
+    let v = json(&run(
+        &d,
+        &["scan", "k8s/apps", "-o", "json", "--no-config"],
+        "2026-11-22",
+    ));
+    assert!(v.get("config").is_none());
+    let out = run(&d, &["scan", "k8s/apps", "--no-config"], "2026-11-22");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Configuration:"));
+}
+
+#[test]
+fn input_errors_are_summarised_on_stderr_in_every_format() {
+    let d = project(
+        "stderr",
+        None,
+        &[
+            ("agent.yaml", PRIVILEGED),
+            ("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n"),
+            ("notes.yaml", "just: a note\n"),
+        ],
+    );
+    let report = d.join("report.out");
+    let report = report.to_str().unwrap();
+    for args in [
+        &["-o", "json"][..],
+        &["-o", "sarif"],
+        &["-o", "junit"],
+        &["-o", "sarif", "--output-file", report],
+        &["--output-file", report],
+    ] {
+        let mut all = vec!["scan", "k8s/apps"];
+        all.extend_from_slice(args);
+        let out = run(&d, &all, "2026-11-22");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("palisade: error: k8s/apps/broken.yaml:"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("palisade: error: 1 input error(s), 1 document(s) skipped (not Kubernetes objects); see the report"),
+            "{args:?}: {err}"
+        );
+    }
+    // The human format on stdout lists them itself; stderr has the counts.
+    let out = run(&d, &["scan", "k8s/apps"], "2026-11-22");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("broken.yaml"));
+    assert_eq!(
+        stderr(&out),
+        "palisade: error: 1 input error(s), 1 document(s) skipped (not Kubernetes objects); see the report\n"
+    );
+    // Skipped documents alone: a warning line, not with -q, not when the human report on
+    // stdout says it.
+    let d = project(
+        "stderr-skipped",
+        None,
+        &[("agent.yaml", PRIVILEGED), ("notes.yaml", "just: a note\n")],
+    );
+    let out = run(&d, &["scan", "k8s/apps", "-o", "sarif"], "2026-11-22");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "palisade: warning: 1 document(s) skipped (not Kubernetes objects); see the report\n"
+    );
+    let out = run(&d, &["-q", "scan", "k8s/apps", "-o", "sarif"], "2026-11-22");
+    assert_eq!(stderr(&out), "");
+    let out = run(&d, &["scan", "k8s/apps"], "2026-11-22");
+    assert_eq!(stderr(&out), "");
+    // A clean input: nothing on stderr.
+    let d = project("stderr-clean", None, &[("agent.yaml", PRIVILEGED)]);
+    let out = run(&d, &["scan", "k8s/apps", "-o", "json"], "2026-11-22");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "");
+}
+
+/// The GitHub Actions step of docs/scan.md, run as Actions runs it (`bash -e -o pipefail`):
+/// findings must not fail the step, unreadable manifests must.
+#[test]
+fn the_documented_ci_step_fails_on_input_errors_only() {
+    let doc = std::fs::read_to_string(root().join("docs/scan.md")).unwrap();
+    let step = doc
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- run: palisade scan -o sarif"))
+        .expect("docs/scan.md has the GitHub Actions step");
+    let command = format!("palisade scan -o sarif{step}");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_palisade")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let step_status = |name: &str, files: &[(&str, &str)]| {
+        let d = project(name, None, &[]);
+        std::fs::create_dir_all(d.join("k8s")).unwrap();
+        for (f, text) in files {
+            std::fs::write(d.join("k8s").join(f), text).unwrap();
+        }
+        Command::new("bash")
+            .args(["-e", "-o", "pipefail", "-c", &command])
+            .current_dir(&d)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(step_status("ci-findings", &[("a.yaml", PRIVILEGED)]), Some(0));
+    assert_ne!(
+        step_status("ci-broken", &[("a.yaml", PRIVILEGED), ("b.yaml", "kind: [\n")]),
+        Some(0)
+    );
+}
+
+#[test]
+fn exception_accounting_runs_under_select() {
+    let cfg = "exceptions:\n  - rules: [PSS007]\n    name: node-agent\n    reason: temporary\n    owner: platform-team\n    expires: 2026-01-31\n  - rules: [HRD]\n    name: nothing-*\n    reason: old\n    owner: team-b\n";
+    let d = project("cfg-select", Some(cfg), &[("agent.yaml", PRIVILEGED)]);
+    // --select names neither CFG001 nor CFG002: the expired and the stale exception are
+    // reported all the same.
+    let v = json(&run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007,HRD", "-o", "json"],
+        "2026-11-22",
+    ));
+    let c = codes(&v, "findings");
+    assert!(c.contains(&"CFG001".to_owned()), "{c:?}");
+    assert!(c.contains(&"CFG002".to_owned()), "{c:?}");
+    let rules: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"CFG001") && rules.contains(&"CFG002"),
+        "{rules:?}"
+    );
+    // Only naming them in --ignore turns them off.
+    let v = json(&run(
+        &d,
+        &[
+            "scan",
+            "k8s/apps",
+            "--select",
+            "PSS007,HRD",
+            "--ignore",
+            "CFG001",
+            "-o",
+            "json",
+        ],
+        "2026-11-22",
+    ));
+    let c = codes(&v, "findings");
+    assert!(
+        !c.contains(&"CFG001".to_owned()) && c.contains(&"CFG002".to_owned()),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn ignore_annotation_with_an_unknown_rule_warns() {
+    let annotated = PRIVILEGED.replace(
+        "  labels: {team: observability}\n",
+        "  annotations:\n    palisade.dev/ignore: \"PSS007, HRD999: vendor chart\"\n",
+    );
+    let d = project("inline-unknown", None, &[("agent.yaml", &annotated)]);
+    let out = run(
+        &d,
+        &["scan", "k8s/apps", "--select", "PSS007", "-o", "json"],
+        "2026-11-22",
+    );
+    // PSS007 is suppressed; HRD999 is no rule: a warning, located at the annotation.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    let w = &v["errors"][0];
+    assert_eq!(w["level"], "warning", "{v:#}");
+    assert_eq!(
+        w["message"],
+        "palisade.dev/ignore names unknown rule(s) \"HRD999\" (see `palisade rules`); they suppress nothing"
+    );
+    assert_eq!(w["line"], 7);
+    assert_eq!(v["summary"]["suppressed"], 1);
 }

@@ -38,7 +38,7 @@ pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Seg};
 pub use report::{
-    AdmissionVerdict, DiagLevel, Diagnostic, NamespacePolicy, Report, ScannedObject, Stats,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, NamespacePolicy, Report, ScannedObject, Stats,
     REPORT_SCHEMA_VERSION,
 };
 pub use rule::{Reference, RuleMeta};

@@ -136,6 +136,89 @@ pub struct Report {
     /// The severity threshold for a non-zero exit.
     #[serde(skip)]
     pub fail_on: Option<Severity>,
+    /// Every object read, in input order (JUnit reports the clean ones as passing test cases).
+    #[serde(skip)]
+    pub objects: Vec<ScannedObject>,
+    /// The configuration file that was read and what it changes; `None` when none was read.
+    #[serde(skip)]
+    pub config: Option<ConfigInfo>,
+}
+
+/// The configuration file a run read, and the settings of it that are in force (a setting a
+/// command-line flag overrides is not listed). Every output format names it, so that a file
+/// found next to the manifests cannot change policy unseen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigInfo {
+    /// The file, as found or given.
+    pub file: String,
+    pub profile: Option<String>,
+    /// `select` of the file (unless `--select` replaced it).
+    pub select: Vec<String>,
+    /// `ignore` of the file (added to `--ignore`).
+    pub ignore: Vec<String>,
+    /// Severity overrides: rule code and the severity it gets.
+    pub severity: Vec<(String, Severity)>,
+    pub fail_on: Option<Severity>,
+    /// `pss.level` and `pss.version`.
+    pub pss_level: Option<String>,
+    pub pss_version: Option<String>,
+    /// `inlineIgnores: false`.
+    pub inline_ignores: Option<bool>,
+    /// Rules given options (`rules:`), by code.
+    pub rule_options: Vec<String>,
+    /// Exceptions (its own and those of its `exceptionFiles`).
+    pub exceptions: usize,
+}
+
+impl ConfigInfo {
+    /// What the file changes, one item each (`ignore: PSS007, HRD`, `failOn: critical`);
+    /// empty when it changes nothing.
+    pub fn changes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.profile {
+            out.push(format!("profile: {p}"));
+        }
+        if !self.select.is_empty() {
+            out.push(format!("select: {}", self.select.join(", ")));
+        }
+        if !self.ignore.is_empty() {
+            out.push(format!("ignore: {}", self.ignore.join(", ")));
+        }
+        if !self.severity.is_empty() {
+            let s: Vec<String> = self.severity.iter().map(|(r, s)| format!("{r}={s}")).collect();
+            out.push(format!("severity: {}", s.join(", ")));
+        }
+        if let Some(f) = self.fail_on {
+            out.push(format!("failOn: {f}"));
+        }
+        if let Some(l) = &self.pss_level {
+            out.push(format!("pss.level: {l}"));
+        }
+        if let Some(v) = &self.pss_version {
+            out.push(format!("pss.version: {v}"));
+        }
+        if let Some(i) = self.inline_ignores {
+            out.push(format!("inlineIgnores: {i}"));
+        }
+        if !self.rule_options.is_empty() {
+            out.push(format!("rules: {}", self.rule_options.join(", ")));
+        }
+        if self.exceptions > 0 {
+            out.push(format!("exceptions: {}", self.exceptions));
+        }
+        out
+    }
+
+    /// `.palisade.yaml (ignore: PSS007, HRD; failOn: critical)`, or the file alone with
+    /// `(no changes)`.
+    pub fn describe(&self) -> String {
+        let c = self.changes();
+        if c.is_empty() {
+            format!("{} (no changes)", self.file)
+        } else {
+            format!("{} ({})", self.file, c.join("; "))
+        }
+    }
 }
 
 impl Report {

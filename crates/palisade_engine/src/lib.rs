@@ -100,6 +100,8 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// The workloads seen (one per pod template), in input order, kept or not.
     pub scanned: Vec<ScannedObject>,
+    /// Every object seen, in input order, kept or not.
+    pub seen: Vec<ScannedObject>,
     /// Kinds of custom resources whose pod templates were found by shape, with counts.
     pub custom_template_kinds: std::collections::BTreeMap<String, usize>,
     pub files: usize,
@@ -116,6 +118,7 @@ struct Part {
     scanned: Vec<ScannedObject>,
     custom: Vec<String>,
     seen: usize,
+    seen_objects: Vec<ScannedObject>,
 }
 
 /// Runs the inventory rules (cross-object analyses) once over every kept object.
@@ -268,7 +271,12 @@ fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part
     let mut findings = Vec::new();
     let mut scanned = Vec::new();
     let mut custom = Vec::new();
+    let mut seen_objects = Vec::with_capacity(seen);
     for o in &batch.objects {
+        seen_objects.push(ScannedObject {
+            object: o.reference(),
+            location: o.location_of(o.root.pos),
+        });
         if let Some(opts) = opts {
             run_object_rules(o, opts, &mut findings);
             if opts.suppressor.inline {
@@ -292,6 +300,7 @@ fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part
         scanned,
         custom,
         seen,
+        seen_objects,
     }
 }
 
@@ -327,6 +336,7 @@ impl<'a> Collector<'a> {
             out.findings.extend(p.findings);
             out.diagnostics.extend(p.batch.diagnostics);
             out.scanned.extend(p.scanned);
+            out.seen.extend(p.seen_objects);
             for k in p.custom {
                 *out.custom_template_kinds.entry(k).or_default() += 1;
             }
@@ -451,6 +461,7 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report.stats.workloads = loaded.scanned.len();
     report.stats.custom_template_kinds = loaded.custom_template_kinds;
     report.scanned = loaded.scanned;
+    report.objects = loaded.seen;
     report.errors = loaded.diagnostics;
     report.findings = loaded.findings;
     let inv = Inventory::new(loaded.objects);

@@ -133,12 +133,29 @@ impl Suppressor {
         })
     }
 
-    /// A warning for a malformed ignore annotation on `obj`.
+    /// A warning for a malformed ignore annotation on `obj`, or one that names a rule that
+    /// does not exist (a typo suppresses nothing).
     pub fn annotation_problem(&self, obj: &Object) -> Option<Diagnostic> {
         let n = ignore_annotation(obj)?;
         let problem = match n.as_str() {
-            Some(v) => parse_ignore(v).err()?,
-            None => IgnoreAnnotationError::NotAString,
+            Some(v) => match parse_ignore(v) {
+                Err(e) => e.to_string() + "; nothing is suppressed",
+                Ok((rules, _)) => {
+                    let unknown: Vec<&str> = rules
+                        .into_iter()
+                        .filter(|s| !palisade_rules::all_rules().iter().any(|r| r.matches(s)))
+                        .collect();
+                    if unknown.is_empty() {
+                        return None;
+                    }
+                    let names: Vec<String> = unknown.iter().map(|s| format!("{s:?}")).collect();
+                    format!(
+                        "{IGNORE_ANNOTATION} names unknown rule(s) {} (see `palisade rules`); they suppress nothing",
+                        names.join(", ")
+                    )
+                }
+            },
+            None => IgnoreAnnotationError::NotAString.to_string() + "; nothing is suppressed",
         };
         let path = palisade_core::FieldPath::root()
             .key("metadata")
@@ -150,7 +167,7 @@ impl Suppressor {
             file: loc.as_ref().map(|l| l.file.clone()),
             line: loc.as_ref().map(|l| l.line),
             column: loc.as_ref().map(|l| l.column),
-            message: format!("{problem}; nothing is suppressed"),
+            message: problem,
             object: Some(obj.reference()),
         })
     }

@@ -1,13 +1,16 @@
-//! The JUnit XML format, for CI test report viewers: one `<testsuite>`, one `<testcase>` per
-//! object that has findings or admission verdicts (with a `<failure>` per finding), and one
-//! per input problem (`<error>` for errors, `<system-err>` for warnings). A testcase counts
-//! once in `failures` however many `<failure>` elements it has. Suppressed findings are
-//! counted in the `palisade.suppressed` property and, with `show_suppressed`, listed as one
-//! `<skipped>` testcase each.
+//! The JUnit XML format, for CI test report viewers: one `<testsuite>`; one `<testcase>` per
+//! (object, rule) that has findings, with a single `<failure>` listing the rule's findings
+//! on the object (most viewers show one failure per test case); one passing `<testcase>` per
+//! object without findings; and one per input problem (`<error>` for errors, `<system-err>`
+//! for warnings). Admission verdicts are the `<system-out>` of their object's first test
+//! case. Suppressed findings are counted in the `palisade.suppressed` property and, with
+//! `show_suppressed`, listed as one `<skipped>` testcase each. The configuration file, when
+//! one was read, is named in the `palisade.config*` properties.
 
 use crate::text::{group_by_object, object_title, suppression_text};
 use crate::RenderOptions;
-use palisade_core::{DiagLevel, Finding, ObjectRef, Report};
+use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -20,50 +23,68 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let mut skipped = 0usize;
 
     for g in &groups {
-        tests += 1;
-        open_testcase(&mut cases, g.object, g.file);
-        if g.findings.is_empty() && g.admission.is_empty() {
-            cases.push_str("/>\n");
-            continue;
-        }
-        cases.push_str(">\n");
-        if !g.findings.is_empty() {
-            failures += 1;
-        }
+        // One test case per rule that failed on the object, with one <failure> (CI viewers
+        // show one per test case) listing every finding of the rule there.
+        let mut by_rule: Vec<(&str, Vec<&Finding>)> = Vec::new();
         for f in &g.findings {
+            match by_rule.iter_mut().find(|(code, _)| *code == f.code()) {
+                Some((_, v)) => v.push(f),
+                None => by_rule.push((f.code(), vec![f])),
+            }
+        }
+        for (i, (_, fs)) in by_rule.iter().enumerate() {
+            tests += 1;
+            failures += 1;
+            let first = fs[0];
+            let name = format!("{} {} {}", g.object.name, first.code(), first.rule.name);
+            open_case(&mut cases, g.object, &name, g.file);
+            cases.push_str(">\n");
+            let severity = fs.iter().map(|f| f.severity).max().unwrap_or(first.severity);
+            let mut message = format!("{} {}: {}", first.code(), first.rule.name, first.message);
+            if fs.len() > 1 {
+                let _ = write!(message, " (and {} more)", fs.len() - 1);
+            }
+            let body: Vec<String> = fs.iter().map(|f| failure_body(f)).collect();
             let _ = writeln!(
                 cases,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                attr(&format!("{} {}: {}", f.code(), f.rule.name, f.message)),
-                f.severity.as_str(),
-                text(&failure_body(f))
+                attr(&message),
+                severity.as_str(),
+                text(&body.join("\n"))
             );
-        }
-        if !g.admission.is_empty() {
-            let mut body = String::new();
-            for v in &g.admission {
-                let _ = writeln!(
-                    body,
-                    "Pod Security Admission {} {}: {}: {}",
-                    v.mode, v.policy, v.action, v.message
-                );
+            if i == 0 {
+                admission_out(&mut cases, &g.admission);
             }
-            let _ = writeln!(cases, "      <system-out>{}</system-out>", text(&body));
+            cases.push_str("    </testcase>\n");
         }
-        cases.push_str("    </testcase>\n");
+        if by_rule.is_empty() {
+            // Admission verdicts without findings: a passing test case that carries them.
+            tests += 1;
+            open_case(&mut cases, g.object, &g.object.name, g.file);
+            if g.admission.is_empty() {
+                cases.push_str("/>\n");
+            } else {
+                cases.push_str(">\n");
+                admission_out(&mut cases, &g.admission);
+                cases.push_str("    </testcase>\n");
+            }
+        }
     }
 
-    // Workloads without findings or verdicts: passing test cases.
-    for s in &report.scanned {
+    // Objects without findings or verdicts: one passing test case each.
+    let mut done: HashSet<(&ObjectRef, Option<&str>)> = groups.iter().map(|g| (g.object, g.file)).collect();
+    let unlocated: HashSet<&ObjectRef> = groups
+        .iter()
+        .filter(|g| g.file.is_none())
+        .map(|g| g.object)
+        .collect();
+    for s in report.objects.iter().chain(&report.scanned) {
         let file = s.location.as_ref().map(|l| &*l.file);
-        if groups
-            .iter()
-            .any(|g| g.object == &s.object && (g.file == file || g.file.is_none()))
-        {
+        if unlocated.contains(&s.object) || !done.insert((&s.object, file)) {
             continue;
         }
         tests += 1;
-        open_testcase(&mut cases, &s.object, file);
+        open_case(&mut cases, &s.object, &s.object.name, file);
         cases.push_str("/>\n");
     }
 
@@ -157,6 +178,18 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         "      <property name=\"palisade.suppressed\" value=\"{}\"/>",
         report.suppressed.len()
     );
+    if let Some(c) = &report.config {
+        let _ = writeln!(
+            s,
+            "      <property name=\"palisade.config\" value=\"{}\"/>",
+            attr(&c.file)
+        );
+        let _ = writeln!(
+            s,
+            "      <property name=\"palisade.config.changes\" value=\"{}\"/>",
+            attr(&c.changes().join("; "))
+        );
+    }
     s.push_str("    </properties>\n");
     s.push_str(&cases);
     s.push_str("  </testsuite>\n</testsuites>\n");
@@ -230,8 +263,8 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
-/// `<testcase classname="Kind/namespace" name="name" file="..."` (left open) for an object.
-fn open_testcase(cases: &mut String, object: &ObjectRef, file: Option<&str>) {
+/// `<testcase classname="Kind/namespace" name="..." file="..."` (left open) for an object.
+fn open_case(cases: &mut String, object: &ObjectRef, name: &str, file: Option<&str>) {
     let classname = match &object.namespace {
         Some(ns) => format!("{}/{}", object.kind, ns),
         None => object.kind.clone(),
@@ -240,11 +273,27 @@ fn open_testcase(cases: &mut String, object: &ObjectRef, file: Option<&str>) {
         cases,
         "    <testcase classname=\"{}\" name=\"{}\"",
         attr(&classname),
-        attr(&object.name)
+        attr(name)
     );
     if let Some(file) = file {
         let _ = write!(cases, " file=\"{}\"", attr(file));
     }
+}
+
+/// The Pod Security Admission verdicts of an object, as `<system-out>`.
+fn admission_out(cases: &mut String, admission: &[&AdmissionVerdict]) {
+    if admission.is_empty() {
+        return;
+    }
+    let mut body = String::new();
+    for v in admission {
+        let _ = writeln!(
+            body,
+            "Pod Security Admission {} {}: {}: {}",
+            v.mode, v.policy, v.action, v.message
+        );
+    }
+    let _ = writeln!(cases, "      <system-out>{}</system-out>", text(&body));
 }
 
 fn escape(s: &str, in_attr: bool) -> String {

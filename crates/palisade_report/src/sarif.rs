@@ -19,6 +19,9 @@ use std::io::{self, Write};
 pub(crate) const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The workspace `repository` URL.
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+/// Where the repository's files are served, for references to its documentation
+/// (`docs/configuration.md#exceptions`): SARIF's `helpUri` must be an absolute URI.
+const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/");
 
 // ---- The SARIF 2.1.0 objects palisade writes, field by field in output order. ----
 
@@ -31,9 +34,13 @@ struct Log<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
-    invocations: [Invocation; 1],
+    invocations: [Invocation<'a>; 1],
+    /// Columns are counted in Unicode code points (characters), not SARIF's default
+    /// UTF-16 code units.
+    column_kind: &'static str,
     /// Produced one at a time while the log is written.
     results: Results<'a>,
     properties: RunProperties<'a>,
@@ -80,7 +87,7 @@ struct Rule {
     default_configuration: Configuration,
     properties: RuleProperties,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help_uri: Option<&'static str>,
+    help_uri: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -95,9 +102,20 @@ struct RuleProperties {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation {
+struct Invocation<'a> {
     execution_successful: bool,
+    /// The configuration file, when one was read: what it changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_configuration_notifications: Vec<Notification>,
     tool_execution_notifications: Vec<Notification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<InvocationProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct InvocationProperties<'a> {
+    /// The configuration file and its settings in force, as in the JSON report.
+    config: crate::json::JsonConfig<'a>,
 }
 
 #[derive(Serialize)]
@@ -177,10 +195,10 @@ struct SarifResult<'a> {
 }
 
 /// `partialFingerprints`: palisade's own entry. Bump the key's suffix if the hashed fields
-/// change.
+/// change (v2 added the file).
 #[derive(Serialize)]
 struct Fingerprints {
-    #[serde(rename = "palisade/v1")]
+    #[serde(rename = "palisade/v2")]
     palisade: String,
 }
 
@@ -376,8 +394,14 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             },
             invocations: [Invocation {
                 execution_successful: !report.has_errors(),
+                tool_configuration_notifications: report.config.iter().map(config_notification).collect(),
                 tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                properties: report
+                    .config
+                    .as_ref()
+                    .map(|c| InvocationProperties { config: c.into() }),
             }],
+            column_kind: "unicodeCodePoints",
             results: Results { report, rule_index },
             properties: RunProperties { target: &opts.target },
         }],
@@ -455,9 +479,44 @@ fn rule(r: &RuleMeta) -> Rule {
             references: r.references.iter().map(crate::rules::reference).collect(),
         },
         help_uri: r.references.iter().find_map(|x| match x {
-            Reference::Url(u) => Some(*u),
+            Reference::Url(u) => Some(absolute_uri(u)),
             _ => None,
         }),
+    }
+}
+
+/// An absolute URI for a reference: a URL as it is, a path in the repository
+/// (`docs/configuration.md#exceptions`) under the repository's address.
+fn absolute_uri(u: &str) -> String {
+    let scheme = u.split_once(':').is_some_and(|(s, _)| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if scheme {
+        u.to_owned()
+    } else {
+        format!(
+            "{DOCS_BASE}{}",
+            u.trim_start_matches("./").trim_start_matches('/')
+        )
+    }
+}
+
+/// The notification naming the configuration file and what it changes.
+fn config_notification(c: &palisade_core::ConfigInfo) -> Notification {
+    Notification {
+        level: "note",
+        message: Text {
+            text: format!("configuration {}", c.describe()),
+        },
+        locations: Some([SarifLocation {
+            physical_location: Some(PhysicalLocation {
+                artifact_location: artifact(&c.file),
+                region: None,
+            }),
+            logical_locations: None,
+        }]),
     }
 }
 
@@ -676,13 +735,26 @@ pub(crate) fn percent_encode(path: &str) -> String {
     out
 }
 
-/// A stable fingerprint of a finding: FNV-1a (64-bit) over its rule code, object identity
-/// (kind, namespace, name) and field path, as 16 hex digits. It does not depend on line
-/// numbers, so a finding keeps its identity when the file around it changes.
+/// A stable fingerprint of a finding: FNV-1a (64-bit) over its rule code, the file of its
+/// object, its object identity (kind, namespace, name) and field path, as 16 hex digits. It
+/// does not depend on line numbers, so a finding keeps its identity when the file around it
+/// changes; the same object written in two files gives two fingerprints.
 pub(crate) fn fingerprint(f: &Finding) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let ns = f.object.namespace.as_deref().unwrap_or("");
-    for part in [f.code(), &f.object.kind, ns, &f.object.name, &f.path.to_string()] {
+    let file = f
+        .object_location
+        .as_ref()
+        .or(f.location.as_ref())
+        .map_or(String::new(), |l| artifact(&l.file).uri);
+    for part in [
+        f.code(),
+        &file,
+        &f.object.kind,
+        ns,
+        &f.object.name,
+        &f.path.to_string(),
+    ] {
         for b in part.bytes().chain(std::iter::once(0xff)) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);

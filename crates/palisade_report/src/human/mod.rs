@@ -55,6 +55,14 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             st.paint("1", &format!("Scanned {}", clean_line(&opts.target)))
         );
     }
+    // A configuration file changes what runs and what fails: say which one and how.
+    if let Some(c) = &report.config {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            st.paint("1", &format!("Configuration: {}", clean_line(&c.describe())))
+        );
+    }
 
     let groups = group_by_object(report, false);
     for g in &groups {

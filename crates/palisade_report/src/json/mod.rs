@@ -6,8 +6,8 @@
 use crate::text::{count_diagnostics, severity_counts};
 use crate::RenderOptions;
 use palisade_core::{
-    AdmissionVerdict, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef, PssContext,
-    Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
+    PssContext, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,6 +29,52 @@ struct JsonReport<'a> {
     errors: Vec<JsonDiagnostic<'a>>,
     stats: JsonStats<'a>,
     rules: Vec<JsonRule<'a>>,
+    /// The configuration file read and what it changes; absent when none was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<JsonConfig<'a>>,
+}
+
+/// The configuration file of the run and the settings of it in force.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JsonConfig<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
+    select: &'a [String],
+    ignore: &'a [String],
+    severity: BTreeMap<&'a str, &'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_on: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss_level: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inline_ignores: Option<bool>,
+    rule_options: &'a [String],
+    exceptions: usize,
+    /// The same, as text (`ignore: PSS007, HRD`), as the human header prints it.
+    changes: Vec<String>,
+}
+
+impl<'a> From<&'a ConfigInfo> for JsonConfig<'a> {
+    fn from(c: &'a ConfigInfo) -> Self {
+        JsonConfig {
+            file: &c.file,
+            profile: c.profile.as_deref(),
+            select: &c.select,
+            ignore: &c.ignore,
+            severity: c.severity.iter().map(|(r, s)| (r.as_str(), s.as_str())).collect(),
+            fail_on: c.fail_on.map(Severity::as_str),
+            pss_level: c.pss_level.as_deref(),
+            pss_version: c.pss_version.as_deref(),
+            inline_ignores: c.inline_ignores,
+            rule_options: &c.rule_options,
+            exceptions: c.exceptions,
+            changes: c.changes(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -376,6 +422,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         errors: report.errors.iter().map(Into::into).collect(),
         stats: (&report.stats).into(),
         rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
+        config: report.config.as_ref().map(Into::into),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")

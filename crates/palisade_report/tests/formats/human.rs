@@ -323,3 +323,28 @@ fn suppression_lines_without_owner_expiry_or_source() {
     );
     assert!(!out.contains('\u{1b}'));
 }
+
+#[test]
+fn a_configuration_file_is_named_first() {
+    let mut report = super::fixture::report();
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        ignore: vec!["PSS007".into(), "HRD".into()],
+        fail_on: Some(palisade_core::Severity::Critical),
+        ..Default::default()
+    });
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.starts_with("Configuration: .palisade.yaml (ignore: PSS007, HRD; failOn: critical)\n\n"),
+        "{out}"
+    );
+    report.config.as_mut().unwrap().ignore.clear();
+    report.config.as_mut().unwrap().fail_on = None;
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.starts_with("Configuration: .palisade.yaml (no changes)\n\n"),
+        "{out}"
+    );
+    let plain = render(&super::fixture::report(), Format::Human, &opts());
+    assert!(!plain.contains("Configuration:"), "{plain}");
+}

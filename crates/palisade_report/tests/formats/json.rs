@@ -285,3 +285,49 @@ fn suppressed_findings_are_counted_and_listed_on_request() {
         })
     );
 }
+
+#[test]
+fn the_configuration_is_reported_and_documented() {
+    let mut report = report();
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        profile: Some("cis".into()),
+        ignore: vec!["PSS007".into(), "HRD".into()],
+        severity: vec![("PSS004".into(), palisade_core::Severity::Low)],
+        fail_on: Some(palisade_core::Severity::Critical),
+        pss_level: Some("baseline".into()),
+        inline_ignores: Some(false),
+        rule_options: vec!["HRD010".into()],
+        exceptions: 2,
+        ..Default::default()
+    });
+    let doc = rendered(&report);
+    assert_valid(&doc);
+    assert_eq!(
+        doc["config"],
+        json!({
+            "file": ".palisade.yaml",
+            "profile": "cis",
+            "select": [],
+            "ignore": ["PSS007", "HRD"],
+            "severity": {"PSS004": "low"},
+            "failOn": "critical",
+            "pssLevel": "baseline",
+            "inlineIgnores": false,
+            "ruleOptions": ["HRD010"],
+            "exceptions": 2,
+            "changes": [
+                "profile: cis",
+                "ignore: PSS007, HRD",
+                "severity: PSS004=low",
+                "failOn: critical",
+                "pss.level: baseline",
+                "inlineIgnores: false",
+                "rules: HRD010",
+                "exceptions: 2"
+            ],
+        })
+    );
+    // No configuration read: no key.
+    assert!(rendered(&super::fixture::report()).get("config").is_none());
+}

@@ -26,8 +26,9 @@ fn parses_and_counts_add_up() {
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
         .count();
-    // 2 objects + 1 error + 1 warning; 3 findings on 2 objects; 1 input error.
-    assert_eq!((cases.len(), failures, failed_cases, errors), (4, 3, 2, 1));
+    // 3 (object, rule) pairs + 1 error + 1 warning; 3 findings, one <failure> per test
+    // case; 1 input error.
+    assert_eq!((cases.len(), failures, failed_cases, errors), (5, 3, 3, 1));
     for n in [root, suite] {
         assert_eq!(attr(n, "tests"), cases.len().to_string());
         assert_eq!(attr(n, "failures"), failed_cases.to_string());
@@ -42,20 +43,26 @@ fn parses_and_counts_add_up() {
 }
 
 #[test]
-fn testcases_per_object() {
+fn testcases_per_object_and_rule() {
     let xml = render(&report(), Format::Junit, &opts());
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
 
     let frontend = cases[0];
     assert_eq!(attr(frontend, "classname"), "Deployment/guestbook");
-    assert_eq!(attr(frontend, "name"), "frontend");
+    assert_eq!(attr(frontend, "name"), "frontend PSS007 pss-privileged");
     assert_eq!(attr(frontend, "file"), FRONTEND_FILE);
-    let fails: Vec<_> = frontend
-        .children()
-        .filter(|n| n.has_tag_name("failure"))
+    let read_only = cases[1];
+    assert_eq!(
+        attr(read_only, "name"),
+        "frontend HRD003 read-only-root-filesystem"
+    );
+    assert_eq!(attr(read_only, "file"), FRONTEND_FILE);
+    let fails: Vec<_> = [frontend, read_only]
+        .iter()
+        .flat_map(|c| c.children().filter(|n| n.has_tag_name("failure")))
         .collect();
-    assert_eq!(fails.len(), 2);
+    assert_eq!(fails.len(), 2, "one failure per test case");
     assert_eq!(attr(fails[0], "type"), "high");
     assert_eq!(
         attr(fails[0], "message"),
@@ -78,9 +85,10 @@ fn testcases_per_object() {
         .unwrap()
         .contains("enforce restricted:latest: reject-pods"));
 
-    let debug = cases[1];
+    assert!(read_only.children().all(|n| !n.has_tag_name("system-out")));
+    let debug = cases[2];
     assert_eq!(attr(debug, "classname"), "Pod/default");
-    assert_eq!(attr(debug, "name"), "debug");
+    assert_eq!(attr(debug, "name"), "debug PSS002 pss-host-namespaces");
     assert!(debug.attribute("file").is_none(), "no location, no file");
     let fail = debug.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(attr(fail, "type"), "critical");
@@ -94,7 +102,7 @@ fn testcases_per_object() {
         .unwrap()
         .contains("at: spec.hostNetwork (no source position)"));
 
-    let error = cases[2];
+    let error = cases[3];
     assert_eq!(attr(error, "classname"), "palisade.input");
     assert_eq!(attr(error, "file"), "examples/broken.yaml");
     let e = error.children().find(|n| n.has_tag_name("error")).unwrap();
@@ -107,7 +115,7 @@ fn testcases_per_object() {
         "examples/broken.yaml:4:7: mapping values are not allowed in this context"
     );
 
-    let warning = cases[3];
+    let warning = cases[4];
     assert!(warning
         .children()
         .all(|n| !n.has_tag_name("error") && !n.has_tag_name("failure")));
@@ -125,7 +133,11 @@ fn hostile_text_stays_well_formed() {
     let doc = roxmltree::Document::parse(&xml).expect("still well-formed");
     let expected = "a\\u{0}b\\u{8}c\\u{fffe}d\r\n\te]]><!--x--><?pi?>'\"&amp;";
     let case = doc.descendants().find(|n| n.has_tag_name("testcase")).unwrap();
-    assert_eq!(attr(case, "name"), expected, "attribute keeps CR, LF and tab");
+    assert_eq!(
+        attr(case, "name"),
+        format!("{expected} PSS007 pss-privileged"),
+        "attribute keeps CR, LF and tab"
+    );
     let fail = case.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(
         attr(fail, "message"),
@@ -172,7 +184,7 @@ fn suppressed_findings_are_counted() {
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("skipped")).count(), 0);
     let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
     assert_eq!(attr(suite, "skipped"), "0");
-    assert_eq!(attr(suite, "tests"), "4");
+    assert_eq!(attr(suite, "tests"), "5");
     assert!(!xml.contains("vpn") && !xml.contains("team-storage"), "{xml}");
 
     let empty = render(
@@ -199,11 +211,11 @@ fn show_suppressed_adds_skipped_testcases() {
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("skipped")))
         .collect();
-    assert_eq!((cases.len(), skipped.len()), (6, 2));
+    assert_eq!((cases.len(), skipped.len()), (7, 2));
     assert_eq!(attr(suite, "skipped"), "2");
     for n in [root, suite] {
-        assert_eq!(attr(n, "tests"), "6");
-        assert_eq!(attr(n, "failures"), "2", "suppressed findings do not fail");
+        assert_eq!(attr(n, "tests"), "7");
+        assert_eq!(attr(n, "failures"), "3", "suppressed findings do not fail");
         assert_eq!(attr(n, "errors"), "1");
     }
     assert_eq!(property(&doc, "palisade.suppressed"), "2");
@@ -247,8 +259,8 @@ fn show_suppressed_adds_skipped_testcases() {
         .contains("suppressed by annotation palisade.dev/ignore: the VPN sidecar needs NET_ADMIN"));
 
     // The object testcases and the input problems are unchanged around them.
-    assert_eq!(attr(cases[0], "name"), "frontend");
-    assert_eq!(attr(cases[5], "classname"), "palisade.input");
+    assert_eq!(attr(cases[0], "name"), "frontend PSS007 pss-privileged");
+    assert_eq!(attr(cases[6], "classname"), "palisade.input");
 }
 
 #[test]
@@ -263,4 +275,93 @@ fn suppression_reason_is_escaped() {
     let doc = roxmltree::Document::parse(&xml).expect("still well-formed");
     let skip = doc.descendants().find(|n| n.has_tag_name("skipped")).unwrap();
     assert_eq!(attr(skip, "message"), "suppressed: <\"&'>\\u{0}\n");
+}
+
+#[test]
+fn one_failure_per_rule_and_passing_cases_for_clean_objects() {
+    let mut report = report();
+    // A second PSS007 finding on frontend: the same test case, still one <failure>.
+    let mut second = report.findings[0].clone();
+    second.container = Some("sidecar".into());
+    second.message = "container \"sidecar\" must not set securityContext.privileged=true".into();
+    second.location = Some(loc(FRONTEND_FILE, 31, 13));
+    report.findings.insert(1, second);
+    // Objects read without findings: a clean Service and redis (a workload).
+    let service = palisade_core::ObjectRef {
+        api_version: "v1".into(),
+        kind: "Service".into(),
+        namespace: Some("guestbook".into()),
+        name: "frontend".into(),
+        uid: None,
+    };
+    for (object, file) in [
+        (frontend(), FRONTEND_FILE),
+        (service, FRONTEND_FILE),
+        (redis(), REDIS_FILE),
+    ] {
+        report.objects.push(palisade_core::ScannedObject {
+            object,
+            location: Some(loc(file, 1, 1)),
+        });
+    }
+    let xml = render(&report, Format::Junit, &opts());
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let names: Vec<&str> = cases.iter().map(|c| attr(*c, "name")).collect();
+    assert_eq!(
+        names,
+        [
+            "frontend PSS007 pss-privileged",
+            "frontend HRD003 read-only-root-filesystem",
+            "debug PSS002 pss-host-namespaces",
+            "frontend",
+            "redis",
+            "examples/broken.yaml:4",
+            "examples/guestbook/redis.yaml:9",
+        ]
+    );
+    let privileged: Vec<_> = cases[0]
+        .children()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(privileged.len(), 1);
+    assert_eq!(
+        attr(privileged[0], "message"),
+        "PSS007 pss-privileged: container \"php-redis\" must not set securityContext.privileged=true (and 1 more)"
+    );
+    let body = privileged[0].text().unwrap();
+    assert!(
+        body.contains("container: php-redis\n") && body.contains("container: sidecar\n"),
+        "{body}"
+    );
+    // The clean objects pass: no failure, no error.
+    for c in &cases[3..5] {
+        assert!(c
+            .children()
+            .all(|n| !n.has_tag_name("failure") && !n.has_tag_name("error")));
+    }
+    assert_eq!(attr(cases[3], "classname"), "Service/guestbook");
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    assert_eq!(attr(suite, "tests"), "7");
+    assert_eq!(attr(suite, "failures"), "3");
+}
+
+#[test]
+fn the_configuration_is_a_property() {
+    let mut report = report();
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        ignore: vec!["PSS007".into(), "HRD".into()],
+        fail_on: Some(palisade_core::Severity::Critical),
+        ..Default::default()
+    });
+    let xml = render(&report, Format::Junit, &opts());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(property(&doc, "palisade.config"), ".palisade.yaml");
+    assert_eq!(
+        property(&doc, "palisade.config.changes"),
+        "ignore: PSS007, HRD; failOn: critical"
+    );
+    let plain = render(&super::fixture::report(), Format::Junit, &opts());
+    assert!(!plain.contains("palisade.config"), "{plain}");
 }

@@ -53,11 +53,21 @@ fn the_oasis_schema_rejects_broken_logs() {
     let mut doc = good.clone();
     doc["runs"][0]["results"][3]["suppressions"][0]["kind"] = json!("config");
     cases.push(doc);
-    let mut doc = good;
+    let mut doc = good.clone();
     doc["runs"][0]["invocations"][0]
         .as_object_mut()
         .unwrap()
         .remove("executionSuccessful");
+    cases.push(doc);
+    // Format checks: `helpUri` and `informationUri` must be absolute URIs.
+    let mut doc = good.clone();
+    doc["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = json!("docs/configuration.md#exceptions");
+    cases.push(doc);
+    let mut doc = good.clone();
+    doc["runs"][0]["tool"]["driver"]["informationUri"] = json!("palisade");
+    cases.push(doc);
+    let mut doc = good;
+    doc["runs"][0]["columnKind"] = json!("bytes");
     cases.push(doc);
     for (i, doc) in cases.iter().enumerate() {
         assert!(!oasis_errors(doc).is_empty(), "case {i} accepted");
@@ -73,7 +83,11 @@ fn log_and_driver() {
     let driver = &doc["runs"][0]["tool"]["driver"];
     assert_eq!(driver["name"], "palisade");
     assert_eq!(driver["version"], "1.2.3");
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(
+        driver["informationUri"],
+        "https://github.com/palisade-dev/palisade"
+    );
+    assert_eq!(doc["runs"][0]["columnKind"], "unicodeCodePoints");
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["PSS002", "PSS007", "HRD003"]);
@@ -258,7 +272,7 @@ fn unlocated_findings_point_at_their_object() {
 #[test]
 fn fingerprints_are_stable_and_distinct() {
     let fp = |doc: &Value, i: usize| {
-        doc["runs"][0]["results"][i]["partialFingerprints"]["palisade/v1"]
+        doc["runs"][0]["results"][i]["partialFingerprints"]["palisade/v2"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -277,8 +291,17 @@ fn fingerprints_are_stable_and_distinct() {
     let mut renamed = report();
     renamed.findings[0].object.name = "backend".into();
     assert_ne!(fp(&rendered(&renamed), 0), prints[0]);
+    // The same object, rule and path in another file is another alert.
+    let mut elsewhere = report();
+    elsewhere.findings[0].location = Some(loc("examples/other/frontend.yaml", 22, 13));
+    elsewhere.findings[0].object_location = Some(loc("examples/other/frontend.yaml", 3, 1));
+    assert_ne!(fp(&rendered(&elsewhere), 0), prints[0]);
+    // `./x` and `x` are the same file.
+    let mut dotted = report();
+    dotted.findings[0].object_location = Some(loc(&format!("./{FRONTEND_FILE}"), 3, 1));
+    assert_eq!(fp(&rendered(&dotted), 0), prints[0]);
     // Pinned: the hash must not change between releases, or every alert is reopened.
-    assert_eq!(prints[0], "07ca4ce110ea3c85");
+    assert_eq!(prints[0], "79a41d2a0247a143");
 }
 
 #[test]
@@ -324,4 +347,61 @@ fn paths_become_relative_uris() {
     );
     assert_eq!(uri(1), json!({"uri": "file:///abs/dir/x.yaml"}));
     assert!(oasis_errors(&doc).is_empty());
+}
+
+/// A rule whose reference is a page of the repository's documentation, like CFG001.
+static EXPIRED: palisade_core::RuleMeta = palisade_core::RuleMeta {
+    code: "CFG001",
+    name: "expired-exception",
+    severity: palisade_core::Severity::Low,
+    group: "config",
+    summary: "Expired exception",
+    remediation: "Renew or delete it.",
+    docs: "",
+    references: &[palisade_core::Reference::Url("docs/configuration.md#exceptions")],
+    check: palisade_core::Check::Engine,
+};
+
+#[test]
+fn help_uris_are_absolute() {
+    let mut report = report();
+    report.rules.push(&EXPIRED);
+    let doc = rendered(&report);
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let cfg = rules.iter().find(|r| r["id"] == "CFG001").unwrap();
+    assert_eq!(
+        cfg["helpUri"],
+        "https://github.com/palisade-dev/palisade/blob/main/docs/configuration.md#exceptions"
+    );
+    let errors = oasis_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn the_configuration_is_a_notification_and_a_property() {
+    let mut report = report();
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        ignore: vec!["PSS007".into(), "HRD".into()],
+        fail_on: Some(palisade_core::Severity::Critical),
+        ..Default::default()
+    });
+    let doc = rendered(&report);
+    let errors = oasis_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let inv = &doc["runs"][0]["invocations"][0];
+    assert_eq!(
+        inv["toolConfigurationNotifications"],
+        json!([{
+            "level": "note",
+            "message": {"text": "configuration .palisade.yaml (ignore: PSS007, HRD; failOn: critical)"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": ".palisade.yaml", "uriBaseId": "%SRCROOT%"}}}],
+        }])
+    );
+    assert_eq!(inv["properties"]["config"]["ignore"], json!(["PSS007", "HRD"]));
+    assert_eq!(inv["properties"]["config"]["failOn"], "critical");
+    // Without a configuration, neither.
+    let plain = rendered(&super::fixture::report());
+    let inv = &plain["runs"][0]["invocations"][0];
+    assert!(inv.get("toolConfigurationNotifications").is_none() && inv.get("properties").is_none());
 }
