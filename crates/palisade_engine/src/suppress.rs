@@ -214,6 +214,7 @@ impl Suppressor {
                 exact: true,
                 pss: None,
                 suppressed: None,
+                also: Vec::new(),
             });
         }
         out
