@@ -46,14 +46,12 @@ fn findings_of_an_object_by_severity_then_line() {
 
 #[test]
 fn severity_filter_shows_and_fails_on_what_it_keeps() {
-    let (c, all) = json(&["scan", "examples/guestbook", "--no-config", "-o", "json"]);
+    let (c, all) = json(&["scan", "examples/guestbook", "--no-config"]);
     assert_eq!(c, 1);
     let (c, v) = json(&[
         "scan",
         "examples/guestbook",
         "--no-config",
-        "-o",
-        "json",
         "--severity",
         "high,critical",
     ]);
@@ -71,8 +69,6 @@ fn severity_filter_shows_and_fails_on_what_it_keeps() {
         "scan",
         "examples/guestbook",
         "--no-config",
-        "-o",
-        "json",
         "--min-severity",
         "high",
     ]);
@@ -95,7 +91,7 @@ fn severity_filter_shows_and_fails_on_what_it_keeps() {
 fn line_format_is_one_line_per_finding() {
     let out = palisade(&["scan", "examples/guestbook", "--no-config", "-o", "line"]);
     assert_eq!(code(&out), 1);
-    let (_, v) = json(&["scan", "examples/guestbook", "--no-config", "-o", "json"]);
+    let (_, v) = json(&["scan", "examples/guestbook", "--no-config"]);
     let s = text(&out);
     let lines: Vec<&str> = s.lines().collect();
     assert_eq!(lines.len(), findings(&v).len());
@@ -181,15 +177,7 @@ fn admission_section_is_wrapped_and_follows_select() {
         "{s}"
     );
     // The JSON keeps PSA's exact messages.
-    let (_, v) = json(&[
-        "scan",
-        "examples/guestbook",
-        "--no-config",
-        "-o",
-        "json",
-        "--select",
-        "PSS007",
-    ]);
+    let (_, v) = json(&["scan", "examples/guestbook", "--no-config", "--select", "PSS007"]);
     assert!(v["admission"].as_array().unwrap().iter().any(|a| a["message"]
         .as_str()
         .unwrap()
@@ -205,8 +193,6 @@ fn compliance_view_has_a_row_per_control_and_a_score() {
         "--profile",
         "cis",
         "--compliance",
-        "-o",
-        "json",
     ]);
     assert_eq!(c, 1);
     let controls = v["controls"].as_array().unwrap();
@@ -268,8 +254,6 @@ fn baseline_reports_only_new_findings() {
         "scan",
         "examples/guestbook",
         "--no-config",
-        "-o",
-        "json",
         "--baseline",
         old.to_str().unwrap(),
     ]);
@@ -288,8 +272,6 @@ fn baseline_reports_only_new_findings() {
         "scan",
         "examples/guestbook",
         "--no-config",
-        "-o",
-        "json",
         "--baseline",
         partial.to_str().unwrap(),
     ]);
