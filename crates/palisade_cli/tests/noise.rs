@@ -82,6 +82,18 @@ fn severity_filter_shows_and_fails_on_what_it_keeps() {
         "critical",
     ]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = palisade(&[
+        "scan",
+        "examples/guestbook",
+        "--no-config",
+        "--min-severity",
+        "critical",
+    ]);
+    assert!(
+        text(&out).contains(" of other severities not shown"),
+        "{}",
+        text(&out)
+    );
     let out = palisade(&["scan", "examples/guestbook", "--severity", "hihg"]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown severity \"hihg\""));

@@ -374,6 +374,12 @@ fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: u
             plural(objects_with_findings, "object", "objects")
         ));
     }
+    if let Some(n) = report.hidden.baseline.filter(|n| *n > 0) {
+        parts.push(st.paint("2", &format!("{n} in the baseline not shown")));
+    }
+    if let Some(n) = report.hidden.filtered.filter(|n| *n > 0) {
+        parts.push(st.paint("2", &format!("{n} of other severities not shown")));
+    }
     if !report.suppressed.is_empty() {
         let mut part = format!("{} suppressed", report.suppressed.len());
         if !show_suppressed {
