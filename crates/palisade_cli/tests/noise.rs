@@ -217,6 +217,9 @@ fn compliance_view_has_a_row_per_control_and_a_score() {
         .iter()
         .any(|o| o["name"] == "badwords"));
     assert_eq!(get("5.1.7")["status"], "manual");
+    // Controls the RBAC rules check by their CIS references.
+    assert_eq!(get("5.1.10")["rules"], serde_json::json!(["RBAC007"]));
+    assert_eq!(get("5.1.13")["rules"], serde_json::json!(["RBAC010"]));
     let passed = v["passed"].as_u64().unwrap() as f64;
     let failed = v["failed"].as_u64().unwrap() as f64;
     let score = v["score"].as_f64().unwrap();
