@@ -169,3 +169,26 @@ fn each_pss_finding_is_about_its_own_field() {
         .message
         .contains(r#"volumes "a", "b", "c" use restricted volume type "hostPath""#));
 }
+
+#[test]
+fn an_exception_of_one_code_suppresses_the_concern_and_is_used() {
+    let config = "exceptions:\n  - rules: [HRD028]\n    namespace: shop\n    name: web\n    reason: profiled in staging\n    owner: team-shop\n";
+    let loaded = palisade_engine::config::parse(config, ".palisade.yaml").unwrap();
+    let mut opts = options_for(
+        ["HRD028", "PSS019", "CFG002"].iter().map(|c| rule(c)).collect(),
+        Level::Restricted,
+    );
+    opts.suppressor.exceptions = loaded.exceptions;
+    let r = scan_bytes(&[("pod.yaml", pod("").as_bytes())], &opts);
+    assert!(at(&r, SECCOMP).is_empty(), "{:#?}", r.findings);
+    assert!(r
+        .suppressed
+        .iter()
+        .any(|f| f.has_code("PSS019") && f.has_code("HRD028")));
+    // The exception is used: no stale-exception finding.
+    assert!(
+        !r.findings.iter().any(|f| f.code() == "CFG002"),
+        "{:#?}",
+        r.findings
+    );
+}
