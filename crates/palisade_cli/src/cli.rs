@@ -66,6 +66,8 @@ enum OutputFormat {
     Json,
     Sarif,
     Junit,
+    /// One line per finding: `file:line:col: CODE [severity] message`.
+    Line,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -134,6 +136,21 @@ pub struct ScanArgs {
     /// Do not include the default RBAC objects of a Kubernetes cluster in RBAC analysis.
     #[arg(long)]
     no_default_rbac: bool,
+    /// Show only findings of these severities (comma-separated: info, low, medium, high,
+    /// critical). The exit code follows what is shown.
+    #[arg(long, value_name = "SEVERITIES", conflicts_with = "min_severity")]
+    severity: Option<String>,
+    /// Show only findings at or above this severity. The exit code follows what is shown.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    min_severity: Option<String>,
+    /// Report only findings that are not in this earlier JSON report (`-o json`), matched by
+    /// fingerprint (file, object, rule, field path).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<std::path::PathBuf>,
+    /// Print the compliance view of --profile (cis, nsa, pss-baseline, pss-restricted): one
+    /// row per control (pass, fail, manual) and a score; human or json.
+    #[arg(long, requires = "profile")]
+    compliance: bool,
 }
 
 /// `palisade rbac risks`: a scan with the RBAC rules only — no Pod Security flags, profiles
@@ -229,6 +246,10 @@ fn rbac_risks(a: RisksArgs) -> Result<u8> {
             color: a.color,
             verbose: a.verbose,
             no_default_rbac: a.no_default_rbac,
+            severity: None,
+            min_severity: None,
+            baseline: None,
+            compliance: false,
         },
         true,
     )
@@ -410,6 +431,31 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         Err(e) => return usage(e),
     };
     opts.analysis.default_rbac = !a.no_default_rbac;
+    // Display filters, checked before the scan so that a typo costs nothing.
+    let severity_filter = match (&a.severity, &a.min_severity) {
+        (Some(list), _) => match palisade_core::SeverityFilter::parse_list(list) {
+            Ok(f) => Some(f),
+            Err(e) => return usage(format!("--severity: {e}")),
+        },
+        (None, Some(min)) => palisade_core::Severity::parse(min).map(palisade_core::SeverityFilter::at_least),
+        (None, None) => None,
+    };
+    let baseline = match &a.baseline {
+        None => None,
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return usage(format!("--baseline {}: {e}", path.display())),
+            };
+            match palisade_report::baseline::Baseline::parse(&path.display().to_string(), &text) {
+                Ok(b) => Some(b),
+                Err(e) => return usage(format!("--baseline: {e}")),
+            }
+        }
+    };
+    if a.compliance && !matches!(a.output, OutputFormat::Human | OutputFormat::Json) {
+        return usage("--compliance is printed as human or json (-o human, -o json)");
+    }
     let (mut report, target) = if a.cluster.conn.cluster {
         match crate::cluster::scan_reporting(&a.cluster, &opts) {
             Ok((mut report, target, unread)) => {
@@ -431,11 +477,18 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     };
     report.config = settings::config_info(&flags, &loaded);
 
+    if let Some(b) = &baseline {
+        b.apply(&mut report);
+    }
+    if let Some(f) = &severity_filter {
+        report.filter_severity(f);
+    }
     let format = match a.output {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Junit => Format::Junit,
+        OutputFormat::Line => Format::Line,
     };
     let color = match a.color {
         ColorChoice::Always => true,
@@ -453,17 +506,48 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         verbose: a.verbose,
         show_suppressed: a.show_suppressed,
     };
+    let compliance = match (
+        a.compliance,
+        a.profile
+            .as_deref()
+            .and_then(palisade_engine::config::Profile::parse),
+    ) {
+        (false, _) => None,
+        (true, Some(p)) => match palisade_report::compliance::Compliance::build(
+            p.as_str(),
+            &settings::profile_rules(p),
+            &report,
+        ) {
+            Some(c) => Some(c),
+            None => {
+                return usage(format!(
+                    "--compliance: profile {} has no framework (cis, nsa, pss-baseline, pss-restricted)",
+                    p.as_str()
+                ))
+            }
+        },
+        (true, None) => {
+            return usage("--compliance needs a known --profile (cis, nsa, pss-baseline, pss-restricted)")
+        }
+    };
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match &compliance {
+            Some(c) if matches!(format, Format::Json) => c.json(out),
+            Some(c) => c.human(opts.verbose, out),
+            None => render(&report, format, &opts, out),
+        }
+    };
     match &a.output_file {
         Some(path) => {
             let mut f = std::io::BufWriter::new(
                 std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
             );
-            render(&report, format, &opts, &mut f)?;
+            write(&mut f)?;
             f.flush()?;
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            render(&report, format, &opts, &mut out)?;
+            write(&mut out)?;
             out.flush()?;
         }
     }

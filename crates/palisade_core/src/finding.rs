@@ -179,6 +179,10 @@ pub struct Finding {
     pub pss: Option<PssContext>,
     /// Set when an exception or an inline annotation accepts this finding.
     pub suppressed: Option<Suppression>,
+    /// The other rules that flagged the same field of the same object for the same reason
+    /// (one concern, one finding: see `palisade_rules::concerns`), in code order. Empty for
+    /// a finding only its own rule reported.
+    pub also: Vec<&'static RuleMeta>,
 }
 
 impl Finding {
@@ -194,6 +198,78 @@ impl Finding {
     pub fn remediation(&self) -> &'static str {
         self.rule.remediation
     }
+    /// Every rule this finding stands for: its own, then the ones merged into it.
+    pub fn rules(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
+        std::iter::once(self.rule).chain(self.also.iter().copied())
+    }
+    /// Whether `code` is this finding's code or one of the codes merged into it.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.rules().any(|r| r.code.eq_ignore_ascii_case(code))
+    }
+    /// The references of every rule this finding stands for, each once, in order.
+    pub fn references(&self) -> Vec<crate::rule::Reference> {
+        let mut out: Vec<crate::rule::Reference> = Vec::new();
+        for r in self.rules() {
+            for x in r.references {
+                if !out.contains(x) {
+                    out.push(*x);
+                }
+            }
+        }
+        out
+    }
+    /// The finding's fingerprint (see [`fingerprint`]) under its own code.
+    pub fn fingerprint(&self) -> String {
+        self.fingerprint_as(self.rule.code)
+    }
+    /// The fingerprint the finding would have under `code` (one of [`Finding::rules`]).
+    pub fn fingerprint_as(&self, code: &str) -> String {
+        fingerprint(&FingerprintParts {
+            file: self.location.as_ref().map_or("", |l| &*l.file),
+            kind: &self.object.kind,
+            namespace: self.object.namespace.as_deref().unwrap_or(""),
+            name: &self.object.name,
+            code,
+            path: &self.path.to_string(),
+        })
+    }
+}
+
+/// What identifies a finding across runs: the file, the object, the rule and the field.
+/// Line and column are left out on purpose, so that editing a file above a finding does not
+/// make it new.
+#[derive(Clone, Copy, Debug)]
+pub struct FingerprintParts<'a> {
+    /// The file of the finding's location (empty for objects read from a cluster).
+    pub file: &'a str,
+    pub kind: &'a str,
+    /// Empty for cluster-scoped objects.
+    pub namespace: &'a str,
+    pub name: &'a str,
+    /// The rule code.
+    pub code: &'a str,
+    /// The field path as printed (`spec.containers[0].image`).
+    pub path: &'a str,
+}
+
+/// The one definition of a finding's fingerprint (the JSON report's `fingerprint`, what
+/// `--baseline` matches): 16 hex digits of a 64-bit FNV-1a hash of the parts, each followed
+/// by a 0xff byte (which UTF-8 never contains, so parts cannot run into each other). The file
+/// is normalised (`./` prefixes dropped, `\` as `/`) so that the same scan from another
+/// directory spelling matches.
+pub fn fingerprint(p: &FingerprintParts<'_>) -> String {
+    let mut file = p.file.replace('\\', "/");
+    while let Some(rest) = file.strip_prefix("./") {
+        file = rest.to_owned();
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [file.as_str(), p.kind, p.namespace, p.name, p.code, p.path] {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 impl Serialize for Finding {
@@ -216,6 +292,8 @@ impl Serialize for Finding {
             pss: &'a Option<PssContext>,
             #[serde(skip_serializing_if = "Option::is_none")]
             suppressed: &'a Option<Suppression>,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            also: Vec<&'static str>,
         }
         Flat {
             code: self.rule.code,
@@ -230,6 +308,7 @@ impl Serialize for Finding {
             exact: self.exact,
             pss: &self.pss,
             suppressed: &self.suppressed,
+            also: self.also.iter().map(|r| r.code).collect(),
         }
         .serialize(s)
     }

@@ -30,16 +30,16 @@ pub use check::{
     AnalysisCache, AnalysisSettings, Check, Hit, InvCtx, InvHit, Inventory, ObjCtx, PodCtx, RuleOptions,
 };
 pub use finding::{
-    AdmissionAction, Finding, Location, ObjectRef, PssContext, PssMode, Severity, Suppression,
-    SuppressionKind,
+    fingerprint, AdmissionAction, Finding, FingerprintParts, Location, ObjectRef, PssContext, PssMode,
+    Severity, Suppression, SuppressionKind,
 };
 pub use kinds::{GroupKind, KindSet, Reads};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Seg};
 pub use report::{
-    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, NamespacePolicy, Report, ScannedObject, Stats,
-    REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Hidden, NamespacePolicy, Report, ScannedObject,
+    SeverityFilter, Stats, REPORT_SCHEMA_VERSION,
 };
 pub use rule::{Reference, RuleMeta};
 pub use selector::{labels_of, LabelSelector};

@@ -142,6 +142,9 @@ pub struct Report {
     /// The configuration file that was read and what it changes; `None` when none was read.
     #[serde(skip)]
     pub config: Option<ConfigInfo>,
+    /// Findings left out of `findings` after the scan, and why.
+    #[serde(skip)]
+    pub hidden: Hidden,
 }
 
 /// The configuration file a run read, and the settings of it that are in force (a setting a
@@ -217,6 +220,67 @@ impl ConfigInfo {
             format!("{} (no changes)", self.file)
         } else {
             format!("{} ({})", self.file, c.join("; "))
+        }
+    }
+}
+
+/// Counts of findings left out of a report after the scan. `None`: that filter was not used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hidden {
+    /// In the earlier report given with `--baseline`.
+    pub baseline: Option<usize>,
+    /// Outside the severities of `--severity` / `--min-severity`.
+    pub filtered: Option<usize>,
+}
+
+/// Which severities are shown (`--severity high,critical`, `--min-severity medium`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeverityFilter(pub Vec<Severity>);
+
+impl SeverityFilter {
+    /// `--min-severity`: this severity and above.
+    pub fn at_least(min: Severity) -> SeverityFilter {
+        SeverityFilter(Severity::ALL.into_iter().filter(|s| *s >= min).collect())
+    }
+    /// `--severity`: a comma-separated list of severities.
+    pub fn parse_list(list: &str) -> Result<SeverityFilter, String> {
+        let mut out = Vec::new();
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match Severity::parse(part) {
+                Some(s) if !out.contains(&s) => out.push(s),
+                Some(_) => {}
+                None => {
+                    return Err(format!(
+                        "unknown severity {part:?} (expected info, low, medium, high, critical)"
+                    ))
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err("no severity given".to_owned());
+        }
+        Ok(SeverityFilter(out))
+    }
+    pub fn shows(&self, s: Severity) -> bool {
+        self.0.contains(&s)
+    }
+}
+
+impl Report {
+    /// Keeps only the findings (and suppressed findings) of the shown severities, counting
+    /// the others in `hidden.filtered`. The exit code then follows what is shown.
+    pub fn filter_severity(&mut self, filter: &SeverityFilter) {
+        let before = self.findings.len();
+        self.findings.retain(|f| filter.shows(f.severity));
+        self.suppressed.retain(|f| filter.shows(f.severity));
+        self.hidden.filtered = Some(before - self.findings.len());
+        self.recount();
+    }
+    /// Recomputes `stats.findings_by_severity` from `findings`.
+    pub fn recount(&mut self) {
+        self.stats.findings_by_severity.clear();
+        for f in &self.findings {
+            *self.stats.findings_by_severity.entry(f.severity).or_default() += 1;
         }
     }
 }

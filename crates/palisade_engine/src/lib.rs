@@ -6,6 +6,7 @@
 //! configuration), never prints, never knows output formats.
 
 pub mod config;
+pub mod dedupe;
 mod pss_scan;
 mod select;
 pub mod suppress;
@@ -191,6 +192,7 @@ pub fn findings_from_hits(
                 exact,
                 pss: None,
                 suppressed: suppressed.clone(),
+                also: Vec::new(),
             }
         })
         .collect()
@@ -476,16 +478,17 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     }
     report.findings.extend(run_pod_rules(&inv, opts));
     report.findings.extend(run_inventory_rules(&inv, opts));
-    // Suppressed findings leave the main list; exceptions are accounted for.
+    // Suppressed findings leave the main list; exceptions are accounted for (before the
+    // findings of one concern are merged, so an exception of any of their codes is used).
     let mut used = vec![0usize; opts.suppressor.exceptions.len()];
-    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut report.findings)
-        .into_iter()
-        .partition(|f| f.suppressed.is_some());
-    for f in &suppressed {
+    for f in &report.findings {
         if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
             used[i] += 1;
         }
     }
+    let merged = dedupe::merge_concerns(std::mem::take(&mut report.findings));
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) =
+        merged.into_iter().partition(|f| f.suppressed.is_some());
     report.findings = active;
     report.suppressed = suppressed;
     report

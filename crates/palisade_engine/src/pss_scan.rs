@@ -204,16 +204,24 @@ fn evaluate_template(
                 reason: check.reason.clone(),
                 detail: check.detail.clone(),
             };
-            let offenders: Vec<(FieldPath, Option<String>)> = if check.offenders.is_empty() {
-                vec![(t.spec_path.clone(), None)]
+            // Each finding's message is about its own field: the offender's own detail when
+            // the check's detail lists several fields.
+            let offenders: Vec<(FieldPath, Option<String>, &str)> = if check.offenders.is_empty() {
+                vec![(t.spec_path.clone(), None, check.detail.as_str())]
             } else {
                 check
                     .offenders
                     .iter()
-                    .map(|o| (object_path(t, &o.path), o.container.clone()))
+                    .map(|o| {
+                        (
+                            object_path(t, &o.path),
+                            o.container.clone(),
+                            o.detail.as_deref().unwrap_or(&check.detail),
+                        )
+                    })
                     .collect()
             };
-            for (path, container) in offenders {
+            for (path, container, detail) in offenders {
                 let (location, exact) = obj.locate(&path);
                 out.findings.push(Finding {
                     rule,
@@ -221,12 +229,13 @@ fn evaluate_template(
                     object: obj.reference(),
                     object_location: obj.location_of(obj.root.pos),
                     container,
-                    message: format!("{}: {}", check.reason, check.detail),
+                    message: format!("{}: {}", check.reason, detail),
                     path,
                     location,
                     exact,
                     pss: Some(ctx.clone()),
                     suppressed: opts.suppressor.check(obj, rule),
+                    also: Vec::new(),
                 });
             }
         }

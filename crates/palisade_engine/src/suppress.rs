@@ -231,6 +231,7 @@ impl Suppressor {
                 exact: true,
                 pss: None,
                 suppressed: None,
+                also: Vec::new(),
             });
         }
         out

@@ -43,6 +43,10 @@ pub struct Offender {
     pub path: FieldPath,
     /// The name of the container the field belongs to, if any.
     pub container: Option<String>,
+    /// What is wrong with this field alone, in the words of the check's detail, when the
+    /// check's detail lists several fields (`volume "data" uses restricted volume type
+    /// "hostPath"`). `None` when the check's detail is about this field only.
+    pub detail: Option<String>,
 }
 
 /// One forbidden check result.

@@ -11,12 +11,16 @@
 //! ([`RenderOptions::show_suppressed`]), except by SARIF, which always lists them as results
 //! with `suppressions`.
 
+mod admission;
+pub mod baseline;
+pub mod compliance;
 mod csv;
 mod dot;
 mod graph;
 mod human;
 mod json;
 mod junit;
+mod line;
 mod mermaid;
 pub mod psa;
 mod rules;
@@ -41,10 +45,18 @@ pub enum Format {
     Sarif,
     /// JUnit XML, for CI test report viewers.
     Junit,
+    /// One line per finding, `file:line:col: CODE [severity] message`.
+    Line,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Human, Format::Json, Format::Sarif, Format::Junit];
+    pub const ALL: [Format; 5] = [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Line,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +64,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Line => "line",
         }
     }
 }
@@ -66,7 +79,7 @@ impl fmt::Display for UnknownFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown output format {:?} (expected one of: human, json, sarif, junit)",
+            "unknown output format {:?} (expected one of: human, json, sarif, junit, line)",
             self.0
         )
     }
@@ -122,6 +135,7 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions, out: &mut d
         Format::Json => json::render(report, opts, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, opts, out),
+        Format::Line => line::render(report, opts, out),
     }
 }
 

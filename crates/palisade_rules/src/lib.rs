@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod macros;
+pub mod concerns;
 pub mod config;
 pub mod hardening;
 pub mod netpol;

@@ -53,10 +53,13 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
         {
             valid = false;
             caps.push(cap.as_str());
-            offenders.push(Offender::in_container(
-                c,
-                c.sc_path(&["capabilities", "add"]).idx(*i),
-            ));
+            offenders.push(
+                Offender::in_container(c, c.sc_path(&["capabilities", "add"]).idx(*i)).with_detail(format!(
+                    "{} must not include {} in securityContext.capabilities.add",
+                    containers_phrase(&[c.name.as_str()]),
+                    names(&[cap.as_str()])
+                )),
+            );
         }
         if !valid {
             bad.push(c.name.as_str());

@@ -33,21 +33,24 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     for c in &pod.containers {
         let Some(caps) = c.sc.as_ref().and_then(|sc| sc.capabilities.as_ref()) else {
             missing_drop_all.push(c.name.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["capabilities", "drop"])));
+            offenders.push(drop_all(c));
             continue;
         };
         if !caps.drop.iter().any(|(_, cap)| cap == "ALL") {
             missing_drop_all.push(c.name.as_str());
-            offenders.push(Offender::in_container(c, c.sc_path(&["capabilities", "drop"])));
+            offenders.push(drop_all(c));
         }
         let mut added_forbidden = false;
         for (i, cap) in caps.add.iter().filter(|(_, cap)| cap != "NET_BIND_SERVICE") {
             added_forbidden = true;
             forbidden_caps.push(cap.as_str());
-            offenders.push(Offender::in_container(
-                c,
-                c.sc_path(&["capabilities", "add"]).idx(*i),
-            ));
+            offenders.push(
+                Offender::in_container(c, c.sc_path(&["capabilities", "add"]).idx(*i)).with_detail(format!(
+                    "{} must not include {} in securityContext.capabilities.add",
+                    containers_phrase(&[c.name.as_str()]),
+                    names(&[cap.as_str()])
+                )),
+            );
         }
         if added_forbidden {
             adding_forbidden.push(c.name.as_str());
@@ -74,5 +77,13 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
         "unrestricted capabilities",
         details.join("; "),
         offenders,
+    ))
+}
+
+/// The offender of a container that does not drop ALL, with its own detail.
+fn drop_all(c: &crate::model::Container) -> Offender {
+    Offender::in_container(c, c.sc_path(&["capabilities", "drop"])).with_detail(format!(
+        r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
+        containers_phrase(&[c.name.as_str()])
     ))
 }

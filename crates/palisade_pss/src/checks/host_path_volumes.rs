@@ -30,7 +30,10 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
     let detail = format!("{} {}", pl("volume", "volumes", bad.len()), names(&volume_names));
     let offenders = bad
         .iter()
-        .map(|v| Offender::pod(v.path.clone().key("hostPath")))
+        .map(|v| {
+            Offender::pod(v.path.clone().key("hostPath"))
+                .with_detail(format!("volume {}", names(&[v.name.as_str()])))
+        })
         .collect();
     Some(Failure::new("hostPath volumes", detail, offenders))
 }

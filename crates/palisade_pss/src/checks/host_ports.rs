@@ -30,10 +30,14 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
         for p in c.ports.iter().filter(|p| p.host_port != 0) {
             valid = false;
             ports.push(p.host_port.to_string());
-            offenders.push(Offender::in_container(
-                c,
-                c.path.clone().key("ports").idx(p.index).key("hostPort"),
-            ));
+            offenders.push(
+                Offender::in_container(c, c.path.clone().key("ports").idx(p.index).key("hostPort"))
+                    .with_detail(format!(
+                        "{} uses hostPort {}",
+                        containers_phrase(&[c.name.as_str()]),
+                        p.host_port
+                    )),
+            );
         }
         if !valid {
             bad.push(c.name.as_str());

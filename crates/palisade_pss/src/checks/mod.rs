@@ -35,7 +35,40 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    pub fn new(reason: impl Into<String>, detail: String, offenders: Vec<Offender>) -> Failure {
+    /// A failure; offenders of a detail that names several containers in one phrase
+    /// (`containers "a", "b" must set …`) get their own detail, naming their container only
+    /// (`container "a" must set …`), unless the check gave them one.
+    pub fn new(reason: impl Into<String>, detail: String, mut offenders: Vec<Offender>) -> Failure {
+        let mut containers: Vec<&str> = Vec::new();
+        for o in &offenders {
+            if let Some(c) = o.container.as_deref() {
+                if !containers.contains(&c) {
+                    containers.push(c);
+                }
+            }
+        }
+        if containers.len() > 1 && !detail.contains("; ") {
+            let phrase = crate::format::containers_phrase(&containers);
+            if detail.matches(&phrase).count() == 1 {
+                let own: Vec<(String, String)> = containers
+                    .iter()
+                    .map(|c| {
+                        (
+                            (*c).to_owned(),
+                            detail.replacen(&phrase, &crate::format::containers_phrase(&[c]), 1),
+                        )
+                    })
+                    .collect();
+                for o in offenders.iter_mut().filter(|o| o.detail.is_none()) {
+                    if let Some((_, d)) = own
+                        .iter()
+                        .find(|(c, _)| Some(c.as_str()) == o.container.as_deref())
+                    {
+                        o.detail = Some(d.clone());
+                    }
+                }
+            }
+        }
         Failure {
             reason: reason.into(),
             detail,
@@ -49,6 +82,7 @@ impl Offender {
         Offender {
             path,
             container: None,
+            detail: None,
         }
     }
 
@@ -56,7 +90,14 @@ impl Offender {
         Offender {
             path,
             container: Some(c.name.clone()),
+            detail: None,
         }
+    }
+
+    /// This field's own detail (see [`Offender::detail`]).
+    pub(crate) fn with_detail(mut self, detail: String) -> Offender {
+        self.detail = Some(detail);
+        self
     }
 }
 

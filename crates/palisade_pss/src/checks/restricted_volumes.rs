@@ -39,11 +39,18 @@ fn run(pod: &Pod, _implementation: u32) -> Option<Failure> {
         match v.sources.first() {
             Some(label) => {
                 labels.push(*label);
-                offenders.push(Offender::pod(v.path.clone().key(label)));
+                offenders.push(Offender::pod(v.path.clone().key(label)).with_detail(format!(
+                    "volume {} uses restricted volume type {}",
+                    names(&[v.name.as_str()]),
+                    names(&[*label])
+                )));
             }
             None => {
                 labels.push("unknown");
-                offenders.push(Offender::pod(v.path.clone()));
+                offenders.push(Offender::pod(v.path.clone()).with_detail(format!(
+                    "volume {} uses restricted volume type \"unknown\"",
+                    names(&[v.name.as_str()])
+                )));
             }
         }
     }

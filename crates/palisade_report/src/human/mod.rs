@@ -12,6 +12,8 @@ use palisade_core::{DiagLevel, Finding, PssContext, Report, Severity};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+/// Width the admission section's lines are wrapped to.
+const WRAP_WIDTH: usize = 100;
 /// Width of the severity label column (`CRITICAL` and a space).
 const LABEL_WIDTH: usize = 9;
 /// Column at which a finding's text starts: two spaces, the severity label column, a space.
@@ -64,7 +66,10 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         );
     }
 
-    let groups = group_by_object(report, false);
+    let mut groups = group_by_object(report, false);
+    for g in &mut groups {
+        by_severity_then_line(&mut g.findings);
+    }
     for g in &groups {
         object_header(&mut s, &st, g, opts.verbose);
         for f in &g.findings {
@@ -86,7 +91,11 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 
     if !report.admission.is_empty() {
         let _ = writeln!(s, "{}", st.paint("1", "Pod Security Admission:"));
+        let selected = crate::admission::SelectedChecks::of(report);
         for v in &report.admission {
+            let Some(body) = crate::admission::lines(&v.message, &selected) else {
+                continue;
+            };
             let mut line = format!(
                 "  {}  {}  {}  {}",
                 clean_line(v.mode.as_str()),
@@ -101,7 +110,15 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
                 let _ = write!(line, "  {}", clean_line(&loc.to_string()));
             }
             let _ = writeln!(s, "{line}");
-            indented(&mut s, "    ", &v.message);
+            for (depth, l) in body {
+                let indent = if depth == 0 { "    " } else { "      " };
+                for w in crate::admission::wrap(&l, WRAP_WIDTH - indent.len()) {
+                    let _ = writeln!(s, "{indent}{}", clean(&w));
+                }
+            }
+        }
+        if let Some(note) = selected.note() {
+            let _ = writeln!(s, "  {}", st.paint("2", &note));
         }
         s.push('\n');
     }
@@ -159,6 +176,9 @@ fn finding_head(s: &mut String, st: &Style, f: &Finding) {
     }
     let _ = writeln!(s, "{head}");
     indented(s, INDENT, &f.message);
+    if !f.also.is_empty() {
+        let _ = writeln!(s, "{INDENT}{}", clean_line(&also_text(f)));
+    }
 
     let mut at = String::from("at ");
     match &f.location {
@@ -178,6 +198,44 @@ fn finding_head(s: &mut String, st: &Style, f: &Finding) {
         }
     }
     let _ = writeln!(s, "{INDENT}{at}");
+}
+
+/// Findings of one object, most severe first, then by line and column.
+fn by_severity_then_line(findings: &mut [&Finding]) {
+    findings.sort_by(|a, b| {
+        let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
+        b.severity.cmp(&a.severity).then(pos(a).cmp(&pos(b)))
+    });
+}
+
+/// `also PSS014 pss-capabilities-restricted; CIS 5.2.8, 5.2.9; PSS Capabilities`: the other
+/// codes a merged finding stands for and the benchmark controls of all of them.
+pub(crate) fn also_text(f: &Finding) -> String {
+    use palisade_core::Reference;
+    let codes: Vec<String> = f.also.iter().map(|r| format!("{} {}", r.code, r.name)).collect();
+    let refs = f.references();
+    let cis: Vec<&str> = refs
+        .iter()
+        .filter_map(|r| match r {
+            Reference::Cis(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let pss: Vec<&str> = refs
+        .iter()
+        .filter_map(|r| match r {
+            Reference::Pss(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let mut t = format!("also {}", codes.join(", "));
+    if !cis.is_empty() {
+        let _ = write!(t, "; CIS {}", cis.join(", "));
+    }
+    if !pss.is_empty() {
+        let _ = write!(t, "; PSS {}", pss.join(", "));
+    }
+    t
 }
 
 /// A suppressed finding: its head and why it is suppressed (no PSS context, no fix).
@@ -323,6 +381,12 @@ fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: u
             by_sev.join(", "),
             plural(objects_with_findings, "object", "objects")
         ));
+    }
+    if let Some(n) = report.hidden.baseline.filter(|n| *n > 0) {
+        parts.push(st.paint("2", &format!("{n} in the baseline not shown")));
+    }
+    if let Some(n) = report.hidden.filtered.filter(|n| *n > 0) {
+        parts.push(st.paint("2", &format!("{n} of other severities not shown")));
     }
     if !report.suppressed.is_empty() {
         let mut part = format!("{} suppressed", report.suppressed.len());

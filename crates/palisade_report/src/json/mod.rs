@@ -7,7 +7,7 @@ use crate::text::{count_diagnostics, severity_counts};
 use crate::RenderOptions;
 use palisade_core::{
     AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
-    PssContext, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+    PssContext, Reference, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -93,6 +93,12 @@ struct Summary {
     suppressed: usize,
     errors: usize,
     warnings: usize,
+    /// Findings left out because an earlier report (`--baseline`) has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<usize>,
+    /// Findings left out by the display filter (`--severity`, `--min-severity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filtered: Option<usize>,
 }
 
 /// Finding counts, most severe first.
@@ -188,6 +194,13 @@ struct JsonFinding<'a> {
     exact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss: Option<JsonPss<'a>>,
+    /// The other codes of a merged finding (one concern, one finding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also: Vec<&'a str>,
+    /// The references of every code (PSS control, CIS, NSA/CISA, MITRE, …), each once.
+    references: Vec<Reference>,
+    /// `palisade_core::fingerprint`: file, object, code and path (what `--baseline` matches).
+    fingerprint: String,
 }
 
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
@@ -204,6 +217,9 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
             pss: f.pss.as_ref().map(Into::into),
+            also: f.also.iter().map(|r| r.code).collect(),
+            references: f.references(),
+            fingerprint: f.fingerprint(),
         }
     }
 }
@@ -412,6 +428,8 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             suppressed: report.suppressed.len(),
             errors: count_diagnostics(report, DiagLevel::Error),
             warnings: count_diagnostics(report, DiagLevel::Warning),
+            baseline: report.hidden.baseline,
+            filtered: report.hidden.filtered,
         },
         findings: report.findings.iter().map(Into::into).collect(),
         suppressed: opts

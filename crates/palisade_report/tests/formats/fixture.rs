@@ -122,6 +122,7 @@ pub fn suppressed() -> Vec<Finding> {
                 source: Some(loc(CONFIG_FILE, 12, 5)),
                 exception: Some(0),
             }),
+            also: Vec::new(),
         },
         Finding {
             rule: &PRIVILEGED,
@@ -142,6 +143,7 @@ pub fn suppressed() -> Vec<Finding> {
                 source: Some(loc(FRONTEND_FILE, 7, 5)),
                 exception: None,
             }),
+            also: Vec::new(),
         },
     ]
 }
@@ -176,6 +178,7 @@ pub fn report() -> Report {
                 detail: "container \"php-redis\" must not set securityContext.privileged=true".into(),
             }),
             suppressed: None,
+            also: Vec::new(),
         },
         Finding {
             rule: &READ_ONLY,
@@ -190,6 +193,7 @@ pub fn report() -> Report {
             exact: false,
             pss: None,
             suppressed: None,
+            also: Vec::new(),
         },
         Finding {
             rule: &HOST_NETWORK,
@@ -204,6 +208,7 @@ pub fn report() -> Report {
             exact: true,
             pss: None,
             suppressed: None,
+            also: Vec::new(),
         },
     ];
     let errors = vec![

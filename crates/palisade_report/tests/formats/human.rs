@@ -21,7 +21,9 @@ Pod default/debug
 
 Pod Security Admission:
   enforce  restricted:latest  pods rejected (controller admitted)  Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3:1
-    Warning: would violate PodSecurity "restricted:latest": privileged (container "php-redis" must not set securityContext.privileged=true)
+    Warning: would violate PodSecurity "restricted:latest":
+      privileged (container "php-redis" must not set securityContext.privileged=true)
+  (only the checks of the selected rules are shown; -o json has the full messages)
 
 Namespace policies:
   NAMESPACE  ENFORCE            AUDIT  WARN

@@ -262,6 +262,8 @@ fn suppressed_findings_are_counted_and_listed_on_request() {
             "path": "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem",
             "location": {"file": REDIS_FILE, "line": 14, "column": 9},
             "exact": false,
+            "references": [{"kind": "nsa", "id": "Immutable container file systems"}],
+            "fingerprint": "0a833370ebe4acc9",
             "suppression": {
                 "kind": "exception",
                 "reason": "redis writes its dump to /data",

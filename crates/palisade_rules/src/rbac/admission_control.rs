@@ -40,6 +40,7 @@ declare_rule! {
         summary: "Role grants changes to admission webhooks or admission policies",
         remediation: "Only cluster administrators and the policy engine's own installer should write admission configuration.",
         references: [
+            Reference::Cis("5.1.12"),
             Reference::Mitre("T1562.001"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],

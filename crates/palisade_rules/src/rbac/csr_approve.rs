@@ -39,6 +39,7 @@ declare_rule! {
         summary: "Role grants approval of certificate signing requests",
         remediation: "Leave CSR approval to the built-in approvers; if a controller needs it, restrict `approve` to its signer with resourceNames.",
         references: [
+            Reference::Cis("5.1.11"),
             Reference::Mitre("T1649"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],

@@ -38,6 +38,7 @@ declare_rule! {
         summary: "Role grants nodes/proxy (the kubelet API)",
         remediation: "Remove nodes/proxy; monitoring agents should read metrics through nodes/metrics or the metrics API.",
         references: [
+            Reference::Cis("5.1.10"),
             Reference::Nsa("Authentication and authorization: least privilege"),
             Reference::Mitre("T1609"),
             Reference::Trivy("KSV-0047"),

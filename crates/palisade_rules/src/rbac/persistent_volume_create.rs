@@ -37,6 +37,7 @@ declare_rule! {
         summary: "Role grants create on PersistentVolumes",
         remediation: "Let users claim storage through PersistentVolumeClaims and StorageClasses; do not let them create PersistentVolumes.",
         references: [
+            Reference::Cis("5.1.9"),
             Reference::Mitre("T1611"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],

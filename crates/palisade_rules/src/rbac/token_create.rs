@@ -38,6 +38,7 @@ declare_rule! {
         summary: "Role grants create on serviceaccounts/token",
         remediation: "Remove serviceaccounts/token create, or restrict it with resourceNames to the one ServiceAccount it must mint tokens for.",
         references: [
+            Reference::Cis("5.1.13"),
             Reference::Mitre("T1528"),
             Reference::Nsa("Authentication and authorization: least privilege"),
         ],

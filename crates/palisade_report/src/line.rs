@@ -1,0 +1,68 @@
+//! The line format: one line per finding, `file:line:col: CODE [severity] message`, like a
+//! compiler's diagnostics (editors and `grep` read it), in the report's order. A merged
+//! finding ends with `(also CODE, …)`. Suppressed findings follow with `--show-suppressed`,
+//! marked `[suppressed]`; input problems follow as `file:line:col: error: message`. Findings
+//! without a source position (cluster objects) start with the object instead of the place.
+
+use crate::text::{clean_line, object_title};
+use crate::RenderOptions;
+use palisade_core::{DiagLevel, Finding, Report};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+fn finding(s: &mut String, f: &Finding, suppressed: bool) {
+    let at = match &f.location {
+        Some(l) => l.to_string(),
+        None => object_title(&f.object),
+    };
+    let _ = write!(
+        s,
+        "{}: {} [{}]{} {}",
+        clean_line(&at),
+        f.code(),
+        f.severity,
+        if suppressed { " [suppressed]" } else { "" },
+        clean_line(&f.message)
+    );
+    if !f.also.is_empty() {
+        let codes: Vec<&str> = f.also.iter().map(|r| r.code).collect();
+        let _ = write!(s, " (also {})", codes.join(", "));
+    }
+    s.push('\n');
+}
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut s = String::new();
+    for f in &report.findings {
+        finding(&mut s, f, false);
+    }
+    if opts.show_suppressed {
+        for f in &report.suppressed {
+            finding(&mut s, f, true);
+        }
+    }
+    for d in &report.errors {
+        let level = match d.level {
+            DiagLevel::Error => "error",
+            DiagLevel::Warning => "warning",
+        };
+        let mut at = String::new();
+        if let Some(file) = &d.file {
+            at.push_str(file);
+            if let Some(l) = d.line {
+                let _ = write!(at, ":{l}");
+                if let Some(c) = d.column {
+                    let _ = write!(at, ":{c}");
+                }
+            }
+            at.push_str(": ");
+        }
+        let mut msg = String::new();
+        if let Some(o) = &d.object {
+            let _ = write!(msg, "{}: ", object_title(o));
+        }
+        msg.push_str(&d.message);
+        let _ = writeln!(s, "{}{level}: {}", clean_line(&at), clean_line(&msg));
+    }
+    out.write_all(s.as_bytes())
+}
