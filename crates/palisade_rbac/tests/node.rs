@@ -4,7 +4,7 @@
 //! Secrets, ConfigMaps, claims, a PersistentVolume with a CSI secret). The live comparison is
 //! `crates/palisade_cli/tests/node_authorizer.rs` (needs a cluster).
 
-use palisade_rbac::answer::CanIAnswer;
+use palisade_rbac::answer::{CanIAnswer, Completeness};
 use palisade_rbac::node::{node_identity, NodeDecision, NodeGraph};
 use palisade_rbac::{Model, ModelOptions, Request, User};
 use std::sync::Arc;
@@ -51,15 +51,22 @@ fn node_authorizer_answers_like_a_real_api_server() {
         );
         let reason = words.collect::<Vec<_>>().join(" ");
         let req = request(verb, res, ns, name);
-        let a = CanIAnswer::new(&model, user.clone(), req.clone(), Vec::new()).with_node_authorizer(&graph);
+        let a = CanIAnswer::new(
+            &model,
+            user.clone(),
+            req.clone(),
+            Vec::new(),
+            Completeness::new(Vec::new(), Vec::new()),
+        )
+        .with_node_authorizer(&graph);
         let want_allowed = answer == "ALLOW";
         let got_reason = match graph.authorize(&user, &req) {
             NodeDecision::NoOpinion(r) => r,
             _ => String::new(),
         };
-        if a.allowed != want_allowed || (!want_allowed && got_reason != reason) {
+        if a.allowed != Some(want_allowed) || (!want_allowed && got_reason != reason) {
             failures.push(format!(
-                "{verb} {res} {ns} {name}: server {answer} {reason:?}, palisade {} {got_reason:?}",
+                "{verb} {res} {ns} {name}: server {answer} {reason:?}, palisade {:?} {got_reason:?}",
                 a.allowed
             ));
         }
@@ -97,9 +104,10 @@ fn node_identity_needs_the_name_prefix_and_the_group() {
             user,
             request("get", "secrets", "ns1", "volsecret"),
             Vec::new(),
+            Completeness::new(Vec::new(), Vec::new()),
         )
         .with_node_authorizer(&graph);
-        assert!(!a.allowed && a.node_authorizer.is_none());
+        assert!(a.allowed == Some(false) && a.node_authorizer.is_none());
     }
     let unknown = User::new("system:node:", &["system:nodes".to_owned()]);
     assert_eq!(
@@ -119,9 +127,10 @@ fn allowed_answers_say_why() {
         user.clone(),
         request("get", "secrets", "ns1", "pvsecret"),
         Vec::new(),
+        Completeness::new(Vec::new(), Vec::new()),
     )
     .with_node_authorizer(&graph);
-    assert!(a.allowed);
+    assert_eq!(a.allowed, Some(true));
     assert_eq!(a.reason, palisade_rbac::node::NODE_REASON);
     let why = a.node_authorizer.unwrap();
     assert!(
@@ -136,9 +145,10 @@ fn allowed_answers_say_why() {
         other,
         request("get", "secrets", "ns1", "volsecret"),
         Vec::new(),
+        Completeness::new(Vec::new(), Vec::new()),
     )
     .with_node_authorizer(&graph);
-    assert!(!a.allowed);
+    assert_eq!(a.allowed, Some(false));
     assert!(
         a.warnings
             .iter()
