@@ -176,7 +176,7 @@ subjects: [{kind: Group, name: system:authenticated, apiGroup: rbac.authorizatio
     let out = palisade_stdin(&["rbac", "paths", "-f", "-"], yaml);
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert!(
-        text(&out).contains("Group system:authenticated is already secrets"),
+        text(&out).contains("Group system:authenticated can already list every Secret"),
         "{}",
         text(&out)
     );
