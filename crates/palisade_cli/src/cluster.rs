@@ -133,8 +133,11 @@ impl Coverage {
 
 /// The Kubernetes release the compiled-in default RBAC objects come from
 /// (`palisade_rbac::default_objects`).
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub const DEFAULT_RBAC_RELEASE: u32 = 36;
 
+// Without the `cluster` feature nothing is read from a cluster.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 impl Coverage {
     /// When the compiled-in default RBAC objects stand in for the cluster's own (ClusterRoles
     /// could not be read) and the server is of another release: the warning to give (`load`
@@ -324,6 +327,7 @@ pub fn load(
 }
 
 /// What [`load_covered`] read.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub struct Loaded {
     pub objects: Vec<palisade_core::Object>,
     pub diags: Vec<Diagnostic>,
