@@ -312,7 +312,11 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
     };
     crate::init_tracing(cli.verbose, cli.quiet);
-    match cli.command {
+    let mut command = cli.command;
+    if let Err(e) = resolve_source(&mut command) {
+        return usage(e);
+    }
+    match command {
         Command::Scan(a) => scan(a),
         Command::Rbac(crate::rbac::RbacCommand::Risks(a)) => rbac_risks(a),
         Command::Rbac(c) => crate::rbac::run(c),
@@ -394,6 +398,24 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 Ok(2)
             }
         },
+    }
+}
+
+/// Joins the `-f` paths of the analysis commands to their positional ones
+/// ([`crate::cluster::Source::resolve`]).
+fn resolve_source(command: &mut Command) -> std::result::Result<(), String> {
+    use crate::netpol::NetpolCommand as N;
+    use crate::rbac::RbacCommand as R;
+    match command {
+        Command::Psa(a) => a.source.resolve(None),
+        Command::Netpol(N::Matrix(a)) => a.source.resolve(None),
+        Command::Netpol(N::Check(a)) => a.source.resolve(None),
+        Command::Rbac(R::CanI(a)) => a.inputs.source.resolve(Some(&mut a.name)),
+        Command::Rbac(R::WhoCan(a)) => a.inputs.source.resolve(None),
+        Command::Rbac(R::Subject(a)) => a.inputs.source.resolve(None),
+        Command::Rbac(R::Workload(a)) => a.inputs.source.resolve(None),
+        Command::Rbac(R::Paths(a)) => a.source.resolve(None),
+        _ => Ok(()),
     }
 }
 

@@ -32,20 +32,42 @@ pub struct ClusterConn {
     pub request_timeout: u64,
 }
 
-/// Where `rbac`, `netpol` and `psa` read from: manifests (`-f`) or the cluster (`--cluster`).
+/// Where `rbac`, `netpol` and `psa` read from: manifests (`PATH…` like `scan`, or kubectl's
+/// `-f PATH`) or the cluster (`--cluster`). After [`Source::resolve`], `paths` holds both.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Source {
-    /// Manifests: files, directories, globs, or - for stdin (repeatable).
+    /// Manifests: files, directories, globs, or - for stdin.
+    #[arg(value_name = "PATH", conflicts_with = "cluster")]
+    pub paths: Vec<String>,
+    /// Manifests, as kubectl's -f (repeatable; same as PATH).
     #[arg(
         short = 'f',
         long = "filename",
         value_name = "PATH",
-        required_unless_present = "cluster",
         conflicts_with = "cluster"
     )]
-    pub paths: Vec<String>,
+    pub filename: Vec<String>,
     #[command(flatten)]
     pub cluster: ClusterConn,
+}
+
+impl Source {
+    /// Joins `-f` paths to the positional ones and checks that there is an input. `name` is
+    /// an optional positional argument of the command that comes before the paths (`rbac
+    /// can-i VERB RESOURCE [NAME]`): when it is the only input given, it is the path (an
+    /// input is required, so `can-i get pods manifests/` reads manifests/).
+    pub fn resolve(&mut self, name: Option<&mut Option<String>>) -> Result<(), String> {
+        let filename = std::mem::take(&mut self.filename);
+        self.paths.extend(filename);
+        if self.paths.is_empty() && !self.cluster.cluster {
+            if let Some(n) = name.and_then(Option::take) {
+                self.paths.push(n);
+                return Ok(());
+            }
+            return Err("no input: give manifests (PATH… or -f PATH) or --cluster".into());
+        }
+        Ok(())
+    }
 }
 
 /// `scan --cluster`: connection plus kubectl's namespace scope.
@@ -78,8 +100,56 @@ struct Read {
     has_cluster_roles: bool,
     /// The namespace reads were limited to (`None`: all).
     namespace: Option<String>,
-    /// Resource types that could not be read (forbidden or failed).
-    unread: Vec<String>,
+    coverage: Coverage,
+}
+
+/// What an answer from a cluster read can rest on: whether anything was read, which
+/// resource types could not be, and the server's version. The analysis commands use it to
+/// give no verdict on nothing, to mark an answer incomplete, and to know what `latest`
+/// means on that server.
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// Nothing was read (the server unreachable, or every list refused): no verdict.
+    pub nothing_read: bool,
+    /// Resource types that could not be read (forbidden, or reading failed).
+    pub missing: Vec<String>,
+    /// The API server's minor version (`36` for v1.36) and `gitVersion`, from `/version`.
+    pub server_minor: Option<u32>,
+    pub server_git_version: Option<String>,
+}
+
+impl Coverage {
+    /// The error an answer resting on this read must carry, if any: the types it could not
+    /// read. (`nothing_read` is reported by the read itself.)
+    pub fn incomplete(&self) -> Option<String> {
+        (!self.missing.is_empty() && !self.nothing_read).then(|| {
+            format!(
+                "incomplete: could not read {} — the answer leaves out what they hold",
+                self.missing.join(", ")
+            )
+        })
+    }
+}
+
+/// The Kubernetes release the compiled-in default RBAC objects come from
+/// (`palisade_rbac::default_objects`).
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub const DEFAULT_RBAC_RELEASE: u32 = 36;
+
+// Without the `cluster` feature nothing is read from a cluster.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+impl Coverage {
+    /// When the compiled-in default RBAC objects stand in for the cluster's own (ClusterRoles
+    /// could not be read) and the server is of another release: the warning to give (`load`
+    /// adds it for the rbac commands).
+    pub fn default_rbac_mismatch(&self) -> Option<String> {
+        let minor = self.server_minor?;
+        (minor != DEFAULT_RBAC_RELEASE).then(|| {
+            format!(
+                "the cluster's ClusterRoles could not be read: the default RBAC objects of Kubernetes v1.{DEFAULT_RBAC_RELEASE} stand in for those of this v1.{minor} server"
+            )
+        })
+    }
 }
 
 /// The progress of a cluster read as an `indicatif` bar on stderr:
@@ -177,7 +247,14 @@ fn read(
             ),
         ));
     }
+    let coverage = Coverage {
+        nothing_read: stats.nothing_read(),
+        missing: stats.missing(),
+        server_minor: stats.version.as_ref().filter(|v| v.major == 1).map(|v| v.minor),
+        server_git_version: stats.version.as_ref().map(|v| v.git_version.clone()),
+    };
     Ok(Read {
+        coverage,
         target: format!("{} — {scope}", stats.target),
         diags,
         has_cluster_roles: stats
@@ -185,7 +262,6 @@ fn read(
             .iter()
             .any(|r| r == "clusterroles.rbac.authorization.k8s.io"),
         namespace: cluster.namespace(),
-        unread: stats.forbidden.iter().chain(&stats.failed).cloned().collect(),
     })
 }
 
@@ -226,7 +302,7 @@ pub fn scan_reporting(
     if r.has_cluster_roles {
         analysis.default_rbac = false;
     }
-    Ok((paged.finish(r.diags, analysis), r.target, r.unread))
+    Ok((paged.finish(r.diags, analysis), r.target, r.coverage.missing))
 }
 
 /// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy
@@ -241,26 +317,33 @@ pub fn load(
     reads: palisade_core::Reads,
     pod_ips: bool,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
-    load_reporting(conn, reads, pod_ips).map(|l| (l.objects, l.diags, l.want_defaults))
+    load_covered(conn, reads, pod_ips).map(|mut l| {
+        if l.default_rbac {
+            if let Some(w) = l.coverage.default_rbac_mismatch() {
+                l.diags.push(Diagnostic::unlocated(DiagLevel::Warning, w));
+            }
+        }
+        (l.objects, l.diags, l.default_rbac)
+    })
 }
 
-/// What [`load_reporting`] read.
-pub struct ClusterLoad {
+/// What [`load_covered`] read.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub struct Loaded {
     pub objects: Vec<palisade_core::Object>,
     pub diags: Vec<Diagnostic>,
-    /// ClusterRoles could not be read: the compiled-in default RBAC objects stand in.
-    pub want_defaults: bool,
-    /// Resource types that could not be read (forbidden or failed).
-    pub unread: Vec<String>,
+    /// The compiled-in default RBAC objects are still wanted (ClusterRoles were not read).
+    pub default_rbac: bool,
+    pub coverage: Coverage,
 }
 
-/// [`load`], with the resource types that could not be read.
+/// [`load`], with what the answer can rest on ([`Coverage`]).
 #[cfg(feature = "cluster")]
-pub fn load_reporting(
+pub fn load_covered(
     conn: &ClusterConn,
     reads: palisade_core::Reads,
     pod_ips: bool,
-) -> Result<ClusterLoad, String> {
+) -> Result<Loaded, String> {
     let mut kept = Vec::new();
     let set = palisade_core::KindSet::default().with(reads);
     let wanted_by_analysis = |o: &palisade_core::Object| set.wants(o);
@@ -274,11 +357,11 @@ pub fn load_reporting(
             !(o.kind == "ReplicaSet" && o.group() == "apps" && !wanted_by_analysis(o))
         });
     }
-    Ok(ClusterLoad {
+    Ok(Loaded {
         objects: kept,
         diags: r.diags,
-        want_defaults: !r.has_cluster_roles,
-        unread: r.unread,
+        default_rbac: !r.has_cluster_roles,
+        coverage: r.coverage,
     })
 }
 
@@ -305,6 +388,7 @@ pub fn load_pods(
         diags: r.diags,
         target: r.target,
         namespace: r.namespace,
+        coverage: r.coverage,
     })
 }
 
@@ -315,6 +399,7 @@ pub struct PodsRead {
     pub target: String,
     /// The namespace reads were limited to (`None`: all).
     pub namespace: Option<String>,
+    pub coverage: Coverage,
 }
 
 #[cfg(not(feature = "cluster"))]
@@ -334,15 +419,45 @@ pub fn scan_reporting(
 }
 
 #[cfg(not(feature = "cluster"))]
-pub fn load_reporting(_: &ClusterConn, _: palisade_core::Reads, _: bool) -> Result<ClusterLoad, String> {
-    Err(NO_FEATURE.into())
-}
-
-#[cfg(not(feature = "cluster"))]
 pub fn load(
     _: &ClusterConn,
     _: palisade_core::Reads,
     _: bool,
 ) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     Err(NO_FEATURE.into())
+}
+
+#[cfg(not(feature = "cluster"))]
+pub fn load_covered(_: &ClusterConn, _: palisade_core::Reads, _: bool) -> Result<Loaded, String> {
+    Err(NO_FEATURE.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incomplete_reads_and_default_rbac_of_another_release_are_named() {
+        let mut c = Coverage {
+            missing: vec!["networkpolicies.networking.k8s.io".into()],
+            server_minor: Some(37),
+            ..Coverage::default()
+        };
+        assert_eq!(
+            c.incomplete().unwrap(),
+            "incomplete: could not read networkpolicies.networking.k8s.io — the answer leaves out what they hold"
+        );
+        assert!(c
+            .default_rbac_mismatch()
+            .unwrap()
+            .contains("v1.36 stand in for those of this v1.37 server"));
+        c.server_minor = Some(36);
+        assert_eq!(c.default_rbac_mismatch(), None);
+        // Nothing read is reported by the read itself; no second message.
+        c.nothing_read = true;
+        assert_eq!(c.incomplete(), None);
+        c.missing.clear();
+        c.nothing_read = false;
+        assert_eq!(c.incomplete(), None);
+    }
 }

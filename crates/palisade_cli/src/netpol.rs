@@ -3,9 +3,9 @@
 //! inputs like `scan`; the answers are rendered by palisade_report. Exit codes: check 0 allowed / 1 denied; diff 0 same / 1 changed;
 //! 2 on usage or input errors.
 
+use crate::input::Input;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use palisade_core::{DiagLevel, Object};
 use palisade_netpol::answer::{CheckAnswer, DiffAnswer, MatrixView};
 use palisade_netpol::{
     diff, Analysis, Cidr, Endpoint, HostNetworkMode, Matrix, Model, Options, PodIpMode, Proto,
@@ -161,24 +161,29 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
     Ok(2)
 }
 
-/// Loads inputs (manifests, or a cluster with `--cluster`); prints input errors; returns the
-/// objects and whether there were errors.
-fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, pod_ips: bool) -> (Vec<Object>, bool) {
-    let (objects, errors) = if cluster.cluster {
-        match crate::cluster::load(cluster, palisade_netpol::READS, pod_ips) {
-            Ok((objects, diags, _)) => (objects, diags),
-            Err(e) => {
-                eprintln!("palisade: error: {e}");
-                return (Vec::new(), true);
-            }
+/// Loads inputs (manifests, or a cluster with `--cluster`) and prints their problems.
+fn load(paths: &[String], cluster: &crate::cluster::ClusterConn, pod_ips: bool) -> Input {
+    let input = if cluster.cluster {
+        match crate::cluster::load_covered(cluster, palisade_netpol::READS, pod_ips) {
+            Ok(l) => Input::cluster(l.objects, l.diags, l.coverage),
+            Err(e) => Input::failed(e),
         }
     } else {
-        crate::input::load_files(paths, palisade_netpol::READS)
+        Input::files(paths, palisade_netpol::READS)
     };
-    for d in &errors {
-        eprintln!("palisade: {d}");
-    }
-    (objects, errors.iter().any(|d| d.level == DiagLevel::Error))
+    input.print();
+    input
+}
+
+/// When nothing was read: no verdict, only the errors (exit 2).
+fn no_verdict(input: &Input, format: palisade_report::AnswerFormat) -> Result<u8> {
+    let answer = palisade_report::NoVerdict {
+        errors: input.errors(),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    palisade_report::render_answer(&answer, format, &mut out)?;
+    out.flush()?;
+    Ok(2)
 }
 
 fn report_problems(m: &Model) {
@@ -195,31 +200,41 @@ fn report_problems(m: &Model) {
     }
 }
 
-/// The network model of one input (its problems reported), and whether loading met errors;
-/// or what is wrong with the semantics flags.
-fn model_of(source: &crate::cluster::Source, semantics: &Semantics) -> Result<(Model, bool), String> {
+/// The network model of one input (its problems reported), and the input (its objects
+/// dropped); or what is wrong with the semantics flags.
+fn model_of(source: &crate::cluster::Source, semantics: &Semantics) -> Result<(Model, Input), String> {
     let options = semantics.options()?;
-    let (objects, errors) = load(&source.paths, &source.cluster, semantics.ipblock_matches_pods);
-    let model = Model::build(&objects, options);
-    drop(objects);
+    let mut input = load(&source.paths, &source.cluster, semantics.ipblock_matches_pods);
+    let model = Model::build(&input.objects, options);
+    input.objects = Vec::new();
     report_problems(&model);
-    Ok((model, errors))
+    Ok((model, input))
 }
 
 fn matrix(a: MatrixArgs) -> Result<u8> {
-    let (model, errors) = match model_of(&a.source, &a.semantics) {
+    let (model, input) = match model_of(&a.source, &a.semantics) {
         Ok(m) => m,
         Err(e) => return usage(e),
     };
+    if input.nothing_read {
+        // No matrix of nothing: JSON carries the errors, the other formats stay empty.
+        let format = match a.output {
+            MatrixOut::Json => palisade_report::AnswerFormat::Json,
+            _ => palisade_report::AnswerFormat::Human,
+        };
+        return no_verdict(&input, format);
+    }
     let an = Analysis::new(&model);
     let m = Matrix::compute(&an);
     let view = MatrixView::new(&an, &m, &a.namespace, a.no_external);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut w = MatrixWriter::begin(a.output.into(), &view.head(), &mut out)?;
     view.connections(|c| w.connection(&c))?;
-    w.finish(&view.tail())?;
+    let mut tail = view.tail();
+    tail.errors = input.errors();
+    w.finish(&tail)?;
     out.flush()?;
-    Ok(if errors { 2 } else { 0 })
+    Ok(if input.has_errors() { 2 } else { 0 })
 }
 
 /// Resolves `NS/NAME`, `NS/KIND/NAME` or an IP address to an endpoint.
@@ -264,10 +279,13 @@ fn endpoint(an: &Analysis<'_>, spec: &str) -> Result<Endpoint, String> {
 }
 
 fn check(a: CheckArgs) -> Result<u8> {
-    let (model, errors) = match model_of(&a.source, &a.semantics) {
+    let (model, input) = match model_of(&a.source, &a.semantics) {
         Ok(m) => m,
         Err(e) => return usage(e),
     };
+    if input.nothing_read {
+        return no_verdict(&input, a.output.into());
+    }
     let an = Analysis::new(&model);
     let (src, dst) = match (endpoint(&an, &a.from), endpoint(&an, &a.to)) {
         (Ok(s), Ok(d)) => (s, d),
@@ -297,11 +315,12 @@ fn check(a: CheckArgs) -> Result<u8> {
             },
         },
     };
-    let answer = CheckAnswer::new(&an, src, dst, port, proto);
+    let mut answer = CheckAnswer::new(&an, src, dst, port, proto);
+    answer.errors = input.errors();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
     out.flush()?;
-    Ok(if errors {
+    Ok(if input.has_errors() {
         2
     } else if answer.allowed {
         0
@@ -318,23 +337,33 @@ fn diff_cmd(a: DiffArgs) -> Result<u8> {
     let files = crate::cluster::ClusterConn::default();
     let pod_ips = a.semantics.ipblock_matches_pods;
     // clap enforces BEFORE AFTER, or --cluster AFTER.
-    let ((ob, eb), after) = match &a.after {
+    let (before, after) = match &a.after {
         None => (load(&[], &a.cluster, pod_ips), &a.first),
         Some(after) => (load(std::slice::from_ref(&a.first), &files, false), after),
     };
-    let (oa, ea) = load(std::slice::from_ref(after), &files, false);
-    let mb = Model::build(&ob, options.clone());
-    let ma = Model::build(&oa, options);
+    let after = load(std::slice::from_ref(after), &files, false);
+    let mut errors = before.errors();
+    errors.extend(after.errors());
+    if before.nothing_read || after.nothing_read {
+        let answer = palisade_report::NoVerdict { errors };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
+        out.flush()?;
+        return Ok(2);
+    }
+    let mb = Model::build(&before.objects, options.clone());
+    let ma = Model::build(&after.objects, options);
     report_problems(&mb);
     report_problems(&ma);
     let (ab, aa) = (Analysis::new(&mb), Analysis::new(&ma));
     let answer = DiffAnswer {
         changes: diff(&ab, &aa),
+        errors,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
     out.flush()?;
-    Ok(if eb || ea {
+    Ok(if !answer.errors.is_empty() {
         2
     } else if answer.changes.is_empty() {
         0

@@ -6,11 +6,12 @@
 //! (one pod per workload template). Exit codes: 0 nothing would be rejected, 1 a change
 //! would reject pods (or is invalid), 2 input errors.
 
+use crate::input::Input;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use palisade_core::{pod_templates, DiagLevel, Node, Object, TemplateKind};
 use palisade_pss::{
-    parse_namespace_labels, update_namespace, Exemptions, ExistingPod, Level, NamespaceLevels,
+    parse_namespace_labels, update_namespace_at, Exemptions, ExistingPod, Level, NamespaceLevels,
     NamespaceUpdate, PodInput, Policy, Version,
 };
 use palisade_report::psa::{PsaAnswer, PsaChange, PsaNamespace, Violating};
@@ -47,9 +48,71 @@ pub struct PsaArgs {
     /// RuntimeClasses exempt in the cluster's PodSecurity admission configuration (repeatable).
     #[arg(long, value_name = "NAME")]
     pub exempt_runtime_class: Vec<String>,
+    /// The Kubernetes release whose Pod Security Admission to emulate, `v1.N`: what `latest`
+    /// (and any newer version) means. Default: the newest palisade knows; with --cluster, the
+    /// API server's version.
+    #[arg(long, value_name = "VERSION", conflicts_with = "cluster")]
+    pub kube_version: Option<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: crate::rbac::Out,
+}
+
+/// Parses a release as kubectl prints them: `v1.36`, `1.36`, `v1.36.2`; the minor number.
+pub fn parse_release(s: &str) -> Option<u32> {
+    let rest = s.strip_prefix('v').unwrap_or(s).strip_prefix("1.")?;
+    let minor = rest.split_once('.').map_or(rest, |(m, patch)| {
+        if patch.is_empty() || !patch.bytes().all(|b| b.is_ascii_digit()) {
+            ""
+        } else {
+            m
+        }
+    });
+    if minor.is_empty()
+        || !minor.bytes().all(|b| b.is_ascii_digit())
+        || (minor.len() > 1 && minor.starts_with('0'))
+    {
+        return None;
+    }
+    minor.parse().ok()
+}
+
+/// What `latest` means for this run: the release's minor number and where it comes from;
+/// a warning when palisade does not know that release's checks.
+fn latest_release(a: &PsaArgs, coverage: Option<&crate::cluster::Coverage>) -> Result<(u32, String), String> {
+    let newest = palisade_pss::MAX_VERSION;
+    let (minor, from) = if let Some(v) = &a.kube_version {
+        let m = parse_release(v)
+            .ok_or_else(|| format!("--kube-version {v:?}: expected v1.N (e.g. v1.{newest})"))?;
+        (m, "given with --kube-version".to_owned())
+    } else if let Some(c) = coverage {
+        match (c.server_minor, &c.server_git_version) {
+            (Some(m), Some(git)) => (m, format!("the API server's version {git}")),
+            (Some(m), None) => (m, "the API server's version".to_owned()),
+            _ => {
+                crate::input::print_diagnostic(&palisade_core::Diagnostic::unlocated(
+                    DiagLevel::Warning,
+                    format!("the API server did not say its version (/version): `latest` taken as v1.{newest}, the newest release palisade knows"),
+                ));
+                (
+                    newest,
+                    "the newest release palisade knows (the server's version is unknown)".to_owned(),
+                )
+            }
+        }
+    } else {
+        (
+            newest,
+            "the newest release palisade knows; see --kube-version".to_owned(),
+        )
+    };
+    if minor > newest {
+        crate::input::print_diagnostic(&palisade_core::Diagnostic::unlocated(
+            DiagLevel::Warning,
+            format!("v1.{minor} is newer than the newest release palisade knows (v1.{newest}): its Pod Security checks are taken to be those of v1.{newest}"),
+        ));
+    }
+    Ok((minor, from))
 }
 
 const PREFIX: &str = "pod-security.kubernetes.io/";
@@ -67,6 +130,23 @@ struct Ns<'a> {
     /// Whether a Namespace object was read (otherwise only named by objects).
     defined: bool,
     pods: Vec<PodRef<'a>>,
+}
+
+/// The object's name; without a string `metadata.name` (an object the API server would
+/// reject), what was written and where: `<name 123 at pods.yaml:4:9>`.
+fn object_name(o: &Object) -> String {
+    if !o.name.is_empty() {
+        return o.name.clone();
+    }
+    let node = o.root.get("metadata").and_then(|m| m.get("name"));
+    let written = match node {
+        Some(n) if !n.is_null() => format!("name {}", n.to_json()),
+        _ => "no name".to_owned(),
+    };
+    match o.location_of(node.map_or(o.root.pos, |n| n.pos)) {
+        Some(at) => format!("<{written} at {at}>"),
+        None => format!("<{written}>"),
+    }
 }
 
 /// Builds the namespaces and their pods from the objects read.
@@ -87,9 +167,9 @@ fn namespaces<'a>(objects: &'a [Object], from_cluster: bool) -> BTreeMap<String,
             let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
             let is_pod = t.kind == TemplateKind::Pod;
             let name = if from_cluster || is_pod {
-                o.name.clone()
+                object_name(o)
             } else {
-                format!("{}/{}", o.kind.to_lowercase(), o.name)
+                format!("{}/{}", o.kind.to_lowercase(), object_name(o))
             };
             out.entry(ns)
                 .or_insert(Ns {
@@ -157,34 +237,38 @@ fn changes_for(current: &NamespaceLevels, a: &PsaArgs) -> Vec<Vec<(String, Strin
 }
 
 /// Pods of a namespace that violate one of its current policies: (pod, detail).
-fn violations(pods: &[PodRef<'_>], p: Policy, ex: &Exemptions) -> Vec<(String, String)> {
+fn violations(latest: u32, pods: &[PodRef<'_>], p: Policy, ex: &Exemptions) -> Vec<(String, String)> {
     if p.level == Level::Privileged {
         return Vec::new();
     }
     pods.iter()
         .filter(|r| !ex.exempts_runtime_class(r.runtime_class))
         .filter_map(|r| {
-            let e = palisade_pss::evaluate(p.level, p.version, &r.input);
+            let e = palisade_pss::evaluate_at(latest, p.level, p.version, &r.input);
             (!e.allowed()).then(|| (r.name.clone(), e.aggregate_detail()))
         })
         .collect()
 }
 
-fn load(a: &PsaArgs) -> Result<(Vec<Object>, bool, String, Option<String>), String> {
+/// The input (its problems printed), the target's name and the namespace to audit.
+fn load(a: &PsaArgs) -> (Input, String, Option<String>) {
     if a.source.cluster.cluster {
-        let r = crate::cluster::load_pods(&a.source.cluster, a.namespace.clone(), a.all_namespaces)?;
-        for d in &r.diags {
-            eprintln!("palisade: {d}");
+        match crate::cluster::load_pods(&a.source.cluster, a.namespace.clone(), a.all_namespaces) {
+            Ok(r) => {
+                let input = Input::cluster(r.objects, r.diags, r.coverage);
+                input.print();
+                (input, r.target, r.namespace)
+            }
+            Err(e) => {
+                let input = Input::failed(e);
+                input.print();
+                (input, String::new(), None)
+            }
         }
-        let errors = r.diags.iter().any(|d| d.level == DiagLevel::Error);
-        Ok((r.objects, errors, r.target, r.namespace))
     } else {
-        let (objects, diags) = crate::input::load_files(&a.source.paths, crate::input::PSA_READS);
-        for d in &diags {
-            eprintln!("palisade: {d}");
-        }
-        let errors = diags.iter().any(|d| d.level == DiagLevel::Error);
-        Ok((objects, errors, a.source.paths.join(" "), a.namespace.clone()))
+        let input = Input::files(&a.source.paths, crate::input::PSA_READS);
+        input.print();
+        (input, a.source.paths.join(" "), a.namespace.clone())
     }
 }
 
@@ -195,19 +279,39 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             return Ok(2);
         }
     }
-    let (objects, errors, target, only) = match load(&a) {
+    if let Some(v) = &a.kube_version {
+        if parse_release(v).is_none() {
+            eprintln!(
+                "palisade: error: --kube-version {v:?}: expected v1.N (e.g. v1.{})",
+                palisade_pss::MAX_VERSION
+            );
+            return Ok(2);
+        }
+    }
+    let (input, target, only) = load(&a);
+    if input.nothing_read {
+        let answer = palisade_report::NoVerdict {
+            errors: input.errors(),
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
+        out.flush()?;
+        return Ok(2);
+    }
+    let (latest, latest_from) = match latest_release(&a, input.coverage.as_ref()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("palisade: error: {e}");
             return Ok(2);
         }
     };
+    let objects = &input.objects;
     let from_cluster = a.source.cluster.cluster;
     let ex = Exemptions {
         namespaces: a.exempt_namespace.clone(),
         runtime_classes: a.exempt_runtime_class.clone(),
     };
-    let mut nss = namespaces(&objects, from_cluster);
+    let mut nss = namespaces(objects, from_cluster);
     if let Some(n) = &only {
         nss.retain(|k, _| k == n);
     }
@@ -231,7 +335,7 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             .map(|set| {
                 let new_labels = labels_with(ns.labels, &set);
                 let new = parse_namespace_labels(Some(&new_labels));
-                let update = update_namespace(name, &current, &new, Some(&new_labels), &pods, &ex);
+                let update = update_namespace_at(latest, name, &current, &new, Some(&new_labels), &pods, &ex);
                 (set, update)
             })
             .collect();
@@ -242,9 +346,9 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             [Vec::new(), Vec::new(), Vec::new()]
         } else {
             [
-                violations(&ns.pods, current.enforce, &ex),
-                violations(&ns.pods, current.audit, &ex),
-                violations(&ns.pods, current.warn, &ex),
+                violations(latest, &ns.pods, current.enforce, &ex),
+                violations(latest, &ns.pods, current.audit, &ex),
+                violations(latest, &ns.pods, current.warn, &ex),
             ]
         };
         let changes = updates
@@ -261,7 +365,11 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             changes,
         ));
     }
-    let answer = PsaAnswer::new(target, from_cluster, rows);
+    let mut answer = PsaAnswer::new(target, from_cluster, rows);
+    answer.latest = format!("v1.{latest}");
+    answer.latest_from = latest_from;
+    answer.errors = input.errors();
+    let errors = input.has_errors();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     palisade_report::render_answer(&answer, a.output.into(), &mut out)?;
     out.flush()?;

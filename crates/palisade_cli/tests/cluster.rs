@@ -1033,3 +1033,274 @@ fn a_scan_lists_only_what_the_selected_rules_read() {
     let hrd060 = listed("HRD060");
     assert_eq!(hrd060, vec!["/api/v1/services".to_owned()], "{hrd060:?}");
 }
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    port
+}
+
+#[test]
+fn netpol_and_psa_give_no_verdict_when_the_cluster_is_unreachable() {
+    let kc = kubeconfig(closed_port(), "unreachable");
+    let k = kc.to_str().unwrap();
+    for args in [
+        vec!["netpol", "matrix"],
+        vec!["netpol", "matrix", "-o", "csv"],
+        vec![
+            "netpol",
+            "check",
+            "--from",
+            "shop/frontend",
+            "--to",
+            "shop/cartservice",
+        ],
+        vec!["psa"],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--cluster", "--kubeconfig", k]);
+        let out = palisade(&a);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        // No matrix, no "no namespaces", no yes/no: nothing on stdout.
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        // Why, with the cause kube-rs hides behind "client error (Connect)".
+        assert!(
+            err.contains("palisade: error: cannot reach the API server"),
+            "{err}"
+        );
+        assert!(err.to_lowercase().contains("connection refused"), "{err}");
+        // JSON carries the error and no answer.
+        if a.contains(&"csv") {
+            continue;
+        }
+        a.extend(["-o", "json"]);
+        let out = palisade(&a);
+        assert_eq!(out.status.code(), Some(2));
+        let v = json_out(&out);
+        assert_eq!(
+            v.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["errors"],
+            "{v}"
+        );
+        assert!(
+            v["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains("cannot reach the API server"),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn netpol_and_psa_answers_say_what_could_not_be_read() {
+    // NetworkPolicies may not be listed: the matrix would show connections they deny.
+    let mut routes = recorded_routes();
+    routes.insert(
+        "/apis/networking.k8s.io/v1/networkpolicies",
+        Answer::File(403, "forbidden-secrets-as-bob.json"),
+    );
+    let mock = serve(routes);
+    let kc = kubeconfig(mock.port, "np-forbidden");
+    let k = kc.to_str().unwrap();
+    let out = palisade(&[
+        "netpol",
+        "matrix",
+        "-n",
+        "shop",
+        "-o",
+        "json",
+        "--cluster",
+        "--kubeconfig",
+        k,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_out(&out);
+    let errors = v["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("networkpolicies.networking.k8s.io")),
+        "{v}"
+    );
+    let out = palisade(&["netpol", "matrix", "-n", "shop", "--cluster", "--kubeconfig", k]);
+    assert_eq!(out.status.code(), Some(2));
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("error: incomplete: could not read networkpolicies.networking.k8s.io"),
+        "{t}"
+    );
+    let out = palisade(&[
+        "netpol",
+        "check",
+        "--from",
+        "shop/frontend",
+        "--to",
+        "shop/redis-cart",
+        "-o",
+        "json",
+        "--cluster",
+        "--kubeconfig",
+        k,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json_out(&out);
+    assert!(
+        v["errors"][0].as_str().unwrap().contains("networkpolicies"),
+        "{v}"
+    );
+    // netpol stderr lines say what they are.
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in err.lines() {
+        assert!(
+            line.starts_with("palisade: warning: ") || line.starts_with("palisade: error: "),
+            "{line}"
+        );
+    }
+
+    // Pods may not be listed: psa would call every change safe.
+    let mut routes = recorded_routes();
+    routes.insert(
+        "/api/v1/namespaces/shop/pods",
+        Answer::File(403, "forbidden-secrets-as-bob.json"),
+    );
+    routes.insert(
+        "/api/v1/namespaces/shop",
+        Answer::Body(
+            200,
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}"#.into(),
+        ),
+    );
+    let mock = serve(routes);
+    let kc = kubeconfig(mock.port, "pods-forbidden");
+    let out = palisade(&[
+        "psa",
+        "-o",
+        "json",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_out(&out);
+    assert!(v["errors"][0].as_str().unwrap().contains("pods"), "{v}");
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", kc.to_str().unwrap()]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(t.contains("error: incomplete: could not read pods"), "{t}");
+}
+
+/// The shop namespace at enforce=baseline with one pod using a sysctl that v1.37 allows
+/// and v1.36 forbids.
+fn sysctl_routes(version: bool) -> HashMap<&'static str, Answer> {
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/api/v1/namespaces/shop",
+        Answer::Body(
+            200,
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop","labels":{"pod-security.kubernetes.io/enforce":"privileged"}}}"#.into(),
+        ),
+    );
+    routes.insert(
+        "/api/v1/namespaces/shop/pods",
+        Answer::Body(
+            200,
+            r#"{"apiVersion":"v1","kind":"PodList","metadata":{},"items":[{"metadata":{"name":"tuned","namespace":"shop","uid":"u1"},"spec":{"securityContext":{"sysctls":[{"name":"net.ipv4.tcp_slow_start_after_idle","value":"0"}]},"containers":[{"name":"c","image":"nginx"}]}}]}"#.into(),
+        ),
+    );
+    if version {
+        routes.insert("/version", Answer::File(200, "version.json"));
+    }
+    routes
+}
+
+#[test]
+fn latest_on_a_cluster_is_the_servers_release() {
+    // A v1.36 server forbids net.ipv4.tcp_slow_start_after_idle at baseline:latest.
+    let mock = serve(sysctl_routes(true));
+    let kc = kubeconfig(mock.port, "v136");
+    let k = kc.to_str().unwrap();
+    let out = palisade(&[
+        "psa",
+        "--cluster",
+        "--kubeconfig",
+        k,
+        "--level",
+        "baseline",
+        "-o",
+        "json",
+    ]);
+    let v = json_out(&out);
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_eq!(v["latest"], "v1.36");
+    assert!(v["latestFrom"].as_str().unwrap().contains("v1.36.2"), "{v}");
+    let change = &v["namespaces"][0]["changes"][0];
+    assert_eq!(change["checkedAgainst"], "baseline:latest");
+    assert_eq!(change["rejected"][0]["pod"], "tuned", "{v}");
+    assert!(
+        change["warnings"][1]
+            .as_str()
+            .unwrap()
+            .contains("forbidden sysctls"),
+        "{v}"
+    );
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", k, "--level", "baseline"]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(t.contains("`latest` is v1.36"), "{t}");
+    // v1.37 on that server is v1.36 too (the server knows nothing newer).
+    let out = palisade(&[
+        "psa",
+        "--cluster",
+        "--kubeconfig",
+        k,
+        "--level",
+        "baseline",
+        "--version",
+        "v1.37",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // A server that does not say its version: the newest release palisade knows, and a warning.
+    let mock = serve(sysctl_routes(false));
+    let kc = kubeconfig(mock.port, "noversion");
+    let out = palisade(&[
+        "psa",
+        "--cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--level",
+        "baseline",
+        "-o",
+        "json",
+    ]);
+    let v = json_out(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["latest"], "v1.37");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("palisade: warning: the API server did not say its version"));
+}
+
+#[test]
+fn kubeconfig_errors_show_the_path_once_without_doubled_quotes() {
+    let out = palisade(&["psa", "--cluster", "--kubeconfig", "/nonexistent/kube config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read kubeconfig /nonexistent/kube config: "),
+        "{err}"
+    );
+    assert!(!err.contains("'\""), "{err}");
+}

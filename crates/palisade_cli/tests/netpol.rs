@@ -330,3 +330,182 @@ fn psa_version_requires_level() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn paths_are_positional_everywhere_and_f_still_works() {
+    // Positional PATH (like `scan`) and -f give the same answer, for every command that reads
+    // manifests; both together read both.
+    for args in [
+        vec!["psa"],
+        vec!["netpol", "matrix"],
+        vec![
+            "netpol",
+            "check",
+            "--from",
+            "guestbook/frontend",
+            "--to",
+            "guestbook/redis",
+        ],
+        vec!["rbac", "who-can", "get", "secrets"],
+        vec!["rbac", "subject", "sa:guestbook/frontend"],
+        vec!["rbac", "paths"],
+    ] {
+        let with = |extra: &[&str]| {
+            let mut a = args.clone();
+            a.extend_from_slice(extra);
+            let out = palisade(&a);
+            (
+                out.status.code(),
+                text(&out),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (code_f, out_f, err_f) = with(&["-f", HARD]);
+        assert_ne!(code_f, Some(2), "{args:?} -f: {err_f}");
+        let (code_p, out_p, err_p) = with(&[HARD]);
+        assert_eq!((code_p, &out_p), (code_f, &out_f), "{args:?} positional: {err_p}");
+    }
+    // rbac can-i VERB RESOURCE [NAME] [PATH…]: a third argument alone is the input (an input
+    // is required); with a fourth, it is the NAME.
+    let out = palisade(&[
+        "rbac",
+        "can-i",
+        "get",
+        "pods",
+        HARD,
+        "--as",
+        "system:serviceaccount:guestbook:frontend",
+    ]);
+    let f = palisade(&[
+        "rbac",
+        "can-i",
+        "get",
+        "pods",
+        "-f",
+        HARD,
+        "--as",
+        "system:serviceaccount:guestbook:frontend",
+    ]);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!((out.status.code(), text(&out)), (f.status.code(), text(&f)));
+    let named = palisade(&[
+        "rbac", "can-i", "get", "pods", "web", HARD, "--as", "alice", "-o", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&named.stdout).unwrap();
+    assert_eq!(v["request"]["name"], "web", "{v}");
+    // Paths and -f together, and no input at all.
+    let both = palisade(&["psa", OPEN, "-f", HARD, "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&both.stdout).unwrap();
+    assert!(v["target"].as_str().unwrap().contains(OPEN), "{v}");
+    assert!(v["target"].as_str().unwrap().contains(HARD), "{v}");
+    let none = palisade(&["psa"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no input"));
+    // Paths and --cluster do not mix.
+    let out = palisade(&["netpol", "matrix", HARD, "--cluster"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+const SYSCTL_POD: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    pod-security.kubernetes.io/enforce: privileged
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: tuned
+  namespace: shop
+spec:
+  securityContext:
+    sysctls:
+      - {name: net.ipv4.tcp_slow_start_after_idle, value: '0'}
+  containers:
+    - {name: c, image: nginx}
+";
+
+#[test]
+fn kube_version_says_what_latest_means_for_manifests() {
+    let dir = common::temp_dir("kube-version");
+    let f = dir.join("pods.yaml");
+    std::fs::write(&f, SYSCTL_POD).unwrap();
+    let f = f.to_str().unwrap();
+    // Default: the newest release palisade knows (v1.37 allows this sysctl), and it says so.
+    let (code, v) = json(&["psa", f, "--level", "baseline"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["latest"], format!("v1.{}", 37));
+    assert!(v["latestFrom"].as_str().unwrap().contains("newest"), "{v}");
+    let human = text(&palisade(&["psa", f, "--level", "baseline"]));
+    assert!(human.contains("`latest` is v1.37"), "{human}");
+    // As a v1.36 API server answers: rejected.
+    for release in ["v1.36", "1.36", "v1.36.2"] {
+        let (code, v) = json(&["psa", f, "--level", "baseline", "--kube-version", release]);
+        assert_eq!(code, 1, "{release}: {v}");
+        assert_eq!(v["latest"], "v1.36");
+        assert_eq!(v["namespaces"][0]["changes"][0]["rejected"][0]["pod"], "tuned");
+    }
+    for bad in ["banana", "v2.1", "v1.", "v1.036"] {
+        let out = palisade(&["psa", f, "--kube-version", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--kube-version"),
+            "{bad}"
+        );
+    }
+    // Not with --cluster: there, the server says.
+    let out = palisade(&["psa", "--cluster", "--kube-version", "v1.36"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn psa_names_a_pod_without_a_string_name_by_what_was_written() {
+    let dir = common::temp_dir("psa-unnamed");
+    let f = dir.join("pod.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 123\n  namespace: default\nspec:\n  volumes: [{name: h, hostPath: {path: /}}]\n  containers: [{name: c, image: nginx}]\n",
+    )
+    .unwrap();
+    let out = palisade(&["psa", f.to_str().unwrap(), "--level", "baseline"]);
+    let t = text(&out);
+    assert!(!t.contains("Warning: : "), "{t}");
+    assert!(
+        t.contains(&format!(
+            "Warning: <name 123 at {}:4:9>: hostPath volumes",
+            f.display()
+        )),
+        "{t}"
+    );
+}
+
+#[test]
+fn nothing_read_from_files_gives_no_verdict() {
+    let dir = common::temp_dir("psa-empty");
+    let f = dir.join("empty.yaml");
+    std::fs::write(&f, "# nothing\n").unwrap();
+    let f = f.to_str().unwrap();
+    for args in [vec!["psa", f], vec!["netpol", "matrix", f]] {
+        let out = palisade(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(text(&out), "", "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("palisade: error: nothing was read"), "{err}");
+        let (code, v) = json(&args);
+        assert_eq!(code, 2);
+        assert!(
+            v["errors"][0].as_str().unwrap().contains("nothing was read"),
+            "{v}"
+        );
+        assert!(
+            v.get("namespaces").is_none() && v.get("connections").is_none(),
+            "{v}"
+        );
+    }
+}

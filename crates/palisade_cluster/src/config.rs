@@ -35,14 +35,17 @@ pub enum ConnectError {
     #[error("cannot start the I/O runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// The kubeconfig given with `--kubeconfig` cannot be read or used.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", with_path(path, source))]
     Kubeconfig {
         path: PathBuf,
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: kube::config::KubeconfigError,
     },
     /// Neither a kubeconfig nor the in-cluster service account.
-    #[error("no cluster configuration: kubeconfig: {kubeconfig}; in-cluster: {in_cluster}")]
+    #[error(
+        "no cluster configuration: kubeconfig: {}; in-cluster: {in_cluster}",
+        describe(kubeconfig)
+    )]
     NoConfiguration {
         kubeconfig: kube::config::KubeconfigError,
         in_cluster: kube::config::InClusterError,
@@ -53,6 +56,31 @@ pub enum ConnectError {
         #[source]
         source: kube::Error,
     },
+}
+
+/// A kubeconfig error as users read it: kube-rs prints paths with `{:?}` inside quotes
+/// (`'"/home/me/.kube/config"'`); here a path is shown once, as written.
+pub(crate) fn describe(e: &kube::config::KubeconfigError) -> String {
+    use kube::config::{KubeconfigError as K, LoadDataError as L};
+    let data = |what: &str, l: &L| match l {
+        L::ReadFile(io, path) => format!("failed to load {what}: cannot read {}: {io}", path.display()),
+        other => format!("failed to load {what}: {other}"),
+    };
+    match e {
+        K::ReadConfig(io, path) => format!("cannot read kubeconfig {}: {io}", path.display()),
+        K::LoadCertificateAuthority(l) => data("certificate authority", l),
+        K::LoadClientCertificate(l) => data("client certificate", l),
+        K::LoadClientKey(l) => data("client key", l),
+        other => other.to_string(),
+    }
+}
+
+/// `PATH: problem`, the path once (a read error names it already).
+fn with_path(path: &std::path::Path, e: &kube::config::KubeconfigError) -> String {
+    match e {
+        kube::config::KubeconfigError::ReadConfig(..) => describe(e),
+        _ => format!("kubeconfig {}: {}", path.display(), describe(e)),
+    }
 }
 
 /// A connected client.
@@ -83,7 +111,7 @@ impl Cluster {
                 Some(path) => {
                     let bad = |e: kube::config::KubeconfigError| ConnectError::Kubeconfig {
                         path: path.clone(),
-                        source: Box::new(e),
+                        source: e,
                     };
                     let kc = kube::config::Kubeconfig::read_from(path).map_err(bad)?;
                     let ctx = opts
@@ -163,5 +191,41 @@ impl Cluster {
                     .unwrap_or_else(|| self.default_namespace.clone()),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::config::KubeconfigError;
+
+    #[test]
+    fn kubeconfig_paths_are_shown_once_without_doubled_quotes() {
+        let missing = || {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "No such file or directory (os error 2)",
+            )
+        };
+        let e = ConnectError::Kubeconfig {
+            path: PathBuf::from("/home/me/kube config"),
+            source: KubeconfigError::ReadConfig(missing(), PathBuf::from("/home/me/kube config")),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot read kubeconfig /home/me/kube config: No such file or directory (os error 2)"
+        );
+        let ca = KubeconfigError::LoadCertificateAuthority(kube::config::LoadDataError::ReadFile(
+            missing(),
+            PathBuf::from("/etc/ca.crt"),
+        ));
+        let e = ConnectError::Kubeconfig {
+            path: PathBuf::from("/k"),
+            source: ca,
+        };
+        assert_eq!(
+            e.to_string(),
+            "kubeconfig /k: failed to load certificate authority: cannot read /etc/ca.crt: No such file or directory (os error 2)"
+        );
     }
 }

@@ -27,6 +27,6 @@ mod retry;
 
 pub use config::{Cluster, ClusterOptions, ConnectError};
 pub use progress::{NoProgress, PageProgress, Progress};
-pub use read::ReadStats;
+pub use read::{ReadStats, ServerVersion};
 pub use resources::{all_builtin, builtin_types, ResourceType, Wanted};
 pub use retry::RequestError;

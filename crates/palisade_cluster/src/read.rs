@@ -32,6 +32,51 @@ pub struct ReadStats {
     /// Resource types whose reading failed (retries exhausted, malformed responses).
     pub failed: Vec<String>,
     pub bytes: u64,
+    /// The API server could not be reached (the error, with its causes): nothing was read,
+    /// and nothing the caller answers can rest on this read.
+    pub unreachable: Option<String>,
+    /// The server's version from `/version` (`None` when it did not say).
+    pub version: Option<ServerVersion>,
+}
+
+impl ReadStats {
+    /// Resource types that could not be read (forbidden, or failed): what an answer that
+    /// depends on them is missing.
+    pub fn missing(&self) -> Vec<String> {
+        let mut m = self.forbidden.clone();
+        m.extend(self.failed.iter().cloned());
+        m
+    }
+
+    /// Whether nothing at all was read (the server unreachable, or every list refused).
+    pub fn nothing_read(&self) -> bool {
+        self.unreachable.is_some() || (self.objects == 0 && self.owned_skipped == 0)
+    }
+}
+
+/// The version an API server reports at `/version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerVersion {
+    pub major: u32,
+    /// The minor release (`36` of v1.36; providers' `36+` is read as 36).
+    pub minor: u32,
+    /// `v1.36.2`.
+    pub git_version: String,
+}
+
+impl ServerVersion {
+    /// From the fields of `/version`; `None` when major or minor is not a number.
+    pub fn parse(major: &str, minor: &str, git_version: &str) -> Option<ServerVersion> {
+        let num = |s: &str| {
+            let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        };
+        Some(ServerVersion {
+            major: num(major)?,
+            minor: num(minor)?,
+            git_version: git_version.to_owned(),
+        })
+    }
 }
 
 const CRDS: &str = "customresourcedefinitions.apiextensions.k8s.io";
@@ -54,12 +99,16 @@ impl Cluster {
         // error, not a timeout per resource type. (/version is public; 401/403 go on.)
         stats.requests += 1;
         match self.retry("/version", |c| async move { c.apiserver_version().await }) {
-            Ok(v) => tracing::info!(server = %self.server, version = %v.git_version, "API server"),
+            Ok(v) => {
+                tracing::info!(server = %self.server, version = %v.git_version, "API server");
+                stats.version = ServerVersion::parse(&v.major, &v.minor, &v.git_version);
+            }
             Err(RequestError::Transport(msg)) => {
                 diags.push(Diagnostic::unlocated(
                     DiagLevel::Error,
                     format!("cannot reach the API server {}: {msg}", self.server),
                 ));
+                stats.unreachable = Some(msg);
                 progress.finish();
                 return (stats, diags);
             }
@@ -469,4 +518,22 @@ fn shown(uri: &http::Uri) -> String {
 
 fn warn(message: String) -> Diagnostic {
     Diagnostic::unlocated(DiagLevel::Warning, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServerVersion;
+
+    #[test]
+    fn server_versions_parse_like_providers_write_them() {
+        let v = ServerVersion::parse("1", "36", "v1.36.2").unwrap();
+        assert_eq!((v.major, v.minor, v.git_version.as_str()), (1, 36, "v1.36.2"));
+        // GKE and EKS write "36+".
+        assert_eq!(
+            ServerVersion::parse("1", "36+", "v1.36.2-gke.1").unwrap().minor,
+            36
+        );
+        assert_eq!(ServerVersion::parse("1", "", "v1.36.2"), None);
+        assert_eq!(ServerVersion::parse("x", "36", ""), None);
+    }
 }

@@ -39,7 +39,7 @@ impl RequestError {
                 message: status.message.clone(),
             },
             kube::Error::SerdeError(e) => RequestError::Decode(e.to_string()),
-            e => RequestError::Transport(e.to_string()),
+            e => RequestError::Transport(chain(&e)),
         }
     }
 
@@ -50,6 +50,23 @@ impl RequestError {
             RequestError::Decode(_) => false,
         }
     }
+}
+
+/// An error and its causes, `outer: inner: innermost` (kube-rs's `ServiceError: client
+/// error (Connect)` alone hides "Connection refused"); a cause already part of the message
+/// before it is not repeated.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !m.is_empty() && !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cur = c.source();
+    }
+    out
 }
 
 impl Cluster {
@@ -90,5 +107,38 @@ impl Cluster {
                 client.request_text(r).await
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("ServiceError: client error (Connect)")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn transport_errors_show_their_causes() {
+        let refused = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        assert_eq!(
+            chain(&Outer(refused)),
+            "ServiceError: client error (Connect): Connection refused (os error 111)"
+        );
+        // A cause the message already carries is not repeated.
+        let e = std::io::Error::other("timed out");
+        assert_eq!(chain(&e), "timed out");
     }
 }

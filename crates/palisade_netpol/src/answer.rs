@@ -55,6 +55,9 @@ pub struct MatrixHead {
 pub struct MatrixTail {
     /// Kept workloads (not on the host network) that no policy isolates for ingress.
     pub open: Vec<String>,
+    /// Input errors the matrix rests on (e.g. NetworkPolicies that could not be read): the
+    /// matrix is incomplete. Set by the caller.
+    pub errors: Vec<String>,
 }
 
 /// One allowed connection of the matrix.
@@ -152,6 +155,7 @@ impl<'a> MatrixView<'a> {
                 })
                 .map(|&w| model.workloads[w].id())
                 .collect(),
+            errors: Vec::new(),
         }
     }
 
@@ -274,6 +278,8 @@ pub struct CheckAnswer {
     pub from_external: bool,
     #[serde(skip)]
     pub to_external: bool,
+    /// Input errors the answer rests on (the answer may be wrong). Set by the caller.
+    pub errors: Vec<String>,
 }
 
 impl CheckAnswer {
@@ -292,6 +298,7 @@ impl CheckAnswer {
             explanation,
             from_external: matches!(src, Endpoint::External(_)),
             to_external: matches!(dst, Endpoint::External(_)),
+            errors: Vec::new(),
         }
     }
 }
@@ -300,4 +307,6 @@ impl CheckAnswer {
 #[derive(Clone, Debug, Serialize)]
 pub struct DiffAnswer {
     pub changes: Vec<Change>,
+    /// Input errors the answer rests on (the diff may be wrong).
+    pub errors: Vec<String>,
 }

@@ -677,6 +677,7 @@ fn parse_rule(c: &mut Check<'_>, r: &Node, rp: FieldPath, index: usize, dir: Dir
                     );
                 }
                 let cp = pp.clone().key("ipBlock").key("cidr");
+                let cidr_text = ib.get("cidr").and_then(Node::as_str).unwrap_or("");
                 let cidr = match ib.get("cidr").and_then(Node::as_str).map(Cidr::parse) {
                     Some(Ok(cidr)) => Some(cidr),
                     Some(Err(e)) => {
@@ -697,16 +698,21 @@ fn parse_rule(c: &mut Check<'_>, r: &Node, rp: FieldPath, index: usize, dir: Dir
                     .enumerate()
                 {
                     let ep = pp.clone().key("ipBlock").key("except").idx(k);
-                    match e.as_str().map(Cidr::parse) {
-                        Some(Ok(x)) => {
+                    match e.as_str().map(|t| (t, Cidr::parse(t))) {
+                        Some((text, Ok(x))) => {
                             if let Some(cidr) = cidr {
                                 if !(cidr.contains_cidr(&x) && x.prefix > cidr.prefix) {
-                                    c.bad(ep, format!("except {x} must be a strict subset of cidr {cidr}"));
+                                    // As written (the server's message shows the value given,
+                                    // not its network address).
+                                    c.bad(
+                                        ep,
+                                        format!("except {text} must be a strict subset of cidr {cidr_text}"),
+                                    );
                                 }
                             }
                             except.push(x);
                         }
-                        Some(Err(err)) => c.bad(ep, format!("invalid except: {err}")),
+                        Some((_, Err(err))) => c.bad(ep, format!("invalid except: {err}")),
                         None => c.bad(ep, "except entries are CIDR strings"),
                     }
                 }

@@ -36,9 +36,18 @@ impl Version {
     /// The minor version the checks are selected for: `latest` and anything newer than
     /// [`MAX_VERSION`] become [`MAX_VERSION`].
     pub fn effective(self) -> u32 {
+        self.effective_at(MAX_VERSION)
+    }
+
+    /// The minor version the checks are selected for by the admission plugin of release
+    /// v1.`latest` (a v1.36 API server): there `latest`, and anything newer than v1.36,
+    /// mean v1.36. Releases newer than [`MAX_VERSION`] evaluate like [`MAX_VERSION`] (the
+    /// newest checks palisade knows).
+    pub fn effective_at(self, latest: u32) -> u32 {
+        let latest = latest.min(MAX_VERSION);
         match self {
-            Version::Latest => MAX_VERSION,
-            Version::V(n) => n.min(MAX_VERSION),
+            Version::Latest => latest,
+            Version::V(n) => n.min(latest),
         }
     }
 }
@@ -94,5 +103,11 @@ mod tests {
         assert_eq!(Version::V(38).effective(), 37);
         assert_eq!(Version::V(37).effective(), 37);
         assert_eq!(Version::V(3).effective(), 3);
+        // On a v1.36 server, latest and v1.37 are v1.36; palisade knows nothing newer than
+        // MAX_VERSION.
+        assert_eq!(Version::Latest.effective_at(36), 36);
+        assert_eq!(Version::V(37).effective_at(36), 36);
+        assert_eq!(Version::V(30).effective_at(36), 30);
+        assert_eq!(Version::Latest.effective_at(MAX_VERSION + 5), MAX_VERSION);
     }
 }

@@ -16,8 +16,8 @@ use palisade_core::{FieldPath, Node};
 
 pub use level::{Level, Version, MAX_VERSION};
 pub use namespace::{
-    denial_message, parse_namespace_labels, update_namespace, warning_message, Exemptions, ExistingPod,
-    NamespaceLevels, NamespaceUpdate, Policy, MAX_PODS_TO_CHECK,
+    denial_message, parse_namespace_labels, update_namespace, update_namespace_at, warning_message,
+    Exemptions, ExistingPod, NamespaceLevels, NamespaceUpdate, Policy, MAX_PODS_TO_CHECK,
 };
 
 pub use palisade_core::psa::CheckInfo;
@@ -135,19 +135,25 @@ pub struct PodInput<'a> {
 /// emptyDir; for bare Pods with `hostNetwork: true`, a zero `hostPort` takes the
 /// `containerPort`). Never panics, whatever the input's shape.
 pub fn evaluate(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
-    run(level, version, pod, true)
+    run(level, version.effective(), pod, true)
+}
+
+/// [`evaluate`] as the admission plugin of release v1.`latest` does (a v1.36 API server:
+/// `latest` means v1.36; see [`Version::effective_at`]).
+pub fn evaluate_at(latest: u32, level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
+    run(level, version.effective_at(latest), pod, true)
 }
 
 /// Evaluates `pod` exactly as the policy library does when called directly (its unit tests),
 /// without any API-server defaulting: a volume without a source is reported as restricted
 /// volume type `"unknown"`, and `is_pod` is ignored.
 pub fn evaluate_raw(level: Level, version: Version, pod: &PodInput<'_>) -> Evaluation {
-    run(level, version, pod, false)
+    run(level, version.effective(), pod, false)
 }
 
-fn run(level: Level, version: Version, pod: &PodInput<'_>, api_defaulting: bool) -> Evaluation {
+fn run(level: Level, minor: u32, pod: &PodInput<'_>, api_defaulting: bool) -> Evaluation {
     let (decoded, type_errors) = model::Pod::decode(pod, api_defaulting);
-    let forbidden = checks::active(level, version.effective())
+    let forbidden = checks::active(level, minor)
         .into_iter()
         .filter_map(|(def, implementation)| {
             (def.run)(&decoded, implementation).map(|f| CheckResult {

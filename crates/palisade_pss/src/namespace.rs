@@ -229,6 +229,20 @@ pub fn update_namespace(
     pods: &[ExistingPod<'_>],
     exemptions: &Exemptions,
 ) -> NamespaceUpdate {
+    update_namespace_at(crate::MAX_VERSION, ns, old, new, new_labels, pods, exemptions)
+}
+
+/// [`update_namespace`] as the admission plugin of release v1.`latest` answers (a v1.36 API
+/// server evaluates `latest`, and any newer version, as v1.36).
+pub fn update_namespace_at(
+    latest: u32,
+    ns: &str,
+    old: &NamespaceLevels,
+    new: &NamespaceLevels,
+    new_labels: Option<&Node>,
+    pods: &[ExistingPod<'_>],
+    exemptions: &Exemptions,
+) -> NamespaceUpdate {
     let mut out = NamespaceUpdate::default();
     if !new.errors.is_empty() && (old.errors.is_empty() || new.errors != old.errors) {
         out.invalid = new.errors.clone();
@@ -276,7 +290,7 @@ pub fn update_namespace(
     // reason → (smallest pod name, count), in first-seen order.
     let mut by_reason: Vec<(String, String, usize)> = Vec::new();
     for p in &first {
-        let eval = crate::evaluate(ne.level, ne.version, &p.pod);
+        let eval = crate::evaluate_at(latest, ne.level, ne.version, &p.pod);
         if eval.allowed() {
             continue;
         }

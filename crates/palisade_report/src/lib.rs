@@ -166,6 +166,19 @@ pub trait Answer: serde::Serialize {
     fn human(&self, out: &mut dyn Write) -> io::Result<()>;
 }
 
+/// What `rbac`, `netpol` and `psa` answer when nothing could be read: no verdict, only the
+/// errors (JSON `{"errors": […]}`; nothing in the human format, whose errors are on stderr).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NoVerdict {
+    pub errors: Vec<String>,
+}
+
+impl Answer for NoVerdict {
+    fn human(&self, _: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The formats every answer has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerFormat {
@@ -316,7 +329,7 @@ impl<'w> MatrixWriter<'w> {
             (MatrixState::Csv(w), _) => w.end(),
             (_, None) => Ok(()),
             (MatrixState::Human(w), Some(out)) => w.end(tail, out),
-            (MatrixState::Json(w), Some(out)) => w.end(out),
+            (MatrixState::Json(w), Some(out)) => w.end(&tail.errors, out),
             (MatrixState::Graph(w), Some(out)) => w.end(out),
         }
     }

@@ -14,7 +14,14 @@ pub struct PsaAnswer {
     pub target: String,
     /// `cluster pods` or `one pod per workload template`.
     pub pods_from: &'static str,
+    /// The release `latest` means here (`v1.36`): the API server's with a cluster, else
+    /// `--kube-version` or the newest palisade knows.
+    pub latest: String,
+    /// Where `latest` comes from (`the API server's version v1.36.2`, …).
+    pub latest_from: String,
     pub namespaces: Vec<PsaNamespace>,
+    /// Input errors the answer rests on (e.g. Pods that could not be read): it is incomplete.
+    pub errors: Vec<String>,
 }
 
 impl PsaAnswer {
@@ -26,7 +33,10 @@ impl PsaAnswer {
             } else {
                 "one pod per workload template"
             },
+            latest: format!("v1.{}", palisade_pss::MAX_VERSION),
+            latest_from: "the newest release palisade knows".to_owned(),
             namespaces,
+            errors: Vec::new(),
         }
     }
 

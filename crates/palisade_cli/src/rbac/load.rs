@@ -74,11 +74,11 @@ fn load_reading(
     reads: palisade_core::Reads,
 ) -> Loaded {
     let (objects, errors, defaults, unread) = if cluster.cluster {
-        match crate::cluster::load_reporting(cluster, reads, false) {
+        match crate::cluster::load_covered(cluster, reads, false) {
             // The cluster's own default objects are read with the ClusterRoles; when those
             // cannot be read, the compiled-in ones do not stand in for them (an administrator
             // may have changed them): the answer says the ClusterRoles were not read instead.
-            Ok(l) => (l.objects, l.diags, false, l.unread),
+            Ok(l) => (l.objects, l.diags, false, l.coverage.missing),
             Err(e) => return Loaded::failed(e),
         }
     } else {

@@ -49,8 +49,19 @@ impl MatrixHuman {
                 tail.open.join(", ")
             )?;
         }
-        Ok(())
+        write_errors(&tail.errors, out)
     }
+}
+
+/// The input errors an answer rests on, after it: `error: …` lines.
+pub(crate) fn write_errors(errors: &[String], out: &mut dyn Write) -> io::Result<()> {
+    if !errors.is_empty() {
+        writeln!(out, "\nThis answer is incomplete or may be wrong:")?;
+        for e in errors {
+            writeln!(out, "error: {e}")?;
+        }
+    }
+    Ok(())
 }
 
 /// One direction of a check: whether the end is isolated, and by which rules it is allowed.
@@ -100,7 +111,8 @@ impl Answer for CheckAnswer {
         )?;
         writeln!(out, "  allowed ports: {}", self.explanation.allowed)?;
         side(out, &self.from, self.from_external, &self.explanation.egress)?;
-        side(out, &self.to, self.to_external, &self.explanation.ingress)
+        side(out, &self.to, self.to_external, &self.explanation.ingress)?;
+        write_errors(&self.errors, out)
     }
 }
 
@@ -129,6 +141,6 @@ impl Answer for DiffAnswer {
                 "\n{added} connection(s) opened or widened, {removed} closed or narrowed."
             )?;
         }
-        Ok(())
+        write_errors(&self.errors, out)
     }
 }

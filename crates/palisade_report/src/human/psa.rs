@@ -8,6 +8,7 @@ use std::io::{self, Write};
 impl Answer for PsaAnswer {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "Pod Security Admission audit of {}", self.target)?;
+        writeln!(out, "(`latest` is {}: {})", self.latest, self.latest_from)?;
         if !self.from_cluster() {
             writeln!(
                 out,
@@ -86,7 +87,7 @@ impl Answer for PsaAnswer {
         if self.namespaces.is_empty() {
             writeln!(out, "\nno namespaces")?;
         }
-        Ok(())
+        crate::human::netpol::write_errors(&self.errors, out)
     }
 }
 

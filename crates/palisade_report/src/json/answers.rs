@@ -12,7 +12,8 @@ pub(crate) fn render<A: Serialize + ?Sized>(answer: &A, out: &mut dyn Write) -> 
     writeln!(out)
 }
 
-/// The matrix as one JSON object: `endpoints`, `connections`, `policies`, `invalidPolicies`.
+/// The matrix as one JSON object: `endpoints`, `connections`, `policies`, `invalidPolicies`,
+/// `errors`.
 pub(crate) struct MatrixJson {
     count: usize,
     policies: usize,
@@ -47,11 +48,14 @@ impl MatrixJson {
         Ok(())
     }
 
-    pub fn end(self, out: &mut dyn Write) -> io::Result<()> {
+    /// Closes the object; `errors` are the input errors the matrix rests on.
+    pub fn end(self, errors: &[String], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "\n  ],\n  \"policies\": {},\n  \"invalidPolicies\": {}\n}}",
-            self.policies, self.invalid
+            "\n  ],\n  \"policies\": {},\n  \"invalidPolicies\": {},\n  \"errors\": {}\n}}",
+            self.policies,
+            self.invalid,
+            serde_json::to_string(errors)?
         )
     }
 }

@@ -185,6 +185,11 @@ fn head() -> MatrixHead {
 /// The matrix of `head()` with a self connection, one to a workload whose id needs quoting,
 /// and one from external ranges.
 fn matrix(format: MatrixFormat) -> String {
+    matrix_with(format, Vec::new())
+}
+
+/// [`matrix`], resting on input `errors`.
+fn matrix_with(format: MatrixFormat, errors: Vec<String>) -> String {
     let http = PortSet::range(Proto::Tcp, 80, 80);
     let all = PortSet::all();
     let mut out = Vec::new();
@@ -216,6 +221,7 @@ fn matrix(format: MatrixFormat) -> String {
     .unwrap();
     w.finish(&MatrixTail {
         open: vec!["shop/Deployment/web".into()],
+        errors,
     })
     .unwrap();
     String::from_utf8(out).unwrap()
@@ -280,6 +286,36 @@ fn matrix_json_is_one_document() {
 }
 
 #[test]
+fn matrix_carries_the_input_errors_it_rests_on() {
+    let errors = vec!["incomplete: could not read networkpolicies.networking.k8s.io".to_owned()];
+    let v: serde_json::Value =
+        serde_json::from_str(&matrix_with(MatrixFormat::Json, errors.clone())).unwrap();
+    assert_eq!(v["errors"], serde_json::json!(errors));
+    let v: serde_json::Value = serde_json::from_str(&matrix(MatrixFormat::Json)).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let text = matrix_with(MatrixFormat::Human, errors);
+    assert!(
+        text.ends_with(
+            "\nThis answer is incomplete or may be wrong:\nerror: incomplete: could not read networkpolicies.networking.k8s.io\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_verdict_is_only_errors() {
+    let answer = palisade_report::NoVerdict {
+        errors: vec!["cannot reach the API server".into()],
+    };
+    let mut out = Vec::new();
+    render_answer(&answer, AnswerFormat::Human, &mut out).unwrap();
+    assert!(out.is_empty());
+    render_answer(&answer, AnswerFormat::Json, &mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v, serde_json::json!({"errors": ["cannot reach the API server"]}));
+}
+
+#[test]
 fn matrix_human_table() {
     let text = matrix(MatrixFormat::Human);
     assert!(
@@ -332,6 +368,8 @@ fn psa_json_keeps_label_order_and_human_lists_changes() {
     let text = String::from_utf8(out).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["podsFrom"], "one pod per workload template");
+    assert_eq!(v["latest"], "v1.37");
+    assert_eq!(v["errors"], serde_json::json!([]));
     let change = &v["namespaces"][0]["changes"][0];
     assert_eq!(
         change["command"],
@@ -350,7 +388,7 @@ fn psa_json_keeps_label_order_and_human_lists_changes() {
     render_answer(&answer, AnswerFormat::Human, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with(
-        "Pod Security Admission audit of manifests/\n(from manifests: each workload counts as one pod, named kind/name)\n\n\
+        "Pod Security Admission audit of manifests/\n(`latest` is v1.37: the newest release palisade knows)\n(from manifests: each workload counts as one pod, named kind/name)\n\n\
          namespace shop (no Namespace object: cluster defaults): enforce privileged:latest  audit privileged:latest  warn privileged:latest  — 1 pod(s)\n"
     ), "{text}");
     assert!(text.contains(
