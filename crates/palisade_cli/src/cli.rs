@@ -293,14 +293,14 @@ pub fn long_version() -> String {
 }
 
 /// The clap command with the version computed at run time.
-fn command() -> clap::Command {
+fn clap_command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command().version(&*Box::leak(long_version().into_boxed_str()))
 }
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     use clap::FromArgMatches;
-    let cli = match command()
+    let cli = match clap_command()
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m))
     {
@@ -370,19 +370,19 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut command(), "palisade", &mut out);
+            clap_complete::generate(shell, &mut clap_command(), "palisade", &mut out);
             out.flush()?;
             Ok(0)
         }
         Command::Man { out_dir: None } => {
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(command()).render(&mut out)?;
+            clap_mangen::Man::new(clap_command()).render(&mut out)?;
             out.flush()?;
             Ok(0)
         }
         Command::Man { out_dir: Some(dir) } => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            clap_mangen::generate_to(command(), &dir)
+            clap_mangen::generate_to(clap_command(), &dir)
                 .with_context(|| format!("writing man pages to {}", dir.display()))?;
             Ok(0)
         }

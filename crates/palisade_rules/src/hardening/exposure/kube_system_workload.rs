@@ -9,10 +9,8 @@ declare_rule! {
     /// explicitly `kube-system` and that do not look like a Kubernetes system component.
     ///
     /// A workload is a system component when any of these holds:
-    /// * its object name, or the value of one of the labels `k8s-app`, `component`, `app`,
-    ///   `name`, `app.kubernetes.io/name` or `app.kubernetes.io/component` (on the object
-    ///   or the pod template), starts with a well-known component name: kube-proxy,
-    ///   coredns, kube-dns, etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+    /// * its object name starts with a well-known component name: kube-proxy, coredns,
+    ///   kube-dns, etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
     ///   metrics-server, cluster-autoscaler, konnectivity, node-local-dns, dns-autoscaler,
     ///   kube-state-metrics, CNI plugins (calico, cilium, flannel, weave, canal, antrea,
     ///   kube-router, aws-node, azure-cni, kube-ovn, multus), cloud agents
@@ -20,11 +18,13 @@ declare_rule! {
     ///   nvidia-device-plugin), contains `cloud-controller-manager`, or has a
     ///   dash-separated word `csi` or `cni` (CSI controller and node plugins, CNI
     ///   installers such as `istio-cni-node`);
-    /// * it carries the label `tier: control-plane` or `tier: node` (kubeadm static pods),
-    ///   `kubernetes.io/cluster-service: "true"` or `addonmanager.kubernetes.io/mode` (the
-    ///   addon manager's addons);
     /// * its pod uses `priorityClassName` `system-node-critical` or
     ///   `system-cluster-critical`.
+    ///
+    /// Labels and annotations are not looked at: anyone who writes the manifest sets them,
+    /// and a marker such as `addonmanager.kubernetes.io/mode`, `tier: control-plane`,
+    /// `kubernetes.io/cluster-service` or `k8s-app: kube-dns` on an implant is exactly the
+    /// masquerading this rule is about.
     ///
     /// Option `allowedNames` (list of strings) adds name prefixes treated as system
     /// components. Workloads without a namespace are not flagged.
@@ -117,15 +117,6 @@ const SYSTEM_SUBSTRINGS: &[&str] = &["cloud-controller-manager"];
 /// `csi-azuredisk-controller`, `istio-cni-node`).
 const SYSTEM_WORDS: &[&str] = &["csi", "cni"];
 
-const NAME_LABELS: &[&str] = &[
-    "k8s-app",
-    "component",
-    "app",
-    "name",
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/component",
-];
-
 fn is_system_name(name: &str, extra: &[String]) -> bool {
     let n = name.to_ascii_lowercase();
     SYSTEM_PREFIXES.iter().any(|p| n.starts_with(p))
@@ -150,22 +141,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     let extra = ctx.opts.strings("allowedNames").unwrap_or_default();
-    let mut label_sets: Vec<&Node> = obj.labels().into_iter().collect();
-    label_sets.extend(
-        templates
-            .iter()
-            .filter_map(|t| t.metadata.and_then(|m| m.get("labels"))),
-    );
-    let label = |key: &str| label_sets.iter().find_map(|l| l.get(key).and_then(Node::as_str));
-    let mut names: Vec<&str> = vec![obj.name.as_str()];
-    names.extend(NAME_LABELS.iter().filter_map(|k| label(k)));
-    if names.iter().any(|n| is_system_name(n, &extra)) {
-        return;
-    }
-    if matches!(label("tier"), Some("control-plane" | "node"))
-        || label("kubernetes.io/cluster-service") == Some("true")
-        || label("addonmanager.kubernetes.io/mode").is_some()
-    {
+    if is_system_name(&obj.name, &extra) {
         return;
     }
     let system_priority = templates.iter().any(|t| {
