@@ -5,6 +5,7 @@
 pub mod discover;
 pub mod docs;
 pub mod files;
+pub mod kustomize;
 pub mod load;
 pub mod scalar;
 pub mod yaml;

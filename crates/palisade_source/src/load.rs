@@ -37,6 +37,7 @@ pub fn load_input(input: &InputFile) -> Loaded {
     let name = input.display_name();
     let mut buf = Vec::new();
     let res = match input {
+        InputFile::Kustomization { dir, display } => return crate::kustomize::render(dir, display),
         InputFile::Stdin => std::io::stdin()
             .lock()
             .take(MAX_FILE_BYTES + 1)
@@ -133,6 +134,9 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
     // One alias budget for the whole input, however many documents it is split into.
     let mut budget = Budget::default();
     for chunk in chunks {
+        // `helm template` names the template each document comes from: findings name it too.
+        let chunk_name =
+            helm_source(chunk.text).map_or_else(|| name.clone(), |s| format!("{s} in {name}").into());
         let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
             Ok(d) => (d, None),
             Err((e, d)) => (d, Some(e)),
@@ -153,12 +157,18 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
             }
         }
         for doc in docs {
-            add_document(&mut out, &name, doc_index, doc);
+            add_document(&mut out, &chunk_name, doc_index, doc);
             doc_index += 1;
         }
-        if let Some(e) = error {
+        if let Some(mut e) = error {
             out.documents += 1;
             doc_index += 1;
+            if chunk.text.contains("{{") {
+                e.message.push_str(
+                    "; this is a template (Helm or Go `{{ }}`), not a manifest: render it first, e.g. \
+                     helm template RELEASE CHART | palisade scan -",
+                );
+            }
             if out.diagnostics.len() < MAX_DIAGNOSTICS {
                 out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
             } else {
@@ -182,8 +192,166 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
     out
 }
 
+/// The template named by a `# Source: chart/templates/x.yaml` comment that `helm template`
+/// writes before each document (among the comment lines that start the document).
+fn helm_source(text: &str) -> Option<&str> {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let comment = line.strip_prefix('#')?;
+        if let Some(s) = comment.trim_start().strip_prefix("Source:") {
+            let s = s.trim();
+            return (!s.is_empty()).then_some(s);
+        }
+    }
+    None
+}
+
 fn yaml_diag(level: DiagLevel, name: &Arc<str>, e: YamlError) -> Diagnostic {
     diag(level, name, Some(e.pos), e.message)
+}
+
+/// Pushes a diagnostic unless the input already has [`MAX_DIAGNOSTICS`] (the caller's count
+/// of dropped ones is not needed here: such inputs also report their YAML problems).
+fn push_diag(out: &mut Loaded, d: Diagnostic) {
+    if out.diagnostics.len() < MAX_DIAGNOSTICS {
+        out.diagnostics.push(d);
+    }
+}
+
+/// Why a document (or a `List` item) is not a Kubernetes object, or why the API server would
+/// reject its identity.
+enum Rejected {
+    /// Not a Kubernetes object (no string `apiVersion`/`kind`): skipped, with a warning.
+    Skipped(Pos, String),
+    /// A field of the object's identity has the wrong type: an input error.
+    Invalid(Pos, String),
+}
+
+/// A hint for a boolean or number written where a string belongs: YAML 1.1 reads `y`, `no`,
+/// `on`, `1.0` ... as such unless quoted.
+fn type_hint(n: &Node) -> &'static str {
+    match n.value {
+        Value::Bool(_) => {
+            " (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value)"
+        }
+        Value::Int(_) | Value::Float(_) => " (quote the value to make it a string)",
+        _ => "",
+    }
+}
+
+/// Checks that `node` is a Kubernetes object whose identity (`apiVersion`, `kind`,
+/// `metadata.name`, `generateName`, `namespace`) has the types the API server requires.
+fn check_object(node: &Node) -> Option<Rejected> {
+    let Some(entries) = node.as_map() else {
+        return Some(Rejected::Skipped(
+            node.pos,
+            format!(
+                "document skipped: not a Kubernetes object (a YAML {}, not a mapping with apiVersion and kind)",
+                node.type_name()
+            ),
+        ));
+    };
+    let mut missing = Vec::new();
+    for field in ["apiVersion", "kind"] {
+        match node.entry(field) {
+            Some(e) if matches!(&e.value.value, Value::Str(s) if !s.is_empty()) => {}
+            Some(e) if e.value.as_str().is_some() || e.value.is_null() => {
+                missing.push(format!("{field} is empty"))
+            }
+            Some(e) => {
+                return Some(Rejected::Invalid(
+                    e.key_pos,
+                    format!(
+                        "{field} must be a string, not {}{}; the API server rejects this object",
+                        e.value.type_name(),
+                        type_hint(&e.value)
+                    ),
+                ))
+            }
+            None => match entries.iter().find(|e| e.key.eq_ignore_ascii_case(field)) {
+                Some(e) => missing.push(format!(
+                    "no {field} (\"{}\" is not \"{field}\": keys are case-sensitive)",
+                    e.key
+                )),
+                None => missing.push(format!("no {field}")),
+            },
+        }
+    }
+    if !missing.is_empty() {
+        return Some(Rejected::Skipped(
+            node.pos,
+            format!(
+                "document skipped: not a Kubernetes object ({})",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let meta = node.entry("metadata")?;
+    let Some(meta_map) = meta.value.as_map() else {
+        if meta.value.is_null() {
+            return None;
+        }
+        return Some(Rejected::Invalid(
+            meta.key_pos,
+            format!(
+                "metadata must be a mapping, not {}; the API server rejects this object",
+                meta.value.type_name()
+            ),
+        ));
+    };
+    for field in ["name", "generateName", "namespace"] {
+        let Some(e) = meta_map.iter().rev().find(|e| &*e.key == field) else {
+            continue;
+        };
+        if e.value.as_str().is_some() || e.value.is_null() {
+            continue;
+        }
+        return Some(Rejected::Invalid(
+            e.key_pos,
+            format!(
+                "metadata.{field} must be a string, not {}{}; the API server rejects this object",
+                e.value.type_name(),
+                type_hint(&e.value)
+            ),
+        ));
+    }
+    None
+}
+
+/// Builds the object of `node`, or reports why it is skipped or invalid.
+fn to_object(out: &mut Loaded, name: &Arc<str>, node: Node, origin: Origin) -> Option<Object> {
+    if let Some(r) = check_object(&node) {
+        let (level, pos, message) = match r {
+            Rejected::Skipped(pos, m) => {
+                out.skipped += 1;
+                (DiagLevel::Warning, pos, m)
+            }
+            Rejected::Invalid(pos, m) => (DiagLevel::Error, pos, m),
+        };
+        let pos = if pos.is_known() { pos } else { node.pos };
+        push_diag(out, diag(level, name, Some(pos), message));
+        return None;
+    }
+    match Object::from_node(node, origin) {
+        Ok(o) => Some(o),
+        Err(n) => {
+            // check_object accepts exactly what from_node accepts.
+            out.skipped += 1;
+            push_diag(
+                out,
+                diag(
+                    DiagLevel::Warning,
+                    name,
+                    Some(n.pos),
+                    "document skipped: not a Kubernetes object".into(),
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
@@ -195,16 +363,12 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
         path: name.clone(),
         doc,
     };
-    let obj = match Object::from_node(node, origin.clone()) {
-        Ok(o) => o,
-        Err(_) => {
-            out.skipped += 1;
-            return;
-        }
+    let Some(obj) = to_object(out, name, node, origin) else {
+        return;
     };
     let items = obj.root.get("items");
     if obj.kind.ends_with("List") && items.is_some_and(|i| i.as_seq().is_some() || i.is_null()) {
-        flatten_list(out, obj);
+        flatten_list(out, name, obj);
         return;
     }
     out.objects.push(obj);
@@ -212,7 +376,7 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
 
 /// `kind: List` and typed lists (`PodList`): each item becomes an object. Items of a typed
 /// list may omit apiVersion/kind; they inherit them from the list.
-fn flatten_list(out: &mut Loaded, mut list: Object) {
+fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
     let origin = list.origin.clone();
     let item_kind = list.kind.strip_suffix("List").unwrap_or("").to_owned();
     let api_version = list.api_version.clone();
@@ -244,12 +408,9 @@ fn flatten_list(out: &mut Loaded, mut list: Object) {
                 });
             }
         }
-        match Object::from_node(item, origin.clone()) {
-            Ok(mut o) => {
-                o.list_path = Some(FieldPath::root().key("items").idx(i));
-                out.objects.push(o);
-            }
-            Err(_) => out.skipped += 1,
+        if let Some(mut o) = to_object(out, name, item, origin.clone()) {
+            o.list_path = Some(FieldPath::root().key("items").idx(i));
+            out.objects.push(o);
         }
     }
 }
@@ -271,8 +432,10 @@ mod tests {
         assert_eq!(l.objects[1].kind, "Service");
         assert_eq!(l.objects[1].root.get("kind").unwrap().pos, Pos::new(15, 7));
         assert_eq!(l.skipped, 1);
-        assert_eq!(l.diagnostics.len(), 1);
-        assert!(l.diagnostics[0].line.unwrap() >= 12, "{:?}", l.diagnostics);
+        assert_eq!(l.diagnostics.len(), 2);
+        assert_eq!(l.diagnostics[0].line, Some(5));
+        assert_eq!(l.diagnostics[0].level, DiagLevel::Warning);
+        assert!(l.diagnostics[1].line.unwrap() >= 12, "{:?}", l.diagnostics);
     }
 
     #[test]
@@ -298,6 +461,47 @@ mod tests {
             (Some(2), Some(4))
         );
         assert!(l.objects.is_empty());
+    }
+
+    #[test]
+    fn skipped_documents_are_named_with_their_reason() {
+        let l = load("Kind: Pod\napiVersion: v1\nmetadata: {name: q}\n---\nreplicaCount: 3\n---\n- a\n---\napiVersion: v1\nkind: ''\n");
+        assert_eq!(l.skipped, 4);
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Warning t.yaml:1:1: document skipped: not a Kubernetes object (no kind (\"Kind\" is not \"kind\": keys are case-sensitive))",
+                "Warning t.yaml:5:1: document skipped: not a Kubernetes object (no apiVersion, no kind)",
+                "Warning t.yaml:7:1: document skipped: not a Kubernetes object (a YAML array, not a mapping with apiVersion and kind)",
+                "Warning t.yaml:9:1: document skipped: not a Kubernetes object (kind is empty)",
+            ]
+        );
+    }
+
+    #[test]
+    fn booleans_in_identity_fields_are_input_errors() {
+        let l = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: y\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: 1.5\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: no}\n---\napiVersion: v1\nkind: y\n");
+        assert!(l.objects.is_empty(), "{:?}", l.objects);
+        assert_eq!(l.skipped, 0);
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Error t.yaml:5:3: metadata.namespace must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+                "Error t.yaml:10:3: metadata.name must be a string, not number (quote the value to make it a string); the API server rejects this object",
+                "Error t.yaml:17:14: metadata.name must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+                "Error t.yaml:20:1: kind must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+            ]
+        );
     }
 
     #[test]
