@@ -1,11 +1,12 @@
-//! Decodes one input (file or stdin) into Kubernetes objects: rejects binary and non-UTF-8
-//! input with a located error, splits YAML streams into documents, decodes JSON, flattens
+//! Decodes one input (file or stdin) into Kubernetes objects: reads UTF-16 with a byte-order
+//! mark as kubectl does, rejects binary and non-UTF-8 input with a located error, splits YAML streams into documents, decodes JSON, flattens
 //! `List` and `*List` objects, and skips (counts) documents that are not Kubernetes objects.
 
 use crate::discover::InputFile;
 use crate::docs::split_documents;
 use crate::yaml::{decode_with_budget, Budget, Decoded, YamlError};
 use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
+use rayon::prelude::*;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -34,10 +35,24 @@ fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) ->
 
 /// Reads and decodes one input. Read failures become error diagnostics.
 pub fn load_input(input: &InputFile) -> Loaded {
+    let mut parts = load_input_parts(input).into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for p in parts {
+        out.objects.extend(p.objects);
+        out.diagnostics.extend(p.diagnostics);
+        out.documents += p.documents;
+        out.skipped += p.skipped;
+        out.bytes += p.bytes;
+    }
+    out
+}
+
+/// [`load_input`] as batches in input order (see [`load_parts`]).
+pub fn load_input_parts(input: &InputFile) -> Vec<Loaded> {
     let name = input.display_name();
     let mut buf = Vec::new();
     let res = match input {
-        InputFile::Kustomization { dir, display } => return crate::kustomize::render(dir, display),
+        InputFile::Kustomization { dir, display } => return vec![crate::kustomize::render(dir, display)],
         InputFile::Stdin => std::io::stdin()
             .lock()
             .take(MAX_FILE_BYTES + 1)
@@ -56,7 +71,7 @@ pub fn load_input(input: &InputFile) -> Loaded {
                         MAX_FILE_BYTES >> 20
                     ),
                 ));
-                return l;
+                return vec![l];
             }
             _ => std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
@@ -67,9 +82,9 @@ pub fn load_input(input: &InputFile) -> Loaded {
         let mut l = Loaded::default();
         l.diagnostics
             .push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
-        return l;
+        return vec![l];
     }
-    load_bytes(name, &buf)
+    load_parts(name, &buf)
 }
 
 /// The position of byte `at`: lines counted on `\n`, columns in characters (an invalid
@@ -87,6 +102,21 @@ fn line_col_of(bytes: &[u8], at: usize) -> Pos {
 
 /// Decodes the bytes of one input named `name`.
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
+    let mut parts = load_parts(name, bytes).into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for p in parts {
+        out.objects.extend(p.objects);
+        out.diagnostics.extend(p.diagnostics);
+        out.documents += p.documents;
+        out.skipped += p.skipped;
+        out.bytes += p.bytes;
+    }
+    out
+}
+
+/// Decodes the bytes of one input named `name` into batches, in input order: one for most
+/// inputs, one per [`GROUP`] documents for a large stream (decoded in parallel).
+pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
     let mut out = Loaded {
         bytes: bytes.len() as u64,
         ..Loaded::default()
@@ -98,16 +128,25 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
             None,
             format!("input is too large (more than {} MiB)", MAX_FILE_BYTES >> 20),
         ));
-        return out;
+        return vec![out];
     }
+    // kubectl reads UTF-16 after a byte-order mark (BOMOverride): so does palisade.
+    let utf16 = decode_utf16(bytes);
+    let bytes = utf16.as_deref().map_or(bytes, str::as_bytes);
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        let message = if utf16.is_none() && looks_like_utf16(bytes) {
+            "UTF-16 text without a byte-order mark (NUL bytes between the characters); kubectl reads UTF-16 only \
+             after a byte-order mark: save the file as UTF-8"
+        } else {
+            "binary file (contains a NUL byte); not YAML or JSON"
+        };
         out.diagnostics.push(diag(
             DiagLevel::Error,
             &name,
             Some(line_col_of(bytes, i)),
-            "binary file (contains a NUL byte); not YAML or JSON".into(),
+            message.into(),
         ));
-        return out;
+        return vec![out];
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -119,7 +158,7 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
                 Some(line_col_of(bytes, e.valid_up_to())),
                 "invalid UTF-8; Kubernetes manifests must be UTF-8".into(),
             ));
-            return out;
+            return vec![out];
         }
     };
     let json = text.trim_start().starts_with(['{', '[']);
@@ -128,16 +167,81 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
     } else {
         split_documents(text)
     };
-    let mut doc_index = 0u32;
+    // One alias budget for the whole input, however many documents it is split into.
+    let budget = Budget::default();
+    let mut parts: Vec<Group> = if chunks.len() <= GROUP {
+        vec![decode_group(&name, &chunks, &budget)]
+    } else {
+        // A large stream: its documents are decoded in parallel, GROUP at a time.
+        chunks
+            .par_chunks(GROUP)
+            .map(|g| decode_group(&name, g, &budget))
+            .collect()
+    };
+    // Document indexes continue across groups; diagnostics are capped for the whole input.
+    let mut offset = 0u32;
+    let mut kept = 0usize;
     // Diagnostics left out past MAX_DIAGNOSTICS: (errors, warnings).
     let mut dropped = (0usize, 0usize);
-    // One alias budget for the whole input, however many documents it is split into.
-    let mut budget = Budget::default();
+    for g in &mut parts {
+        for o in &mut g.loaded.objects {
+            if let Origin::File { doc, .. } = &mut o.origin {
+                *doc = doc.saturating_add(offset);
+            }
+        }
+        offset = offset.saturating_add(g.docs);
+        let room = MAX_DIAGNOSTICS.saturating_sub(kept);
+        for d in g.loaded.diagnostics.drain(room.min(g.loaded.diagnostics.len())..) {
+            match d.level {
+                DiagLevel::Error => dropped.0 += 1,
+                DiagLevel::Warning => dropped.1 += 1,
+            }
+        }
+        kept += g.loaded.diagnostics.len();
+        dropped.0 += g.dropped.0;
+        dropped.1 += g.dropped.1;
+    }
+    let mut out_parts: Vec<Loaded> = parts.into_iter().map(|g| g.loaded).collect();
+    let last = out_parts.len() - 1;
+    for (n, level, what) in [
+        (dropped.0, DiagLevel::Error, "errors"),
+        (dropped.1, DiagLevel::Warning, "warnings"),
+    ] {
+        if n > 0 {
+            out_parts[last].diagnostics.push(diag(
+                level,
+                &name,
+                None,
+                format!("{n} more {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
+            ));
+        }
+    }
+    out_parts[0].bytes = out.bytes;
+    out_parts
+}
+
+/// Documents decoded per group (and per batch handed to the engine) in a large stream.
+const GROUP: usize = 256;
+
+/// What one group of documents decoded to.
+struct Group {
+    loaded: Loaded,
+    /// Documents consumed (document indexes used), empty ones included.
+    docs: u32,
+    /// Diagnostics past MAX_DIAGNOSTICS in this group: (errors, warnings).
+    dropped: (usize, usize),
+}
+
+/// Decodes consecutive chunks of one input; document indexes start at 0.
+fn decode_group(name: &Arc<str>, chunks: &[crate::docs::DocText<'_>], budget: &Budget) -> Group {
+    let mut out = Loaded::default();
+    let mut doc_index = 0u32;
+    let mut dropped = (0usize, 0usize);
     for chunk in chunks {
         // `helm template` names the template each document comes from: findings name it too.
         let chunk_name =
             helm_source(chunk.text).map_or_else(|| name.clone(), |s| format!("{s} in {name}").into());
-        let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
+        let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, budget) {
             Ok(d) => (d, None),
             Err((e, d)) => (d, Some(e)),
         };
@@ -151,7 +255,7 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
         dropped.1 += dropped_warnings;
         for w in warnings {
             if out.diagnostics.len() < MAX_DIAGNOSTICS {
-                out.diagnostics.push(yaml_diag(DiagLevel::Warning, &name, w));
+                out.diagnostics.push(yaml_diag(DiagLevel::Warning, name, w));
             } else {
                 dropped.1 += 1;
             }
@@ -170,26 +274,48 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
                 );
             }
             if out.diagnostics.len() < MAX_DIAGNOSTICS {
-                out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
+                out.diagnostics.push(yaml_diag(DiagLevel::Error, name, e));
             } else {
                 dropped.0 += 1;
             }
         }
     }
-    for (n, level, what) in [
-        (dropped.0, DiagLevel::Error, "errors"),
-        (dropped.1, DiagLevel::Warning, "warnings"),
-    ] {
-        if n > 0 {
-            out.diagnostics.push(diag(
-                level,
-                &name,
-                None,
-                format!("{n} more YAML {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
-            ));
-        }
+    Group {
+        loaded: out,
+        docs: doc_index,
+        dropped,
     }
-    out
+}
+
+/// The text of UTF-16 input that starts with a byte-order mark (little or big endian), as
+/// kubectl decodes it (an unpaired surrogate becomes U+FFFD); `None` for other input.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (le, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = rest.chunks(2).map(|c| match (c, le) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        _ => 0xFFFD,
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Whether text with NUL bytes looks like UTF-16 without a byte-order mark: in its first
+/// bytes, every NUL at the same parity and about every other byte a NUL.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(200) & !1];
+    let (even, odd) = head.chunks(2).fold((0, 0), |(e, o), c| {
+        (e + usize::from(c[0] == 0), o + usize::from(c[1] == 0))
+    });
+    let pairs = head.len() / 2;
+    pairs >= 2 && ((even == 0 && odd * 4 >= pairs * 3) || (odd == 0 && even * 4 >= pairs * 3))
 }
 
 /// The template named by a `# Source: chart/templates/x.yaml` comment that `helm template`
@@ -213,12 +339,10 @@ fn yaml_diag(level: DiagLevel, name: &Arc<str>, e: YamlError) -> Diagnostic {
     diag(level, name, Some(e.pos), e.message)
 }
 
-/// Pushes a diagnostic unless the input already has [`MAX_DIAGNOSTICS`] (the caller's count
-/// of dropped ones is not needed here: such inputs also report their YAML problems).
+/// Pushes a diagnostic about one document (at most one per document; the input's total is
+/// capped, and what is left out counted, when its groups are joined).
 fn push_diag(out: &mut Loaded, d: Diagnostic) {
-    if out.diagnostics.len() < MAX_DIAGNOSTICS {
-        out.diagnostics.push(d);
-    }
+    out.diagnostics.push(d);
 }
 
 /// Why a document (or a `List` item) is not a Kubernetes object, or why the API server would
@@ -502,6 +626,82 @@ mod tests {
                 "Error t.yaml:20:1: kind must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
             ]
         );
+    }
+
+    #[test]
+    fn a_large_stream_is_decoded_in_parallel_groups_in_input_order() {
+        let mut src = String::new();
+        for i in 0..600 {
+            if i == 300 {
+                src.push_str("apiVersion: v1\nkind: Pod\nmetadata: {name: [broken\n---\n");
+            } else {
+                src.push_str(&format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\n---\n"
+                ));
+            }
+        }
+        let parts = load_parts("big.yaml".into(), src.as_bytes());
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.iter().map(|p| p.bytes).sum::<u64>(), src.len() as u64);
+        let l = load_bytes("big.yaml".into(), src.as_bytes());
+        assert_eq!((l.objects.len(), l.documents), (599, 600));
+        for (o, i) in l.objects.iter().zip((0..600).filter(|&i| i != 300)) {
+            assert_eq!(o.name, format!("p{i}"));
+            assert_eq!(
+                o.origin,
+                Origin::File {
+                    path: "big.yaml".into(),
+                    doc: i
+                }
+            );
+            assert_eq!(o.root.pos.line, i * 4 + 1);
+        }
+        assert_eq!(l.diagnostics.len(), 1);
+        assert_eq!(l.diagnostics[0].line, Some(1204));
+    }
+
+    #[test]
+    fn diagnostics_are_capped_for_the_whole_input_across_groups() {
+        let src = "x: 1\n---\n".repeat(MAX_DIAGNOSTICS + 10);
+        let l = load_bytes("w.yaml".into(), src.as_bytes());
+        assert_eq!(l.skipped, MAX_DIAGNOSTICS + 10);
+        assert_eq!(l.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        assert_eq!(
+            l.diagnostics[MAX_DIAGNOSTICS].message,
+            format!("10 more warnings in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)")
+        );
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_as_kubectl_reads_it() {
+        let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\u{e9}}\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(src.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(src.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for bytes in [&le, &be] {
+            let l = load_bytes("w.yaml".into(), bytes);
+            assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+            assert_eq!(l.objects[0].name, "caf\u{e9}");
+            assert_eq!(l.objects[0].root.get("kind").unwrap().pos, Pos::new(2, 7));
+            assert_eq!(l.bytes, bytes.len() as u64);
+        }
+        // Without a mark, kubectl sees NUL bytes and fails; palisade names the encoding.
+        let l = load_bytes("w.yaml".into(), &le[2..]);
+        assert_eq!(
+            l.diagnostics[0].message,
+            "UTF-16 text without a byte-order mark (NUL bytes between the characters); kubectl reads UTF-16 only \
+             after a byte-order mark: save the file as UTF-8"
+        );
+        let l = load_bytes(
+            "b".into(),
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        );
+        assert!(l.diagnostics[0].message.starts_with("binary file"));
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub struct Decoded {
 /// file so that splitting an alias bomb into many documents does not multiply the limit.
 #[derive(Debug, Default)]
 pub struct Budget {
-    copied: usize,
+    copied: std::sync::atomic::AtomicUsize,
 }
 
 /// The size of a subtree: nodes, a weight in bytes (nodes and text), and how many node
@@ -187,7 +187,7 @@ struct Builder<'t, 'b> {
     /// decoded inside an alias expansion.
     decoded: usize,
     aliased: usize,
-    budget: &'b mut Budget,
+    budget: &'b Budget,
     lines: Lines<'t>,
     /// The position of the last event read.
     last: Pos,
@@ -210,7 +210,7 @@ pub fn in_parser() -> bool {
 /// at which the chunk starts, so that positions are file positions. Never panics: a failure
 /// inside the parser becomes an error for this chunk.
 pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
-    decode_with_budget(text, line_offset, &mut Budget::default())
+    decode_with_budget(text, line_offset, &Budget::default())
 }
 
 /// [`decode`] for one chunk of a larger input: what anchors and aliases copy is counted in
@@ -218,7 +218,7 @@ pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decod
 pub fn decode_with_budget(
     text: &str,
     line_offset: u32,
-    budget: &mut Budget,
+    budget: &Budget,
 ) -> Result<Decoded, (YamlError, Decoded)> {
     // A leading byte-order mark is invisible: positions count from after it.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
@@ -360,8 +360,12 @@ impl Builder<'_, '_> {
 
     /// Counts data copied by an anchor or an alias against the input's budget.
     fn copy(&mut self, weight: usize, pos: Pos) -> Result<(), YamlError> {
-        self.budget.copied = self.budget.copied.saturating_add(weight);
-        if self.budget.copied > MAX_ALIAS_COPY {
+        use std::sync::atomic::Ordering;
+        let before = self
+            .budget
+            .copied
+            .fetch_add(weight.min(MAX_ALIAS_COPY + 1), Ordering::Relaxed);
+        if before.saturating_add(weight) > MAX_ALIAS_COPY {
             return self.err(
                 pos,
                 format!(
@@ -734,12 +738,13 @@ mod tests {
             ));
         }
         let started = std::time::Instant::now();
-        let mut budget = Budget::default();
-        let err = decode_with_budget(&s, 0, &mut budget).unwrap_err().0;
+        let budget = Budget::default();
+        let err = decode_with_budget(&s, 0, &budget).unwrap_err().0;
         assert!(err.message.contains("excessive aliasing"), "{}", err.message);
         // Rejected on the line of `d` (9^3 + aliases > 1000 nodes), long before any limit of size.
         assert_eq!(err.pos.line, 4, "{err:?}");
-        assert!(budget.copied < 1 << 20, "{}", budget.copied);
+        let copied = budget.copied.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(copied < 1 << 20, "{copied}");
         assert!(started.elapsed() < std::time::Duration::from_millis(500));
     }
 
