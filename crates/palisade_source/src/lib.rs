@@ -8,6 +8,7 @@ pub mod files;
 pub mod kustomize;
 pub mod load;
 pub mod scalar;
+pub mod validate;
 pub mod yaml;
 
 pub use discover::{discover, InputFile};

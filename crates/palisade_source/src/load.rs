@@ -460,7 +460,10 @@ fn to_object(out: &mut Loaded, name: &Arc<str>, node: Node, origin: Origin) -> O
         return None;
     }
     match Object::from_node(node, origin) {
-        Ok(o) => Some(o),
+        Ok(o) => {
+            out.diagnostics.extend(crate::validate::pod_template_values(&o));
+            Some(o)
+        }
         Err(n) => {
             // check_object accepts exactly what from_node accepts.
             out.skipped += 1;
@@ -702,6 +705,25 @@ mod tests {
             b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
         );
         assert!(l.diagnostics[0].message.starts_with("binary file"));
+    }
+
+    #[test]
+    fn out_of_range_ports_and_ids_are_located_input_errors() {
+        let l = load("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      securityContext: {runAsGroup: -1, fsGroup: 0}\n      containers:\n      - name: c\n        ports:\n        - {containerPort: 80, hostPort: 99999}\n        - {containerPort: 81, hostPort: 0}\n        securityContext: {runAsUser: 2147483648}\n");
+        assert_eq!(l.objects.len(), 1, "the object is still evaluated");
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Error t.yaml:7:25: Deployment/d: invalid value at spec.template.spec.securityContext.runAsGroup: -1: must be between 0 and 2147483647, inclusive",
+                "Error t.yaml:13:27: Deployment/d: invalid value at spec.template.spec.containers[0].securityContext.runAsUser: 2147483648: must be between 0 and 2147483647, inclusive",
+                "Error t.yaml:11:31: Deployment/d: invalid value at spec.template.spec.containers[0].ports[0].hostPort: 99999: must be between 1 and 65535, inclusive",
+            ]
+        );
     }
 
     #[test]
