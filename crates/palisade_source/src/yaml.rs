@@ -9,6 +9,7 @@ use crate::scalar::{key_string, resolve_plain};
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Maximum nesting of collections in one document.
 pub const MAX_DEPTH: usize = 512;
@@ -116,16 +117,16 @@ enum Frame {
 #[derive(Default)]
 struct MergeState {
     /// Every key present in the mapping.
-    keys: HashSet<Box<str>>,
+    keys: HashSet<Arc<str>>,
     /// Keys present only through a merge, with the index of their entry.
-    merged: HashMap<Box<str>, usize>,
+    merged: HashMap<Arc<str>, usize>,
     /// Entries brought by a merge and then overridden by an explicit key: removed when the
     /// mapping ends (explicit keys override merged ones wherever they stand).
     dead: Vec<usize>,
 }
 
 enum PendingKey {
-    Key(Box<str>, Pos),
+    Key(Arc<str>, Pos),
     Merge(Pos),
 }
 
@@ -194,6 +195,35 @@ struct Builder<'t, 'b> {
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
     dropped_warnings: usize,
+}
+
+/// Keys longer than this are not interned.
+const INTERN_MAX_LEN: usize = 64;
+/// Interned keys kept per thread; the table starts again when full.
+const INTERN_MAX_KEYS: usize = 4096;
+
+thread_local! {
+    static KEYS: std::cell::RefCell<HashSet<Arc<str>>> = std::cell::RefCell::new(HashSet::new());
+}
+
+/// The shared copy of mapping key `k`: the same keys recur in every object of an input, so
+/// each is stored once per thread instead of once per entry.
+fn intern(k: &str) -> Arc<str> {
+    if k.len() > INTERN_MAX_LEN {
+        return k.into();
+    }
+    KEYS.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some(a) = t.get(k) {
+            return a.clone();
+        }
+        if t.len() >= INTERN_MAX_KEYS {
+            t.clear();
+        }
+        let a: Arc<str> = k.into();
+        t.insert(a.clone());
+        a
+    })
 }
 
 thread_local! {
@@ -417,7 +447,7 @@ impl Builder<'_, '_> {
                     self.decode_count(1, 0, pos)?;
                     let v = self.scalar_value(&text, style, &tag);
                     let k = key_string(&text, &v);
-                    self.set_key(k.into(), 1, pos);
+                    self.set_key(intern(&k), 1, pos);
                     return Ok(());
                 }
                 self.decode_count(1, 0, pos)?;
@@ -443,7 +473,7 @@ impl Builder<'_, '_> {
                     };
                     self.decode_count(1 + size.decodes, size.decodes, pos)?;
                     self.copy(NODE_WEIGHT.saturating_add(k.len()), pos)?;
-                    self.set_key(k.into(), 1 + size.decodes, pos);
+                    self.set_key(intern(&k), 1 + size.decodes, pos);
                     return Ok(());
                 }
                 self.decode_count(1 + size.decodes, size.decodes, pos)?;
@@ -487,7 +517,11 @@ impl Builder<'_, '_> {
                         pos,
                         anchor,
                         size,
-                    }) => (Node::new(Value::Seq(items), pos), anchor, size),
+                    }) => {
+                        let mut items = items;
+                        items.shrink_to_fit();
+                        (Node::new(Value::Seq(items), pos), anchor, size)
+                    }
                     Some(Frame::Map {
                         mut entries,
                         pos,
@@ -508,6 +542,7 @@ impl Builder<'_, '_> {
                             });
                         }
                         self.check_duplicates(&entries);
+                        entries.shrink_to_fit();
                         (Node::new(Value::Map(entries), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
@@ -520,7 +555,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn set_key(&mut self, k: Box<str>, decodes: usize, pos: Pos) {
+    fn set_key(&mut self, k: Arc<str>, decodes: usize, pos: Pos) {
         if let Some(Frame::Map { key, size, .. }) = self.stack.last_mut() {
             size.weight = size.weight.saturating_add(k.len());
             size.decodes = size.decodes.saturating_add(decodes);
