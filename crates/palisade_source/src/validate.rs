@@ -12,6 +12,9 @@ const ID: (i64, i64) = (0, 2_147_483_647);
 
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
+/// Checks one value: the node, its path, the valid range, and whether 0 means unset.
+type Check<'c> = dyn FnMut(Option<&Node>, FieldPath, (i64, i64), bool) + 'c;
+
 /// The out-of-range values in the pod templates of `obj`.
 pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -37,9 +40,7 @@ pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
                 object: Some(obj.reference()),
             });
         };
-        let ids = |sc: Option<&Node>,
-                   at: &FieldPath,
-                   check: &mut dyn FnMut(Option<&Node>, FieldPath, (i64, i64), bool)| {
+        let ids = |sc: Option<&Node>, at: &FieldPath, check: &mut Check<'_>| {
             for f in ["runAsUser", "runAsGroup"] {
                 check(sc.and_then(|s| s.get(f)), at.clone().key(f), ID, false);
             }
