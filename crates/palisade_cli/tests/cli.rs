@@ -43,12 +43,12 @@ fn guestbook_has_located_findings_and_exits_1() {
     assert!(adm.iter().any(|a| a["object"]["name"] == "badwords"
         && a["mode"] == "enforce"
         && a["action"] == "reject-pods"));
-    // The kustomization.yaml without apiVersion/kind is skipped and counted.
+    // Every document is a Kubernetes object.
     assert_eq!(
         v["stats"]["skippedDocuments"]
             .as_u64()
             .or(v["stats"]["skipped_documents"].as_u64()),
-        Some(1)
+        Some(0)
     );
 }
 
@@ -210,7 +210,12 @@ fn nothing_scanned_is_an_error() {
     std::fs::write(d.join("values.yaml"), "replicaCount: 2\nimage:\n  tag: latest\n").unwrap();
     let (code, v) = json(&["scan", d.to_str().unwrap()]);
     assert_eq!(code, 2);
+    // The skipped document is named (a warning), then nothing was scanned (an error).
     assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("document skipped"));
+    assert!(v["errors"][1]["message"]
         .as_str()
         .unwrap()
         .contains("nothing was scanned"));

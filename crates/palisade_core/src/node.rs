@@ -33,10 +33,11 @@ pub enum Value {
     Map(Vec<Entry>),
 }
 
-/// One key/value pair of a mapping. Keys are strings, as in Kubernetes JSON.
+/// One key/value pair of a mapping. Keys are strings, as in Kubernetes JSON; shared (the
+/// decoder interns them: thousands of objects hold one `apiVersion`, one `metadata`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    pub key: std::sync::Arc<str>,
     pub key_pos: Pos,
     pub value: Node,
 }

@@ -1,5 +1,5 @@
 //! Expands the paths a user gives into input files: files as given, directories recursively
-//! (`.yaml`, `.yml`, `.json`; hidden directories skipped), glob patterns, and `-` for stdin.
+//! (`.yaml`, `.yml`, `.json`; hidden directories and palisade's own `.palisade.yaml` skipped), glob patterns, and `-` for stdin.
 //! Problems (missing paths, globs that match nothing) become error diagnostics.
 
 use palisade_core::{DiagLevel, Diagnostic};
@@ -8,17 +8,30 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InputFile {
-    Path { path: PathBuf, display: Arc<str> },
+    Path {
+        path: PathBuf,
+        display: Arc<str>,
+    },
+    /// A directory with a `kustomization.yaml`: rendered with `kubectl kustomize`.
+    Kustomization {
+        dir: PathBuf,
+        display: Arc<str>,
+    },
     Stdin,
 }
 
 impl InputFile {
     pub fn display_name(&self) -> Arc<str> {
         match self {
-            InputFile::Path { display, .. } => display.clone(),
+            InputFile::Path { display, .. } | InputFile::Kustomization { display, .. } => display.clone(),
             InputFile::Stdin => "<stdin>".into(),
         }
     }
+}
+
+/// palisade's configuration file, never a manifest.
+fn is_config(name: &std::ffi::OsStr) -> bool {
+    name == ".palisade.yaml" || name == ".palisade.yml"
 }
 
 fn is_manifest(p: &Path) -> bool {
@@ -39,15 +52,120 @@ fn error(file: &str, message: String) -> Diagnostic {
     }
 }
 
+fn display_of(path: &Path) -> Arc<str> {
+    path.to_string_lossy().replace('\\', "/").into()
+}
+
 fn file(path: PathBuf) -> InputFile {
-    let display: Arc<str> = path.to_string_lossy().replace('\\', "/").into();
+    let display = display_of(&path);
     InputFile::Path { path, display }
+}
+
+/// The names Kustomize reads its configuration from.
+pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Whether `dir` is a Kustomize directory.
+pub fn is_kustomization(dir: &Path) -> bool {
+    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+}
+
+/// Whether `dir` is a Helm chart.
+pub fn is_chart(dir: &Path) -> bool {
+    dir.join("Chart.yaml").is_file()
+}
+
+/// A Helm chart is an error (palisade does not render templates) and is not walked; true
+/// when `dir` is one.
+fn chart(dir: &Path, diags: &mut Vec<Diagnostic>) -> bool {
+    let display = display_of(dir);
+    if is_chart(dir) {
+        diags.push(error(
+            &display,
+            format!(
+                "a Helm chart (it has a Chart.yaml): palisade does not render templates; render the chart and scan the \
+                 output: helm template RELEASE {display} | palisade scan -"
+            ),
+        ));
+        return true;
+    }
+    false
+}
+
+/// A directory named on the command line that is a Kustomize directory is one input, rendered
+/// by `kubectl kustomize`; true when `dir` is one.
+fn kustomization(dir: &Path, files: &mut Vec<InputFile>) -> bool {
+    if !is_kustomization(dir) {
+        return false;
+    }
+    files.push(InputFile::Kustomization {
+        dir: dir.to_path_buf(),
+        display: display_of(dir),
+    });
+    true
+}
+
+/// The patch files a Kustomize directory names (`patches[].path`, `patchesJson6902[].path`,
+/// `patchesStrategicMerge` file names), lexically normalised: fragments, not objects.
+fn patch_files(dir: &Path) -> Vec<PathBuf> {
+    let Some(text) = KUSTOMIZATION_FILES
+        .iter()
+        .find_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(d) = crate::yaml::decode(&text, 0) else {
+        return Vec::new();
+    };
+    let Some(k) = d.docs.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for key in ["patches", "patchesJson6902", "patchesStrategicMerge"] {
+        for item in k
+            .get(key)
+            .and_then(palisade_core::Node::as_seq)
+            .unwrap_or_default()
+        {
+            let path = match item.as_str() {
+                // An inline strategic-merge patch is YAML text, not a file name.
+                Some(p) if !p.contains('\n') && !p.contains(": ") => Some(p),
+                Some(_) => None,
+                None => item.get("path").and_then(palisade_core::Node::as_str),
+            };
+            if let Some(p) = path {
+                out.push(normalise(&dir.join(p)));
+            }
+        }
+    }
+    out
+}
+
+/// `path` with `.` and `..` resolved lexically.
+pub(crate) fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Expands `args` into input files, in a stable order (sorted within each directory).
 pub fn discover(args: &[String]) -> (Vec<InputFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diags = Vec::new();
+    // Patch files named by the Kustomize directories met while walking, with their directory.
+    let mut patches: Vec<(PathBuf, PathBuf)> = Vec::new();
     for arg in args {
         if arg == "-" {
             files.push(InputFile::Stdin);
@@ -55,7 +173,11 @@ pub fn discover(args: &[String]) -> (Vec<InputFile>, Vec<Diagnostic>) {
         }
         let p = Path::new(arg);
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, &mut files, &mut diags),
+            Ok(m) if m.is_dir() => {
+                if !kustomization(p, &mut files) {
+                    walk(p, &mut files, &mut patches, &mut diags)
+                }
+            }
             Ok(_) => files.push(file(p.to_path_buf())),
             Err(e) => {
                 if arg.contains(['*', '?', '[']) {
@@ -66,7 +188,9 @@ pub fn discover(args: &[String]) -> (Vec<InputFile>, Vec<Diagnostic>) {
                                 match entry {
                                     Ok(pb) if pb.is_dir() => {
                                         matched += 1;
-                                        walk(&pb, &mut files, &mut diags)
+                                        if !kustomization(&pb, &mut files) {
+                                            walk(&pb, &mut files, &mut patches, &mut diags)
+                                        }
                                     }
                                     Ok(pb) => {
                                         matched += 1;
@@ -89,12 +213,42 @@ pub fn discover(args: &[String]) -> (Vec<InputFile>, Vec<Diagnostic>) {
     }
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(f.clone()));
+    if !patches.is_empty() {
+        let by_file: std::collections::HashMap<PathBuf, PathBuf> = patches.into_iter().collect();
+        files.retain(|f| {
+            let InputFile::Path { path, display } = f else { return true };
+            let Some(dir) = by_file.get(&normalise(path)) else { return true };
+            let dir = display_of(dir);
+            diags.push(Diagnostic {
+                level: DiagLevel::Warning,
+                ..error(
+                    display,
+                    format!(
+                        "a patch of the Kustomize directory {dir}, not a complete object: not scanned; scan the \
+                         directory itself to scan what it renders: palisade scan {dir}"
+                    ),
+                )
+            });
+            false
+        });
+    }
     (files, diags)
 }
 
-fn walk(dir: &Path, files: &mut Vec<InputFile>, diags: &mut Vec<Diagnostic>) {
+fn walk(
+    dir: &Path,
+    files: &mut Vec<InputFile>,
+    patches: &mut Vec<(PathBuf, PathBuf)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        if chart(&d, diags) {
+            continue;
+        }
+        if is_kustomization(&d) {
+            patches.extend(patch_files(&d).into_iter().map(|p| (p, d.clone())));
+        }
         let rd = match std::fs::read_dir(&d) {
             Ok(rd) => rd,
             Err(e) => {
@@ -115,7 +269,7 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>, diags: &mut Vec<Diagnostic>) {
                 if !hidden {
                     subdirs.push(path);
                 }
-            } else if is_manifest(&path) && (ft.is_file() || path.is_file()) {
+            } else if !is_config(&name) && is_manifest(&path) && (ft.is_file() || path.is_file()) {
                 files.push(file(path));
             }
         }

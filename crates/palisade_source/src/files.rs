@@ -2,9 +2,21 @@
 //! handed to the consumer file by file in input order.
 
 use crate::discover::{discover, InputFile};
-use crate::load::{load_bytes, load_input};
+use crate::load::{load_input_parts, load_parts};
 use palisade_core::{Diagnostic, KindSet, Sink, Source};
 use rayon::prelude::*;
+
+/// Bits of a batch ordinal that number the batches of one input (a large stream is handed
+/// over in several batches, in parallel); the input's index is above them.
+const PART_BITS: u32 = if usize::BITS >= 64 { 32 } else { 12 };
+
+/// Hands the batches of input `i` to `sink`, in parallel, with ordinals in input order.
+fn emit(sink: Sink<'_>, i: usize, parts: Vec<palisade_core::Batch>) {
+    parts
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(j, b)| sink((i << PART_BITS) | j, b));
+}
 
 /// The files named by the user's paths (`-` is stdin).
 #[derive(Debug, Default)]
@@ -27,7 +39,7 @@ impl Source for Files {
         self.inputs
             .par_iter()
             .enumerate()
-            .for_each(|(i, f)| sink(i, load_input(f)));
+            .for_each(|(i, f)| emit(sink, i, load_input_parts(f)));
         self.discovery.clone()
     }
     fn files(&self) -> usize {
@@ -46,7 +58,7 @@ impl Source for Bytes<'_> {
         self.inputs
             .par_iter()
             .enumerate()
-            .for_each(|(i, (name, bytes))| sink(i, load_bytes((*name).into(), bytes)));
+            .for_each(|(i, (name, bytes))| emit(sink, i, load_parts((*name).into(), bytes)));
         Vec::new()
     }
     fn files(&self) -> usize {

@@ -5,8 +5,10 @@
 pub mod discover;
 pub mod docs;
 pub mod files;
+pub mod kustomize;
 pub mod load;
 pub mod scalar;
+pub mod validate;
 pub mod yaml;
 
 pub use discover::{discover, InputFile};

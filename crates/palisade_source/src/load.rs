@@ -1,11 +1,12 @@
-//! Decodes one input (file or stdin) into Kubernetes objects: rejects binary and non-UTF-8
-//! input with a located error, splits YAML streams into documents, decodes JSON, flattens
+//! Decodes one input (file or stdin) into Kubernetes objects: reads UTF-16 with a byte-order
+//! mark as kubectl does, rejects binary and non-UTF-8 input with a located error, splits YAML streams into documents, decodes JSON, flattens
 //! `List` and `*List` objects, and skips (counts) documents that are not Kubernetes objects.
 
 use crate::discover::InputFile;
 use crate::docs::split_documents;
 use crate::yaml::{decode_with_budget, Budget, Decoded, YamlError};
 use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
+use rayon::prelude::*;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -34,9 +35,24 @@ fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) ->
 
 /// Reads and decodes one input. Read failures become error diagnostics.
 pub fn load_input(input: &InputFile) -> Loaded {
+    let mut parts = load_input_parts(input).into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for p in parts {
+        out.objects.extend(p.objects);
+        out.diagnostics.extend(p.diagnostics);
+        out.documents += p.documents;
+        out.skipped += p.skipped;
+        out.bytes += p.bytes;
+    }
+    out
+}
+
+/// [`load_input`] as batches in input order (see [`load_parts`]).
+pub fn load_input_parts(input: &InputFile) -> Vec<Loaded> {
     let name = input.display_name();
     let mut buf = Vec::new();
     let res = match input {
+        InputFile::Kustomization { dir, display } => return vec![crate::kustomize::render(dir, display)],
         InputFile::Stdin => std::io::stdin()
             .lock()
             .take(MAX_FILE_BYTES + 1)
@@ -55,7 +71,7 @@ pub fn load_input(input: &InputFile) -> Loaded {
                         MAX_FILE_BYTES >> 20
                     ),
                 ));
-                return l;
+                return vec![l];
             }
             _ => std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
@@ -66,9 +82,9 @@ pub fn load_input(input: &InputFile) -> Loaded {
         let mut l = Loaded::default();
         l.diagnostics
             .push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
-        return l;
+        return vec![l];
     }
-    load_bytes(name, &buf)
+    load_parts(name, &buf)
 }
 
 /// The position of byte `at`: lines counted on `\n`, columns in characters (an invalid
@@ -86,6 +102,21 @@ fn line_col_of(bytes: &[u8], at: usize) -> Pos {
 
 /// Decodes the bytes of one input named `name`.
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
+    let mut parts = load_parts(name, bytes).into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for p in parts {
+        out.objects.extend(p.objects);
+        out.diagnostics.extend(p.diagnostics);
+        out.documents += p.documents;
+        out.skipped += p.skipped;
+        out.bytes += p.bytes;
+    }
+    out
+}
+
+/// Decodes the bytes of one input named `name` into batches, in input order: one for most
+/// inputs, one per [`GROUP`] documents for a large stream (decoded in parallel).
+pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
     let mut out = Loaded {
         bytes: bytes.len() as u64,
         ..Loaded::default()
@@ -97,16 +128,25 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
             None,
             format!("input is too large (more than {} MiB)", MAX_FILE_BYTES >> 20),
         ));
-        return out;
+        return vec![out];
     }
+    // kubectl reads UTF-16 after a byte-order mark (BOMOverride): so does palisade.
+    let utf16 = decode_utf16(bytes);
+    let bytes = utf16.as_deref().map_or(bytes, str::as_bytes);
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        let message = if utf16.is_none() && looks_like_utf16(bytes) {
+            "UTF-16 text without a byte-order mark (NUL bytes between the characters); kubectl reads UTF-16 only \
+             after a byte-order mark: save the file as UTF-8"
+        } else {
+            "binary file (contains a NUL byte); not YAML or JSON"
+        };
         out.diagnostics.push(diag(
             DiagLevel::Error,
             &name,
             Some(line_col_of(bytes, i)),
-            "binary file (contains a NUL byte); not YAML or JSON".into(),
+            message.into(),
         ));
-        return out;
+        return vec![out];
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -118,7 +158,7 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
                 Some(line_col_of(bytes, e.valid_up_to())),
                 "invalid UTF-8; Kubernetes manifests must be UTF-8".into(),
             ));
-            return out;
+            return vec![out];
         }
     };
     let json = text.trim_start().starts_with(['{', '[']);
@@ -127,13 +167,81 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
     } else {
         split_documents(text)
     };
-    let mut doc_index = 0u32;
+    // One alias budget for the whole input, however many documents it is split into.
+    let budget = Budget::default();
+    let mut parts: Vec<Group> = if chunks.len() <= GROUP {
+        vec![decode_group(&name, &chunks, &budget)]
+    } else {
+        // A large stream: its documents are decoded in parallel, GROUP at a time.
+        chunks
+            .par_chunks(GROUP)
+            .map(|g| decode_group(&name, g, &budget))
+            .collect()
+    };
+    // Document indexes continue across groups; diagnostics are capped for the whole input.
+    let mut offset = 0u32;
+    let mut kept = 0usize;
     // Diagnostics left out past MAX_DIAGNOSTICS: (errors, warnings).
     let mut dropped = (0usize, 0usize);
-    // One alias budget for the whole input, however many documents it is split into.
-    let mut budget = Budget::default();
+    for g in &mut parts {
+        for o in &mut g.loaded.objects {
+            if let Origin::File { doc, .. } = &mut o.origin {
+                *doc = doc.saturating_add(offset);
+            }
+        }
+        offset = offset.saturating_add(g.docs);
+        let room = MAX_DIAGNOSTICS.saturating_sub(kept);
+        for d in g.loaded.diagnostics.drain(room.min(g.loaded.diagnostics.len())..) {
+            match d.level {
+                DiagLevel::Error => dropped.0 += 1,
+                DiagLevel::Warning => dropped.1 += 1,
+            }
+        }
+        kept += g.loaded.diagnostics.len();
+        dropped.0 += g.dropped.0;
+        dropped.1 += g.dropped.1;
+    }
+    let mut out_parts: Vec<Loaded> = parts.into_iter().map(|g| g.loaded).collect();
+    let last = out_parts.len() - 1;
+    for (n, level, what) in [
+        (dropped.0, DiagLevel::Error, "errors"),
+        (dropped.1, DiagLevel::Warning, "warnings"),
+    ] {
+        if n > 0 {
+            out_parts[last].diagnostics.push(diag(
+                level,
+                &name,
+                None,
+                format!("{n} more {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
+            ));
+        }
+    }
+    out_parts[0].bytes = out.bytes;
+    out_parts
+}
+
+/// Documents decoded per group (and per batch handed to the engine) in a large stream.
+const GROUP: usize = 256;
+
+/// What one group of documents decoded to.
+struct Group {
+    loaded: Loaded,
+    /// Documents consumed (document indexes used), empty ones included.
+    docs: u32,
+    /// Diagnostics past MAX_DIAGNOSTICS in this group: (errors, warnings).
+    dropped: (usize, usize),
+}
+
+/// Decodes consecutive chunks of one input; document indexes start at 0.
+fn decode_group(name: &Arc<str>, chunks: &[crate::docs::DocText<'_>], budget: &Budget) -> Group {
+    let mut out = Loaded::default();
+    let mut doc_index = 0u32;
+    let mut dropped = (0usize, 0usize);
     for chunk in chunks {
-        let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, &mut budget) {
+        // `helm template` names the template each document comes from: findings name it too.
+        let chunk_name =
+            helm_source(chunk.text).map_or_else(|| name.clone(), |s| format!("{s} in {name}").into());
+        let (d, error) = match decode_with_budget(chunk.text, chunk.first_line, budget) {
             Ok(d) => (d, None),
             Err((e, d)) => (d, Some(e)),
         };
@@ -147,43 +255,230 @@ pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
         dropped.1 += dropped_warnings;
         for w in warnings {
             if out.diagnostics.len() < MAX_DIAGNOSTICS {
-                out.diagnostics.push(yaml_diag(DiagLevel::Warning, &name, w));
+                out.diagnostics.push(yaml_diag(DiagLevel::Warning, name, w));
             } else {
                 dropped.1 += 1;
             }
         }
         for doc in docs {
-            add_document(&mut out, &name, doc_index, doc);
+            add_document(&mut out, &chunk_name, doc_index, doc);
             doc_index += 1;
         }
-        if let Some(e) = error {
+        if let Some(mut e) = error {
             out.documents += 1;
             doc_index += 1;
+            if chunk.text.contains("{{") {
+                e.message.push_str(
+                    "; this is a template (Helm or Go `{{ }}`), not a manifest: render it first, e.g. \
+                     helm template RELEASE CHART | palisade scan -",
+                );
+            }
             if out.diagnostics.len() < MAX_DIAGNOSTICS {
-                out.diagnostics.push(yaml_diag(DiagLevel::Error, &name, e));
+                out.diagnostics.push(yaml_diag(DiagLevel::Error, name, e));
             } else {
                 dropped.0 += 1;
             }
         }
     }
-    for (n, level, what) in [
-        (dropped.0, DiagLevel::Error, "errors"),
-        (dropped.1, DiagLevel::Warning, "warnings"),
-    ] {
-        if n > 0 {
-            out.diagnostics.push(diag(
-                level,
-                &name,
-                None,
-                format!("{n} more YAML {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
-            ));
+    Group {
+        loaded: out,
+        docs: doc_index,
+        dropped,
+    }
+}
+
+/// The text of UTF-16 input that starts with a byte-order mark (little or big endian), as
+/// kubectl decodes it (an unpaired surrogate becomes U+FFFD); `None` for other input.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (le, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = rest.chunks(2).map(|c| match (c, le) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        _ => 0xFFFD,
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Whether text with NUL bytes looks like UTF-16 without a byte-order mark: in its first
+/// bytes, every NUL at the same parity and about every other byte a NUL.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(200) & !1];
+    let (even, odd) = head.chunks(2).fold((0, 0), |(e, o), c| {
+        (e + usize::from(c[0] == 0), o + usize::from(c[1] == 0))
+    });
+    let pairs = head.len() / 2;
+    pairs >= 2 && ((even == 0 && odd * 4 >= pairs * 3) || (odd == 0 && even * 4 >= pairs * 3))
+}
+
+/// The template named by a `# Source: chart/templates/x.yaml` comment that `helm template`
+/// writes before each document (among the comment lines that start the document).
+fn helm_source(text: &str) -> Option<&str> {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let comment = line.strip_prefix('#')?;
+        if let Some(s) = comment.trim_start().strip_prefix("Source:") {
+            let s = s.trim();
+            return (!s.is_empty()).then_some(s);
         }
     }
-    out
+    None
 }
 
 fn yaml_diag(level: DiagLevel, name: &Arc<str>, e: YamlError) -> Diagnostic {
     diag(level, name, Some(e.pos), e.message)
+}
+
+/// Pushes a diagnostic about one document (at most one per document; the input's total is
+/// capped, and what is left out counted, when its groups are joined).
+fn push_diag(out: &mut Loaded, d: Diagnostic) {
+    out.diagnostics.push(d);
+}
+
+/// Why a document (or a `List` item) is not a Kubernetes object, or why the API server would
+/// reject its identity.
+enum Rejected {
+    /// Not a Kubernetes object (no string `apiVersion`/`kind`): skipped, with a warning.
+    Skipped(Pos, String),
+    /// A field of the object's identity has the wrong type: an input error.
+    Invalid(Pos, String),
+}
+
+/// A hint for a boolean or number written where a string belongs: YAML 1.1 reads `y`, `no`,
+/// `on`, `1.0` ... as such unless quoted.
+fn type_hint(n: &Node) -> &'static str {
+    match n.value {
+        Value::Bool(_) => {
+            " (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value)"
+        }
+        Value::Int(_) | Value::Float(_) => " (quote the value to make it a string)",
+        _ => "",
+    }
+}
+
+/// Checks that `node` is a Kubernetes object whose identity (`apiVersion`, `kind`,
+/// `metadata.name`, `generateName`, `namespace`) has the types the API server requires.
+fn check_object(node: &Node) -> Option<Rejected> {
+    let Some(entries) = node.as_map() else {
+        return Some(Rejected::Skipped(
+            node.pos,
+            format!(
+                "document skipped: not a Kubernetes object (a YAML {}, not a mapping with apiVersion and kind)",
+                node.type_name()
+            ),
+        ));
+    };
+    let mut missing = Vec::new();
+    for field in ["apiVersion", "kind"] {
+        match node.entry(field) {
+            Some(e) if matches!(&e.value.value, Value::Str(s) if !s.is_empty()) => {}
+            Some(e) if e.value.as_str().is_some() || e.value.is_null() => {
+                missing.push(format!("{field} is empty"))
+            }
+            Some(e) => {
+                return Some(Rejected::Invalid(
+                    e.key_pos,
+                    format!(
+                        "{field} must be a string, not {}{}; the API server rejects this object",
+                        e.value.type_name(),
+                        type_hint(&e.value)
+                    ),
+                ))
+            }
+            None => match entries.iter().find(|e| e.key.eq_ignore_ascii_case(field)) {
+                Some(e) => missing.push(format!(
+                    "no {field} (\"{}\" is not \"{field}\": keys are case-sensitive)",
+                    e.key
+                )),
+                None => missing.push(format!("no {field}")),
+            },
+        }
+    }
+    if !missing.is_empty() {
+        return Some(Rejected::Skipped(
+            node.pos,
+            format!(
+                "document skipped: not a Kubernetes object ({})",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let meta = node.entry("metadata")?;
+    let Some(meta_map) = meta.value.as_map() else {
+        if meta.value.is_null() {
+            return None;
+        }
+        return Some(Rejected::Invalid(
+            meta.key_pos,
+            format!(
+                "metadata must be a mapping, not {}; the API server rejects this object",
+                meta.value.type_name()
+            ),
+        ));
+    };
+    for field in ["name", "generateName", "namespace"] {
+        let Some(e) = meta_map.iter().rev().find(|e| &*e.key == field) else {
+            continue;
+        };
+        if e.value.as_str().is_some() || e.value.is_null() {
+            continue;
+        }
+        return Some(Rejected::Invalid(
+            e.key_pos,
+            format!(
+                "metadata.{field} must be a string, not {}{}; the API server rejects this object",
+                e.value.type_name(),
+                type_hint(&e.value)
+            ),
+        ));
+    }
+    None
+}
+
+/// Builds the object of `node`, or reports why it is skipped or invalid.
+fn to_object(out: &mut Loaded, name: &Arc<str>, node: Node, origin: Origin) -> Option<Object> {
+    if let Some(r) = check_object(&node) {
+        let (level, pos, message) = match r {
+            Rejected::Skipped(pos, m) => {
+                out.skipped += 1;
+                (DiagLevel::Warning, pos, m)
+            }
+            Rejected::Invalid(pos, m) => (DiagLevel::Error, pos, m),
+        };
+        let pos = if pos.is_known() { pos } else { node.pos };
+        push_diag(out, diag(level, name, Some(pos), message));
+        return None;
+    }
+    match Object::from_node(node, origin) {
+        Ok(o) => {
+            out.diagnostics.extend(crate::validate::pod_template_values(&o));
+            Some(o)
+        }
+        Err(n) => {
+            // check_object accepts exactly what from_node accepts.
+            out.skipped += 1;
+            push_diag(
+                out,
+                diag(
+                    DiagLevel::Warning,
+                    name,
+                    Some(n.pos),
+                    "document skipped: not a Kubernetes object".into(),
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
@@ -195,16 +490,12 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
         path: name.clone(),
         doc,
     };
-    let obj = match Object::from_node(node, origin.clone()) {
-        Ok(o) => o,
-        Err(_) => {
-            out.skipped += 1;
-            return;
-        }
+    let Some(obj) = to_object(out, name, node, origin) else {
+        return;
     };
     let items = obj.root.get("items");
     if obj.kind.ends_with("List") && items.is_some_and(|i| i.as_seq().is_some() || i.is_null()) {
-        flatten_list(out, obj);
+        flatten_list(out, name, obj);
         return;
     }
     out.objects.push(obj);
@@ -212,7 +503,7 @@ fn add_document(out: &mut Loaded, name: &Arc<str>, doc: u32, node: Node) {
 
 /// `kind: List` and typed lists (`PodList`): each item becomes an object. Items of a typed
 /// list may omit apiVersion/kind; they inherit them from the list.
-fn flatten_list(out: &mut Loaded, mut list: Object) {
+fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
     let origin = list.origin.clone();
     let item_kind = list.kind.strip_suffix("List").unwrap_or("").to_owned();
     let api_version = list.api_version.clone();
@@ -244,12 +535,9 @@ fn flatten_list(out: &mut Loaded, mut list: Object) {
                 });
             }
         }
-        match Object::from_node(item, origin.clone()) {
-            Ok(mut o) => {
-                o.list_path = Some(FieldPath::root().key("items").idx(i));
-                out.objects.push(o);
-            }
-            Err(_) => out.skipped += 1,
+        if let Some(mut o) = to_object(out, name, item, origin.clone()) {
+            o.list_path = Some(FieldPath::root().key("items").idx(i));
+            out.objects.push(o);
         }
     }
 }
@@ -271,8 +559,10 @@ mod tests {
         assert_eq!(l.objects[1].kind, "Service");
         assert_eq!(l.objects[1].root.get("kind").unwrap().pos, Pos::new(15, 7));
         assert_eq!(l.skipped, 1);
-        assert_eq!(l.diagnostics.len(), 1);
-        assert!(l.diagnostics[0].line.unwrap() >= 12, "{:?}", l.diagnostics);
+        assert_eq!(l.diagnostics.len(), 2);
+        assert_eq!(l.diagnostics[0].line, Some(5));
+        assert_eq!(l.diagnostics[0].level, DiagLevel::Warning);
+        assert!(l.diagnostics[1].line.unwrap() >= 12, "{:?}", l.diagnostics);
     }
 
     #[test]
@@ -298,6 +588,142 @@ mod tests {
             (Some(2), Some(4))
         );
         assert!(l.objects.is_empty());
+    }
+
+    #[test]
+    fn skipped_documents_are_named_with_their_reason() {
+        let l = load("Kind: Pod\napiVersion: v1\nmetadata: {name: q}\n---\nreplicaCount: 3\n---\n- a\n---\napiVersion: v1\nkind: ''\n");
+        assert_eq!(l.skipped, 4);
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Warning t.yaml:1:1: document skipped: not a Kubernetes object (no kind (\"Kind\" is not \"kind\": keys are case-sensitive))",
+                "Warning t.yaml:5:1: document skipped: not a Kubernetes object (no apiVersion, no kind)",
+                "Warning t.yaml:7:1: document skipped: not a Kubernetes object (a YAML array, not a mapping with apiVersion and kind)",
+                "Warning t.yaml:9:1: document skipped: not a Kubernetes object (kind is empty)",
+            ]
+        );
+    }
+
+    #[test]
+    fn booleans_in_identity_fields_are_input_errors() {
+        let l = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: y\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: 1.5\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: no}\n---\napiVersion: v1\nkind: y\n");
+        assert!(l.objects.is_empty(), "{:?}", l.objects);
+        assert_eq!(l.skipped, 0);
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Error t.yaml:5:3: metadata.namespace must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+                "Error t.yaml:10:3: metadata.name must be a string, not number (quote the value to make it a string); the API server rejects this object",
+                "Error t.yaml:17:14: metadata.name must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+                "Error t.yaml:20:1: kind must be a string, not boolean (unquoted y, yes, on, true, n, no, off, false ... are booleans in YAML; quote the value); the API server rejects this object",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_large_stream_is_decoded_in_parallel_groups_in_input_order() {
+        let mut src = String::new();
+        for i in 0..600 {
+            if i == 300 {
+                src.push_str("apiVersion: v1\nkind: Pod\nmetadata: {name: [broken\n---\n");
+            } else {
+                src.push_str(&format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\n---\n"
+                ));
+            }
+        }
+        let parts = load_parts("big.yaml".into(), src.as_bytes());
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.iter().map(|p| p.bytes).sum::<u64>(), src.len() as u64);
+        let l = load_bytes("big.yaml".into(), src.as_bytes());
+        assert_eq!((l.objects.len(), l.documents), (599, 600));
+        for (o, i) in l.objects.iter().zip((0..600).filter(|&i| i != 300)) {
+            assert_eq!(o.name, format!("p{i}"));
+            assert_eq!(
+                o.origin,
+                Origin::File {
+                    path: "big.yaml".into(),
+                    doc: i
+                }
+            );
+            assert_eq!(o.root.pos.line, i * 4 + 1);
+        }
+        assert_eq!(l.diagnostics.len(), 1);
+        assert_eq!(l.diagnostics[0].line, Some(1204));
+    }
+
+    #[test]
+    fn diagnostics_are_capped_for_the_whole_input_across_groups() {
+        let src = "x: 1\n---\n".repeat(MAX_DIAGNOSTICS + 10);
+        let l = load_bytes("w.yaml".into(), src.as_bytes());
+        assert_eq!(l.skipped, MAX_DIAGNOSTICS + 10);
+        assert_eq!(l.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        assert_eq!(
+            l.diagnostics[MAX_DIAGNOSTICS].message,
+            format!("10 more warnings in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)")
+        );
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_as_kubectl_reads_it() {
+        let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: caf\u{e9}}\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(src.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(src.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for bytes in [&le, &be] {
+            let l = load_bytes("w.yaml".into(), bytes);
+            assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+            assert_eq!(l.objects[0].name, "caf\u{e9}");
+            assert_eq!(l.objects[0].root.get("kind").unwrap().pos, Pos::new(2, 7));
+            assert_eq!(l.bytes, bytes.len() as u64);
+        }
+        // Without a mark, kubectl sees NUL bytes and fails; palisade names the encoding.
+        let l = load_bytes("w.yaml".into(), &le[2..]);
+        assert_eq!(
+            l.diagnostics[0].message,
+            "UTF-16 text without a byte-order mark (NUL bytes between the characters); kubectl reads UTF-16 only \
+             after a byte-order mark: save the file as UTF-8"
+        );
+        let l = load_bytes(
+            "b".into(),
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        );
+        assert!(l.diagnostics[0].message.starts_with("binary file"));
+    }
+
+    #[test]
+    fn out_of_range_ports_and_ids_are_located_input_errors() {
+        let l = load("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      securityContext: {runAsGroup: -1, fsGroup: 0}\n      containers:\n      - name: c\n        ports:\n        - {containerPort: 80, hostPort: 99999}\n        - {containerPort: 81, hostPort: 0}\n        securityContext: {runAsUser: 2147483648}\n");
+        assert_eq!(l.objects.len(), 1, "the object is still evaluated");
+        let d: Vec<String> = l
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?} {d}", d.level))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "Error t.yaml:7:25: Deployment/d: invalid value at spec.template.spec.securityContext.runAsGroup: -1: must be between 0 and 2147483647, inclusive",
+                "Error t.yaml:13:27: Deployment/d: invalid value at spec.template.spec.containers[0].securityContext.runAsUser: 2147483648: must be between 0 and 2147483647, inclusive",
+                "Error t.yaml:11:31: Deployment/d: invalid value at spec.template.spec.containers[0].ports[0].hostPort: 99999: must be between 1 and 65535, inclusive",
+            ]
+        );
     }
 
     #[test]

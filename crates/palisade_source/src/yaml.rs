@@ -9,11 +9,33 @@ use crate::scalar::{key_string, resolve_plain};
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Maximum nesting of collections in one document.
 pub const MAX_DEPTH: usize = 512;
 /// Maximum number of nodes one document may expand to (aliases included).
 pub const MAX_NODES: usize = 4_000_000;
+/// Kubernetes' YAML decoder (go-yaml v2, CVE-2019-11254) rejects a document with "excessive
+/// aliasing" once more than [`ALIAS_MIN_ALIASED`] of its decoded nodes come from alias
+/// expansion, it has decoded more than [`ALIAS_MIN_DECODED`] nodes, and the share of aliased
+/// nodes exceeds [`allowed_alias_ratio`]; palisade applies the same rule, node for node.
+pub const ALIAS_MIN_ALIASED: usize = 100;
+/// See [`ALIAS_MIN_ALIASED`].
+pub const ALIAS_MIN_DECODED: usize = 1000;
+
+/// go-yaml v2's `allowedAliasRatio`: 99% of the nodes may come from aliases up to 400,000
+/// decoded nodes, 10% from 4,000,000, linearly in between.
+pub fn allowed_alias_ratio(decoded: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    if decoded <= LOW {
+        0.99
+    } else if decoded >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decoded - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
 /// Maximum amount of data anchors and aliases may copy in one input (all its documents
 /// together), in bytes of text plus [`NODE_WEIGHT`] per node: bounds the memory an alias bomb
 /// can take, whether its copies are many small nodes or a few long strings.
@@ -45,14 +67,16 @@ pub struct Decoded {
 /// file so that splitting an alias bomb into many documents does not multiply the limit.
 #[derive(Debug, Default)]
 pub struct Budget {
-    copied: usize,
+    copied: std::sync::atomic::AtomicUsize,
 }
 
-/// The size of a subtree: nodes, and a weight in bytes (nodes and text).
+/// The size of a subtree: nodes, a weight in bytes (nodes and text), and how many node
+/// decodes go-yaml makes to decode it (keys included, an alias counting once plus its target).
 #[derive(Clone, Copy, Debug, Default)]
 struct Size {
     nodes: usize,
     weight: usize,
+    decodes: usize,
 }
 
 impl Size {
@@ -60,11 +84,13 @@ impl Size {
         Size {
             nodes: 1,
             weight: NODE_WEIGHT.saturating_add(text_len),
+            decodes: 1,
         }
     }
     fn add(&mut self, o: Size) {
         self.nodes = self.nodes.saturating_add(o.nodes);
         self.weight = self.weight.saturating_add(o.weight);
+        self.decodes = self.decodes.saturating_add(o.decodes);
     }
 }
 
@@ -91,16 +117,16 @@ enum Frame {
 #[derive(Default)]
 struct MergeState {
     /// Every key present in the mapping.
-    keys: HashSet<Box<str>>,
+    keys: HashSet<Arc<str>>,
     /// Keys present only through a merge, with the index of their entry.
-    merged: HashMap<Box<str>, usize>,
+    merged: HashMap<Arc<str>, usize>,
     /// Entries brought by a merge and then overridden by an explicit key: removed when the
     /// mapping ends (explicit keys override merged ones wherever they stand).
     dead: Vec<usize>,
 }
 
 enum PendingKey {
-    Key(Box<str>, Pos),
+    Key(Arc<str>, Pos),
     Merge(Pos),
 }
 
@@ -158,13 +184,46 @@ struct Builder<'t, 'b> {
     stack: Vec<Frame>,
     anchors: HashMap<String, (Node, Size)>,
     nodes: usize,
-    budget: &'b mut Budget,
+    /// go-yaml's decode counters of the current document: every node decoded, and those
+    /// decoded inside an alias expansion.
+    decoded: usize,
+    aliased: usize,
+    budget: &'b Budget,
     lines: Lines<'t>,
     /// The position of the last event read.
     last: Pos,
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
     dropped_warnings: usize,
+}
+
+/// Keys longer than this are not interned.
+const INTERN_MAX_LEN: usize = 64;
+/// Interned keys kept per thread; the table starts again when full.
+const INTERN_MAX_KEYS: usize = 4096;
+
+thread_local! {
+    static KEYS: std::cell::RefCell<HashSet<Arc<str>>> = std::cell::RefCell::new(HashSet::new());
+}
+
+/// The shared copy of mapping key `k`: the same keys recur in every object of an input, so
+/// each is stored once per thread instead of once per entry.
+fn intern(k: &str) -> Arc<str> {
+    if k.len() > INTERN_MAX_LEN {
+        return k.into();
+    }
+    KEYS.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some(a) = t.get(k) {
+            return a.clone();
+        }
+        if t.len() >= INTERN_MAX_KEYS {
+            t.clear();
+        }
+        let a: Arc<str> = k.into();
+        t.insert(a.clone());
+        a
+    })
 }
 
 thread_local! {
@@ -181,7 +240,7 @@ pub fn in_parser() -> bool {
 /// at which the chunk starts, so that positions are file positions. Never panics: a failure
 /// inside the parser becomes an error for this chunk.
 pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decoded)> {
-    decode_with_budget(text, line_offset, &mut Budget::default())
+    decode_with_budget(text, line_offset, &Budget::default())
 }
 
 /// [`decode`] for one chunk of a larger input: what anchors and aliases copy is counted in
@@ -189,7 +248,7 @@ pub fn decode(text: &str, line_offset: u32) -> Result<Decoded, (YamlError, Decod
 pub fn decode_with_budget(
     text: &str,
     line_offset: u32,
-    budget: &mut Budget,
+    budget: &Budget,
 ) -> Result<Decoded, (YamlError, Decoded)> {
     // A leading byte-order mark is invisible: positions count from after it.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
@@ -215,6 +274,8 @@ pub fn decode_with_budget(
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        decoded: 0,
+        aliased: 0,
         budget,
         lines: Lines {
             text,
@@ -304,10 +365,37 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
+    /// Counts `decoded` node decodes, `aliased` of them inside an alias expansion, and
+    /// rejects the document as go-yaml v2 does ("excessive aliasing"). Within one expansion
+    /// the aliased share only grows and the allowed share only shrinks, so checking at its
+    /// end finds exactly the documents go-yaml's check at every node finds.
+    fn decode_count(&mut self, decoded: usize, aliased: usize, pos: Pos) -> Result<(), YamlError> {
+        self.decoded = self.decoded.saturating_add(decoded);
+        self.aliased = self.aliased.saturating_add(aliased);
+        if self.aliased > ALIAS_MIN_ALIASED
+            && self.decoded > ALIAS_MIN_DECODED
+            && self.aliased as f64 / self.decoded as f64 > allowed_alias_ratio(self.decoded)
+        {
+            return self.err(
+                pos,
+                format!(
+                    "document contains excessive aliasing ({} of its first {} nodes come from aliases; YAML alias bomb?); \
+                     rejected, as Kubernetes' YAML decoder rejects it",
+                    self.aliased, self.decoded
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// Counts data copied by an anchor or an alias against the input's budget.
     fn copy(&mut self, weight: usize, pos: Pos) -> Result<(), YamlError> {
-        self.budget.copied = self.budget.copied.saturating_add(weight);
-        if self.budget.copied > MAX_ALIAS_COPY {
+        use std::sync::atomic::Ordering;
+        let before = self
+            .budget
+            .copied
+            .fetch_add(weight.min(MAX_ALIAS_COPY + 1), Ordering::Relaxed);
+        if before.saturating_add(weight) > MAX_ALIAS_COPY {
             return self.err(
                 pos,
                 format!(
@@ -334,6 +422,9 @@ impl Builder<'_, '_> {
             EventData::DocumentStart { .. } => {
                 self.anchors.clear();
                 self.nodes = 0;
+                // go-yaml counts the document node itself.
+                self.decoded = 1;
+                self.aliased = 0;
                 Ok(())
             }
             EventData::Scalar {
@@ -347,16 +438,19 @@ impl Builder<'_, '_> {
                 let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if in_key_position {
                     if style == ScalarStyle::Plain && text == "<<" && tag.is_none() {
+                        // go-yaml does not decode a merge key itself.
                         if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
                             *key = Some(PendingKey::Merge(pos));
                         }
                         return Ok(());
                     }
+                    self.decode_count(1, 0, pos)?;
                     let v = self.scalar_value(&text, style, &tag);
                     let k = key_string(&text, &v);
-                    self.set_key(k.into(), pos);
+                    self.set_key(intern(&k), 1, pos);
                     return Ok(());
                 }
+                self.decode_count(1, 0, pos)?;
                 let size = Size::node(text.len());
                 let node = Node::new(self.scalar_value(&text, style, &tag), pos);
                 if let Some(a) = anchor {
@@ -377,16 +471,22 @@ impl Builder<'_, '_> {
                         }
                         other => key_string("", other),
                     };
+                    self.decode_count(1 + size.decodes, size.decodes, pos)?;
                     self.copy(NODE_WEIGHT.saturating_add(k.len()), pos)?;
-                    self.set_key(k.into(), pos);
+                    self.set_key(intern(&k), 1 + size.decodes, pos);
                     return Ok(());
                 }
+                self.decode_count(1 + size.decodes, size.decodes, pos)?;
                 self.count(size.nodes, pos)?;
                 self.copy(size.weight, pos)?;
                 // Counted before the copy is made.
                 let mut node = self.anchors[&anchor].0.clone();
                 node.pos = pos;
-                self.push(node, size)
+                let child = Size {
+                    decodes: size.decodes.saturating_add(1),
+                    ..size
+                };
+                self.push(node, child)
             }
             EventData::SequenceStart { anchor, .. } => {
                 self.open(pos)?;
@@ -417,7 +517,11 @@ impl Builder<'_, '_> {
                         pos,
                         anchor,
                         size,
-                    }) => (Node::new(Value::Seq(items), pos), anchor, size),
+                    }) => {
+                        let mut items = items;
+                        items.shrink_to_fit();
+                        (Node::new(Value::Seq(items), pos), anchor, size)
+                    }
                     Some(Frame::Map {
                         mut entries,
                         pos,
@@ -438,6 +542,7 @@ impl Builder<'_, '_> {
                             });
                         }
                         self.check_duplicates(&entries);
+                        entries.shrink_to_fit();
                         (Node::new(Value::Map(entries), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
@@ -450,15 +555,17 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn set_key(&mut self, k: Box<str>, pos: Pos) {
+    fn set_key(&mut self, k: Arc<str>, decodes: usize, pos: Pos) {
         if let Some(Frame::Map { key, size, .. }) = self.stack.last_mut() {
             size.weight = size.weight.saturating_add(k.len());
+            size.decodes = size.decodes.saturating_add(decodes);
             *key = Some(PendingKey::Key(k, pos));
         }
     }
 
     fn open(&mut self, pos: Pos) -> Result<(), YamlError> {
         self.count(1, pos)?;
+        self.decode_count(1, 0, pos)?;
         if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
             return self.err(pos, "mapping key must be a scalar, not a collection");
         }
@@ -652,6 +759,44 @@ mod tests {
         }
         let err = decode(&s, 0).unwrap_err().0;
         assert!(err.message.contains("alias bomb"), "{}", err.message);
+    }
+
+    #[test]
+    fn small_alias_bomb_is_rejected_as_go_yaml_rejects_it() {
+        // 456 bytes that would expand to 9^9 strings: go-yaml stops at about a thousand nodes.
+        let mut s =
+            String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for c in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+            let p = (c as u8 - 1) as char;
+            s.push_str(&format!(
+                "{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let budget = Budget::default();
+        let err = decode_with_budget(&s, 0, &budget).unwrap_err().0;
+        assert!(err.message.contains("excessive aliasing"), "{}", err.message);
+        // Rejected on the line of `d` (9^3 + aliases > 1000 nodes), long before any limit of size.
+        assert_eq!(err.pos.line, 4, "{err:?}");
+        let copied = budget.copied.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(copied < 1 << 20, "{copied}");
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    }
+
+    #[test]
+    fn moderate_aliasing_is_accepted_like_go_yaml() {
+        // 200 aliases of a 3-node mapping: 800 aliased decodes out of ~1,400: a ratio of
+        // 0.57, under go-yaml's 0.99 for small documents.
+        let mut s = String::from("base: &b {x: 1}\nitems:\n");
+        for _ in 0..200 {
+            s.push_str("- *b\n");
+        }
+        let d = decode(&s, 0).unwrap();
+        assert_eq!(
+            d.docs[0].get("items").and_then(Node::as_seq).map(<[Node]>::len),
+            Some(200)
+        );
+        assert!(allowed_alias_ratio(2_200_000) > 0.54 && allowed_alias_ratio(2_200_000) < 0.546);
     }
 
     #[test]
