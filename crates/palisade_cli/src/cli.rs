@@ -407,14 +407,23 @@ fn resolve_source(command: &mut Command) -> std::result::Result<(), String> {
     use crate::netpol::NetpolCommand as N;
     use crate::rbac::RbacCommand as R;
     match command {
-        Command::Psa(a) => a.source.resolve(None),
-        Command::Netpol(N::Matrix(a)) => a.source.resolve(None),
-        Command::Netpol(N::Check(a)) => a.source.resolve(None),
-        Command::Rbac(R::CanI(a)) => a.inputs.source.resolve(Some(&mut a.name)),
-        Command::Rbac(R::WhoCan(a)) => a.inputs.source.resolve(None),
-        Command::Rbac(R::Subject(a)) => a.inputs.source.resolve(None),
-        Command::Rbac(R::Workload(a)) => a.inputs.source.resolve(None),
-        Command::Rbac(R::Paths(a)) => a.source.resolve(None),
+        Command::Psa(a) => a.source.resolve(),
+        Command::Netpol(N::Matrix(a)) => a.source.resolve(),
+        Command::Netpol(N::Check(a)) => a.source.resolve(),
+        Command::Rbac(R::CanI(a)) => {
+            // `can-i --list PATH…`: with --list there is no verb or resource, so the
+            // positionals clap gave them are paths.
+            if a.list {
+                for p in [a.resource.take(), a.verb.take()].into_iter().flatten() {
+                    a.inputs.source.paths.insert(0, p);
+                }
+            }
+            a.inputs.source.resolve()
+        }
+        Command::Rbac(R::WhoCan(a)) => a.inputs.source.resolve(),
+        Command::Rbac(R::Subject(a)) => a.inputs.source.resolve(),
+        Command::Rbac(R::Workload(a)) => a.inputs.source.resolve(),
+        Command::Rbac(R::Paths(a)) => a.source.resolve(),
         _ => Ok(()),
     }
 }

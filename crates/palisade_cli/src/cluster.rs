@@ -52,18 +52,11 @@ pub struct Source {
 }
 
 impl Source {
-    /// Joins `-f` paths to the positional ones and checks that there is an input. `name` is
-    /// an optional positional argument of the command that comes before the paths (`rbac
-    /// can-i VERB RESOURCE [NAME]`): when it is the only input given, it is the path (an
-    /// input is required, so `can-i get pods manifests/` reads manifests/).
-    pub fn resolve(&mut self, name: Option<&mut Option<String>>) -> Result<(), String> {
+    /// Joins `-f` paths to the positional ones and checks that there is an input.
+    pub fn resolve(&mut self) -> Result<(), String> {
         let filename = std::mem::take(&mut self.filename);
         self.paths.extend(filename);
         if self.paths.is_empty() && !self.cluster.cluster {
-            if let Some(n) = name.and_then(Option::take) {
-                self.paths.push(n);
-                return Ok(());
-            }
             return Err("no input: give manifests (PATH… or -f PATH) or --cluster".into());
         }
         Ok(())
@@ -299,41 +292,28 @@ pub fn scan_reporting(
     let mut analysis = opts.analysis;
     // The cluster's own cluster-admin, admin, edit, view … were read: adding the compiled-in
     // defaults would bring back roles an administrator deleted.
+    let mut diags = r.diags;
     if r.has_cluster_roles {
         analysis.default_rbac = false;
+    } else if analysis.default_rbac {
+        // The compiled-in defaults stand in for ClusterRoles that could not be read.
+        if let Some(w) = r.coverage.default_rbac_mismatch() {
+            diags.push(Diagnostic::unlocated(DiagLevel::Warning, w));
+        }
     }
-    Ok((paged.finish(r.diags, analysis), r.target, r.coverage.missing))
+    Ok((paged.finish(diags, analysis), r.target, r.coverage.missing))
 }
 
 /// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy
-/// analyses use. Returns them, the source's problems, and whether the compiled-in default
-/// RBAC objects are still wanted (ClusterRoles could not be read). With `pod_ips`, the pods
-/// of each controller are read too and their IPs folded into the controller as
-/// `status.podIPs` (for NetworkPolicy ipBlocks that match pod IPs,
+/// analyses use, with the source's problems and what the answer can rest on ([`Coverage`]).
+/// With `pod_ips`, the pods of each controller are read too and their IPs folded into the
+/// controller as `status.podIPs` (for NetworkPolicy ipBlocks that match pod IPs,
 /// `palisade_netpol::fold_pod_ips`); the pods themselves are dropped as usual.
-#[cfg(feature = "cluster")]
-pub fn load(
-    conn: &ClusterConn,
-    reads: palisade_core::Reads,
-    pod_ips: bool,
-) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
-    load_covered(conn, reads, pod_ips).map(|mut l| {
-        if l.default_rbac {
-            if let Some(w) = l.coverage.default_rbac_mismatch() {
-                l.diags.push(Diagnostic::unlocated(DiagLevel::Warning, w));
-            }
-        }
-        (l.objects, l.diags, l.default_rbac)
-    })
-}
-
 /// What [`load_covered`] read.
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub struct Loaded {
     pub objects: Vec<palisade_core::Object>,
     pub diags: Vec<Diagnostic>,
-    /// The compiled-in default RBAC objects are still wanted (ClusterRoles were not read).
-    pub default_rbac: bool,
     pub coverage: Coverage,
 }
 
@@ -360,7 +340,6 @@ pub fn load_covered(
     Ok(Loaded {
         objects: kept,
         diags: r.diags,
-        default_rbac: !r.has_cluster_roles,
         coverage: r.coverage,
     })
 }
@@ -415,15 +394,6 @@ pub fn scan_reporting(
     _: &ClusterArgs,
     _: &palisade_engine::ScanOptions,
 ) -> Result<(palisade_core::Report, String, Vec<String>), String> {
-    Err(NO_FEATURE.into())
-}
-
-#[cfg(not(feature = "cluster"))]
-pub fn load(
-    _: &ClusterConn,
-    _: palisade_core::Reads,
-    _: bool,
-) -> Result<(Vec<palisade_core::Object>, Vec<Diagnostic>, bool), String> {
     Err(NO_FEATURE.into())
 }
 

@@ -94,7 +94,7 @@ pub struct CanIArgs {
     pub subresource: Option<String>,
     /// List every action the user can perform in the namespace, like `kubectl auth can-i
     /// --list`.
-    #[arg(long, conflicts_with_all = ["verb", "resource", "all_namespaces", "subresource", "quiet"])]
+    #[arg(long, conflicts_with_all = ["all_namespaces", "subresource", "quiet"])]
     pub list: bool,
     /// With --list: print no header line.
     #[arg(long, requires = "list")]
