@@ -62,7 +62,12 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
         .iter()
         .filter(|d| d.level == DiagLevel::Error)
         .collect();
-    let warnings = report.errors.len() - errors.len();
+    // Skipped documents are warnings too, counted on their own.
+    let warnings = report
+        .errors
+        .iter()
+        .filter(|d| d.level == DiagLevel::Warning && !d.message.starts_with("document skipped"))
+        .count();
     let skipped = report.stats.skipped_documents;
     if list {
         for d in errors.iter().take(LISTED_PROBLEMS) {

@@ -394,7 +394,7 @@ fn paths_are_positional_everywhere_and_f_still_works() {
     );
     assert_eq!((out.status.code(), text(&out)), (f.status.code(), text(&f)));
     let named = palisade(&[
-        "rbac", "can-i", "get", "pods", "web", HARD, "--as", "alice", "-o", "json",
+        "rbac", "can-i", "get", "pods/web", HARD, "--as", "alice", "-o", "json",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&named.stdout).unwrap();
     assert_eq!(v["request"]["name"], "web", "{v}");
@@ -476,13 +476,17 @@ fn psa_names_a_pod_without_a_string_name_by_what_was_written() {
     let out = palisade(&["psa", f.to_str().unwrap(), "--level", "baseline"]);
     let t = text(&out);
     assert!(!t.contains("Warning: : "), "{t}");
+    // A name that is not a string is an input error where it is written (the API server
+    // rejects the object), not a pod with an empty name.
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        t.contains(&format!(
-            "Warning: <name 123 at {}:4:9>: hostPath volumes",
+        err.contains(&format!(
+            "palisade: error: {}:4:3: metadata.name must be a string, not number",
             f.display()
         )),
-        "{t}"
+        "{err}"
     );
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

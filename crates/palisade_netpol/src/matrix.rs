@@ -306,7 +306,8 @@ impl Matrix {
             rows,
             row_of: classes.src,
         };
-        #[cfg(debug_assertions)]
+        // Unit tests check it in any profile (the README runs the tests in release).
+        #[cfg(any(test, debug_assertions))]
         m.check_sample(a, 1000);
         m
     }

@@ -1086,7 +1086,7 @@ fn everyone_groups_carry_their_implied_groups() {
     ) + &binding(
         "RoleBinding",
         "shop",
-        "y",
+        "unauth",
         "ClusterRole",
         "view",
         &group_subject("system:unauthenticated"),
