@@ -926,6 +926,7 @@ fn cluster_dangling_binding_names_the_cluster() {
 /// Against a real v1.36.2 API server: a user bound to `view` (which may not list RBAC
 /// objects) gets no verdict where the truth depends on RBAC objects; `can-i` and `--list`
 /// answer as `kubectl auth can-i` does with full access.
+#[cfg(feature = "cluster")]
 #[test]
 #[ignore = "needs cluster"]
 fn real_apiserver_can_i_matches_kubectl_and_view_gets_no_verdict() {
