@@ -99,43 +99,11 @@ pub struct ScanArgs {
     /// Pod Security policy version: latest (default) or v1.N (v1.0 … v1.37).
     #[arg(long, value_name = "VERSION")]
     pss_version: Option<String>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "human")]
-    output: OutputFormat,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    output_file: Option<std::path::PathBuf>,
     /// Run only these rules: codes, code prefixes (PSS), names or groups; repeatable or comma-separated.
     #[arg(long, value_name = "RULES")]
     select: Vec<String>,
-    /// Do not run these rules (same forms as --select).
-    #[arg(long, value_name = "RULES")]
-    ignore: Vec<String>,
-    /// Exit 1 only for findings at or above this severity (default: low).
-    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
-    fail_on: Option<String>,
-    /// Configuration file (default: .palisade.yaml found upward from the scanned path or the
-    /// working directory).
-    #[arg(long, value_name = "FILE")]
-    config: Option<std::path::PathBuf>,
-    /// Do not read any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    no_config: bool,
-    /// Ignore palisade.dev/ignore annotations on objects.
-    #[arg(long)]
-    no_inline_ignores: bool,
-    /// List suppressed findings (they are always counted).
-    #[arg(long)]
-    show_suppressed: bool,
-    /// When to use colours in human output (NO_COLOR is honoured with auto).
-    #[arg(long, value_enum, default_value = "auto")]
-    color: ColorChoice,
-    /// Print more detail in human output.
-    #[arg(short, long)]
-    verbose: bool,
-    /// Do not include the default RBAC objects of a Kubernetes cluster in RBAC analysis.
-    #[arg(long)]
-    no_default_rbac: bool,
+    #[command(flatten)]
+    report: ReportArgs,
     /// Show only findings of these severities (comma-separated: info, low, medium, high,
     /// critical). The exit code follows what is shown.
     #[arg(long, value_name = "SEVERITIES", conflicts_with = "min_severity")]
@@ -153,28 +121,15 @@ pub struct ScanArgs {
     compliance: bool,
 }
 
-/// `palisade rbac risks`: a scan with the RBAC rules only — no Pod Security flags, profiles
-/// or rules of other groups.
+/// The flags `scan` and `rbac risks` share: output, configuration and suppression.
 #[derive(Args, Debug)]
-pub struct RisksArgs {
-    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
-    #[arg(
-        required_unless_present = "cluster",
-        conflicts_with = "cluster",
-        value_name = "PATH"
-    )]
-    paths: Vec<String>,
-    #[command(flatten)]
-    cluster: crate::cluster::ClusterArgs,
+pub struct ReportArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     output: OutputFormat,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output_file: Option<std::path::PathBuf>,
-    /// Run only these RBAC rules: codes, names or `RBAC`; repeatable or comma-separated.
-    #[arg(long, value_name = "RULES")]
-    select: Vec<String>,
     /// Do not run these rules (same forms as --select).
     #[arg(long, value_name = "RULES")]
     ignore: Vec<String>,
@@ -203,6 +158,26 @@ pub struct RisksArgs {
     /// Do not include the default RBAC objects of a Kubernetes cluster in RBAC analysis.
     #[arg(long)]
     no_default_rbac: bool,
+}
+
+/// `palisade rbac risks`: a scan with the RBAC rules only — no Pod Security flags, profiles
+/// or rules of other groups.
+#[derive(Args, Debug)]
+pub struct RisksArgs {
+    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
+    paths: Vec<String>,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
+    /// Run only these RBAC rules: codes, names or `RBAC`; repeatable or comma-separated.
+    #[arg(long, value_name = "RULES")]
+    select: Vec<String>,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// `rbac risks` as a scan of the RBAC rules: `--select` may name only RBAC rules.
@@ -234,18 +209,8 @@ fn rbac_risks(a: RisksArgs) -> Result<u8> {
             profile: None,
             pss: None,
             pss_version: None,
-            output: a.output,
-            output_file: a.output_file,
             select,
-            ignore: a.ignore,
-            fail_on: a.fail_on,
-            config: a.config,
-            no_config: a.no_config,
-            no_inline_ignores: a.no_inline_ignores,
-            show_suppressed: a.show_suppressed,
-            color: a.color,
-            verbose: a.verbose,
-            no_default_rbac: a.no_default_rbac,
+            report: a.report,
             severity: None,
             min_severity: None,
             baseline: None,
@@ -442,15 +407,15 @@ fn scan(a: ScanArgs) -> Result<u8> {
 /// it are missing.
 fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     let flags = Flags {
-        config: a.config.clone(),
-        no_config: a.no_config,
+        config: a.report.config.clone(),
+        no_config: a.report.no_config,
         profile: a.profile.clone(),
         select: a.select.clone(),
-        ignore: a.ignore.clone(),
-        fail_on: a.fail_on.clone(),
+        ignore: a.report.ignore.clone(),
+        fail_on: a.report.fail_on.clone(),
         pss: a.pss.clone(),
         pss_version: a.pss_version.clone(),
-        no_inline_ignores: a.no_inline_ignores,
+        no_inline_ignores: a.report.no_inline_ignores,
         paths: a.paths.clone(),
     };
     let loaded = match settings::load_config(&flags) {
@@ -461,7 +426,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    opts.analysis.default_rbac = !a.no_default_rbac;
+    opts.analysis.default_rbac = !a.report.no_default_rbac;
     // Display filters, checked before the scan so that a typo costs nothing.
     let severity_filter = match (&a.severity, &a.min_severity) {
         (Some(list), _) => match palisade_core::SeverityFilter::parse_list(list) {
@@ -484,7 +449,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             }
         }
     };
-    if a.compliance && !matches!(a.output, OutputFormat::Human | OutputFormat::Json) {
+    if a.compliance && !matches!(a.report.output, OutputFormat::Human | OutputFormat::Json) {
         return usage("--compliance is printed as human or json (-o human, -o json)");
     }
     let (mut report, target) = if a.cluster.conn.cluster {
@@ -514,18 +479,18 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     if let Some(f) = &severity_filter {
         report.filter_severity(f);
     }
-    let format = match a.output {
+    let format = match a.report.output {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Junit => Format::Junit,
         OutputFormat::Line => Format::Line,
     };
-    let color = match a.color {
+    let color = match a.report.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            a.output_file.is_none()
+            a.report.output_file.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
@@ -534,8 +499,8 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         color,
         tool_version: VERSION,
         target,
-        verbose: a.verbose,
-        show_suppressed: a.show_suppressed,
+        verbose: a.report.verbose,
+        show_suppressed: a.report.show_suppressed,
     };
     let compliance = match (
         a.compliance,
@@ -568,7 +533,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             None => render(&report, format, &opts, out),
         }
     };
-    match &a.output_file {
+    match &a.report.output_file {
         Some(path) => {
             let mut f = std::io::BufWriter::new(
                 std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
@@ -584,7 +549,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     }
     // The human format on a terminal lists the problems itself; every other output gets them
     // on stderr too, so that a CI log shows why the run failed.
-    crate::report_input_problems(&report, format != Format::Human || a.output_file.is_some());
+    crate::report_input_problems(&report, format != Format::Human || a.report.output_file.is_some());
     Ok(if report.has_errors() {
         2
     } else if report.failing_findings() > 0 {
