@@ -222,9 +222,7 @@ pub fn render_paths(answer: &PathsAnswer, format: GraphFormat, out: &mut dyn Wri
         for u in &c.unread {
             writeln!(out, "{mark} could not read {u}")?;
         }
-        for e in &c.errors {
-            writeln!(out, "{mark} error: {}", e.replace('\n', " "))?;
-        }
+        error_comments(mark, &c.errors, out)?;
     }
     match format {
         GraphFormat::Human => answer.human(out),
@@ -232,6 +230,15 @@ pub fn render_paths(answer: &PathsAnswer, format: GraphFormat, out: &mut dyn Wri
         GraphFormat::Dot => dot::begin(out, "escalation")?.render(&graph::paths_drawing(&answer.paths), out),
         GraphFormat::Mermaid => mermaid::begin(out)?.render(&graph::paths_drawing(&answer.paths), out),
     }
+}
+
+/// Errors as comment lines of a graph format (`//` in DOT, `%%` in Mermaid): a drawing of an
+/// incomplete answer says so itself.
+fn error_comments(mark: &str, errors: &[String], out: &mut dyn Write) -> io::Result<()> {
+    for e in errors {
+        writeln!(out, "{mark} error: {}", e.replace('\n', " "))?;
+    }
+    Ok(())
 }
 
 /// The formats of `netpol matrix`.
@@ -248,8 +255,8 @@ enum MatrixState<'w> {
     Human(human::netpol::MatrixHuman),
     Json(json::answers::MatrixJson),
     Csv(Box<csv::MatrixCsv<'w>>),
-    /// DOT or Mermaid.
-    Graph(graph::GraphWriter),
+    /// DOT or Mermaid, with its comment mark.
+    Graph(graph::GraphWriter, &'static str),
 }
 
 /// The connectivity matrix, written as its connections are produced (a large matrix is never
@@ -290,7 +297,7 @@ impl<'w> MatrixWriter<'w> {
                 for id in workload_ids {
                     w.node(out, id, graph::Shape::Workload)?;
                 }
-                MatrixState::Graph(w)
+                MatrixState::Graph(w, if format == MatrixFormat::Dot { "//" } else { "%%" })
             }
         };
         Ok(MatrixWriter {
@@ -314,12 +321,12 @@ impl<'w> MatrixWriter<'w> {
             (_, None) => Ok(()),
             (MatrixState::Human(w), Some(out)) => w.connection(c, out),
             (MatrixState::Json(w), Some(out)) => w.connection(c, out),
-            (MatrixState::Graph(w), Some(out)) if c.from != c.to => {
+            (MatrixState::Graph(w, _), Some(out)) if c.from != c.to => {
                 let a = w.node(out, c.from, shape(c.from_workload))?;
                 let b = w.node(out, c.to, shape(c.to_workload))?;
                 w.edge(out, a, b, &c.ports.to_string())
             }
-            (MatrixState::Graph(_), Some(_)) => Ok(()),
+            (MatrixState::Graph(..), Some(_)) => Ok(()),
         }
     }
 
@@ -330,7 +337,10 @@ impl<'w> MatrixWriter<'w> {
             (_, None) => Ok(()),
             (MatrixState::Human(w), Some(out)) => w.end(tail, out),
             (MatrixState::Json(w), Some(out)) => w.end(&tail.errors, out),
-            (MatrixState::Graph(w), Some(out)) => w.end(out),
+            (MatrixState::Graph(w, mark), Some(out)) => {
+                w.end(out)?;
+                error_comments(mark, &tail.errors, out)
+            }
         }
     }
 }

@@ -293,13 +293,24 @@ fn matrix_carries_the_input_errors_it_rests_on() {
     assert_eq!(v["errors"], serde_json::json!(errors));
     let v: serde_json::Value = serde_json::from_str(&matrix(MatrixFormat::Json)).unwrap();
     assert_eq!(v["errors"], serde_json::json!([]));
-    let text = matrix_with(MatrixFormat::Human, errors);
+    let text = matrix_with(MatrixFormat::Human, errors.clone());
     assert!(
         text.ends_with(
             "\nThis answer is incomplete or may be wrong:\nerror: incomplete: could not read networkpolicies.networking.k8s.io\n"
         ),
         "{text}"
     );
+    // The drawings say it as comments after the graph; a complete one has none.
+    for (format, mark) in [(MatrixFormat::Dot, "//"), (MatrixFormat::Mermaid, "%%")] {
+        let text = matrix_with(format, errors.clone());
+        assert!(
+            text.ends_with(&format!(
+                "{mark} error: incomplete: could not read networkpolicies.networking.k8s.io\n"
+            )),
+            "{text}"
+        );
+        assert!(!matrix(format).contains(&format!("{mark} error")));
+    }
 }
 
 #[test]
