@@ -217,6 +217,33 @@ fn compliance_view_has_a_row_per_control_and_a_score() {
         .iter()
         .any(|o| o["name"] == "badwords"));
     assert_eq!(get("5.1.7")["status"], "manual");
+    // 5.5.1 (trusted registries) is checked by HRD006 only once allowedRegistries is set:
+    // without it the control is manual, never a pass.
+    assert_eq!(get("5.5.1")["status"], "manual");
+    let dir = temp_dir("compliance-registries");
+    let cfg = dir.join("palisade.yaml");
+    std::fs::write(
+        &cfg,
+        "rules:\n  allowed-registries:\n    allowedRegistries: [registry.example.com]\n",
+    )
+    .unwrap();
+    let (_, with_cfg) = json(&[
+        "scan",
+        "examples/guestbook",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--profile",
+        "cis",
+        "--compliance",
+    ]);
+    let c551 = with_cfg["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "5.5.1")
+        .unwrap()
+        .clone();
+    assert_eq!(c551["status"], "fail", "{c551}");
     // Controls the RBAC rules check by their CIS references.
     assert_eq!(get("5.1.10")["rules"], serde_json::json!(["RBAC007"]));
     assert_eq!(get("5.1.13")["rules"], serde_json::json!(["RBAC010"]));

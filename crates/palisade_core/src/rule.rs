@@ -53,6 +53,10 @@ pub struct RuleMeta {
     /// Full documentation in Markdown (what it does, why it is bad, example, fix).
     pub docs: &'static str,
     pub references: &'static [Reference],
+    /// The option without which the rule checks nothing (`allowedRegistries`): a compliance
+    /// view shows its controls as manual until the configuration sets it.
+    #[serde(skip)]
+    pub requires_option: Option<&'static str>,
     /// How the rule is evaluated.
     #[serde(skip)]
     pub check: crate::check::Check,

@@ -109,6 +109,7 @@ static PDB_BLOCKS_DRAIN: RuleMeta = RuleMeta {
     references: &[Reference::Url(
         "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/",
     )],
+    requires_option: None,
     check: Check::Inventory {
         reads: Reads::kinds(&[DEPLOYMENT, PDB]),
         check,
@@ -126,6 +127,7 @@ static UNDECLARED: RuleMeta = RuleMeta {
     remediation: "",
     docs: "",
     references: &[],
+    requires_option: None,
     check: Check::Inventory {
         reads: Reads::kinds(&[DEPLOYMENT]),
         check,

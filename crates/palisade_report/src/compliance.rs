@@ -242,11 +242,21 @@ impl Compliance {
         let (framework, defs) = definitions(profile, catalogue)?;
         let mut controls = Vec::new();
         for d in defs {
+            // A rule that checks nothing until an option is set (allowedRegistries) proves
+            // nothing without it: its control is manual, not a pass.
+            let configured = |r: &RuleMeta| {
+                r.requires_option.is_none()
+                    || report
+                        .config
+                        .as_ref()
+                        .is_some_and(|c| c.rule_options.iter().any(|o| o == r.code))
+            };
+            let unconfigured = d.rules.iter().filter(|r| !configured(r)).count();
             let ran: Vec<&RuleMeta> = d
                 .rules
                 .iter()
                 .copied()
-                .filter(|r| report.rules.iter().any(|x| x.code == r.code))
+                .filter(|r| configured(r) && report.rules.iter().any(|x| x.code == r.code))
                 .collect();
             let mut failing: Vec<ObjectRef> = Vec::new();
             let hits = |f: &Finding| f.rules().any(|fr| ran.iter().any(|r| r.code == fr.code));
@@ -255,7 +265,7 @@ impl Compliance {
                     failing.push(f.object.clone());
                 }
             }
-            let status = if d.rules.is_empty() {
+            let status = if d.rules.is_empty() || (ran.is_empty() && unconfigured > 0) {
                 Status::Manual
             } else if ran.is_empty() {
                 Status::Skipped

@@ -15,6 +15,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             remediation: $remediation:literal,
             references: [$($reference:expr),* $(,)?],
+            $(requires_option: $requires:literal,)?
             check: $check:expr $(,)?
         }
     ) => {
@@ -27,7 +28,10 @@ macro_rules! declare_rule {
             remediation: $remediation,
             docs: concat!($($doc, "\n"),*),
             references: &[$($reference),*],
+            requires_option: declare_rule!(@option $($requires)?),
             check: $check,
         };
     };
+    (@option) => { None };
+    (@option $requires:literal) => { Some($requires) };
 }

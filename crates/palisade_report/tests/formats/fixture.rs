@@ -22,6 +22,7 @@ pub static PRIVILEGED: RuleMeta = RuleMeta {
     remediation: "Remove securityContext.privileged or set it to false.",
     docs: " ## What it does\n Flags containers that run privileged.\n\n ## Why is this bad?\n A privileged container is root on the node.\n\n ## Example\n ```yaml\n securityContext:\n   privileged: true\n ```\n",
     references: &[Reference::Pss("Privileged Containers"), Reference::Cis("5.2.1"), Reference::Url("https://kubernetes.io/docs/concepts/security/pod-security-standards/")],
+    requires_option: None,
     check: Check::Pss(&PRIVILEGED_CHECK),
 };
 
@@ -48,6 +49,7 @@ pub static READ_ONLY: RuleMeta = RuleMeta {
     remediation: "Set securityContext.readOnlyRootFilesystem to true.",
     docs: "## What it does\nFlags containers whose root filesystem is writable.\n",
     references: &[Reference::Nsa("Immutable container file systems")],
+    requires_option: None,
     check: Check::Engine,
 };
 
@@ -60,6 +62,7 @@ pub static HOST_NETWORK: RuleMeta = RuleMeta {
     remediation: "Remove hostNetwork, hostPID and hostIPC.",
     docs: "",
     references: &[Reference::Mitre("T1611")],
+    requires_option: None,
     check: Check::Pss(&HOST_NAMESPACES_CHECK),
 };
 

@@ -203,6 +203,7 @@ fn input_cannot_inject_terminal_sequences() {
         summary: "",
         docs: "",
         references: &[],
+        requires_option: None,
         check: palisade_core::Check::Engine,
     };
     report.findings[0].rule = &EVIL;

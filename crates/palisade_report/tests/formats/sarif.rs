@@ -359,6 +359,7 @@ static EXPIRED: palisade_core::RuleMeta = palisade_core::RuleMeta {
     remediation: "Renew or delete it.",
     docs: "",
     references: &[palisade_core::Reference::Url("docs/configuration.md#exceptions")],
+    requires_option: None,
     check: palisade_core::Check::Engine,
 };
 

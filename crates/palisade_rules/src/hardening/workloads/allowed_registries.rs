@@ -61,6 +61,7 @@ declare_rule! {
             Reference::Mitre("T1204.003"),
             Reference::Mitre("T1195.002"),
         ],
+        requires_option: "allowedRegistries",
         check: Check::Pod { reads: &[], check },
     }
 }

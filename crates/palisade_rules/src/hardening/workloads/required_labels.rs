@@ -60,6 +60,7 @@ declare_rule! {
             Reference::Mitre("T1036.005"),
             Reference::Url("https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/"),
         ],
+        requires_option: "labels",
         check: Check::Pod { reads: &[], check },
     }
 }
