@@ -79,15 +79,8 @@ enum ColorChoice {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
-    #[arg(
-        required_unless_present = "cluster",
-        conflicts_with = "cluster",
-        value_name = "PATH"
-    )]
-    paths: Vec<String>,
     #[command(flatten)]
-    cluster: crate::cluster::ClusterArgs,
+    input: ScanInput,
     /// Rule profile: all (default), cis, nsa, pss-baseline, pss-restricted.
     #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
@@ -119,6 +112,20 @@ pub struct ScanArgs {
     /// row per control (pass, fail, manual) and a score; human or json.
     #[arg(long, requires = "profile")]
     compliance: bool,
+}
+
+/// What `scan` and `rbac risks` read: manifests or a live cluster.
+#[derive(Args, Debug)]
+pub struct ScanInput {
+    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
+    paths: Vec<String>,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
 }
 
 /// The flags `scan` and `rbac risks` share: output, configuration and suppression.
@@ -164,15 +171,8 @@ pub struct ReportArgs {
 /// or rules of other groups.
 #[derive(Args, Debug)]
 pub struct RisksArgs {
-    /// Files, directories (recursive: .yaml, .yml, .json), glob patterns, or - for stdin.
-    #[arg(
-        required_unless_present = "cluster",
-        conflicts_with = "cluster",
-        value_name = "PATH"
-    )]
-    paths: Vec<String>,
     #[command(flatten)]
-    cluster: crate::cluster::ClusterArgs,
+    input: ScanInput,
     /// Run only these RBAC rules: codes, names or `RBAC`; repeatable or comma-separated.
     #[arg(long, value_name = "RULES")]
     select: Vec<String>,
@@ -204,8 +204,7 @@ fn rbac_risks(a: RisksArgs) -> Result<u8> {
     }
     scan_with(
         ScanArgs {
-            paths: a.paths,
-            cluster: a.cluster,
+            input: a.input,
             profile: None,
             pss: None,
             pss_version: None,
@@ -416,7 +415,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         pss: a.pss.clone(),
         pss_version: a.pss_version.clone(),
         no_inline_ignores: a.report.no_inline_ignores,
-        paths: a.paths.clone(),
+        paths: a.input.paths.clone(),
     };
     let loaded = match settings::load_config(&flags) {
         Ok(l) => l,
@@ -452,8 +451,8 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     if a.compliance && !matches!(a.report.output, OutputFormat::Human | OutputFormat::Json) {
         return usage("--compliance is printed as human or json (-o human, -o json)");
     }
-    let (mut report, target) = if a.cluster.conn.cluster {
-        match crate::cluster::scan_reporting(&a.cluster, &opts) {
+    let (mut report, target) = if a.input.cluster.conn.cluster {
+        match crate::cluster::scan_reporting(&a.input.cluster, &opts) {
             Ok((mut report, target, unread)) => {
                 if unread_is_error {
                     for u in unread {
@@ -468,8 +467,8 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             Err(e) => return usage(e),
         }
     } else {
-        let source = palisade_source::Files::discover(&a.paths);
-        (palisade_engine::scan(&source, &opts), a.paths.join(" "))
+        let source = palisade_source::Files::discover(&a.input.paths);
+        (palisade_engine::scan(&source, &opts), a.input.paths.join(" "))
     };
     report.config = settings::config_info(&flags, &loaded);
 

@@ -66,7 +66,7 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
     let warnings = report
         .errors
         .iter()
-        .filter(|d| d.level == DiagLevel::Warning && !d.message.starts_with("document skipped"))
+        .filter(|d| d.level == DiagLevel::Warning && !palisade_source::is_skipped_document(d))
         .count();
     let skipped = report.stats.skipped_documents;
     if list {

@@ -20,6 +20,17 @@ pub struct Batch {
     pub bytes: u64,
 }
 
+impl Batch {
+    /// Adds `other` after this batch's contents.
+    pub fn append(&mut self, other: Batch) {
+        self.objects.extend(other.objects);
+        self.diagnostics.extend(other.diagnostics);
+        self.documents += other.documents;
+        self.skipped += other.skipped;
+        self.bytes += other.bytes;
+    }
+}
+
 /// Receives batches; called from any thread. `ordinal` orders batches as the input orders
 /// them (file order), so results do not depend on scheduling.
 pub type Sink<'a> = &'a (dyn Fn(usize, Batch) + Sync);

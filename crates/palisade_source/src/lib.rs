@@ -13,5 +13,5 @@ pub mod yaml;
 
 pub use discover::{discover, InputFile};
 pub use files::{Bytes, Files};
-pub use load::{load_bytes, load_input, Loaded, MAX_FILE_BYTES};
+pub use load::{is_skipped_document, load_bytes, load_input, Loaded, MAX_FILE_BYTES, SKIPPED_DOCUMENT};
 pub use yaml::in_parser;

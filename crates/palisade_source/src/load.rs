@@ -22,6 +22,15 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// What one input decoded to.
 pub type Loaded = palisade_core::Batch;
 
+/// How the warning about a document that is not a Kubernetes object begins (the reason
+/// follows in parentheses).
+pub const SKIPPED_DOCUMENT: &str = "document skipped: not a Kubernetes object";
+
+/// Whether `d` is the warning of a skipped document (counted apart from other warnings).
+pub fn is_skipped_document(d: &Diagnostic) -> bool {
+    d.level == DiagLevel::Warning && d.message.starts_with(SKIPPED_DOCUMENT)
+}
+
 fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) -> Diagnostic {
     Diagnostic {
         level,
@@ -35,16 +44,7 @@ fn diag(level: DiagLevel, file: &Arc<str>, pos: Option<Pos>, message: String) ->
 
 /// Reads and decodes one input. Read failures become error diagnostics.
 pub fn load_input(input: &InputFile) -> Loaded {
-    let mut parts = load_input_parts(input).into_iter();
-    let mut out = parts.next().unwrap_or_default();
-    for p in parts {
-        out.objects.extend(p.objects);
-        out.diagnostics.extend(p.diagnostics);
-        out.documents += p.documents;
-        out.skipped += p.skipped;
-        out.bytes += p.bytes;
-    }
-    out
+    concat(load_input_parts(input))
 }
 
 /// [`load_input`] as batches in input order (see [`load_parts`]).
@@ -102,14 +102,15 @@ fn line_col_of(bytes: &[u8], at: usize) -> Pos {
 
 /// Decodes the bytes of one input named `name`.
 pub fn load_bytes(name: Arc<str>, bytes: &[u8]) -> Loaded {
-    let mut parts = load_parts(name, bytes).into_iter();
+    concat(load_parts(name, bytes))
+}
+
+/// The batches of one input as one.
+fn concat(parts: Vec<Loaded>) -> Loaded {
+    let mut parts = parts.into_iter();
     let mut out = parts.next().unwrap_or_default();
     for p in parts {
-        out.objects.extend(p.objects);
-        out.diagnostics.extend(p.diagnostics);
-        out.documents += p.documents;
-        out.skipped += p.skipped;
-        out.bytes += p.bytes;
+        out.append(p);
     }
     out
 }
@@ -373,7 +374,7 @@ fn check_object(node: &Node) -> Option<Rejected> {
         return Some(Rejected::Skipped(
             node.pos,
             format!(
-                "document skipped: not a Kubernetes object (a YAML {}, not a mapping with apiVersion and kind)",
+                "{SKIPPED_DOCUMENT} (a YAML {}, not a mapping with apiVersion and kind)",
                 node.type_name()
             ),
         ));
@@ -407,10 +408,7 @@ fn check_object(node: &Node) -> Option<Rejected> {
     if !missing.is_empty() {
         return Some(Rejected::Skipped(
             node.pos,
-            format!(
-                "document skipped: not a Kubernetes object ({})",
-                missing.join(", ")
-            ),
+            format!("{SKIPPED_DOCUMENT} ({})", missing.join(", ")),
         ));
     }
     let meta = node.entry("metadata")?;
@@ -469,12 +467,7 @@ fn to_object(out: &mut Loaded, name: &Arc<str>, node: Node, origin: Origin) -> O
             out.skipped += 1;
             push_diag(
                 out,
-                diag(
-                    DiagLevel::Warning,
-                    name,
-                    Some(n.pos),
-                    "document skipped: not a Kubernetes object".into(),
-                ),
+                diag(DiagLevel::Warning, name, Some(n.pos), SKIPPED_DOCUMENT.into()),
             );
             None
         }
