@@ -41,7 +41,7 @@ pub use report::{
     AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Hidden, NamespacePolicy, Report, ScannedObject,
     SeverityFilter, Stats, REPORT_SCHEMA_VERSION,
 };
-pub use rule::{Reference, RuleMeta};
+pub use rule::{Reference, RuleMeta, Scope};
 pub use selector::{labels_of, LabelSelector};
 pub use source::{Batch, Sink, Source};
 pub use template::{pod_templates, PodTemplate, TemplateKind, TemplateSite};

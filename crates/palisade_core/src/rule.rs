@@ -57,9 +57,25 @@ pub struct RuleMeta {
     /// view shows its controls as manual until the configuration sets it.
     #[serde(skip)]
     pub requires_option: Option<&'static str>,
+    /// Whether the rule decides on one object alone or needs the rest of the cluster.
+    #[serde(skip)]
+    pub scope: Scope,
     /// How the rule is evaluated.
     #[serde(skip)]
     pub check: crate::check::Check,
+}
+
+/// What a rule needs to decide: one object, or the objects around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The object alone (and the compiled-in defaults, such as Kubernetes' default roles):
+    /// such a rule decides an admission request, where only the object is known.
+    Object,
+    /// Other objects of the cluster (a namespace without a default-deny policy, a binding
+    /// whose role does not exist, a workload no policy selects): with one object its answer
+    /// would be wrong, so an admission webhook does not run it.
+    Cluster,
 }
 
 impl RuleMeta {

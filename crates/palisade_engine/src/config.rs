@@ -46,6 +46,130 @@ pub struct Config {
     /// More exception files (paths relative to this file), each with an `exceptions:` list.
     #[serde(default)]
     pub exception_files: Vec<String>,
+    /// `palisade serve`: the admission webhook's defaults, exemptions and mutation.
+    #[serde(default)]
+    pub admission: AdmissionConfig,
+}
+
+/// The admission webhook (`palisade serve`). A namespace chooses its policy with the labels
+/// `palisade.dev/enforce`, `palisade.dev/warn` and `palisade.dev/audit` (a profile, or a Pod
+/// Security level) and `palisade.dev/<mode>-version` (the Pod Security version); these
+/// defaults apply where a label is absent, as the `PodSecurityConfiguration` defaults do.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdmissionConfig {
+    /// Policies for namespaces without the labels (and for cluster-scoped objects).
+    #[serde(default)]
+    pub defaults: AdmissionDefaults,
+    /// Requests that are never evaluated.
+    #[serde(default)]
+    pub exemptions: AdmissionExemptions,
+    /// Enforce on pod controllers (Deployment, Job, …) too, so that `kubectl apply` of a
+    /// Deployment fails instead of its ReplicaSet's pods. Default false: controllers are
+    /// warned and audited, their pods enforced, as Pod Security Admission does.
+    #[serde(default)]
+    pub enforce_controllers: bool,
+    /// Honour `palisade.dev/ignore` annotations on admitted objects (default false: anyone
+    /// who can create an object can write its annotations; exceptions belong in this file).
+    #[serde(default)]
+    pub inline_ignores: bool,
+    /// Findings below this severity never deny (default `low`: everything but `info`).
+    pub enforce_severity: Option<SeverityName>,
+    /// Defaults the mutating webhook adds to pods and pod templates in namespaces labelled
+    /// `palisade.dev/mutate: "true"` (or everywhere with `enabledByDefault`).
+    #[serde(default)]
+    pub mutation: MutationConfig,
+}
+
+/// The policy of each mode: a profile (`all`, `cis`, `nsa`, `pss-baseline`,
+/// `pss-restricted`), a Pod Security level (`baseline` = `pss-baseline`, `restricted` =
+/// `pss-restricted`), or `privileged` (nothing), with the Pod Security version (`latest` or
+/// `v1.N`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdmissionDefaults {
+    /// Denies (pods; every object that is not a pod controller). Default `privileged`.
+    pub enforce: Option<String>,
+    #[serde(rename = "enforce-version")]
+    pub enforce_version: Option<String>,
+    /// Returns warnings that kubectl prints. Default `privileged`.
+    pub warn: Option<String>,
+    #[serde(rename = "warn-version")]
+    pub warn_version: Option<String>,
+    /// Adds audit annotations to the request's audit event. Default `privileged`.
+    pub audit: Option<String>,
+    #[serde(rename = "audit-version")]
+    pub audit_version: Option<String>,
+}
+
+/// Requests the webhook allows without evaluating, as Pod Security Admission's exemptions
+/// (plus groups). Names match exactly.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdmissionExemptions {
+    /// Requesting users (`system:serviceaccount:kube-system:replicaset-controller`).
+    #[serde(default)]
+    pub usernames: Vec<String>,
+    /// Groups of the requesting user (`system:masters`).
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Namespaces.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Pods (and pod templates) with this `spec.runtimeClassName`.
+    #[serde(default)]
+    pub runtime_classes: Vec<String>,
+}
+
+/// What the mutating webhook sets when a pod or pod template leaves it unset. It never
+/// changes a value the author wrote.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MutationConfig {
+    /// Mutate in every namespace, not only those labelled `palisade.dev/mutate: "true"`
+    /// (a namespace labelled `"false"` is still left alone). Default false.
+    #[serde(default)]
+    pub enabled_by_default: bool,
+    /// Pod `securityContext.seccompProfile.type: RuntimeDefault`. Default true.
+    #[serde(default = "yes")]
+    pub seccomp_profile: bool,
+    /// Container `securityContext.allowPrivilegeEscalation: false` (not for privileged
+    /// containers or ones that add CAP_SYS_ADMIN, which the API server would reject).
+    /// Default true.
+    #[serde(default = "yes")]
+    pub allow_privilege_escalation: bool,
+    /// Container `securityContext.capabilities.drop: [ALL]`. Default true.
+    #[serde(default = "yes")]
+    pub drop_all_capabilities: bool,
+    /// Pod `securityContext.runAsNonRoot: true`, only where the image's user is known not to
+    /// be root: every container runs with a non-zero `runAsUser`, or its image matches
+    /// `nonRootImages`. Default true.
+    #[serde(default = "yes")]
+    pub run_as_non_root: bool,
+    /// Image globs known to run as a non-root user (`registry.example.com/distroless/*`).
+    #[serde(default)]
+    pub non_root_images: Vec<String>,
+    /// Pod `automountServiceAccountToken: false`. Default false: only where configured.
+    #[serde(default)]
+    pub automount_service_account_token: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for MutationConfig {
+    fn default() -> MutationConfig {
+        MutationConfig {
+            enabled_by_default: false,
+            seccomp_profile: true,
+            allow_privilege_escalation: true,
+            drop_all_capabilities: true,
+            run_as_non_root: true,
+            non_root_images: Vec::new(),
+            automount_service_account_token: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

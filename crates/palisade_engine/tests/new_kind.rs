@@ -110,6 +110,7 @@ static PDB_BLOCKS_DRAIN: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/",
     )],
     requires_option: None,
+    scope: palisade_core::Scope::Cluster,
     check: Check::Inventory {
         reads: Reads::kinds(&[DEPLOYMENT, PDB]),
         check,
@@ -128,6 +129,7 @@ static UNDECLARED: RuleMeta = RuleMeta {
     docs: "",
     references: &[],
     requires_option: None,
+    scope: palisade_core::Scope::Object,
     check: Check::Inventory {
         reads: Reads::kinds(&[DEPLOYMENT]),
         check,

@@ -16,6 +16,7 @@ macro_rules! declare_rule {
             remediation: $remediation:literal,
             references: [$($reference:expr),* $(,)?],
             $(requires_option: $requires:literal,)?
+            $(scope: $scope:ident,)?
             check: $check:expr $(,)?
         }
     ) => {
@@ -29,9 +30,12 @@ macro_rules! declare_rule {
             docs: concat!($($doc, "\n"),*),
             references: &[$($reference),*],
             requires_option: declare_rule!(@option $($requires)?),
+            scope: declare_rule!(@scope $($scope)?),
             check: $check,
         };
     };
     (@option) => { None };
     (@option $requires:literal) => { Some($requires) };
+    (@scope) => { palisade_core::Scope::Object };
+    (@scope $scope:ident) => { palisade_core::Scope::$scope };
 }

@@ -23,6 +23,7 @@ pub static PRIVILEGED: RuleMeta = RuleMeta {
     docs: " ## What it does\n Flags containers that run privileged.\n\n ## Why is this bad?\n A privileged container is root on the node.\n\n ## Example\n ```yaml\n securityContext:\n   privileged: true\n ```\n",
     references: &[Reference::Pss("Privileged Containers"), Reference::Cis("5.2.1"), Reference::Url("https://kubernetes.io/docs/concepts/security/pod-security-standards/")],
     requires_option: None,
+    scope: palisade_core::Scope::Object,
     check: Check::Pss(&PRIVILEGED_CHECK),
 };
 
@@ -50,6 +51,7 @@ pub static READ_ONLY: RuleMeta = RuleMeta {
     docs: "## What it does\nFlags containers whose root filesystem is writable.\n",
     references: &[Reference::Nsa("Immutable container file systems")],
     requires_option: None,
+    scope: palisade_core::Scope::Object,
     check: Check::Engine,
 };
 
@@ -63,6 +65,7 @@ pub static HOST_NETWORK: RuleMeta = RuleMeta {
     docs: "",
     references: &[Reference::Mitre("T1611")],
     requires_option: None,
+    scope: palisade_core::Scope::Object,
     check: Check::Pss(&HOST_NAMESPACES_CHECK),
 };
 

@@ -204,6 +204,7 @@ fn input_cannot_inject_terminal_sequences() {
         docs: "",
         references: &[],
         requires_option: None,
+        scope: palisade_core::Scope::Object,
         check: palisade_core::Check::Engine,
     };
     report.findings[0].rule = &EVIL;

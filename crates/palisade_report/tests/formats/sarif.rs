@@ -360,6 +360,7 @@ static EXPIRED: palisade_core::RuleMeta = palisade_core::RuleMeta {
     docs: "",
     references: &[palisade_core::Reference::Url("docs/configuration.md#exceptions")],
     requires_option: None,
+    scope: palisade_core::Scope::Object,
     check: palisade_core::Check::Engine,
 };
 

@@ -45,6 +45,7 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: restrict ingress"),
             Reference::Mitre("T1190"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

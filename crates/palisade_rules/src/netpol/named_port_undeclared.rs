@@ -35,6 +35,7 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-range-of-ports"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

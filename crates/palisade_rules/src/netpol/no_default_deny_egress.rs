@@ -46,6 +46,7 @@ declare_rule! {
             Reference::Nsa("Network separation and hardening: default deny"),
             Reference::Mitre("T1041"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

@@ -45,6 +45,7 @@ declare_rule! {
             Reference::Mitre("T1046"),
             Reference::Checkov("CKV_K8S_6"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

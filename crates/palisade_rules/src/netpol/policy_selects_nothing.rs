@@ -37,6 +37,7 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/concepts/services-networking/network-policies/"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

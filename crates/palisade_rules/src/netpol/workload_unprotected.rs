@@ -49,6 +49,7 @@ declare_rule! {
             Reference::Mitre("T1210"),
             Reference::Trivy("KSV-0038"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_netpol::READS,
             check,

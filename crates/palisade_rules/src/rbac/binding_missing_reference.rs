@@ -37,6 +37,7 @@ declare_rule! {
         references: [
             Reference::Url("https://kubernetes.io/docs/reference/access-authn-authz/rbac/#rolebinding-and-clusterrolebinding"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_rbac::READS,
             check,

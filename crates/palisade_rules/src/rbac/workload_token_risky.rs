@@ -56,6 +56,7 @@ declare_rule! {
             Reference::Nsa("Pod security: protect service account tokens"),
             Reference::Mitre("T1528"),
         ],
+        scope: Cluster,
         check: Check::Inventory {
             reads: palisade_rbac::READS_WITH_WORKLOADS,
             check,
