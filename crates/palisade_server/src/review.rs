@@ -135,6 +135,9 @@ pub fn decode(body: &[u8]) -> Result<Request, DecodeError> {
         #[serde(default)]
         kind: String,
     }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(DecodeError::Json("expected a JSON object (an AdmissionReview)".into()));
+    }
     let head: Head = serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
     if head.api_version != API_VERSION {
         return Err(DecodeError::ApiVersion(head.api_version));
