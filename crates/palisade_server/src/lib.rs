@@ -4,3 +4,6 @@
 //! adds, the HTTP router (testable without a socket) and serving it.
 
 pub mod review;
+pub mod decide;
+pub mod policy;
+pub mod metrics;
