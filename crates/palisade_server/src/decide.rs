@@ -34,8 +34,16 @@ impl Namespaces for StaticNamespaces {
 }
 
 /// Pod subresources that Pod Security Admission ignores (spec §5.3).
-pub const IGNORED_POD_SUBRESOURCES: &[&str] =
-    &["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"];
+pub const IGNORED_POD_SUBRESOURCES: &[&str] = &[
+    "exec",
+    "attach",
+    "binding",
+    "eviction",
+    "log",
+    "portforward",
+    "proxy",
+    "status",
+];
 
 /// At most this many warnings are returned (kubectl prints each on its own line).
 const MAX_WARNINGS: usize = 20;
@@ -166,8 +174,12 @@ impl Decider {
         if req.resource.group.is_empty() && req.resource.resource == "namespaces" {
             return self.namespace_request(req);
         }
-        if let Some(e) = policy::exemption(&self.cfg, &req.namespace, &req.user_info.username, &req.user_info.groups)
-        {
+        if let Some(e) = policy::exemption(
+            &self.cfg,
+            &req.namespace,
+            &req.user_info.username,
+            &req.user_info.groups,
+        ) {
             return exempt(req, e);
         }
         let Some(object) = req.object.as_ref() else {
@@ -180,9 +192,10 @@ impl Decider {
             response.audit_annotations.insert("error".into(), e.clone());
         }
         if !ns_policy.errors.is_empty() {
-            response
-                .audit_annotations
-                .insert("error".into(), format!("Failed to parse policy: {}", ns_policy.errors.join("; ")));
+            response.audit_annotations.insert(
+                "error".into(),
+                format!("Failed to parse policy: {}", ns_policy.errors.join("; ")),
+            );
         }
         if runtime_class_exempt(object, &self.cfg.exemptions.runtime_classes) {
             return exempt(req, Exempt::RuntimeClass);
@@ -242,8 +255,9 @@ impl Decider {
                     .collect(),
                 _ => HashSet::new(),
             };
-            let (preexisting, new): (Vec<&Finding>, Vec<&Finding>) =
-                blocking.into_iter().partition(|f| old_keys.contains(&finding_key(f)));
+            let (preexisting, new): (Vec<&Finding>, Vec<&Finding>) = blocking
+                .into_iter()
+                .partition(|f| old_keys.contains(&finding_key(f)));
             for f in &new {
                 record.rules.push(("enforce", f.rule.code));
             }
@@ -319,7 +333,11 @@ impl Decider {
             if !fs.is_empty() {
                 response.audit_annotations.insert(
                     "audit-violations".into(),
-                    format!("would violate palisade policy \"{}\": {}", ns_policy.audit, items(&fs)),
+                    format!(
+                        "would violate palisade policy \"{}\": {}",
+                        ns_policy.audit,
+                        items(&fs)
+                    ),
                 );
             }
         }
@@ -378,7 +396,9 @@ impl Decider {
             Ok(None) => (self.defaults.clone(), None),
             Err(e) => (
                 self.defaults.clone(),
-                Some(format!("could not read the labels of namespace {namespace:?} ({e}): the defaults applied")),
+                Some(format!(
+                    "could not read the labels of namespace {namespace:?} ({e}): the defaults applied"
+                )),
             ),
         }
     }

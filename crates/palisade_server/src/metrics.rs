@@ -105,7 +105,12 @@ impl Metrics {
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
         out.push_str("# HELP palisade_admission_requests_total Admission requests answered, by endpoint and HTTP status.\n# TYPE palisade_admission_requests_total counter\n");
         for ((e, c), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "palisade_admission_requests_total{{endpoint=\"{}\",code=\"{}\"}} {n}", esc(e), esc(c));
+            let _ = writeln!(
+                out,
+                "palisade_admission_requests_total{{endpoint=\"{}\",code=\"{}\"}} {n}",
+                esc(e),
+                esc(c)
+            );
         }
         out.push_str("# HELP palisade_admission_decisions_total Admission decisions (allowed, warned, denied, exempt, skipped, patched), by endpoint and namespace.\n# TYPE palisade_admission_decisions_total counter\n");
         for ((e, d, ns), n) in self.decisions.lock().unwrap_or_else(|e| e.into_inner()).iter() {
@@ -143,8 +148,18 @@ impl Metrics {
                 esc(e),
                 h.count
             );
-            let _ = writeln!(out, "palisade_admission_duration_seconds_sum{{endpoint=\"{}\"}} {}", esc(e), h.sum);
-            let _ = writeln!(out, "palisade_admission_duration_seconds_count{{endpoint=\"{}\"}} {}", esc(e), h.count);
+            let _ = writeln!(
+                out,
+                "palisade_admission_duration_seconds_sum{{endpoint=\"{}\"}} {}",
+                esc(e),
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "palisade_admission_duration_seconds_count{{endpoint=\"{}\"}} {}",
+                esc(e),
+                h.count
+            );
         }
         out.push_str("# HELP palisade_admission_in_flight Requests being evaluated.\n# TYPE palisade_admission_in_flight gauge\n");
         let _ = writeln!(out, "palisade_admission_in_flight {}", self.in_flight());
@@ -174,11 +189,20 @@ mod tests {
         m.violation("enforce", "PSS007", "shop");
         m.rejected_by_limit();
         let t = m.render();
-        assert!(t.contains("palisade_admission_requests_total{endpoint=\"validate\",code=\"200\"} 1"), "{t}");
+        assert!(
+            t.contains("palisade_admission_requests_total{endpoint=\"validate\",code=\"200\"} 1"),
+            "{t}"
+        );
         assert!(t.contains("palisade_admission_decisions_total{endpoint=\"validate\",decision=\"denied\",namespace=\"shop\"} 1"));
-        assert!(t.contains("palisade_admission_violations_total{mode=\"enforce\",rule=\"PSS007\",namespace=\"shop\"} 1"));
-        assert!(t.contains("palisade_admission_duration_seconds_bucket{endpoint=\"validate\",le=\"0.00025\"} 0"));
-        assert!(t.contains("palisade_admission_duration_seconds_bucket{endpoint=\"validate\",le=\"0.0005\"} 1"));
+        assert!(t.contains(
+            "palisade_admission_violations_total{mode=\"enforce\",rule=\"PSS007\",namespace=\"shop\"} 1"
+        ));
+        assert!(
+            t.contains("palisade_admission_duration_seconds_bucket{endpoint=\"validate\",le=\"0.00025\"} 0")
+        );
+        assert!(
+            t.contains("palisade_admission_duration_seconds_bucket{endpoint=\"validate\",le=\"0.0005\"} 1")
+        );
         assert!(t.contains("palisade_admission_duration_seconds_count{endpoint=\"validate\"} 1"));
         assert!(t.contains("palisade_admission_in_flight 0"));
         assert!(t.contains("palisade_admission_rejected_by_limit_total 1"));

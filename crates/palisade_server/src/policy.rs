@@ -114,9 +114,8 @@ pub fn defaults(cfg: &AdmissionConfig) -> Result<NamespacePolicy, String> {
         };
         let version = match version {
             None => Version::Latest,
-            Some(v) => Version::parse(v).ok_or_else(|| {
-                format!("admission.defaults.{name}-version: {v:?} is not latest or v1.N")
-            })?,
+            Some(v) => Version::parse(v)
+                .ok_or_else(|| format!("admission.defaults.{name}-version: {v:?} is not latest or v1.N"))?,
         };
         Ok(ModePolicy { checks, version })
     };
@@ -205,7 +204,12 @@ impl Exempt {
 
 /// The exemption of a request, checked in Pod Security Admission's order: namespace, then
 /// user (and groups); the runtimeClass exemption is checked on the object.
-pub fn exemption(cfg: &AdmissionConfig, namespace: &str, username: &str, groups: &[String]) -> Option<Exempt> {
+pub fn exemption(
+    cfg: &AdmissionConfig,
+    namespace: &str,
+    username: &str,
+    groups: &[String],
+) -> Option<Exempt> {
     let e = &cfg.exemptions;
     if !namespace.is_empty() && e.namespaces.iter().any(|n| n == namespace) {
         return Some(Exempt::Namespace);
@@ -233,7 +237,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (format!("{PREFIX}{k}"), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (format!("{PREFIX}{k}"), (*v).to_owned()))
+            .collect()
     }
 
     fn privileged() -> NamespacePolicy {
@@ -242,7 +249,10 @@ mod tests {
 
     #[test]
     fn labels_override_defaults_and_warn_follows_a_stricter_enforce() {
-        let p = namespace_policy(&labels(&[("enforce", "restricted"), ("enforce-version", "v1.30")]), &privileged());
+        let p = namespace_policy(
+            &labels(&[("enforce", "restricted"), ("enforce-version", "v1.30")]),
+            &privileged(),
+        );
         assert_eq!(p.enforce.to_string(), "restricted:v1.30");
         assert_eq!(p.warn.to_string(), "restricted:v1.30");
         assert_eq!(p.audit.to_string(), "privileged:latest");
@@ -254,14 +264,21 @@ mod tests {
         );
         assert_eq!(p.warn.to_string(), "baseline:latest");
         assert_eq!(p.audit.checks, Checks::Profile(Profile::Cis));
-        let p = namespace_policy(&labels(&[("enforce", "all"), ("warn-version", "v1.20")]), &privileged());
+        let p = namespace_policy(
+            &labels(&[("enforce", "all"), ("warn-version", "v1.20")]),
+            &privileged(),
+        );
         assert_eq!(p.warn.to_string(), "all:v1.20");
     }
 
     #[test]
     fn invalid_values_fail_closed_for_enforce_and_open_for_warn_and_audit() {
         let p = namespace_policy(
-            &labels(&[("enforce", "Restricted"), ("warn", "strict"), ("audit-version", "1.25")]),
+            &labels(&[
+                ("enforce", "Restricted"),
+                ("warn", "strict"),
+                ("audit-version", "1.25"),
+            ]),
             &privileged(),
         );
         assert_eq!(p.enforce.checks, Checks::Profile(Profile::All));
@@ -289,7 +306,10 @@ mod tests {
         cfg.exemptions.groups = vec!["system:masters".into()];
         assert_eq!(exemption(&cfg, "kube-system", "ci", &[]), Some(Exempt::Namespace));
         assert_eq!(exemption(&cfg, "shop", "ci", &[]), Some(Exempt::User));
-        assert_eq!(exemption(&cfg, "shop", "bob", &["system:masters".into()]), Some(Exempt::Group));
+        assert_eq!(
+            exemption(&cfg, "shop", "bob", &["system:masters".into()]),
+            Some(Exempt::Group)
+        );
         assert_eq!(exemption(&cfg, "shop", "bob", &["dev".into()]), None);
     }
 }

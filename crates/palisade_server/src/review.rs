@@ -136,7 +136,9 @@ pub fn decode(body: &[u8]) -> Result<Request, DecodeError> {
         kind: String,
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(DecodeError::Json("expected a JSON object (an AdmissionReview)".into()));
+        return Err(DecodeError::Json(
+            "expected a JSON object (an AdmissionReview)".into(),
+        ));
     }
     let head: Head = serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
     if head.api_version != API_VERSION {
@@ -227,8 +229,10 @@ mod tests {
     use super::*;
 
     fn review(request: Value) -> Vec<u8> {
-        serde_json::to_vec(&serde_json::json!({"apiVersion": API_VERSION, "kind": "AdmissionReview", "request": request}))
-            .unwrap()
+        serde_json::to_vec(
+            &serde_json::json!({"apiVersion": API_VERSION, "kind": "AdmissionReview", "request": request}),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -262,7 +266,10 @@ mod tests {
         let create_without_object = review(serde_json::json!({
             "uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "CREATE"
         }));
-        assert_eq!(decode(&create_without_object).err(), Some(DecodeError::NoObject("CREATE")));
+        assert_eq!(
+            decode(&create_without_object).err(),
+            Some(DecodeError::NoObject("CREATE"))
+        );
         let delete = review(serde_json::json!({
             "uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "DELETE"
         }));
@@ -271,13 +278,17 @@ mod tests {
 
     #[test]
     fn encodes_a_patch_as_base64_json_patch() {
-        let r = Response::allow("u").with_patch(&serde_json::json!([{"op": "add", "path": "/a", "value": 1}]));
+        let r =
+            Response::allow("u").with_patch(&serde_json::json!([{"op": "add", "path": "/a", "value": 1}]));
         let v = r.into_review();
         assert_eq!(v["response"]["patchType"], "JSONPatch");
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(v["response"]["patch"].as_str().unwrap())
             .unwrap();
-        assert_eq!(String::from_utf8(bytes).unwrap(), r#"[{"op":"add","path":"/a","value":1}]"#);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"[{"op":"add","path":"/a","value":1}]"#
+        );
         assert!(v["response"].get("status").is_none());
     }
 }

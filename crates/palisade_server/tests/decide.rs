@@ -34,7 +34,13 @@ fn namespaces(list: &[(&str, &[(&str, &str)])]) -> StaticNamespaces {
     )
 }
 
-fn request(operation: &str, resource: (&str, &str), ns: &str, object: Option<Value>, old: Option<Value>) -> Request {
+fn request(
+    operation: &str,
+    resource: (&str, &str),
+    ns: &str,
+    object: Option<Value>,
+    old: Option<Value>,
+) -> Request {
     let kind = object
         .as_ref()
         .and_then(|o| o["kind"].as_str())
@@ -55,8 +61,13 @@ fn request(operation: &str, resource: (&str, &str), ns: &str, object: Option<Val
     if let Some(o) = old {
         r["oldObject"] = o;
     }
-    decode(&serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": r})).unwrap())
-        .unwrap()
+    decode(
+        &serde_json::to_vec(
+            &json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": r}),
+        )
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 fn pod(name: &str, privileged: bool) -> Value {
@@ -95,7 +106,10 @@ const BASELINE: &[(&str, &str)] = &[("palisade.dev/enforce", "baseline")];
 fn a_privileged_pod_is_denied_in_psa_format_with_rule_codes() {
     let d = decider(AdmissionConfig::default());
     let ns = namespaces(&[("shop", BASELINE)]);
-    let out = d.validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     let r = &out.response;
     assert!(!r.allowed);
     assert_eq!(r.uid, "uid-1");
@@ -115,24 +129,39 @@ fn a_privileged_pod_is_denied_in_psa_format_with_rule_codes() {
 fn a_clean_pod_is_allowed_and_a_namespace_without_labels_gets_the_defaults() {
     let d = decider(AdmissionConfig::default());
     let ns = namespaces(&[("shop", BASELINE)]);
-    let out = d.validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", false)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", false)), None),
+        &ns,
+    );
     assert!(out.response.allowed);
     assert_eq!(out.record.decision, "allowed");
     // No labels, default privileged: not evaluated at all.
-    let out = d.validate(&request("CREATE", ("", "pods"), "other", Some(pod("p", true)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "other", Some(pod("p", true)), None),
+        &ns,
+    );
     assert!(out.response.allowed);
     assert_eq!(out.record.decision, "skipped");
     // Configured defaults apply to unlabelled namespaces.
     let mut cfg = AdmissionConfig::default();
     cfg.defaults.enforce = Some("baseline".into());
-    let out = decider(cfg).validate(&request("CREATE", ("", "pods"), "other", Some(pod("p", true)), None), &ns);
+    let out = decider(cfg).validate(
+        &request("CREATE", ("", "pods"), "other", Some(pod("p", true)), None),
+        &ns,
+    );
     assert!(!out.response.allowed);
 }
 
 #[test]
 fn controllers_are_warned_and_enforced_only_when_configured() {
     let ns = namespaces(&[("shop", BASELINE)]);
-    let req = request("CREATE", ("apps", "deployments"), "shop", Some(deployment(true)), None);
+    let req = request(
+        "CREATE",
+        ("apps", "deployments"),
+        "shop",
+        Some(deployment(true)),
+        None,
+    );
     let out = decider(AdmissionConfig::default()).validate(&req, &ns);
     assert!(out.response.allowed);
     assert_eq!(out.record.decision, "warned");
@@ -141,26 +170,49 @@ fn controllers_are_warned_and_enforced_only_when_configured() {
         "would violate palisade policy \"baseline:latest\" (enforced on its pods, which will be rejected): privileged"
     ));
     assert!(!out.response.audit_annotations.contains_key("enforce-policy"));
-    let mut cfg = AdmissionConfig::default();
-    cfg.enforce_controllers = true;
+    let cfg = AdmissionConfig {
+        enforce_controllers: true,
+        ..AdmissionConfig::default()
+    };
     let out = decider(cfg).validate(&req, &ns);
     assert!(!out.response.allowed);
-    assert!(out.response.status.unwrap().message.starts_with("deployments.apps \"web\" is forbidden"));
+    assert!(out
+        .response
+        .status
+        .unwrap()
+        .message
+        .starts_with("deployments.apps \"web\" is forbidden"));
 }
 
 #[test]
 fn warn_and_audit_modes() {
     let ns = namespaces(&[(
         "shop",
-        &[("palisade.dev/warn", "restricted"), ("palisade.dev/audit", "baseline")],
+        &[
+            ("palisade.dev/warn", "restricted"),
+            ("palisade.dev/audit", "baseline"),
+        ],
     )]);
-    let out = decider(AdmissionConfig::default())
-        .validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = decider(AdmissionConfig::default()).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     let r = out.response;
     assert!(r.allowed);
-    assert!(r.warnings.iter().all(|w| w.starts_with("would violate palisade policy \"restricted:latest\": ")));
-    assert!(r.warnings.iter().any(|w| w.contains("[PSS007]")), "{:?}", r.warnings);
-    assert!(r.warnings.iter().any(|w| w.contains("runAsNonRoot != true")), "{:?}", r.warnings);
+    assert!(r
+        .warnings
+        .iter()
+        .all(|w| w.starts_with("would violate palisade policy \"restricted:latest\": ")));
+    assert!(
+        r.warnings.iter().any(|w| w.contains("[PSS007]")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("runAsNonRoot != true")),
+        "{:?}",
+        r.warnings
+    );
     assert_eq!(
         r.audit_annotations["audit-violations"],
         "would violate palisade policy \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true) [PSS007]"
@@ -171,8 +223,10 @@ fn warn_and_audit_modes() {
 #[test]
 fn profiles_beyond_pod_security_run_the_hardening_rules() {
     let ns = namespaces(&[("shop", &[("palisade.dev/enforce", "all")])]);
-    let out = decider(AdmissionConfig::default())
-        .validate(&request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None), &ns);
+    let out = decider(AdmissionConfig::default()).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None),
+        &ns,
+    );
     let msg = out.response.status.expect("denied").message;
     // A restricted pod still lacks limits, probes, a read-only root filesystem …
     assert!(msg.contains("[HRD008]"), "{msg}");
@@ -180,9 +234,14 @@ fn profiles_beyond_pod_security_run_the_hardening_rules() {
     // Rules that need the rest of the cluster (NetworkPolicy coverage) are not run.
     assert!(!msg.contains("[NET"), "{msg}");
     // enforceSeverity: only findings at or above it deny.
-    let mut cfg = AdmissionConfig::default();
-    cfg.enforce_severity = Some(palisade_engine::config::SeverityName::Critical);
-    let out = decider(cfg).validate(&request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None), &ns);
+    let cfg = AdmissionConfig {
+        enforce_severity: Some(palisade_engine::config::SeverityName::Critical),
+        ..AdmissionConfig::default()
+    };
+    let out = decider(cfg).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None),
+        &ns,
+    );
     assert!(out.response.allowed, "{:?}", out.response.status);
 }
 
@@ -193,13 +252,28 @@ fn exemptions_in_psa_order_with_audit_annotations() {
     cfg.exemptions.namespaces = vec!["kube-system".into()];
     cfg.exemptions.usernames = vec!["alice".into()];
     let d = decider(cfg);
-    let out = d.validate(&request("CREATE", ("", "pods"), "kube-system", Some(pod("p", true)), None), &ns);
-    assert_eq!((out.response.allowed, out.response.audit_annotations["exempt"].as_str()), (true, "namespace"));
-    let out = d.validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "kube-system", Some(pod("p", true)), None),
+        &ns,
+    );
+    assert_eq!(
+        (
+            out.response.allowed,
+            out.response.audit_annotations["exempt"].as_str()
+        ),
+        (true, "namespace")
+    );
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     assert_eq!(out.response.audit_annotations["exempt"], "user");
     let mut cfg = AdmissionConfig::default();
     cfg.exemptions.groups = vec!["dev".into()];
-    let out = decider(cfg).validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = decider(cfg).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     assert_eq!(out.response.audit_annotations["exempt"], "group");
     let mut cfg = AdmissionConfig::default();
     cfg.exemptions.runtime_classes = vec!["kata".into()];
@@ -207,7 +281,10 @@ fn exemptions_in_psa_order_with_audit_annotations() {
     p["spec"]["runtimeClassName"] = json!("kata");
     let out = decider(cfg.clone()).validate(&request("CREATE", ("", "pods"), "shop", Some(p), None), &ns);
     assert_eq!(out.response.audit_annotations["exempt"], "runtimeClass");
-    let out = decider(cfg).validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = decider(cfg).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     assert!(!out.response.allowed);
 }
 
@@ -216,32 +293,68 @@ fn updates_are_blocked_only_by_new_findings() {
     let ns = namespaces(&[("shop", BASELINE)]);
     let d = decider(AdmissionConfig::default());
     // A Deployment with enforceControllers: privileged before and after → allowed, saying why.
-    let mut cfg = AdmissionConfig::default();
-    cfg.enforce_controllers = true;
+    let cfg = AdmissionConfig {
+        enforce_controllers: true,
+        ..AdmissionConfig::default()
+    };
     let dc = decider(cfg);
     let mut newer = deployment(true);
     newer["spec"]["replicas"] = json!(3);
     let out = dc.validate(
-        &request("UPDATE", ("apps", "deployments"), "shop", Some(newer), Some(deployment(true))),
+        &request(
+            "UPDATE",
+            ("apps", "deployments"),
+            "shop",
+            Some(newer),
+            Some(deployment(true)),
+        ),
         &ns,
     );
     assert!(out.response.allowed, "{:?}", out.response.status);
-    assert!(out.response.warnings[0].contains("already had before this update do not block it"), "{:?}", out.response.warnings);
+    assert!(
+        out.response.warnings[0].contains("already had before this update do not block it"),
+        "{:?}",
+        out.response.warnings
+    );
     // The same update that makes it privileged → denied.
     let out = dc.validate(
-        &request("UPDATE", ("apps", "deployments"), "shop", Some(deployment(true)), Some(deployment(false))),
+        &request(
+            "UPDATE",
+            ("apps", "deployments"),
+            "shop",
+            Some(deployment(true)),
+            Some(deployment(false)),
+        ),
         &ns,
     );
     assert!(!out.response.allowed);
     // A pod update that changes only labels is not evaluated (Pod Security Admission).
     let mut relabelled = pod("p", true);
     relabelled["metadata"]["labels"] = json!({"a": "b"});
-    let out = d.validate(&request("UPDATE", ("", "pods"), "shop", Some(relabelled), Some(pod("p", true))), &ns);
+    let out = d.validate(
+        &request(
+            "UPDATE",
+            ("", "pods"),
+            "shop",
+            Some(relabelled),
+            Some(pod("p", true)),
+        ),
+        &ns,
+    );
     assert_eq!((out.response.allowed, out.record.decision), (true, "skipped"));
     // An image change is significant, and the privileged container was there before: allowed.
     let mut reimaged = pod("p", true);
     reimaged["spec"]["containers"][0]["image"] = json!("nginx:1.28");
-    let out = d.validate(&request("UPDATE", ("", "pods"), "shop", Some(reimaged), Some(pod("p", true))), &ns);
+    let out = d.validate(
+        &request(
+            "UPDATE",
+            ("", "pods"),
+            "shop",
+            Some(reimaged),
+            Some(pod("p", true)),
+        ),
+        &ns,
+    );
     assert!(out.response.allowed);
 }
 
@@ -249,9 +362,21 @@ fn updates_are_blocked_only_by_new_findings() {
 fn delete_subresources_and_dry_run() {
     let ns = namespaces(&[("shop", BASELINE)]);
     let d = decider(AdmissionConfig::default());
-    let out = d.validate(&request("DELETE", ("", "pods"), "shop", None, Some(pod("p", true))), &ns);
+    let out = d.validate(
+        &request("DELETE", ("", "pods"), "shop", None, Some(pod("p", true))),
+        &ns,
+    );
     assert!(out.response.allowed);
-    for sub in ["exec", "attach", "portforward", "status", "binding", "eviction", "log", "proxy"] {
+    for sub in [
+        "exec",
+        "attach",
+        "portforward",
+        "status",
+        "binding",
+        "eviction",
+        "log",
+        "proxy",
+    ] {
         let mut req = request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None);
         req.sub_resource = sub.into();
         assert!(d.validate(&req, &ns).response.allowed, "{sub}");
@@ -260,13 +385,30 @@ fn delete_subresources_and_dry_run() {
     let mut debugged = pod("p", false);
     debugged["spec"]["ephemeralContainers"] =
         json!([{"name": "debug", "image": "busybox", "securityContext": {"privileged": true}}]);
-    let mut req = request("UPDATE", ("", "pods"), "shop", Some(debugged), Some(pod("p", false)));
+    let mut req = request(
+        "UPDATE",
+        ("", "pods"),
+        "shop",
+        Some(debugged),
+        Some(pod("p", false)),
+    );
     req.sub_resource = "ephemeralcontainers".into();
     let out = d.validate(&req, &ns);
     assert!(!out.response.allowed);
-    assert!(out.response.status.unwrap().message.contains("container \"debug\""));
+    assert!(out
+        .response
+        .status
+        .unwrap()
+        .message
+        .contains("container \"debug\""));
     // deployments/scale is not evaluated.
-    let mut req = request("UPDATE", ("apps", "deployments"), "shop", Some(deployment(true)), None);
+    let mut req = request(
+        "UPDATE",
+        ("apps", "deployments"),
+        "shop",
+        Some(deployment(true)),
+        None,
+    );
     req.sub_resource = "scale".into();
     assert_eq!(d.validate(&req, &ns).record.decision, "skipped");
     // dryRun gets the same answer.
@@ -280,25 +422,55 @@ fn namespace_labels_are_validated_like_pod_security_labels() {
     let d = decider(AdmissionConfig::default());
     let ns_obj = |v: &str| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"palisade.dev/enforce": v}}});
     let none = namespaces(&[]);
-    let out = d.validate(&request("CREATE", ("", "namespaces"), "", Some(ns_obj("strict")), None), &none);
+    let out = d.validate(
+        &request("CREATE", ("", "namespaces"), "", Some(ns_obj("strict")), None),
+        &none,
+    );
     let status = out.response.status.expect("rejected");
     assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
-    assert!(status.message.contains("palisade.dev/enforce"), "{}", status.message);
-    assert!(d.validate(&request("CREATE", ("", "namespaces"), "", Some(ns_obj("restricted")), None), &none).response.allowed);
+    assert!(
+        status.message.contains("palisade.dev/enforce"),
+        "{}",
+        status.message
+    );
+    assert!(
+        d.validate(
+            &request("CREATE", ("", "namespaces"), "", Some(ns_obj("restricted")), None),
+            &none
+        )
+        .response
+        .allowed
+    );
     // An UPDATE that keeps the same invalid label is allowed (the errors did not change).
     let mut other = ns_obj("strict");
     other["metadata"]["labels"]["x"] = json!("y");
-    assert!(d.validate(&request("UPDATE", ("", "namespaces"), "", Some(other), Some(ns_obj("strict"))), &none).response.allowed);
+    assert!(
+        d.validate(
+            &request(
+                "UPDATE",
+                ("", "namespaces"),
+                "",
+                Some(other),
+                Some(ns_obj("strict"))
+            ),
+            &none
+        )
+        .response
+        .allowed
+    );
 }
 
 #[test]
 fn invalid_labels_fail_closed_and_say_so() {
     let ns = namespaces(&[("shop", &[("palisade.dev/enforce", "strict")])]);
-    let out = decider(AdmissionConfig::default())
-        .validate(&request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None), &ns);
+    let out = decider(AdmissionConfig::default()).validate(
+        &request("CREATE", ("", "pods"), "shop", Some(restricted_pod("p")), None),
+        &ns,
+    );
     // Fail closed: everything (profile all) is enforced.
     assert!(!out.response.allowed);
-    assert!(out.response.audit_annotations["error"].starts_with("Failed to parse policy: metadata.labels[palisade.dev/enforce]"));
+    assert!(out.response.audit_annotations["error"]
+        .starts_with("Failed to parse policy: metadata.labels[palisade.dev/enforce]"));
 }
 
 #[test]
@@ -310,10 +482,21 @@ fn rbac_objects_are_enforced() {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
         "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": "shop"}]
     });
-    let out = decider(AdmissionConfig::default())
-        .validate(&request("CREATE", ("rbac.authorization.k8s.io", "rolebindings"), "shop", Some(binding), None), &ns);
+    let out = decider(AdmissionConfig::default()).validate(
+        &request(
+            "CREATE",
+            ("rbac.authorization.k8s.io", "rolebindings"),
+            "shop",
+            Some(binding),
+            None,
+        ),
+        &ns,
+    );
     let msg = out.response.status.expect("denied").message;
-    assert!(msg.starts_with("rolebindings.rbac.authorization.k8s.io \"app-admin\" is forbidden"), "{msg}");
+    assert!(
+        msg.starts_with("rolebindings.rbac.authorization.k8s.io \"app-admin\" is forbidden"),
+        "{msg}"
+    );
     assert!(msg.contains("RBAC0"), "{msg}");
 }
 
@@ -330,16 +513,24 @@ fn exceptions_from_the_configuration_apply() {
         "rules": ["PSS007"], "namespace": "shop", "name": "p", "reason": "legacy agent", "owner": "platform"
     }))
     .unwrap();
-    base.suppressor.exceptions.push(palisade_engine::config::LocatedException {
-        exception,
-        file: "palisade.yaml".into(),
-        pos: palisade_core::Pos::new(1, 1),
-        path: "exceptions[0]".into(),
-        expires_day: None,
-    });
+    base.suppressor
+        .exceptions
+        .push(palisade_engine::config::LocatedException {
+            exception,
+            file: "palisade.yaml".into(),
+            pos: palisade_core::Pos::new(1, 1),
+            path: "exceptions[0]".into(),
+            expires_day: None,
+        });
     let d = Decider::new(AdmissionConfig::default(), base, Vec::new()).unwrap();
-    let out = d.validate(&request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("p", true)), None),
+        &ns,
+    );
     assert!(out.response.allowed, "{:?}", out.response.status);
-    let out = d.validate(&request("CREATE", ("", "pods"), "shop", Some(pod("q", true)), None), &ns);
+    let out = d.validate(
+        &request("CREATE", ("", "pods"), "shop", Some(pod("q", true)), None),
+        &ns,
+    );
     assert!(!out.response.allowed);
 }
