@@ -3,4 +3,5 @@
 //! format, the per-namespace enforce/warn/audit decision, the defaults the mutating webhook
 //! adds, the HTTP router (testable without a socket) and serving it.
 
+pub mod mutate;
 pub mod review;
