@@ -5,5 +5,7 @@
 
 pub mod decide;
 pub mod metrics;
+pub mod mutate;
 pub mod policy;
 pub mod review;
+pub mod router;
