@@ -92,6 +92,11 @@ pub struct ScanArgs {
     /// Pod Security policy version: latest (default) or v1.N (v1.0 … v1.37).
     #[arg(long, value_name = "VERSION")]
     pss_version: Option<String>,
+    /// The Kubernetes release whose Pod Security Admission to emulate, `v1.N`: what `latest`
+    /// (and any newer version) means. Default: the newest palisade knows; with --cluster, the
+    /// API server's version.
+    #[arg(long, value_name = "VERSION", conflicts_with = "cluster")]
+    kube_version: Option<String>,
     /// Run only these rules: codes, code prefixes (PSS), names or groups; repeatable or comma-separated.
     #[arg(long, value_name = "RULES")]
     select: Vec<String>,
@@ -208,6 +213,7 @@ fn rbac_risks(a: RisksArgs) -> Result<u8> {
             profile: None,
             pss: None,
             pss_version: None,
+            kube_version: None,
             select,
             report: a.report,
             severity: None,
@@ -426,6 +432,11 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         Err(e) => return usage(e),
     };
     opts.analysis.default_rbac = !a.report.no_default_rbac;
+    let kube_version = match a.kube_version.as_deref().map(crate::release::parse_kube_version) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return usage(e),
+    };
     // Display filters, checked before the scan so that a typo costs nothing.
     let severity_filter = match (&a.severity, &a.min_severity) {
         (Some(list), _) => match palisade_core::SeverityFilter::parse_list(list) {
@@ -467,8 +478,14 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             Err(e) => return usage(e),
         }
     } else {
+        let (latest, warnings) = crate::release::pss_latest(kube_version, None);
+        opts.pss_latest = latest;
         let source = palisade_source::Files::discover(&a.input.paths);
-        (palisade_engine::scan(&source, &opts), a.input.paths.join(" "))
+        let mut report = palisade_engine::scan(&source, &opts);
+        if opts.evaluates_pss() {
+            report.errors.extend(warnings);
+        }
+        (report, a.input.paths.join(" "))
     };
     report.config = settings::config_info(&flags, &loaded);
 

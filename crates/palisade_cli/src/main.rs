@@ -8,6 +8,7 @@ mod input;
 mod netpol;
 mod psa;
 mod rbac;
+mod release;
 mod settings;
 
 use std::io::IsTerminal;
