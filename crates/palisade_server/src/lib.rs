@@ -7,3 +7,5 @@ pub mod decide;
 pub mod metrics;
 pub mod policy;
 pub mod review;
+pub mod tls;
+pub mod webhook_config;
