@@ -384,6 +384,8 @@ pub fn self_signed(dns_names: &[String], ip_addresses: &[IpAddr]) -> Result<Self
     leaf.subject_alt_names = dns_names
         .iter()
         .map(|n| {
+            rustls::pki_types::DnsName::try_from(n.as_str())
+                .map_err(|_| TlsError::Generate(format!("{n:?} is not a valid DNS name")))?;
             n.clone()
                 .try_into()
                 .map(SanType::DnsName)
@@ -429,16 +431,34 @@ pub async fn serve_tls(
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_tls_with_grace(listener, tls, app, shutdown, SHUTDOWN_GRACE).await
+    serve_tls_with(listener, tls, app, shutdown, ServeLimits::default()).await
 }
 
-/// [`serve_tls`] with another upper bound on the graceful shutdown.
-pub async fn serve_tls_with_grace(
+/// The time limits of [`serve_tls_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServeLimits {
+    pub handshake_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> ServeLimits {
+        ServeLimits {
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// [`serve_tls`] with other time limits.
+pub async fn serve_tls_with(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     app: Router,
     shutdown: impl Future<Output = ()>,
-    grace: Duration,
+    limits: ServeLimits,
 ) -> io::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
@@ -466,7 +486,7 @@ pub async fn serve_tls_with_grace(
         let watcher = graceful.watcher();
         let mut killed = killed.clone();
         tokio::spawn(async move {
-            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
+            let handshake = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp));
             let stream = match handshake.await {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
@@ -480,7 +500,7 @@ pub async fn serve_tls_with_grace(
             };
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT);
+                .header_read_timeout(limits.header_read_timeout);
             let conn = http.serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 result = watcher.watch(conn) => {
@@ -498,6 +518,7 @@ pub async fn serve_tls_with_grace(
     if open > 0 {
         tracing::info!(connections = open, "shutting down: finishing requests in flight");
     }
+    let grace = limits.shutdown_grace;
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!(grace = ?grace, "connections still open after the shutdown grace period; closing them");
     }
