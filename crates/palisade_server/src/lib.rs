@@ -9,3 +9,6 @@ pub mod mutate;
 pub mod policy;
 pub mod review;
 pub mod router;
+pub mod serve;
+pub mod tls;
+pub mod webhook_config;
