@@ -42,6 +42,9 @@ enum Command {
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
+    /// The admission webhook: the scan's rules enforced, warned and audited per namespace
+    /// (labels palisade.dev/enforce|warn|audit), and defaults added by the mutating webhook.
+    Serve(Box<crate::serve::ServeArgs>),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -281,7 +284,10 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             return Ok(code);
         }
     };
-    crate::init_tracing(cli.verbose, cli.quiet);
+    match &cli.command {
+        Command::Serve(a) => crate::serve::init_logging(a.log_format, cli.verbose, cli.quiet),
+        _ => crate::init_tracing(cli.verbose, cli.quiet),
+    }
     let mut command = cli.command;
     if let Err(e) = resolve_source(&mut command) {
         return usage(e);
@@ -292,6 +298,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::Serve(a) => crate::serve::run(*a),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;

@@ -9,6 +9,7 @@ mod netpol;
 mod psa;
 mod rbac;
 mod release;
+mod serve;
 mod settings;
 
 use std::io::IsTerminal;

@@ -40,7 +40,11 @@ impl NamespaceWatch {
         let shared = Arc::new(Shared::default());
         let api: Api<Namespace> = Api::all(cluster.client.clone());
         let handle = cluster.rt.handle().clone();
-        let lookup_timeout = cluster.opts.timeout.unwrap_or(Duration::from_secs(5)).min(Duration::from_secs(5));
+        let lookup_timeout = cluster
+            .opts
+            .timeout
+            .unwrap_or(Duration::from_secs(5))
+            .min(Duration::from_secs(5));
         // The server ends each watch before the client's read timeout would (a quiet
         // cluster sends nothing), and the next one resumes from the same version.
         let read_timeout = cluster.opts.timeout.unwrap_or(Duration::from_secs(30));
@@ -60,6 +64,28 @@ impl NamespaceWatch {
         })
     }
 
+    /// The API server's version (`/version`), to know what Pod Security `latest` means there.
+    pub fn server_version(&self) -> Result<crate::ServerVersion, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let client: kube::Client = self.api.clone().into_client();
+        self.handle.spawn(async move {
+            let _ = tx.send(client.apiserver_version().await.map_err(|e| e.to_string()));
+        });
+        match rx.recv_timeout(self.lookup_timeout) {
+            Ok(Ok(v)) => crate::ServerVersion::parse(&v.major, &v.minor, &v.git_version).ok_or_else(|| {
+                format!(
+                    "GET /version: cannot read major {:?} minor {:?}",
+                    v.major, v.minor
+                )
+            }),
+            Ok(Err(e)) => Err(format!("GET /version: {e}")),
+            Err(_) => Err(format!(
+                "GET /version: no answer within {:?}",
+                self.lookup_timeout
+            )),
+        }
+    }
+
     /// Whether the first LIST has completed.
     pub fn synced(&self) -> bool {
         self.shared.synced.load(Ordering::Relaxed)
@@ -67,14 +93,24 @@ impl NamespaceWatch {
 
     /// The last error of the watch, if it is failing.
     pub fn last_error(&self) -> Option<String> {
-        self.shared.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The labels of namespace `name`: from the cache, or with a GET when the cache does not
     /// have it. `Ok(None)`: no such namespace. Call from a thread that is not a runtime
     /// worker (the router evaluates in `spawn_blocking`).
     pub fn labels(&self, name: &str) -> Result<Option<Labels>, String> {
-        if let Some(l) = self.shared.labels.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+        if let Some(l) = self
+            .shared
+            .labels
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
             return Ok(Some(l.clone()));
         }
         let (tx, rx) = std::sync::mpsc::channel();

@@ -149,7 +149,11 @@ impl Decider {
         let opts = self.options_for(p);
         let mut scan = PagedScan::new(&opts);
         scan.add(vec![obj]);
-        scan.finish(Vec::new(), opts.analysis).findings
+        let cluster = palisade_engine::ClusterSettings {
+            analysis: opts.analysis,
+            pss_latest: opts.pss_latest.clone(),
+        };
+        scan.finish(Vec::new(), cluster).findings
     }
 
     /// The validating webhook's answer.
