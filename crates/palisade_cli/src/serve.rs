@@ -239,7 +239,7 @@ fn live_namespaces(a: &ServeArgs) -> Result<Watched, String> {
 }
 
 #[cfg(not(feature = "cluster"))]
-fn live_namespaces(_: &ServeArgs) -> Result<(Arc<dyn Namespaces>, crate::cluster::Coverage), String> {
+fn live_namespaces(_: &ServeArgs) -> Result<Watched, String> {
     Err("this palisade was built without cluster support: give --namespaces-from".into())
 }
 
