@@ -71,6 +71,10 @@ enum OutputFormat {
     Junit,
     /// One line per finding: `file:line:col: CODE [severity] message`.
     Line,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReports (one per namespace) and a ClusterPolicyReport,
+    /// as YAML for `kubectl apply -f -`; meant for `--cluster`.
+    #[value(name = "policyreport")]
+    PolicyReport,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -151,6 +155,10 @@ pub struct ReportArgs {
     /// Exit 1 only for findings at or above this severity (default: low).
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
     fail_on: Option<String>,
+    /// Exit 0 even when there are findings at or above --fail-on (input errors still exit 2):
+    /// for a job that publishes the report (-o policyreport) rather than gates on it.
+    #[arg(long)]
+    exit_zero: bool,
     /// Configuration file (default: .palisade.yaml found upward from the scanned path or the
     /// working directory).
     #[arg(long, value_name = "FILE")]
@@ -508,6 +516,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Junit => Format::Junit,
         OutputFormat::Line => Format::Line,
+        OutputFormat::PolicyReport => Format::PolicyReport,
     };
     let color = match a.report.color {
         ColorChoice::Always => true,
@@ -524,6 +533,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         target,
         verbose: a.report.verbose,
         show_suppressed: a.report.show_suppressed,
+        timestamp: Some(std::time::SystemTime::now()),
     };
     let compliance = match (
         a.compliance,
@@ -575,7 +585,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     crate::report_input_problems(&report, format != Format::Human || a.report.output_file.is_some());
     Ok(if report.has_errors() {
         2
-    } else if report.failing_findings() > 0 {
+    } else if report.failing_findings() > 0 && !a.report.exit_zero {
         1
     } else {
         0

@@ -2,8 +2,9 @@
 //! JUnit XML, print the `palisade rules` / `palisade explain` pages, and render the answers
 //! of `palisade rbac` (can-i, who-can, subject, workload, paths), `palisade netpol` (matrix,
 //! check, diff) and `palisade psa` in every format they have: human, JSON, CSV, DOT and
-//! Mermaid. One module per format (`human/`, `json/`, `csv.rs`, `dot.rs`, `mermaid.rs`,
-//! `sarif.rs`, `junit.rs`); the answers are typed data of the analysis crates
+//! Mermaid; and write a scan as `wgpolicyk8s.io` PolicyReports. One module per format
+//! (`human/`, `json/`, `csv.rs`, `dot.rs`, `mermaid.rs`, `sarif.rs`, `junit.rs`, `line.rs`,
+//! `policyreport.rs`); the answers are typed data of the analysis crates
 //! (`palisade_rbac::answer`, `palisade_netpol::answer`) or of [`psa`]. Renderers write to
 //! `&mut dyn Write` and do no other I/O. Renderers only
 //! format: they never filter findings, apply thresholds or decide exit codes. Suppressed
@@ -22,6 +23,7 @@ mod json;
 mod junit;
 mod line;
 mod mermaid;
+pub mod policyreport;
 pub mod psa;
 mod rules;
 mod sarif;
@@ -47,15 +49,19 @@ pub enum Format {
     Junit,
     /// One line per finding, `file:line:col: CODE [severity] message`.
     Line,
+    /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport objects, as YAML
+    /// documents for `kubectl apply -f -`.
+    PolicyReport,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Junit,
         Format::Line,
+        Format::PolicyReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +71,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Line => "line",
+            Format::PolicyReport => "policyreport",
         }
     }
 }
@@ -79,7 +86,7 @@ impl fmt::Display for UnknownFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown output format {:?} (expected one of: human, json, sarif, junit, line)",
+            "unknown output format {:?} (expected one of: human, json, sarif, junit, line, policyreport)",
             self.0
         )
     }
@@ -90,7 +97,7 @@ impl std::error::Error for UnknownFormat {}
 impl FromStr for Format {
     type Err = UnknownFormat;
 
-    /// Parses `human`, `json`, `sarif` or `junit`, case-insensitively.
+    /// Parses `human`, `json`, `sarif`, `junit`, `line` or `policyreport`, case-insensitively.
     fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         Format::ALL
             .into_iter()
@@ -114,6 +121,9 @@ pub struct RenderOptions {
     /// annotation) in the human, JSON and JUnit formats; without it they are only counted.
     /// SARIF always lists them, marked with `suppressions`.
     pub show_suppressed: bool,
+    /// When the report was made: the `timestamp` of every PolicyReport result. `None` leaves
+    /// it out (renderers do not read the clock, so that output is reproducible).
+    pub timestamp: Option<std::time::SystemTime>,
 }
 
 impl Default for RenderOptions {
@@ -124,6 +134,7 @@ impl Default for RenderOptions {
             target: String::new(),
             verbose: false,
             show_suppressed: false,
+            timestamp: None,
         }
     }
 }
@@ -136,6 +147,7 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions, out: &mut d
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, opts, out),
         Format::Line => line::render(report, opts, out),
+        Format::PolicyReport => policyreport::render(report, opts, out),
     }
 }
 

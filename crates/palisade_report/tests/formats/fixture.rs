@@ -285,6 +285,8 @@ pub fn opts() -> RenderOptions {
         target: "examples/guestbook".into(),
         verbose: false,
         show_suppressed: false,
+        // 2026-01-02T03:04:05.000000006Z: PolicyReport results carry it.
+        timestamp: Some(std::time::UNIX_EPOCH + std::time::Duration::new(1_767_323_045, 6)),
     }
 }
 

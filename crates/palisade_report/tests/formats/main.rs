@@ -4,6 +4,7 @@ mod fixture;
 mod human;
 mod json;
 mod junit;
+mod policyreport;
 mod rules;
 mod sarif;
 mod snapshots;

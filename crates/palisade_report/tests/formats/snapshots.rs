@@ -7,11 +7,12 @@
 use crate::fixture::{opts, render, report};
 use palisade_report::{Format, RenderOptions};
 
-const FORMATS: [(&str, Format); 4] = [
+const FORMATS: [(&str, Format); 5] = [
     ("human", Format::Human),
     ("json", Format::Json),
     ("sarif", Format::Sarif),
     ("junit", Format::Junit),
+    ("policyreport", Format::PolicyReport),
 ];
 
 fn detailed() -> RenderOptions {
