@@ -42,6 +42,12 @@ enum Command {
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
+    /// Print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration that
+    /// register `palisade serve` with the API server (YAML, for `kubectl apply -f -`).
+    WebhookConfig(crate::webhook_config::WebhookConfigArgs),
+    /// Write a throwaway CA and a serving certificate for `palisade serve` (ca.crt, tls.crt,
+    /// tls.key).
+    Certs(crate::webhook_config::CertsArgs),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -286,6 +292,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
+        Command::Certs(a) => crate::webhook_config::certs(a),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;

@@ -9,6 +9,7 @@ mod netpol;
 mod psa;
 mod rbac;
 mod settings;
+mod webhook_config;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
