@@ -41,3 +41,18 @@ for labels in \
   i=$((i + 1))
 done
 for t in loader pss engine; do echo "corpus/$t: $(ls "$here/corpus/$t" | wc -l) files"; done
+# AdmissionReviews for the admission target: a privileged pod, a Deployment update with its
+# old object, an ephemeral-container subresource, a namespace with invalid labels, a binding
+# to cluster-admin, a DELETE.
+mkdir -p "$here/corpus/admission"
+review() { printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-%s","kind":{"group":"%s","version":"v1","kind":"%s"},"resource":{"group":"%s","version":"v1","resource":"%s"},"subResource":"%s","namespace":"shop","name":"x","operation":"%s","userInfo":{"username":"alice","groups":["dev"]},"object":%s,"oldObject":%s,"dryRun":false}}' "$@"; }
+pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","namespace":"shop"},"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"c","image":"nginx","securityContext":{"privileged":true}}],"ephemeralContainers":[{"name":"d","image":"busybox"}]}}'
+deploy='{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"},"spec":{"template":{"metadata":{"labels":{"a":"b"}},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"nginx:latest","ports":[{"containerPort":80,"hostPort":80}]}]}}}}'
+nsobj='{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop","labels":{"palisade.dev/enforce":"strict","palisade.dev/warn-version":"v1.05"}}}'
+rb='{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"x","namespace":"shop"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"Group","name":"system:authenticated"}]}'
+review 1 "" Pod "" pods "" CREATE "$pod" null >"$here/corpus/admission/seed-pod"
+review 2 apps Deployment apps deployments "" UPDATE "$deploy" "$deploy" >"$here/corpus/admission/seed-deployment-update"
+review 3 "" Pod "" pods ephemeralcontainers UPDATE "$pod" "$pod" >"$here/corpus/admission/seed-ephemeral"
+review 4 "" Namespace "" namespaces "" CREATE "$nsobj" null >"$here/corpus/admission/seed-namespace"
+review 5 rbac.authorization.k8s.io RoleBinding rbac.authorization.k8s.io rolebindings "" CREATE "$rb" null >"$here/corpus/admission/seed-binding"
+review 6 "" Pod "" pods "" DELETE null "$pod" >"$here/corpus/admission/seed-delete"

@@ -42,6 +42,9 @@ enum Command {
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
+    /// The admission webhook: the scan's rules enforced, warned and audited per namespace
+    /// (labels palisade.dev/enforce|warn|audit), and defaults added by the mutating webhook.
+    Serve(Box<crate::serve::ServeArgs>),
     /// Print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration that
     /// register `palisade serve` with the API server (YAML, for `kubectl apply -f -`).
     WebhookConfig(crate::webhook_config::WebhookConfigArgs),
@@ -98,6 +101,11 @@ pub struct ScanArgs {
     /// Pod Security policy version: latest (default) or v1.N (v1.0 … v1.37).
     #[arg(long, value_name = "VERSION")]
     pss_version: Option<String>,
+    /// The Kubernetes release whose Pod Security Admission to emulate, `v1.N`: what `latest`
+    /// (and any newer version) means. Default: the newest palisade knows; with --cluster, the
+    /// API server's version.
+    #[arg(long, value_name = "VERSION", conflicts_with = "cluster")]
+    kube_version: Option<String>,
     /// Run only these rules: codes, code prefixes (PSS), names or groups; repeatable or comma-separated.
     #[arg(long, value_name = "RULES")]
     select: Vec<String>,
@@ -214,6 +222,7 @@ fn rbac_risks(a: RisksArgs) -> Result<u8> {
             profile: None,
             pss: None,
             pss_version: None,
+            kube_version: None,
             select,
             report: a.report,
             severity: None,
@@ -281,7 +290,10 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             return Ok(code);
         }
     };
-    crate::init_tracing(cli.verbose, cli.quiet);
+    match &cli.command {
+        Command::Serve(a) => crate::serve::init_logging(a.log_format, cli.verbose, cli.quiet),
+        _ => crate::init_tracing(cli.verbose, cli.quiet),
+    }
     let mut command = cli.command;
     if let Err(e) = resolve_source(&mut command) {
         return usage(e);
@@ -292,6 +304,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
         Command::Certs(a) => crate::webhook_config::certs(a),
         Command::Config(ConfigCommand::Schema) => {
@@ -434,6 +447,11 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         Err(e) => return usage(e),
     };
     opts.analysis.default_rbac = !a.report.no_default_rbac;
+    let kube_version = match a.kube_version.as_deref().map(crate::release::parse_kube_version) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return usage(e),
+    };
     // Display filters, checked before the scan so that a typo costs nothing.
     let severity_filter = match (&a.severity, &a.min_severity) {
         (Some(list), _) => match palisade_core::SeverityFilter::parse_list(list) {
@@ -475,8 +493,14 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             Err(e) => return usage(e),
         }
     } else {
+        let (latest, warnings) = crate::release::pss_latest(kube_version, None);
+        opts.pss_latest = latest;
         let source = palisade_source::Files::discover(&a.input.paths);
-        (palisade_engine::scan(&source, &opts), a.input.paths.join(" "))
+        let mut report = palisade_engine::scan(&source, &opts);
+        if opts.evaluates_pss() {
+            report.errors.extend(warnings);
+        }
+        (report, a.input.paths.join(" "))
     };
     report.config = settings::config_info(&flags, &loaded);
 

@@ -293,6 +293,11 @@ pub fn scan_reporting(
     // The cluster's own cluster-admin, admin, edit, view … were read: adding the compiled-in
     // defaults would bring back roles an administrator deleted.
     let mut diags = r.diags;
+    // `latest` is the server's release.
+    let (pss_latest, warnings) = crate::release::pss_latest(None, Some(&r.coverage));
+    if opts.evaluates_pss() {
+        diags.extend(warnings);
+    }
     if r.has_cluster_roles {
         analysis.default_rbac = false;
     } else if analysis.default_rbac {
@@ -301,7 +306,8 @@ pub fn scan_reporting(
             diags.push(Diagnostic::unlocated(DiagLevel::Warning, w));
         }
     }
-    Ok((paged.finish(diags, analysis), r.target, r.coverage.missing))
+    let settings = palisade_engine::ClusterSettings { analysis, pss_latest };
+    Ok((paged.finish(diags, settings), r.target, r.coverage.missing))
 }
 
 /// Reads every namespace of the cluster and keeps the objects the RBAC and NetworkPolicy

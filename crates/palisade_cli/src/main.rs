@@ -8,6 +8,8 @@ mod input;
 mod netpol;
 mod psa;
 mod rbac;
+mod release;
+mod serve;
 mod settings;
 mod webhook_config;
 

@@ -9,7 +9,7 @@
 use crate::input::Input;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use palisade_core::{pod_templates, DiagLevel, Node, Object, TemplateKind};
+use palisade_core::{pod_templates, Node, Object, TemplateKind};
 use palisade_pss::{
     parse_namespace_labels, update_namespace_at, Exemptions, ExistingPod, Level, NamespaceLevels,
     NamespaceUpdate, PodInput, Policy, Version,
@@ -56,63 +56,6 @@ pub struct PsaArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     pub output: crate::rbac::Out,
-}
-
-/// Parses a release as kubectl prints them: `v1.36`, `1.36`, `v1.36.2`; the minor number.
-pub fn parse_release(s: &str) -> Option<u32> {
-    let rest = s.strip_prefix('v').unwrap_or(s).strip_prefix("1.")?;
-    let minor = rest.split_once('.').map_or(rest, |(m, patch)| {
-        if patch.is_empty() || !patch.bytes().all(|b| b.is_ascii_digit()) {
-            ""
-        } else {
-            m
-        }
-    });
-    if minor.is_empty()
-        || !minor.bytes().all(|b| b.is_ascii_digit())
-        || (minor.len() > 1 && minor.starts_with('0'))
-    {
-        return None;
-    }
-    minor.parse().ok()
-}
-
-/// What `latest` means for this run: the release's minor number and where it comes from;
-/// a warning when palisade does not know that release's checks.
-fn latest_release(a: &PsaArgs, coverage: Option<&crate::cluster::Coverage>) -> Result<(u32, String), String> {
-    let newest = palisade_pss::MAX_VERSION;
-    let (minor, from) = if let Some(v) = &a.kube_version {
-        let m = parse_release(v)
-            .ok_or_else(|| format!("--kube-version {v:?}: expected v1.N (e.g. v1.{newest})"))?;
-        (m, "given with --kube-version".to_owned())
-    } else if let Some(c) = coverage {
-        match (c.server_minor, &c.server_git_version) {
-            (Some(m), Some(git)) => (m, format!("the API server's version {git}")),
-            (Some(m), None) => (m, "the API server's version".to_owned()),
-            _ => {
-                crate::input::print_diagnostic(&palisade_core::Diagnostic::unlocated(
-                    DiagLevel::Warning,
-                    format!("the API server did not say its version (/version): `latest` taken as v1.{newest}, the newest release palisade knows"),
-                ));
-                (
-                    newest,
-                    "the newest release palisade knows (the server's version is unknown)".to_owned(),
-                )
-            }
-        }
-    } else {
-        (
-            newest,
-            "the newest release palisade knows; see --kube-version".to_owned(),
-        )
-    };
-    if minor > newest {
-        crate::input::print_diagnostic(&palisade_core::Diagnostic::unlocated(
-            DiagLevel::Warning,
-            format!("v1.{minor} is newer than the newest release palisade knows (v1.{newest}): its Pod Security checks are taken to be those of v1.{newest}"),
-        ));
-    }
-    Ok((minor, from))
 }
 
 const PREFIX: &str = "pod-security.kubernetes.io/";
@@ -279,15 +222,14 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             return Ok(2);
         }
     }
-    if let Some(v) = &a.kube_version {
-        if parse_release(v).is_none() {
-            eprintln!(
-                "palisade: error: --kube-version {v:?}: expected v1.N (e.g. v1.{})",
-                palisade_pss::MAX_VERSION
-            );
+    let kube_version = match a.kube_version.as_deref().map(crate::release::parse_kube_version) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            eprintln!("palisade: error: {e}");
             return Ok(2);
         }
-    }
+    };
     let (input, target, only) = load(&a);
     if input.nothing_read {
         let answer = palisade_report::NoVerdict {
@@ -298,13 +240,8 @@ pub fn run(a: PsaArgs) -> Result<u8> {
         out.flush()?;
         return Ok(2);
     }
-    let (latest, latest_from) = match latest_release(&a, input.coverage.as_ref()) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("palisade: error: {e}");
-            return Ok(2);
-        }
-    };
+    let (latest, warnings) = crate::release::pss_latest(kube_version, input.coverage.as_ref());
+    warnings.iter().for_each(crate::input::print_diagnostic);
     let objects = &input.objects;
     let from_cluster = a.source.cluster.cluster;
     let ex = Exemptions {
@@ -335,7 +272,8 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             .map(|set| {
                 let new_labels = labels_with(ns.labels, &set);
                 let new = parse_namespace_labels(Some(&new_labels));
-                let update = update_namespace_at(latest, name, &current, &new, Some(&new_labels), &pods, &ex);
+                let update =
+                    update_namespace_at(latest.minor, name, &current, &new, Some(&new_labels), &pods, &ex);
                 (set, update)
             })
             .collect();
@@ -346,9 +284,9 @@ pub fn run(a: PsaArgs) -> Result<u8> {
             [Vec::new(), Vec::new(), Vec::new()]
         } else {
             [
-                violations(latest, &ns.pods, current.enforce, &ex),
-                violations(latest, &ns.pods, current.audit, &ex),
-                violations(latest, &ns.pods, current.warn, &ex),
+                violations(latest.minor, &ns.pods, current.enforce, &ex),
+                violations(latest.minor, &ns.pods, current.audit, &ex),
+                violations(latest.minor, &ns.pods, current.warn, &ex),
             ]
         };
         let changes = updates
@@ -366,8 +304,8 @@ pub fn run(a: PsaArgs) -> Result<u8> {
         ));
     }
     let mut answer = PsaAnswer::new(target, from_cluster, rows);
-    answer.latest = format!("v1.{latest}");
-    answer.latest_from = latest_from;
+    answer.latest = latest.release();
+    answer.latest_from = latest.from;
     answer.errors = input.errors();
     let errors = input.has_errors();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

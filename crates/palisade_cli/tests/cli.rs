@@ -539,3 +539,120 @@ fn man_pages() {
         assert!(p.is_file(), "{} missing", p.display());
     }
 }
+
+/// A pod with a sysctl that Kubernetes v1.37 allows at baseline and v1.36 forbids.
+const SYSCTL_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: tuned
+  namespace: shop
+spec:
+  securityContext:
+    sysctls:
+      - {name: net.ipv4.tcp_slow_start_after_idle, value: '0'}
+  containers:
+    - {name: c, image: nginx}
+";
+
+#[test]
+fn scan_kube_version_says_what_latest_means() {
+    let dir = temp_dir("scan-kube-version");
+    let f = dir.join("pod.yaml");
+    std::fs::write(&f, SYSCTL_POD).unwrap();
+    let f = f.to_str().unwrap();
+    let pss = ["scan", f, "--select", "PSS", "--pss", "baseline"];
+    fn and<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [args, extra].concat()
+    }
+    let with = |extra: &[&'static str]| and(&pss, extra);
+    // Default: the newest release palisade knows, which allows the sysctl; the report says so.
+    let (code, v) = json(&pss);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty(), "{v:#}");
+    assert_eq!(v["podSecurity"]["latest"], "v1.37");
+    assert_eq!(
+        v["podSecurity"]["latestFrom"],
+        "the newest release palisade knows; see --kube-version"
+    );
+    // As a v1.36 API server evaluates `latest`: forbidden, in every spelling kubectl prints.
+    for release in ["v1.36", "1.36", "v1.36.2"] {
+        let (code, v) = json(&with(&["--kube-version", release]));
+        assert_eq!(code, 1, "{release}: {v:#}");
+        assert_eq!(findings(&v).len(), 1, "{v:#}");
+        let finding = &findings(&v)[0];
+        assert_eq!(finding["code"], "PSS011");
+        assert!(
+            finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("net.ipv4.tcp_slow_start_after_idle"),
+            "{v:#}"
+        );
+        assert_eq!(finding["pss"]["version"], "latest");
+        assert_eq!(v["admission"][0]["policy"], "baseline:latest");
+        assert_eq!(
+            v["podSecurity"],
+            serde_json::json!({"latest": "v1.36", "latestFrom": "given with --kube-version"})
+        );
+    }
+    // A version newer than the release means the release too, as on its API server.
+    let (code, _) = json(&with(&["--pss-version", "v1.37", "--kube-version", "v1.36"]));
+    assert_eq!(code, 1);
+    // Every format that carries the run's metadata says which release it was.
+    let human = palisade(&with(&["--kube-version", "v1.36"]));
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.starts_with("Pod Security `latest` = v1.36 (given with --kube-version)\n"),
+        "{human}"
+    );
+    let sarif = palisade(&with(&["--kube-version", "v1.36", "-o", "sarif"]));
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["properties"]["podSecurity"]["latest"], "v1.36",
+        "{sarif:#}"
+    );
+    let junit = palisade(&with(&["--kube-version", "v1.36", "-o", "junit"]));
+    let junit = String::from_utf8_lossy(&junit.stdout);
+    assert!(
+        junit.contains(r#"<property name="palisade.podSecurity.latest" value="v1.36"/>"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(
+            r#"<property name="palisade.podSecurity.latestFrom" value="given with --kube-version"/>"#
+        ),
+        "{junit}"
+    );
+    // A release newer than palisade knows: its checks are those of the newest, with a warning.
+    let (code, v) = json(&with(&["--kube-version", "v1.99"]));
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["podSecurity"]["latest"], "v1.99");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("v1.99 is newer than the newest release palisade knows (v1.37)"),
+        "{v:#}"
+    );
+    assert_eq!(v["errors"][0]["level"], "warning");
+    // No Pod Security rule ran: `latest` meant nothing, and the report does not say.
+    let (_, v) = json(&["scan", f, "--select", "HRD", "--kube-version", "v1.36"]);
+    assert!(v.get("podSecurity").is_none(), "{v:#}");
+    // A release that is not one: a usage error, before anything is read.
+    for bad in ["banana", "v2.1", "v1.", "v1.036", "v1.36.x"] {
+        let out = palisade(&["scan", f, "--kube-version", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "palisade: error: --kube-version {bad:?}: expected v1.N (e.g. v1.37)"
+            )),
+            "{bad}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{bad}");
+    }
+    // Not with --cluster: there, the API server says.
+    let out = palisade(&["scan", "--cluster", "--kube-version", "v1.36"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--kube-version"));
+}

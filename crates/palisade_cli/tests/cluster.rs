@@ -1294,6 +1294,84 @@ fn latest_on_a_cluster_is_the_servers_release() {
 }
 
 #[test]
+fn scan_of_a_cluster_evaluates_latest_as_the_servers_release() {
+    // A v1.36 server forbids net.ipv4.tcp_slow_start_after_idle at baseline:latest.
+    let mock = serve(sysctl_routes(true));
+    let kc = kubeconfig(mock.port, "scan-v136");
+    let k = kc.to_str().unwrap();
+    let args = [
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        k,
+        "--select",
+        "PSS",
+        "--pss",
+        "baseline",
+    ];
+    let out = palisade(&[&args[..], &["-o", "json"]].concat());
+    let v = json_out(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert_eq!(v["podSecurity"]["latest"], "v1.36", "{v:#}");
+    assert_eq!(v["podSecurity"]["latestFrom"], "the API server's version v1.36.2");
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "PSS011", "{v:#}");
+    assert_eq!(f["object"]["name"], "tuned");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("net.ipv4.tcp_slow_start_after_idle"),
+        "{v:#}"
+    );
+    let out = palisade(&args);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("Pod Security `latest` = v1.36 (the API server's version v1.36.2)"),
+        "{t}"
+    );
+    // A server that does not say its version: the newest release palisade knows (which
+    // allows the sysctl), and a warning.
+    let mock = serve(sysctl_routes(false));
+    let kc = kubeconfig(mock.port, "scan-noversion");
+    let k = kc.to_str().unwrap();
+    let out = palisade(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        k,
+        "--select",
+        "PSS",
+        "--pss",
+        "baseline",
+        "-o",
+        "json",
+    ]);
+    let v = json_out(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["podSecurity"]["latest"], "v1.37", "{v:#}");
+    assert!(
+        v["podSecurity"]["latestFrom"]
+            .as_str()
+            .unwrap()
+            .contains("the server's version is unknown"),
+        "{v:#}"
+    );
+    assert!(
+        v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["level"] == "warning"
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the API server did not say its version")),
+        "{v:#}"
+    );
+}
+
+#[test]
 fn kubeconfig_errors_show_the_path_once_without_doubled_quotes() {
     let out = palisade(&["psa", "--cluster", "--kubeconfig", "/nonexistent/kube config"]);
     assert_eq!(out.status.code(), Some(2));

@@ -19,6 +19,7 @@
 
 pub mod config;
 pub mod list;
+pub mod namespaces;
 mod owners;
 pub mod progress;
 mod read;

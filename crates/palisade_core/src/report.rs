@@ -145,6 +145,31 @@ pub struct Report {
     /// Findings left out of `findings` after the scan, and why.
     #[serde(skip)]
     pub hidden: Hidden,
+    /// What Pod Security `latest` meant for the run; `None` when no Pod Security rule ran.
+    #[serde(skip)]
+    pub pss_latest: Option<PssLatest>,
+}
+
+/// The Kubernetes release whose Pod Security Admission a run emulates: what the policy
+/// version `latest` (and any version newer than that release) means, and where that was
+/// decided (the API server's `/version`, `--kube-version`, or palisade's newest release).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PssLatest {
+    /// The release's minor number (`36` for v1.36).
+    pub minor: u32,
+    /// Where it comes from: `the API server's version v1.36.2`, `given with --kube-version`.
+    pub from: String,
+}
+
+impl PssLatest {
+    /// `v1.36`.
+    pub fn release(&self) -> String {
+        format!("v1.{}", self.minor)
+    }
+    /// `` Pod Security `latest` = v1.36 (the API server's version v1.36.2) ``.
+    pub fn describe(&self) -> String {
+        format!("Pod Security `latest` = {} ({})", self.release(), self.from)
+    }
 }
 
 /// The configuration file a run read, and the settings of it that are in force (a setting a

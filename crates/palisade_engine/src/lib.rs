@@ -17,8 +17,8 @@ pub use suppress::Suppressor;
 
 use palisade_core::{
     AnalysisCache, AnalysisSettings, Batch, Check, DiagLevel, Diagnostic, Finding, Hit, InvCtx, Inventory,
-    KindSet, ObjCtx, Object, PodCtx, Report, RuleMeta, RuleOptions, ScannedObject, Severity, Source,
-    TemplateKind,
+    KindSet, ObjCtx, Object, PodCtx, PssLatest, Report, RuleMeta, RuleOptions, ScannedObject, Severity,
+    Source, TemplateKind,
 };
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -42,6 +42,9 @@ pub struct ScanOptions {
     pub suppressor: Suppressor,
     /// Settings of cross-object analyses (default RBAC objects).
     pub analysis: AnalysisSettings,
+    /// The release whose Pod Security Admission is emulated: what the policy version
+    /// `latest` (and any newer version) means. Default: the newest release palisade knows.
+    pub pss_latest: PssLatest,
 }
 
 impl ScanOptions {
@@ -57,7 +60,12 @@ impl ScanOptions {
                 ..Suppressor::default()
             },
             analysis: AnalysisSettings::default(),
+            pss_latest: newest_pss_release(),
         }
+    }
+    /// Whether a Pod Security rule runs (Pod Security Standards are evaluated at all).
+    pub fn evaluates_pss(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.check, Check::Pss(_)))
     }
     fn options_for(&self, rule: &RuleMeta) -> &RuleOptions {
         static EMPTY: std::sync::OnceLock<RuleOptions> = std::sync::OnceLock::new();
@@ -89,6 +97,15 @@ impl ScanOptions {
             k.add(r.check.reads());
         }
         k
+    }
+}
+
+/// The newest release palisade knows ([`palisade_pss::MAX_VERSION`]), the default meaning of
+/// Pod Security `latest`.
+pub fn newest_pss_release() -> PssLatest {
+    PssLatest {
+        minor: palisade_pss::MAX_VERSION,
+        from: "the newest release palisade knows".to_owned(),
     }
 }
 
@@ -394,6 +411,17 @@ pub fn scan(source: &dyn Source, opts: &ScanOptions) -> Report {
     report
 }
 
+/// What the cluster that was read decides for the analyses run once it is read
+/// ([`PagedScan::finish`]).
+#[derive(Debug, Clone)]
+pub struct ClusterSettings {
+    /// Settings of the cross-object analyses (a cluster whose ClusterRoles were read holds its
+    /// own default RBAC objects).
+    pub analysis: AnalysisSettings,
+    /// What Pod Security `latest` means there: the API server's release.
+    pub pss_latest: PssLatest,
+}
+
 /// Builds a report from objects that arrive in pages (a live cluster): each page is checked
 /// by the object rules and reduced to what later analyses need as it arrives, so memory is
 /// bounded by what is kept, not by what is read.
@@ -425,13 +453,13 @@ impl<'a> PagedScan<'a> {
         self.next += 1;
     }
     /// The report; `diagnostics` are the source's problems (e.g. resources it may not list),
-    /// `analysis` the settings of the cross-object analyses (a cluster that was read holds
-    /// its own default RBAC objects).
-    pub fn finish(self, diagnostics: Vec<Diagnostic>, analysis: AnalysisSettings) -> Report {
+    /// `cluster` what the cluster that was read decides for the analyses that run now.
+    pub fn finish(self, diagnostics: Vec<Diagnostic>, cluster: ClusterSettings) -> Report {
         let started = Instant::now();
         let loaded = self.collector.finish();
         let mut opts = self.opts.clone();
-        opts.analysis = analysis;
+        opts.analysis = cluster.analysis;
+        opts.pss_latest = cluster.pss_latest;
         let mut report = scan_loaded(loaded, &opts);
         report.errors.splice(0..0, diagnostics);
         report.stats.duration_ms = started.elapsed().as_millis() as u64;
@@ -475,6 +503,7 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
         .collect();
     if !pss_rules.is_empty() {
         evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
+        report.pss_latest = Some(opts.pss_latest.clone());
     }
     report.findings.extend(run_pod_rules(&inv, opts));
     report.findings.extend(run_inventory_rules(&inv, opts));

@@ -1,12 +1,15 @@
 //! Pod Security Standards scanning: decides which policies apply to each workload (the
-//! `--pss` level, or the PSA labels of its namespace), evaluates them with `palisade_pss`,
-//! and turns failed checks into located findings and admission verdicts.
+//! `--pss` level, or the PSA labels of its namespace), evaluates them with `palisade_pss` as
+//! the admission plugin of the release `latest` means (`ScanOptions::pss_latest`), and turns
+//! failed checks into located findings and admission verdicts.
 
 use palisade_core::{
     AdmissionAction, AdmissionVerdict, DiagLevel, Diagnostic, FieldPath, Finding, NamespacePolicy, Object,
     PodTemplate, PssContext, PssMode as Mode, Report, RuleMeta, Seg, TemplateKind,
 };
-use palisade_pss::{evaluate, parse_namespace_labels, Evaluation, Level, NamespaceLevels, PodInput, Policy};
+use palisade_pss::{
+    evaluate_at, parse_namespace_labels, Evaluation, Level, NamespaceLevels, PodInput, Policy,
+};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -136,7 +139,11 @@ fn evaluate_template(
         let idx = match cache.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                cache.push((key.clone(), evaluate(policy.level, policy.version, &input)));
+                let latest = opts.pss_latest.minor;
+                cache.push((
+                    key.clone(),
+                    evaluate_at(latest, policy.level, policy.version, &input),
+                ));
                 cache.len() - 1
             }
         };

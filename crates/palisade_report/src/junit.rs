@@ -178,6 +178,18 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         "      <property name=\"palisade.suppressed\" value=\"{}\"/>",
         report.suppressed.len()
     );
+    if let Some(l) = &report.pss_latest {
+        let _ = writeln!(
+            s,
+            "      <property name=\"palisade.podSecurity.latest\" value=\"{}\"/>",
+            attr(&l.release())
+        );
+        let _ = writeln!(
+            s,
+            "      <property name=\"palisade.podSecurity.latestFrom\" value=\"{}\"/>",
+            attr(&l.from)
+        );
+    }
     if let Some(c) = &report.config {
         let _ = writeln!(
             s,

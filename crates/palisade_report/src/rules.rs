@@ -92,6 +92,12 @@ pub(crate) fn render_explain(rule: &RuleMeta, out: &mut dyn Write) -> io::Result
     let _ = writeln!(s, "{} {}", rule.code, rule.name);
     let _ = writeln!(s, "severity: {}  group: {}", rule.severity, rule.group);
     let _ = writeln!(s, "{}", rule.summary);
+    if rule.scope == palisade_core::Scope::Cluster {
+        let _ = writeln!(
+            s,
+            "Needs the other objects of the cluster: not run by the admission webhook (palisade serve)."
+        );
+    }
     let docs = dedent(rule.docs);
     let docs = docs.trim();
     if !docs.is_empty() {
@@ -136,6 +142,12 @@ pub(crate) fn render_rules_markdown(rules: &[&'static RuleMeta], out: &mut dyn W
             "\n## {}\n\n`{}` · severity **{}** · group `{}`\n\n{}\n",
             r.code, r.name, r.severity, r.group, r.summary
         );
+        if r.scope == palisade_core::Scope::Cluster {
+            let _ = writeln!(
+                s,
+                "*Needs the other objects of the cluster: not run by the admission webhook (`palisade serve`).*\n"
+            );
+        }
         for line in dedent(r.docs).trim().lines() {
             if line.starts_with('#') {
                 let _ = writeln!(s, "##{line}");

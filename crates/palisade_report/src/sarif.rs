@@ -113,9 +113,14 @@ struct Invocation<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct InvocationProperties<'a> {
+    /// What Pod Security `latest` meant, as in the JSON report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pod_security: Option<crate::json::JsonPodSecurity<'a>>,
     /// The configuration file and its settings in force, as in the JSON report.
-    config: crate::json::JsonConfig<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<crate::json::JsonConfig<'a>>,
 }
 
 #[derive(Serialize)]
@@ -396,10 +401,12 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
                 execution_successful: !report.has_errors(),
                 tool_configuration_notifications: report.config.iter().map(config_notification).collect(),
                 tool_execution_notifications: report.errors.iter().map(notification).collect(),
-                properties: report
-                    .config
-                    .as_ref()
-                    .map(|c| InvocationProperties { config: c.into() }),
+                properties: (report.pss_latest.is_some() || report.config.is_some()).then(|| {
+                    InvocationProperties {
+                        pod_security: report.pss_latest.as_ref().map(Into::into),
+                        config: report.config.as_ref().map(Into::into),
+                    }
+                }),
             }],
             column_kind: "unicodeCodePoints",
             results: Results { report, rule_index },

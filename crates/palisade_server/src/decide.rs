@@ -149,7 +149,11 @@ impl Decider {
         let opts = self.options_for(p);
         let mut scan = PagedScan::new(&opts);
         scan.add(vec![obj]);
-        scan.finish(Vec::new(), opts.analysis).findings
+        let cluster = palisade_engine::ClusterSettings {
+            analysis: opts.analysis,
+            pss_latest: opts.pss_latest.clone(),
+        };
+        scan.finish(Vec::new(), cluster).findings
     }
 
     /// The validating webhook's answer.
@@ -400,6 +404,67 @@ impl Decider {
                     "could not read the labels of namespace {namespace:?} ({e}): the defaults applied"
                 )),
             ),
+        }
+    }
+
+    /// The mutating webhook's answer: the configured defaults as a JSONPatch, for pods and
+    /// pod templates in namespaces where mutation is on. Pods are mutated when created (the
+    /// API server forbids changing a running pod's security settings), controllers when
+    /// created or updated. It never denies: validation does.
+    pub fn mutate(&self, req: &Request, namespaces: &dyn Namespaces) -> Outcome {
+        let skipped = |r: Response| Outcome {
+            response: r,
+            record: Record {
+                decision: "skipped",
+                ..Record::default()
+            },
+        };
+        let pod = is_pod(req);
+        let operation_mutates = match req.operation {
+            Operation::Create => true,
+            Operation::Update => !pod,
+            _ => false,
+        };
+        if !operation_mutates || !req.sub_resource.is_empty() {
+            return skipped(Response::allow(&req.uid));
+        }
+        if let Some(e) = policy::exemption(
+            &self.cfg,
+            &req.namespace,
+            &req.user_info.username,
+            &req.user_info.groups,
+        ) {
+            return exempt(req, e);
+        }
+        let Some(object) = req.object.as_ref() else {
+            return skipped(Response::allow(&req.uid));
+        };
+        if !self.mutation_enabled(&req.namespace, namespaces) {
+            return skipped(Response::allow(&req.uid));
+        }
+        if runtime_class_exempt(object, &self.cfg.exemptions.runtime_classes) {
+            return exempt(req, Exempt::RuntimeClass);
+        }
+        let d = crate::mutate::defaults(object, &self.cfg.mutation);
+        if d.is_empty() {
+            return Outcome {
+                response: Response::allow(&req.uid),
+                record: Record {
+                    decision: "allowed",
+                    ..Record::default()
+                },
+            };
+        }
+        let mut r = Response::allow(&req.uid);
+        if let Some(s) = d.summary() {
+            r.audit_annotations.insert("mutated".into(), s);
+        }
+        Outcome {
+            response: r.with_patch(&Value::Array(d.ops)),
+            record: Record {
+                decision: "patched",
+                ..Record::default()
+            },
         }
     }
 

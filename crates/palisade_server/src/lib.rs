@@ -5,7 +5,10 @@
 
 pub mod decide;
 pub mod metrics;
+pub mod mutate;
 pub mod policy;
 pub mod review;
+pub mod router;
+pub mod serve;
 pub mod tls;
 pub mod webhook_config;

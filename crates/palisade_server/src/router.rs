@@ -150,7 +150,8 @@ fn fail_safe(req: &Request, mode: FailSafe, why: &str) -> Response {
     match mode {
         FailSafe::Allow => {
             let mut r = Response::allow(&req.uid);
-            r.warnings.push(format!("palisade did not evaluate this request: {why}"));
+            r.warnings
+                .push(format!("palisade did not evaluate this request: {why}"));
             r.audit_annotations.insert("not-evaluated".into(), why.to_owned());
             r
         }
@@ -198,7 +199,10 @@ async fn handle(s: Arc<AppState>, body: Bytes, ep: Endpoint) -> axum::response::
                 }
                 Ok(Err(e)) => {
                     tracing::error!(uid = %req.uid, error = %e, "evaluation failed");
-                    (fail_safe(&req, s.limits.fail_safe, "the evaluation failed"), "error")
+                    (
+                        fail_safe(&req, s.limits.fail_safe, "the evaluation failed"),
+                        "error",
+                    )
                 }
                 Err(_) => {
                     let why = format!("no decision within {:?}", s.limits.timeout);

@@ -65,6 +65,10 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             st.paint("1", &format!("Configuration: {}", clean_line(&c.describe())))
         );
     }
+    // Which release's Pod Security Admission was emulated: what `latest` meant.
+    if let Some(l) = &report.pss_latest {
+        let _ = writeln!(s, "{}\n", st.paint("1", &clean_line(&l.describe())));
+    }
 
     let mut groups = group_by_object(report, false);
     for g in &mut groups {

@@ -7,7 +7,7 @@ use crate::text::{count_diagnostics, severity_counts};
 use crate::RenderOptions;
 use palisade_core::{
     AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
-    PssContext, Reference, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+    PssContext, PssLatest, Reference, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,6 +19,9 @@ struct JsonReport<'a> {
     schema_version: &'static str,
     tool: Tool<'a>,
     target: &'a str,
+    /// What Pod Security `latest` meant; absent when no Pod Security rule ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pod_security: Option<JsonPodSecurity<'a>>,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     /// Only with `show_suppressed`; the key is absent otherwise.
@@ -32,6 +35,25 @@ struct JsonReport<'a> {
     /// The configuration file read and what it changes; absent when none was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<JsonConfig<'a>>,
+}
+
+/// The release whose Pod Security Admission the run emulated: what `latest` meant.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JsonPodSecurity<'a> {
+    /// `v1.36`.
+    latest: String,
+    /// Where that came from (`the API server's version v1.36.2`, `given with --kube-version`).
+    latest_from: &'a str,
+}
+
+impl<'a> From<&'a PssLatest> for JsonPodSecurity<'a> {
+    fn from(l: &'a PssLatest) -> Self {
+        JsonPodSecurity {
+            latest: l.release(),
+            latest_from: &l.from,
+        }
+    }
 }
 
 /// The configuration file of the run and the settings of it in force.
@@ -414,6 +436,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             version: opts.tool_version,
         },
         target: &opts.target,
+        pod_security: report.pss_latest.as_ref().map(Into::into),
         summary: Summary {
             findings: report.findings.len(),
             by_severity: BySeverity {

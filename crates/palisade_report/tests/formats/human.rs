@@ -352,3 +352,31 @@ fn a_configuration_file_is_named_first() {
     let plain = render(&super::fixture::report(), Format::Human, &opts());
     assert!(!plain.contains("Configuration:"), "{plain}");
 }
+
+#[test]
+fn what_latest_meant_is_a_header_line() {
+    let mut report = super::fixture::report();
+    report.pss_latest = Some(palisade_core::PssLatest {
+        minor: 36,
+        from: "the API server's version v1.36.2".into(),
+    });
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.starts_with("Pod Security `latest` = v1.36 (the API server's version v1.36.2)\n\n"),
+        "{out}"
+    );
+    // After the configuration file, when one was read.
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        ..Default::default()
+    });
+    let out = render(&report, Format::Human, &opts());
+    assert!(
+        out.starts_with(
+            "Configuration: .palisade.yaml (no changes)\n\nPod Security `latest` = v1.36 (the API server's version v1.36.2)\n\n"
+        ),
+        "{out}"
+    );
+    let plain = render(&super::fixture::report(), Format::Human, &opts());
+    assert!(!plain.contains("Pod Security `latest`"), "{plain}");
+}

@@ -333,3 +333,24 @@ fn the_configuration_is_reported_and_documented() {
     // No configuration read: no key.
     assert!(rendered(&super::fixture::report()).get("config").is_none());
 }
+
+#[test]
+fn what_latest_meant_is_reported_and_documented() {
+    let mut report = report();
+    report.pss_latest = Some(palisade_core::PssLatest {
+        minor: 36,
+        from: "the API server's version v1.36.2".into(),
+    });
+    let doc = rendered(&report);
+    assert_valid(&doc);
+    assert_eq!(
+        doc["podSecurity"],
+        json!({"latest": "v1.36", "latestFrom": "the API server's version v1.36.2"})
+    );
+    // Right after `target`, as documented.
+    let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+    let at = keys.iter().position(|k| *k == "target").unwrap();
+    assert_eq!(keys[at + 1], "podSecurity", "{keys:?}");
+    // No Pod Security rule ran: absent.
+    assert!(rendered(&super::fixture::report()).get("podSecurity").is_none());
+}

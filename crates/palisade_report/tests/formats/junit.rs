@@ -365,3 +365,21 @@ fn the_configuration_is_a_property() {
     let plain = render(&super::fixture::report(), Format::Junit, &opts());
     assert!(!plain.contains("palisade.config"), "{plain}");
 }
+
+#[test]
+fn what_latest_meant_is_a_property() {
+    let mut report = report();
+    report.pss_latest = Some(palisade_core::PssLatest {
+        minor: 36,
+        from: "given with --kube-version".into(),
+    });
+    let xml = render(&report, Format::Junit, &opts());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(property(&doc, "palisade.podSecurity.latest"), "v1.36");
+    assert_eq!(
+        property(&doc, "palisade.podSecurity.latestFrom"),
+        "given with --kube-version"
+    );
+    let plain = render(&super::fixture::report(), Format::Junit, &opts());
+    assert!(!plain.contains("palisade.podSecurity"), "{plain}");
+}

@@ -407,3 +407,28 @@ fn the_configuration_is_a_notification_and_a_property() {
     let inv = &plain["runs"][0]["invocations"][0];
     assert!(inv.get("toolConfigurationNotifications").is_none() && inv.get("properties").is_none());
 }
+
+#[test]
+fn what_latest_meant_is_a_property() {
+    let mut report = report();
+    report.pss_latest = Some(palisade_core::PssLatest {
+        minor: 36,
+        from: "the API server's version v1.36.2".into(),
+    });
+    let doc = rendered(&report);
+    let errors = oasis_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(
+        doc["runs"][0]["invocations"][0]["properties"],
+        json!({"podSecurity": {"latest": "v1.36", "latestFrom": "the API server's version v1.36.2"}})
+    );
+    // With a configuration too: both.
+    report.config = Some(palisade_core::ConfigInfo {
+        file: ".palisade.yaml".into(),
+        ..Default::default()
+    });
+    let doc = rendered(&report);
+    let props = &doc["runs"][0]["invocations"][0]["properties"];
+    assert_eq!(props["podSecurity"]["latest"], "v1.36");
+    assert_eq!(props["config"]["file"], ".palisade.yaml");
+}

@@ -1,0 +1,318 @@
+//! `palisade serve`: the admission webhook. Parses the flags, loads the configuration into a
+//! decider (again on reload), chooses where namespace labels come from (a watch of the
+//! cluster, or Namespace manifests), and hands over to `palisade_server::serve`.
+
+use crate::settings::{self, Flags};
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use palisade_engine::config::LoadedConfig;
+use palisade_server::decide::{Decider, Namespaces, StaticNamespaces};
+use palisade_server::router::{FailSafe, Limits};
+use palisade_server::serve::{Configure, ServeOptions, TlsSource};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The configuration file (`.palisade.yaml`): its `admission:` section (defaults,
+    /// exemptions, mutation), exceptions, severities and rule options. Reloaded on SIGHUP and
+    /// when it changes. Without it every namespace is unlabelled-privileged: only namespaces
+    /// with `palisade.dev/` labels are checked.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    pub address: IpAddr,
+    /// TLS port of /validate and /mutate (0: any free port; the address is logged).
+    #[arg(long, default_value_t = 8443)]
+    pub port: u16,
+    /// Plain HTTP port of /healthz, /readyz and /metrics.
+    #[arg(long, default_value_t = 8081)]
+    pub health_port: u16,
+    /// PEM certificate chain of the serving certificate (reloaded when it changes).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_private_key_file",
+        required_unless_present = "self_signed"
+    )]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of the serving certificate.
+    #[arg(long, value_name = "FILE", requires = "tls_cert_file")]
+    pub tls_private_key_file: Option<PathBuf>,
+    /// Serve with a throwaway CA and certificate made at start (for trying palisade out):
+    /// names from --self-signed-name, the CA written to --write-ca for the caBundle.
+    #[arg(long, conflicts_with_all = ["tls_cert_file", "tls_private_key_file"])]
+    pub self_signed: bool,
+    /// A DNS name or IP address of the self-signed certificate (repeatable).
+    #[arg(long = "self-signed-name", value_name = "NAME", requires = "self_signed", default_values_t = ["localhost".to_owned(), "127.0.0.1".to_owned()])]
+    pub self_signed_names: Vec<String>,
+    /// Write the self-signed certificate's CA (PEM) here.
+    #[arg(long, value_name = "FILE", requires = "self_signed")]
+    pub write_ca: Option<PathBuf>,
+    /// Read namespace labels from these manifests (Namespace objects) instead of watching the
+    /// cluster's namespaces.
+    #[arg(long, value_name = "PATH")]
+    pub namespaces_from: Vec<String>,
+    /// Kubeconfig for the namespace watch (default: KUBECONFIG, ~/.kube/config, then the
+    /// in-cluster service account).
+    #[arg(long, value_name = "FILE", conflicts_with = "namespaces_from")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME", conflicts_with = "namespaces_from")]
+    pub context: Option<String>,
+    /// The Kubernetes release whose Pod Security `latest` to enforce, `v1.N`. Default: the API
+    /// server's version when namespaces are watched, else the newest palisade knows.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Requests evaluated at once; beyond it the --fail-safe answer is given at once.
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
+    /// Per-request deadline in seconds; past it the --fail-safe answer is given.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// What to answer for a request palisade could not evaluate (overload, deadline): allow
+    /// it with a warning and an audit annotation, or deny it.
+    #[arg(long, value_enum, default_value = "allow")]
+    pub fail_safe: FailSafeArg,
+    /// After SIGTERM, seconds to keep answering while /readyz fails, before closing.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub shutdown_delay: f64,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailSafeArg {
+    Allow,
+    Deny,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+/// Logs for a server: JSON lines (or text) on stderr at info, `RUST_LOG` overrides.
+pub fn init_logging(format: LogFormat, verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|_| EnvFilter::new("palisade=info")),
+        _ => EnvFilter::new(match (quiet, verbose) {
+            (true, _) => "palisade=error",
+            (false, 0) => "palisade=info",
+            (false, 1) => "palisade=debug",
+            (false, _) => "debug,palisade=trace",
+        }),
+    };
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    let _ = match format {
+        LogFormat::Json => b.json().flatten_event(true).with_current_span(false).try_init(),
+        LogFormat::Text => b.try_init(),
+    };
+}
+
+/// The configuration file, loaded again on every reload.
+struct FileConfig {
+    path: Option<PathBuf>,
+    /// What Pod Security `latest` means (the cluster's release).
+    latest: palisade_core::PssLatest,
+}
+
+impl FileConfig {
+    fn load(&self) -> Result<LoadedConfig, String> {
+        match &self.path {
+            Some(p) => settings::load(p).map_err(|e| e.to_string()),
+            None => Ok(LoadedConfig::default()),
+        }
+    }
+}
+
+impl Configure for FileConfig {
+    fn build(&self) -> Result<Decider, String> {
+        let loaded = self.load()?;
+        let flags = Flags {
+            config: self.path.clone(),
+            no_config: self.path.is_none(),
+            ..Flags::default()
+        };
+        let mut base = settings::scan_options(&flags, &loaded)?;
+        base.pss_latest = self.latest.clone();
+        Decider::new(
+            loaded.config.admission.clone(),
+            base,
+            loaded.config.ignore.clone(),
+        )
+        .map_err(|e| {
+            format!(
+                "{}: {e}",
+                self.path
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            )
+        })
+    }
+    fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.path.iter().cloned().collect();
+        if let Ok(l) = self.load() {
+            for e in &l.exceptions {
+                let f = PathBuf::from(&*e.file);
+                if !files.contains(&f) {
+                    files.push(f);
+                }
+            }
+        }
+        files
+    }
+}
+
+/// Namespace labels from Namespace manifests.
+fn static_namespaces(paths: &[String]) -> Result<StaticNamespaces, String> {
+    const NAMESPACES: &[palisade_core::GroupKind] = &[palisade_core::GroupKind::core("Namespace")];
+    let reads = palisade_core::Reads::kinds(NAMESPACES);
+    let (objects, diags) = crate::input::load_files(paths, reads);
+    if let Some(d) = diags.iter().find(|d| d.level == palisade_core::DiagLevel::Error) {
+        return Err(format!("--namespaces-from: {}", d.message));
+    }
+    let mut map = HashMap::new();
+    for o in objects
+        .iter()
+        .filter(|o| o.kind == "Namespace" && o.group().is_empty())
+    {
+        let labels: BTreeMap<String, String> = o
+            .labels()
+            .and_then(palisade_core::Node::as_map)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| Some((e.key.to_string(), e.value.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        map.insert(o.name.clone(), labels);
+    }
+    Ok(StaticNamespaces(map))
+}
+
+#[cfg(feature = "cluster")]
+struct Live(palisade_cluster::namespaces::NamespaceWatch);
+
+/// Labels from the cluster, and its release (`/version`) when it answers.
+type Watched = (Arc<dyn Namespaces>, crate::cluster::Coverage);
+
+#[cfg(feature = "cluster")]
+impl Namespaces for Live {
+    fn labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, String> {
+        self.0.labels(name)
+    }
+}
+
+#[cfg(feature = "cluster")]
+fn live_namespaces(a: &ServeArgs) -> Result<Watched, String> {
+    let opts = palisade_cluster::ClusterOptions {
+        kubeconfig: a.kubeconfig.clone(),
+        context: a.context.clone(),
+        timeout: Some(Duration::from_secs(30)),
+        ..Default::default()
+    };
+    let cluster = palisade_cluster::Cluster::connect(&opts).map_err(|e| e.to_string())?;
+    tracing::info!(server = %cluster.server, context = %cluster.context, "watching namespaces");
+    let watch = palisade_cluster::namespaces::NamespaceWatch::start(cluster).map_err(|e| e.to_string())?;
+    let mut coverage = crate::cluster::Coverage::default();
+    match watch.server_version() {
+        Ok(v) if v.major == 1 => {
+            coverage.server_minor = Some(v.minor);
+            coverage.server_git_version = Some(v.git_version);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "the API server's version is unknown"),
+    }
+    Ok((Arc::new(Live(watch)), coverage))
+}
+
+#[cfg(not(feature = "cluster"))]
+fn live_namespaces(_: &ServeArgs) -> Result<Watched, String> {
+    Err("this palisade was built without cluster support: give --namespaces-from".into())
+}
+
+pub fn run(a: ServeArgs) -> Result<u8> {
+    let fail = |e: String| {
+        tracing::error!(error = %e, "cannot serve");
+        eprintln!("palisade: error: {e}");
+        Ok(2)
+    };
+    let valid =
+        a.timeout > 0.0 && a.timeout.is_finite() && a.shutdown_delay >= 0.0 && a.shutdown_delay.is_finite();
+    if !valid {
+        return fail("--timeout must be positive and --shutdown-delay not negative".into());
+    }
+    let kube_version = match a.kube_version.as_deref().map(crate::release::parse_kube_version) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return fail(e),
+    };
+    let (namespaces, coverage): (Arc<dyn Namespaces>, Option<crate::cluster::Coverage>) =
+        if a.namespaces_from.is_empty() {
+            match live_namespaces(&a) {
+                Ok((n, c)) => (n, Some(c)),
+                Err(e) => return fail(format!("namespace labels: {e}")),
+            }
+        } else {
+            match static_namespaces(&a.namespaces_from) {
+                Ok(n) => (Arc::new(n), None),
+                Err(e) => return fail(e),
+            }
+        };
+    let (latest, warnings) = crate::release::pss_latest(kube_version, coverage.as_ref());
+    for w in warnings {
+        tracing::warn!("{}", w.message);
+    }
+    tracing::info!(latest = %latest.release(), from = %latest.from, "Pod Security latest");
+    let configure = Arc::new(FileConfig {
+        path: a.config.clone(),
+        latest,
+    });
+    // A configuration that does not load stops the start, as the API server does not start
+    // with an invalid PodSecurityConfiguration.
+    if let Err(e) = configure.build() {
+        return fail(format!("configuration: {e}"));
+    }
+    let tls = match (&a.tls_cert_file, &a.tls_private_key_file) {
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => TlsSource::SelfSigned {
+            names: a.self_signed_names.clone(),
+            write_ca: a.write_ca.clone(),
+        },
+    };
+    let opts = ServeOptions {
+        address: a.address,
+        port: a.port,
+        health_port: a.health_port,
+        tls,
+        limits: Limits {
+            concurrency: a.concurrency.max(1),
+            timeout: Duration::from_secs_f64(a.timeout),
+            fail_safe: match a.fail_safe {
+                FailSafeArg::Allow => FailSafe::Allow,
+                FailSafeArg::Deny => FailSafe::Deny,
+            },
+        },
+        reload_every: Duration::from_secs(2),
+        shutdown_delay: Duration::from_secs_f64(a.shutdown_delay),
+    };
+    match palisade_server::serve::run(opts, configure, namespaces) {
+        Ok(()) => Ok(0),
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,211 @@
+//! Running the webhook: the TLS port with the webhook router and the plain health port, on a
+//! multi-threaded runtime; the serving certificate reloaded when its files change; the
+//! configuration reloaded on SIGHUP or when its files change, without dropping requests;
+//! graceful shutdown on SIGTERM or SIGINT (not ready first, then no new connections, then the
+//! requests in flight are answered).
+
+use crate::decide::{Decider, Namespaces};
+use crate::router::{health, webhook, AppState, Limits};
+use crate::tls;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// Where the serving certificate comes from.
+#[derive(Debug, Clone)]
+pub enum TlsSource {
+    /// A PEM certificate chain and private key, reloaded when they change.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A throwaway CA and a certificate for these names (DNS names or IP addresses),
+    /// generated at start; the CA is written to `write_ca` for the webhook's `caBundle`.
+    SelfSigned {
+        names: Vec<String>,
+        write_ca: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub address: IpAddr,
+    /// The TLS port of `/validate` and `/mutate` (0: any free port).
+    pub port: u16,
+    /// The plain HTTP port of `/healthz`, `/readyz`, `/metrics` (0: any free port).
+    pub health_port: u16,
+    pub tls: TlsSource,
+    pub limits: Limits,
+    /// How often the certificate and configuration files are checked for changes.
+    pub reload_every: Duration,
+    /// After SIGTERM, how long to keep serving while not ready, so that the Service's
+    /// endpoints are updated before the listener closes.
+    pub shutdown_delay: Duration,
+}
+
+/// Builds a decider from the configuration files again (a reload), and names the files
+/// whose change triggers one.
+pub trait Configure: Send + Sync + 'static {
+    fn build(&self) -> Result<Decider, String>;
+    fn files(&self) -> Vec<PathBuf>;
+}
+
+fn mtimes(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+/// Serves until SIGTERM or SIGINT. Errors are start-up errors (a port in use, a certificate
+/// that does not load).
+pub fn run(
+    opts: ServeOptions,
+    configure: Arc<dyn Configure>,
+    namespaces: Arc<dyn Namespaces>,
+) -> Result<(), String> {
+    let decider = configure.build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("palisade-serve")
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(serve(opts, decider, configure, namespaces))
+}
+
+async fn serve(
+    opts: ServeOptions,
+    decider: Decider,
+    configure: Arc<dyn Configure>,
+    namespaces: Arc<dyn Namespaces>,
+) -> Result<(), String> {
+    let resolver = match &opts.tls {
+        TlsSource::Files { cert, key } => {
+            let r = tls::CertResolver::from_files(cert.clone(), key.clone()).map_err(|e| e.to_string())?;
+            tls::spawn_reloader(r.clone(), opts.reload_every);
+            r
+        }
+        TlsSource::SelfSigned { names, write_ca } => {
+            let (ips, dns): (Vec<&String>, Vec<&String>) =
+                names.iter().partition(|n| n.parse::<IpAddr>().is_ok());
+            let ips: Vec<IpAddr> = ips.iter().filter_map(|n| n.parse().ok()).collect();
+            let dns: Vec<String> = dns.into_iter().cloned().collect();
+            let s = tls::self_signed(&dns, &ips).map_err(|e| e.to_string())?;
+            if let Some(path) = write_ca {
+                std::fs::write(path, &s.ca_pem)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            tls::CertResolver::from_pem(s.cert_pem.as_bytes(), s.key_pem.as_bytes())
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let tls_config = tls::server_config(resolver).map_err(|e| e.to_string())?;
+    let state = AppState::new(decider, namespaces, opts.limits);
+    let bind = |port: u16| async move {
+        tokio::net::TcpListener::bind(SocketAddr::new(opts.address, port))
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", SocketAddr::new(opts.address, port)))
+    };
+    let listener = bind(opts.port).await?;
+    let health_listener = bind(opts.health_port).await?;
+    let webhook_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let health_addr = health_listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(
+        webhook = %format!("https://{webhook_addr}"),
+        health = %format!("http://{health_addr}"),
+        "serving"
+    );
+
+    // Shutdown: every task watches this.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let health_task = {
+        let mut stop = stop_rx.clone();
+        let app = health(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(health_listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        })
+    };
+    let reload_task = tokio::spawn(reload_loop(state.clone(), configure, opts.reload_every));
+
+    let signal_state = state.clone();
+    let delay = opts.shutdown_delay;
+    let shutdown = async move {
+        wait_for_termination().await;
+        signal_state.set_ready(false);
+        tracing::info!(delay = ?delay, "shutting down: not ready, then no new connections");
+        tokio::time::sleep(delay).await;
+    };
+    let served = tls::serve_tls(listener, tls_config, webhook(state), shutdown).await;
+    let _ = stop_tx.send(true);
+    reload_task.abort();
+    let _ = health_task.await;
+    tracing::info!("stopped");
+    served.map_err(|e| format!("serving: {e}"))
+}
+
+#[cfg(unix)]
+async fn wait_for_termination() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        // No signal handling: serve until killed.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_termination() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Reloads the configuration on SIGHUP and when one of its files changes. A configuration
+/// that does not load is logged and the one in force stays.
+async fn reload_loop(state: Arc<AppState>, configure: Arc<dyn Configure>, every: Duration) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut files = configure.files();
+    let mut seen = mtimes(&files);
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        #[cfg(unix)]
+        let why = tokio::select! {
+            Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => "SIGHUP",
+            _ = tick.tick() => "",
+        };
+        #[cfg(not(unix))]
+        let why = {
+            tick.tick().await;
+            ""
+        };
+        let now = mtimes(&files);
+        let why = if !why.is_empty() {
+            why
+        } else if now != seen {
+            "a configuration file changed"
+        } else {
+            continue;
+        };
+        seen = now;
+        let c = configure.clone();
+        match tokio::task::spawn_blocking(move || (c.build(), c.files())).await {
+            Ok((Ok(d), f)) => {
+                state.replace_decider(d);
+                files = f;
+                seen = mtimes(&files);
+                tracing::info!(reason = why, "configuration reloaded");
+            }
+            Ok((Err(e), _)) => {
+                tracing::error!(reason = why, error = %e, "configuration not reloaded; the previous one stays in force")
+            }
+            Err(e) => tracing::error!(error = %e, "configuration reload failed"),
+        }
+    }
+}
