@@ -397,3 +397,133 @@ fn the_api_server_accepts_the_manifests_and_calls_the_webhook() {
     assert!(!o.status.success(), "services go through the webhook");
     ok(service("palisade"), "palisade is exempt");
 }
+
+/// `palisade serve` on 127.0.0.1, registered by URL: the API server sends it the requests and
+/// enforces its answers. The child process is killed when dropped.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn palisade_serve_enforces_through_the_generated_configuration() {
+    let cp = common::control_plane::ControlPlane::start("webhook-serve");
+    let kubectl = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new("kubectl")
+            .env("KUBECONFIG", &cp.kubeconfig)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run kubectl");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let dir = temp_dir("webhook-serve");
+    let o = palisade(&["certs", "--ip", "127.0.0.1", "-o", dir.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (port, health) = (free_port(), free_port());
+    let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+    let _served = Served(
+        Command::new(env!("CARGO_BIN_EXE_palisade"))
+            .args([
+                "serve",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--health-port",
+                &health.to_string(),
+                "--tls-cert-file",
+                dir.join("tls.crt").to_str().unwrap(),
+                "--tls-private-key-file",
+                dir.join("tls.key").to_str().unwrap(),
+                "--kubeconfig",
+                cp.kubeconfig.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "palisade serve did not listen: {}",
+            std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let o = palisade(&[
+        "webhook-config",
+        "--url",
+        &format!("https://127.0.0.1:{port}"),
+        "--ca-bundle",
+        dir.join("ca.crt").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = kubectl(&["apply", "-f", "-"], &text(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Through palisade: a namespace, its enforce label, and a privileged pod there.
+    let o = kubectl(&["create", "namespace", "team-a"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kubectl(
+        &["label", "namespace", "team-a", "palisade.dev/enforce=restricted"],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = |ns: &str| {
+        kubectl(
+            &[
+                "run",
+                "pwn",
+                "-n",
+                ns,
+                "--image=busybox",
+                "--privileged",
+                "--restart=Never",
+                "--",
+                "sleep",
+                "1d",
+            ],
+            "",
+        )
+    };
+    let denied = run("team-a");
+    let why = stderr(&denied);
+    assert!(
+        !denied.status.success(),
+        "a privileged pod was admitted in an enforcing namespace"
+    );
+    assert!(
+        why.contains("admission webhook \"validate.palisade.dev\" denied"),
+        "{why}"
+    );
+    assert!(why.contains("rivileged"), "{why}");
+    // A namespace without palisade labels (defaults: privileged) admits it.
+    let admitted = run("default");
+    assert!(
+        admitted.status.success(),
+        "{}\n{}",
+        stderr(&admitted),
+        std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
+    );
+}
