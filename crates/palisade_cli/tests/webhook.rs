@@ -400,8 +400,10 @@ fn the_api_server_accepts_the_manifests_and_calls_the_webhook() {
 
 /// `palisade serve` on 127.0.0.1, registered by URL: the API server sends it the requests and
 /// enforces its answers. The child process is killed when dropped.
+#[cfg(feature = "cluster")]
 struct Served(std::process::Child);
 
+#[cfg(feature = "cluster")]
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -409,6 +411,7 @@ impl Drop for Served {
     }
 }
 
+#[cfg(feature = "cluster")]
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -417,6 +420,8 @@ fn free_port() -> u16 {
         .port()
 }
 
+// The namespace watch (--kubeconfig) is part of the cluster feature.
+#[cfg(feature = "cluster")]
 #[test]
 #[ignore = "needs cluster"]
 fn palisade_serve_enforces_through_the_generated_configuration() {
