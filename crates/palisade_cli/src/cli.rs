@@ -45,6 +45,12 @@ enum Command {
     /// The admission webhook: the scan's rules enforced, warned and audited per namespace
     /// (labels palisade.dev/enforce|warn|audit), and defaults added by the mutating webhook.
     Serve(Box<crate::serve::ServeArgs>),
+    /// Print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration that
+    /// register `palisade serve` with the API server (YAML, for `kubectl apply -f -`).
+    WebhookConfig(crate::webhook_config::WebhookConfigArgs),
+    /// Write a throwaway CA and a serving certificate for `palisade serve` (ca.crt, tls.crt,
+    /// tls.key).
+    Certs(crate::webhook_config::CertsArgs),
     /// Show the documentation of a rule.
     Explain {
         /// Rule code (PSS007) or name (pss-privileged).
@@ -307,6 +313,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
         Command::Serve(a) => crate::serve::run(*a),
+        Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
+        Command::Certs(a) => crate::webhook_config::certs(a),
         Command::Config(ConfigCommand::Schema) => {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &palisade_engine::config::schema())?;

@@ -11,6 +11,7 @@ mod rbac;
 mod release;
 mod serve;
 mod settings;
+mod webhook_config;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
