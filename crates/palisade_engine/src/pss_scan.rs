@@ -195,7 +195,7 @@ fn evaluate_template(
                 continue;
             }
             reported_checks.push(check.id);
-            let ctx = PssContext {
+            let ctx = std::sync::Arc::new(PssContext {
                 level: policy.level.as_str().to_owned(),
                 version: policy.version.to_string(),
                 mode: mode_name,
@@ -203,7 +203,8 @@ fn evaluate_template(
                 check: check.id,
                 reason: check.reason.clone(),
                 detail: check.detail.clone(),
-            };
+            });
+            let suppressed = opts.suppressor.check(obj, rule).map(std::sync::Arc::new);
             // Each finding's message is about its own field: the offender's own detail when
             // the check's detail lists several fields.
             let offenders: Vec<(FieldPath, Option<String>, &str)> = if check.offenders.is_empty() {
@@ -226,15 +227,15 @@ fn evaluate_template(
                 out.findings.push(Finding {
                     rule,
                     severity: opts.severity_of(rule),
-                    object: obj.reference(),
+                    object: obj.shared_reference(),
                     object_location: obj.location_of(obj.root.pos),
-                    container,
-                    message: format!("{}: {}", check.reason, detail),
+                    container: container.map(String::into_boxed_str),
+                    message: format!("{}: {}", check.reason, detail).into_boxed_str(),
                     path,
                     location,
                     exact,
                     pss: Some(ctx.clone()),
-                    suppressed: opts.suppressor.check(obj, rule),
+                    suppressed: suppressed.clone(),
                     also: Vec::new(),
                 });
             }

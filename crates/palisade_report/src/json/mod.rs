@@ -209,14 +209,14 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             code: f.code(),
             rule: f.rule.name,
             severity: f.severity.as_str(),
-            object: (&f.object).into(),
+            object: (&*f.object).into(),
             container: f.container.as_deref(),
             message: &f.message,
             remediation: f.remediation(),
             path: f.path.to_string(),
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
-            pss: f.pss.as_ref().map(Into::into),
+            pss: f.pss.as_deref().map(Into::into),
             also: f.also.iter().map(|r| r.code).collect(),
             references: f.references(),
             fingerprint: f.fingerprint(),
@@ -246,7 +246,7 @@ struct JsonSuppression<'a> {
 
 impl<'a> From<&'a Finding> for JsonSuppressed<'a> {
     fn from(f: &'a Finding) -> Self {
-        let suppression = match &f.suppressed {
+        let suppression = match f.suppressed.as_deref() {
             Some(s) => s.into(),
             // Every suppressed finding carries its suppression; this is only a fallback.
             None => JsonSuppression {
