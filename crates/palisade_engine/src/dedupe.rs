@@ -16,7 +16,13 @@ use std::hash::BuildHasher;
 
 /// What makes two findings one concern: the concern, the object, the file, the container and
 /// the field.
-type Key<'a> = (&'static str, &'a ObjectRef, &'a str, Option<&'a str>, &'a FieldPath);
+type Key<'a> = (
+    &'static str,
+    &'a ObjectRef,
+    &'a str,
+    Option<&'a str>,
+    &'a FieldPath,
+);
 
 fn key(f: &Finding) -> Option<Key<'_>> {
     let concern = palisade_rules::concerns::concern_of(f.rule)?;
@@ -89,7 +95,9 @@ fn merge(findings: &mut [Finding], members: &[usize], dropped: &mut [bool]) {
         let (pss, suppressed, rules) = (
             f.pss.clone(),
             f.suppressed.clone(),
-            std::iter::once(f.rule).chain(f.also.iter().copied()).collect::<Vec<_>>(),
+            std::iter::once(f.rule)
+                .chain(f.also.iter().copied())
+                .collect::<Vec<_>>(),
         );
         let p = &mut findings[primary];
         if p.pss.is_none() && pss.is_some() {

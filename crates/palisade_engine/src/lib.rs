@@ -234,8 +234,12 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
     }
 }
 
-/// Runs the pod-template rules on every workload of the inventory.
-fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
+/// How many objects the pod-template and PSS passes handle per parallel step: their findings
+/// are appended to the report step by step, never gathered in a second full list.
+pub(crate) const STEP: usize = 4096;
+
+/// Runs the pod-template rules on every workload of the inventory, appending to `out`.
+fn run_pod_rules(inv: &Inventory, opts: &ScanOptions, out: &mut Vec<Finding>) {
     let pod_rules: Vec<_> = opts
         .rules
         .iter()
@@ -243,28 +247,33 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
         .filter(|r| matches!(r.check, Check::Pod { .. }))
         .collect();
     if pod_rules.is_empty() {
-        return Vec::new();
+        return;
     }
-    inv.objects
-        .par_iter()
-        .flat_map_iter(|obj| {
-            let mut out = Vec::new();
-            for tpl in obj.pod_templates() {
-                for rule in &pod_rules {
-                    if let Check::Pod { check, .. } = rule.check {
-                        let ctx = PodCtx {
-                            obj,
-                            tpl: &tpl,
-                            inv,
-                            opts: opts.options_for(rule),
-                        };
-                        run_check(obj, rule, opts, &ctx, check, &mut out);
+    for step in inv.objects.chunks(STEP) {
+        let parts: Vec<Vec<Finding>> = step
+            .par_iter()
+            .map(|obj| {
+                let mut out = Vec::new();
+                for tpl in obj.pod_templates() {
+                    for rule in &pod_rules {
+                        if let Check::Pod { check, .. } = rule.check {
+                            let ctx = PodCtx {
+                                obj,
+                                tpl: &tpl,
+                                inv,
+                                opts: opts.options_for(rule),
+                            };
+                            run_check(obj, rule, opts, &ctx, check, &mut out);
+                        }
                     }
                 }
-            }
-            out
-        })
-        .collect()
+                out
+            })
+            .collect();
+        for p in parts {
+            out.extend(p);
+        }
+    }
 }
 
 /// Runs the object rules on one batch as it arrives, notes its workloads, and keeps only
@@ -522,7 +531,7 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     if !pss_rules.is_empty() {
         evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
     }
-    report.findings.extend(run_pod_rules(&inv, opts));
+    run_pod_rules(&inv, opts, &mut report.findings);
     report.findings.extend(run_inventory_rules(&inv, opts));
     // Suppressed findings leave the main list; exceptions are accounted for (before the
     // findings of one concern are merged, so an exception of any of their codes is used).

@@ -72,20 +72,23 @@ pub fn evaluate_objects(
         namespaces.insert(o.name.as_str(), levels);
     }
     report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    let outcomes: Vec<Outcome> = objects
-        .par_iter()
-        .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
-        .flat_map_iter(|o| {
-            o.pod_templates()
-                .into_iter()
-                .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for o in outcomes {
-        report.findings.extend(o.findings);
-        report.admission.extend(o.verdicts);
-        report.errors.extend(o.diagnostics);
+    // Step by step, so that the findings are appended as they come, not gathered first.
+    for step in objects.chunks(crate::STEP) {
+        let outcomes: Vec<Outcome> = step
+            .par_iter()
+            .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
+            .flat_map_iter(|o| {
+                o.pod_templates()
+                    .into_iter()
+                    .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for o in outcomes {
+            report.findings.extend(o.findings);
+            report.admission.extend(o.verdicts);
+            report.errors.extend(o.diagnostics);
+        }
     }
 }
 

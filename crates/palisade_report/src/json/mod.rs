@@ -20,11 +20,11 @@ struct JsonReport<'a> {
     tool: Tool<'a>,
     target: &'a str,
     summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Each<'a, Finding, JsonFinding<'a>>,
     /// Only with `show_suppressed`; the key is absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppressed: Option<Vec<JsonSuppressed<'a>>>,
-    admission: Vec<JsonVerdict<'a>>,
+    suppressed: Option<Each<'a, Finding, JsonSuppressed<'a>>>,
+    admission: Each<'a, AdmissionVerdict, JsonVerdict<'a>>,
     namespaces: Vec<JsonNamespace<'a>>,
     errors: Vec<JsonDiagnostic<'a>>,
     stats: JsonStats<'a>,
@@ -32,6 +32,22 @@ struct JsonReport<'a> {
     /// The configuration file read and what it changes; absent when none was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<JsonConfig<'a>>,
+}
+
+/// A list serialized one element at a time as it is written: a report of millions of
+/// findings is streamed to the writer, never held in a second, JSON-shaped copy.
+struct Each<'a, T, J>(&'a [T], std::marker::PhantomData<J>);
+
+impl<'a, T, J> Each<'a, T, J> {
+    fn new(items: &'a [T]) -> Self {
+        Each(items, std::marker::PhantomData)
+    }
+}
+
+impl<'a, T, J: From<&'a T> + Serialize> Serialize for Each<'a, T, J> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(J::from))
+    }
 }
 
 /// The configuration file of the run and the settings of it in force.
@@ -431,11 +447,9 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             baseline: report.hidden.baseline,
             filtered: report.hidden.filtered,
         },
-        findings: report.findings.iter().map(Into::into).collect(),
-        suppressed: opts
-            .show_suppressed
-            .then(|| report.suppressed.iter().map(Into::into).collect()),
-        admission: report.admission.iter().map(Into::into).collect(),
+        findings: Each::new(&report.findings),
+        suppressed: opts.show_suppressed.then(|| Each::new(&report.suppressed)),
+        admission: Each::new(&report.admission),
         namespaces: report.namespaces.iter().map(Into::into).collect(),
         errors: report.errors.iter().map(Into::into).collect(),
         stats: (&report.stats).into(),

@@ -266,7 +266,12 @@ fn show_suppressed_adds_skipped_testcases() {
 #[test]
 fn suppression_reason_is_escaped() {
     let mut report = report();
-    report.suppressed[0].suppressed.as_mut().map(std::sync::Arc::make_mut).unwrap().reason = "<\"&'>\u{0}\n".into();
+    report.suppressed[0]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap()
+        .reason = "<\"&'>\u{0}\n".into();
     let o = palisade_report::RenderOptions {
         show_suppressed: true,
         ..opts()

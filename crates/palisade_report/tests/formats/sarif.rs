@@ -226,11 +226,19 @@ fn suppressed_findings_are_results_with_suppressions() {
 #[test]
 fn suppressions_without_source_or_reason() {
     let mut report = report();
-    let s = report.suppressed[0].suppressed.as_mut().map(std::sync::Arc::make_mut).unwrap();
+    let s = report.suppressed[0]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.source = None;
     s.reason = String::new();
     s.owner = None;
-    let s = report.suppressed[1].suppressed.as_mut().map(std::sync::Arc::make_mut).unwrap();
+    let s = report.suppressed[1]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.source = None;
     s.reason = String::new();
     report.suppressed[1].location = None;
