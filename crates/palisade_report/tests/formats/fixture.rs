@@ -233,7 +233,7 @@ pub fn report() -> Report {
         },
     ];
     let admission = vec![AdmissionVerdict {
-        object: frontend().into(),
+        object: frontend(),
         location: Some(loc(FRONTEND_FILE, 3, 1)),
         mode: PssMode::Enforce,
         policy: "restricted:latest".into(),
