@@ -591,11 +591,15 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     // The human format on a terminal lists the problems itself; every other output gets them
     // on stderr too, so that a CI log shows why the run failed.
     crate::report_input_problems(&report, format != Format::Human || a.report.output_file.is_some());
-    Ok(if report.has_errors() {
+    let code = if report.has_errors() {
         2
     } else if report.failing_findings() > 0 && !a.report.exit_zero {
         1
     } else {
         0
-    })
+    };
+    // The process exits next: a large report (millions of findings) is not freed piece by
+    // piece first.
+    std::mem::forget(report);
+    Ok(code)
 }

@@ -32,13 +32,28 @@ impl Drop for Server {
 
 fn serve(dir: &Path, kubeconfig: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(["serve", "--self-signed", "--self-signed-name", "127.0.0.1", "--write-ca"])
+        .args([
+            "serve",
+            "--self-signed",
+            "--self-signed-name",
+            "127.0.0.1",
+            "--write-ca",
+        ])
         .arg(dir.join("ca.pem"))
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .arg("--config")
         .arg(dir.join("palisade.yaml"))
-        .args(["--address", "127.0.0.1", "--port", "0", "--health-port", "0", "--shutdown-delay", "0"])
+        .args([
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--health-port",
+            "0",
+            "--shutdown-delay",
+            "0",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .expect("start palisade serve");
@@ -60,7 +75,11 @@ fn serve(dir: &Path, kubeconfig: &Path) -> Server {
     let (webhook, health) = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("palisade serve did not start");
-    Server { child, webhook, health }
+    Server {
+        child,
+        webhook,
+        health,
+    }
 }
 
 fn kubectl(cp: &ControlPlane, args: &[&str], stdin: Option<&str>) -> Output {
@@ -118,9 +137,15 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     )
     .unwrap();
     for (ns, labels) in [
-        ("wh-enforce", "palisade.dev/enforce: restricted\n    palisade.dev/mutate: \"true\""),
+        (
+            "wh-enforce",
+            "palisade.dev/enforce: restricted\n    palisade.dev/mutate: \"true\"",
+        ),
         ("wh-warn", "palisade.dev/warn: restricted"),
-        ("wh-exempt", "palisade.dev/enforce: restricted\n    palisade.dev/mutate: \"true\""),
+        (
+            "wh-exempt",
+            "palisade.dev/enforce: restricted\n    palisade.dev/mutate: \"true\"",
+        ),
     ] {
         let o = kubectl(
             &cp,
@@ -140,7 +165,11 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     let privileged = pod("priv", PRIVILEGED);
     let started = Instant::now();
     let denied = loop {
-        let o = kubectl(&cp, &["-n", "wh-enforce", "apply", "--dry-run=server", "-f", "-"], Some(&privileged));
+        let o = kubectl(
+            &cp,
+            &["-n", "wh-enforce", "apply", "--dry-run=server", "-f", "-"],
+            Some(&privileged),
+        );
         if !o.status.success() || started.elapsed() > Duration::from_secs(20) {
             break o;
         }
@@ -148,8 +177,16 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     };
     let msg = text(&denied);
     assert!(!denied.status.success(), "not denied within 20 s: {msg}");
-    assert!(msg.contains("denied the request: pods \"priv\" is forbidden: violates palisade policy \"restricted:latest\""), "{msg}");
-    assert!(msg.contains("privileged (container \"app\" must not set securityContext.privileged=true) [PSS007]"), "{msg}");
+    assert!(
+        msg.contains(
+            "denied the request: pods \"priv\" is forbidden: violates palisade policy \"restricted:latest\""
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("privileged (container \"app\" must not set securityContext.privileged=true) [PSS007]"),
+        "{msg}"
+    );
 
     // Denied for real, not only in a dry run; nothing was created.
     let o = kubectl(&cp, &["-n", "wh-enforce", "apply", "-f", "-"], Some(&privileged));
@@ -162,15 +199,29 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     let o = kubectl(&cp, &["-n", "wh-warn", "apply", "-f", "-"], Some(deployment));
     let msg = text(&o);
     assert!(o.status.success(), "{msg}");
-    assert!(msg.contains("Warning: would violate palisade policy \"restricted:latest\": privileged"), "{msg}");
+    assert!(
+        msg.contains("Warning: would violate palisade policy \"restricted:latest\": privileged"),
+        "{msg}"
+    );
 
     // Mutated: a pod that names a non-root user gets every restricted default and is admitted.
     let user = "    securityContext:\n      runAsUser: 1000\n";
-    let o = kubectl(&cp, &["-n", "wh-enforce", "apply", "-f", "-"], Some(&pod("defaulted", user)));
+    let o = kubectl(
+        &cp,
+        &["-n", "wh-enforce", "apply", "-f", "-"],
+        Some(&pod("defaulted", user)),
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let got = kubectl(&cp, &["-n", "wh-enforce", "get", "pod", "defaulted", "-o", "json"], None);
+    let got = kubectl(
+        &cp,
+        &["-n", "wh-enforce", "get", "pod", "defaulted", "-o", "json"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
-    assert_eq!(v["spec"]["securityContext"]["seccompProfile"]["type"], "RuntimeDefault", "{v}");
+    assert_eq!(
+        v["spec"]["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
+        "{v}"
+    );
     assert_eq!(v["spec"]["securityContext"]["runAsNonRoot"], true);
     let sc = &v["spec"]["containers"][0]["securityContext"];
     assert_eq!(sc["allowPrivilegeEscalation"], false);
@@ -190,14 +241,27 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     // An exempt namespace: neither denied nor mutated, although labelled.
     let o = kubectl(&cp, &["-n", "wh-exempt", "apply", "-f", "-"], Some(&privileged));
     assert!(o.status.success(), "{}", text(&o));
-    let got = kubectl(&cp, &["-n", "wh-exempt", "get", "pod", "priv", "-o", "json"], None);
+    let got = kubectl(
+        &cp,
+        &["-n", "wh-exempt", "get", "pod", "priv", "-o", "json"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
-    assert!(v["spec"]["securityContext"].get("seccompProfile").is_none(), "{v}");
+    assert!(
+        v["spec"]["securityContext"].get("seccompProfile").is_none(),
+        "{v}"
+    );
 
     // Metrics saw the decisions.
     let metrics = http_get(&format!("{}/metrics", server.health));
-    assert!(metrics.contains("decision=\"denied\",namespace=\"wh-enforce\""), "{metrics}");
-    assert!(metrics.contains("decision=\"patched\",namespace=\"wh-enforce\""), "{metrics}");
+    assert!(
+        metrics.contains("decision=\"denied\",namespace=\"wh-enforce\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("decision=\"patched\",namespace=\"wh-enforce\""),
+        "{metrics}"
+    );
 
     // failurePolicy: Ignore, then palisade goes away: requests go through.
     let config = webhook_config(&server, &dir, "Ignore");
@@ -205,9 +269,26 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
     assert!(o.status.success(), "{}", text(&o));
     drop(server);
     std::thread::sleep(Duration::from_secs(2));
-    let o = kubectl(&cp, &["-n", "wh-enforce", "apply", "-f", "-"], Some(&pod("after", PRIVILEGED)));
-    assert!(o.status.success(), "with failurePolicy Ignore a dead webhook must not block: {}", text(&o));
-    let o = kubectl(&cp, &["delete", "validatingwebhookconfiguration,mutatingwebhookconfiguration", "-l", "app.kubernetes.io/name=palisade"], None);
+    let o = kubectl(
+        &cp,
+        &["-n", "wh-enforce", "apply", "-f", "-"],
+        Some(&pod("after", PRIVILEGED)),
+    );
+    assert!(
+        o.status.success(),
+        "with failurePolicy Ignore a dead webhook must not block: {}",
+        text(&o)
+    );
+    let o = kubectl(
+        &cp,
+        &[
+            "delete",
+            "validatingwebhookconfiguration,mutatingwebhookconfiguration",
+            "-l",
+            "app.kubernetes.io/name=palisade",
+        ],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o));
 }
 
@@ -215,9 +296,15 @@ fn serve_enforces_warns_mutates_and_fails_open_against_a_real_api_server() {
 fn http_get(url: &str) -> String {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
-    let (addr, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let (addr, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut body = String::new();
     s.read_to_string(&mut body).unwrap();
     body

@@ -159,26 +159,31 @@ pub struct PssContext {
 }
 
 /// One problem a rule found on one object, located at the field to change.
+///
+/// Kept compact, as a large scan holds millions: the object reference is shared by every
+/// finding of one object, the Pod Security context by every finding of one evaluation, and
+/// the suppression by every finding one exception or annotation accepts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// The rule (its code, name, remediation and documentation are shared, not copied).
     pub rule: &'static RuleMeta,
     /// The severity in force (the rule's, or the configuration's override).
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// True when `path` exists in the source; false when the location is its nearest ancestor.
+    pub exact: bool,
+    /// The object, shared with its other findings (`Object::shared_reference`).
+    pub object: Arc<ObjectRef>,
     /// Where the object itself starts in its source, if it has a position.
     pub object_location: Option<Location>,
-    pub container: Option<String>,
-    pub message: String,
+    pub container: Option<Box<str>>,
+    pub message: Box<str>,
     /// The field to change, as a path from the object root.
     pub path: FieldPath,
     /// Where that field (or its nearest existing ancestor) is in the source.
     pub location: Option<Location>,
-    /// True when `path` exists in the source; false when the location is its nearest ancestor.
-    pub exact: bool,
-    pub pss: Option<PssContext>,
+    pub pss: Option<Arc<PssContext>>,
     /// Set when an exception or an inline annotation accepts this finding.
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Arc<Suppression>>,
     /// The other rules that flagged the same field of the same object for the same reason
     /// (one concern, one finding: see `palisade_rules::concerns`), in code order. Empty for
     /// a finding only its own rule reported.
@@ -186,6 +191,23 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The object the finding is about.
+    pub fn object(&self) -> &ObjectRef {
+        &self.object
+    }
+    /// The container the finding is about, if any.
+    pub fn container(&self) -> Option<&str> {
+        self.container.as_deref()
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn pss(&self) -> Option<&PssContext> {
+        self.pss.as_deref()
+    }
+    pub fn suppression(&self) -> Option<&Suppression> {
+        self.suppressed.as_deref()
+    }
     /// The rule's stable code (`PSS007`).
     pub fn code(&self) -> &'static str {
         self.rule.code
@@ -281,7 +303,7 @@ impl Serialize for Finding {
             severity: Severity,
             object: &'a ObjectRef,
             #[serde(skip_serializing_if = "Option::is_none")]
-            container: &'a Option<String>,
+            container: &'a Option<Box<str>>,
             message: &'a str,
             remediation: &'static str,
             path: String,
@@ -289,9 +311,9 @@ impl Serialize for Finding {
             location: &'a Option<Location>,
             exact: bool,
             #[serde(skip_serializing_if = "Option::is_none")]
-            pss: &'a Option<PssContext>,
+            pss: &'a Option<Arc<PssContext>>,
             #[serde(skip_serializing_if = "Option::is_none")]
-            suppressed: &'a Option<Suppression>,
+            suppressed: &'a Option<Arc<Suppression>>,
             #[serde(skip_serializing_if = "Vec::is_empty")]
             also: Vec<&'static str>,
         }

@@ -29,6 +29,8 @@ pub struct Object {
     pub list_path: Option<FieldPath>,
     /// The pod templates of this object, found on first use.
     templates: std::sync::OnceLock<Vec<TemplateSite>>,
+    /// The reference its findings share, made on first use.
+    shared: std::sync::OnceLock<Arc<ObjectRef>>,
 }
 
 impl Object {
@@ -66,6 +68,7 @@ impl Object {
             origin,
             list_path: None,
             templates: std::sync::OnceLock::new(),
+            shared: std::sync::OnceLock::new(),
         })
     }
 
@@ -109,6 +112,11 @@ impl Object {
     /// Whether the object carries at least one pod template (no template is resolved).
     pub fn has_pod_templates(&self) -> bool {
         !self.template_sites().is_empty()
+    }
+
+    /// The object's reference, made once and shared by its findings and listings.
+    pub fn shared_reference(&self) -> Arc<ObjectRef> {
+        self.shared.get_or_init(|| Arc::new(self.reference())).clone()
     }
 
     pub fn reference(&self) -> ObjectRef {

@@ -112,7 +112,8 @@ pub struct Stats {
 /// it as a passing test case when clean.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ScannedObject {
-    pub object: ObjectRef,
+    /// Shared with the object's findings.
+    pub object: std::sync::Arc<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::finding::Location>,
 }

@@ -11,61 +11,113 @@
 //! * It is suppressed when any member is (an annotation or exception naming one of its codes
 //!   accepts the concern on that field).
 
-use palisade_core::{Finding, ObjectRef};
-use std::collections::HashMap;
+use palisade_core::{FieldPath, Finding, ObjectRef};
+use std::hash::BuildHasher;
 
-/// Merges the findings of one concern on one field; the order of first appearance is kept.
-pub fn merge_concerns(findings: Vec<Finding>) -> Vec<Finding> {
-    type Key = (&'static str, ObjectRef, String, Option<String>, String);
-    let mut slots: Vec<Vec<Finding>> = Vec::with_capacity(findings.len());
-    let mut index: HashMap<Key, usize> = HashMap::new();
-    for f in findings {
-        let Some(concern) = palisade_rules::concerns::concern_of(f.rule) else {
-            slots.push(vec![f]);
-            continue;
-        };
-        let key = (
-            concern.name,
-            f.object.clone(),
-            f.location
-                .as_ref()
-                .map_or_else(String::new, |l| l.file.to_string()),
-            f.container.clone(),
-            f.path.to_string(),
-        );
-        match index.get(&key) {
-            Some(&i) => slots[i].push(f),
-            None => {
-                index.insert(key, slots.len());
-                slots.push(vec![f]);
-            }
-        }
-    }
-    slots.into_iter().filter_map(merge).collect()
+/// What makes two findings one concern: the concern, the object, the file, the container and
+/// the field.
+type Key<'a> = (
+    &'static str,
+    &'a ObjectRef,
+    &'a str,
+    Option<&'a str>,
+    &'a FieldPath,
+);
+
+fn key(f: &Finding) -> Option<Key<'_>> {
+    let concern = palisade_rules::concerns::concern_of(f.rule)?;
+    Some((
+        concern.name,
+        &*f.object,
+        f.location.as_ref().map_or("", |l| &*l.file),
+        f.container.as_deref(),
+        &f.path,
+    ))
 }
 
-/// One finding for the members of one slot.
-fn merge(mut members: Vec<Finding>) -> Option<Finding> {
-    if members.len() < 2 {
-        return members.pop();
-    }
-    members.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.code.cmp(b.rule.code)));
-    let mut rest = members.split_off(1);
-    let mut primary = members.pop()?;
-    rest.sort_by_key(|f| f.rule.code);
-    for f in rest {
-        if primary.pss.is_none() && f.pss.is_some() {
-            primary.pss = f.pss;
+/// Merges the findings of one concern on one field, in place: the merged finding takes the
+/// place of the first member, the order of first appearance is kept. Nothing is copied but
+/// the (usually few) members of merged groups are dropped.
+pub fn merge_concerns(findings: &mut Vec<Finding>) {
+    // Candidates grouped by a hash of their key, then by the key itself; members of a group
+    // stay in input order.
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut keyed: Vec<(u64, u32)> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| key(f).map(|k| (hasher.hash_one(k), i as u32)))
+        .collect();
+    keyed.sort_unstable();
+    let mut dropped = vec![false; findings.len()];
+    let mut any = false;
+    let mut i = 0;
+    while i < keyed.len() {
+        let mut j = i + 1;
+        while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+            j += 1;
         }
-        if primary.suppressed.is_none() && f.suppressed.is_some() {
-            primary.suppressed = f.suppressed;
-        }
-        for r in std::iter::once(f.rule).chain(f.also) {
-            if r.code != primary.rule.code && !primary.also.iter().any(|a| a.code == r.code) {
-                primary.also.push(r);
+        if j - i > 1 {
+            let mut run: Vec<usize> = keyed[i..j].iter().map(|&(_, x)| x as usize).collect();
+            while let Some(&first) = run.first() {
+                let k = key(&findings[first]);
+                let (members, rest): (Vec<usize>, Vec<usize>) =
+                    run.iter().partition(|&&x| key(&findings[x]) == k);
+                if members.len() > 1 {
+                    merge(findings, &members, &mut dropped);
+                    any = true;
+                }
+                run = rest;
             }
         }
+        i = j;
     }
-    primary.also.sort_by_key(|r| r.code);
-    Some(primary)
+    if any {
+        let mut n = 0;
+        findings.retain(|_| {
+            n += 1;
+            !dropped[n - 1]
+        });
+    }
+}
+
+/// Merges the members of one group (indices in input order) into the place of the first.
+fn merge(findings: &mut [Finding], members: &[usize], dropped: &mut [bool]) {
+    let mut order = members.to_vec();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&findings[a], &findings[b]);
+        b.severity.cmp(&a.severity).then(a.rule.code.cmp(b.rule.code))
+    });
+    let primary = order[0];
+    let mut rest = order.split_off(1);
+    rest.sort_by_key(|&r| findings[r].rule.code);
+    for r in rest {
+        let f = &findings[r];
+        let (pss, suppressed, rules) = (
+            f.pss.clone(),
+            f.suppressed.clone(),
+            std::iter::once(f.rule)
+                .chain(f.also.iter().copied())
+                .collect::<Vec<_>>(),
+        );
+        let p = &mut findings[primary];
+        if p.pss.is_none() && pss.is_some() {
+            p.pss = pss;
+        }
+        if p.suppressed.is_none() && suppressed.is_some() {
+            p.suppressed = suppressed;
+        }
+        for r in rules {
+            if r.code != p.rule.code && !p.also.iter().any(|a| a.code == r.code) {
+                p.also.push(r);
+            }
+        }
+        dropped[r] = true;
+    }
+    findings[primary].also.sort_by_key(|r| r.code);
+    let first = members[0];
+    if primary != first {
+        findings.swap(primary, first);
+        dropped[first] = false;
+        dropped[primary] = true;
+    }
 }

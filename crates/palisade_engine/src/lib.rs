@@ -192,7 +192,8 @@ pub fn findings_from_hits(
     if hits.is_empty() {
         return Vec::new();
     }
-    let suppressed = suppressor.check(obj, rule);
+    let suppressed = suppressor.check(obj, rule).map(std::sync::Arc::new);
+    let object = obj.shared_reference();
     hits.into_iter()
         .map(|h| {
             let (location, exact) = obj.locate(&h.path);
@@ -200,11 +201,11 @@ pub fn findings_from_hits(
             Finding {
                 rule,
                 severity,
-                object: obj.reference(),
+                object: object.clone(),
                 location: location.or_else(|| object_location.clone()),
                 object_location,
-                container: h.container,
-                message: h.message,
+                container: h.container.map(String::into_boxed_str),
+                message: h.message.into_boxed_str(),
                 path: h.path,
                 exact,
                 pss: None,
@@ -250,8 +251,12 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
     }
 }
 
-/// Runs the pod-template rules on every workload of the inventory.
-fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
+/// How many objects the pod-template and PSS passes handle per parallel step: their findings
+/// are appended to the report step by step, never gathered in a second full list.
+pub(crate) const STEP: usize = 4096;
+
+/// Runs the pod-template rules on every workload of the inventory, appending to `out`.
+fn run_pod_rules(inv: &Inventory, opts: &ScanOptions, out: &mut Vec<Finding>) {
     let pod_rules: Vec<_> = opts
         .rules
         .iter()
@@ -259,28 +264,33 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
         .filter(|r| matches!(r.check, Check::Pod { .. }))
         .collect();
     if pod_rules.is_empty() {
-        return Vec::new();
+        return;
     }
-    inv.objects
-        .par_iter()
-        .flat_map_iter(|obj| {
-            let mut out = Vec::new();
-            for tpl in obj.pod_templates() {
-                for rule in &pod_rules {
-                    if let Check::Pod { check, .. } = rule.check {
-                        let ctx = PodCtx {
-                            obj,
-                            tpl: &tpl,
-                            inv,
-                            opts: opts.options_for(rule),
-                        };
-                        run_check(obj, rule, opts, &ctx, check, &mut out);
+    for step in inv.objects.chunks(STEP) {
+        let parts: Vec<Vec<Finding>> = step
+            .par_iter()
+            .map(|obj| {
+                let mut out = Vec::new();
+                for tpl in obj.pod_templates() {
+                    for rule in &pod_rules {
+                        if let Check::Pod { check, .. } = rule.check {
+                            let ctx = PodCtx {
+                                obj,
+                                tpl: &tpl,
+                                inv,
+                                opts: opts.options_for(rule),
+                            };
+                            run_check(obj, rule, opts, &ctx, check, &mut out);
+                        }
                     }
                 }
-            }
-            out
-        })
-        .collect()
+                out
+            })
+            .collect();
+        for p in parts {
+            out.extend(p);
+        }
+    }
 }
 
 /// Runs the object rules on one batch as it arrives, notes its workloads, and keeps only
@@ -293,7 +303,7 @@ fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part
     let mut seen_objects = Vec::with_capacity(seen);
     for o in &batch.objects {
         seen_objects.push(ScannedObject {
-            object: o.reference(),
+            object: o.shared_reference(),
             location: o.location_of(o.root.pos),
         });
         if let Some(opts) = opts {
@@ -304,7 +314,7 @@ fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part
         }
         for t in o.pod_templates() {
             scanned.push(ScannedObject {
-                object: o.reference(),
+                object: o.shared_reference(),
                 location: o.location_of(o.root.pos),
             });
             if t.kind == TemplateKind::Custom {
@@ -476,6 +486,51 @@ pub fn scan_bytes(inputs: &[(&str, &[u8])], opts: &ScanOptions) -> Report {
     scan_loaded(loaded, opts)
 }
 
+/// Moves the suppressed findings out of `findings` (both keep their order), without copying
+/// the others.
+fn take_suppressed(findings: &mut Vec<Finding>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    findings.retain_mut(|f| {
+        if f.suppressed.is_none() {
+            return true;
+        }
+        // A placeholder that allocates nothing takes its place until `retain` drops it.
+        let placeholder = Finding {
+            rule: f.rule,
+            severity: f.severity,
+            exact: f.exact,
+            object: f.object.clone(),
+            object_location: None,
+            container: None,
+            message: Box::default(),
+            path: palisade_core::FieldPath::root(),
+            location: None,
+            pss: None,
+            suppressed: None,
+            also: Vec::new(),
+        };
+        out.push(std::mem::replace(f, placeholder));
+        false
+    });
+    out
+}
+
+/// Reorders `v` so that position `k` holds what was at `order[k]` (a permutation), by swaps.
+fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
+    for i in 0..v.len() {
+        let mut j = i;
+        loop {
+            let k = order[j] as usize;
+            order[j] = j as u32;
+            if k == i {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
+        }
+    }
+}
+
 /// Evaluates already-loaded objects (used by `scan`, and by tests and other sources).
 pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     let mut report = Report {
@@ -505,7 +560,7 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
         evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
         report.pss_latest = Some(opts.pss_latest.clone());
     }
-    report.findings.extend(run_pod_rules(&inv, opts));
+    run_pod_rules(&inv, opts, &mut report.findings);
     report.findings.extend(run_inventory_rules(&inv, opts));
     // Suppressed findings leave the main list; exceptions are accounted for (before the
     // findings of one concern are merged, so an exception of any of their codes is used).
@@ -515,29 +570,31 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
             used[i] += 1;
         }
     }
-    let merged = dedupe::merge_concerns(std::mem::take(&mut report.findings));
-    let (suppressed, active): (Vec<Finding>, Vec<Finding>) =
-        merged.into_iter().partition(|f| f.suppressed.is_some());
-    report.findings = active;
-    report.suppressed = suppressed;
+    dedupe::merge_concerns(&mut report.findings);
+    report.suppressed = take_suppressed(&mut report.findings);
     report
         .findings
         .extend(opts.suppressor.exception_findings(&used, &opts.rules));
-    // Ordered by place, object, rule and the path as printed; the printed paths are made
-    // once, not in every comparison.
-    let mut keyed: Vec<(String, Finding)> = std::mem::take(&mut report.findings)
-        .into_iter()
-        .map(|f| (f.path.to_string(), f))
-        .collect();
-    keyed.sort_by(|(ap, a), (bp, b)| {
-        (a.location.as_ref(), &a.object, a.rule.code, ap).cmp(&(
-            b.location.as_ref(),
-            &b.object,
-            b.rule.code,
-            bp,
-        ))
-    });
-    report.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    // Ordered by place, object, rule and the path as printed (made only when the rest ties),
+    // in place: the order is sorted as indices, then applied.
+    let mut order: Vec<u32> = (0..report.findings.len() as u32).collect();
+    {
+        let f = &report.findings;
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&f[a as usize], &f[b as usize]);
+            (x.location.as_ref(), &*x.object, x.rule.code)
+                .cmp(&(y.location.as_ref(), &*y.object, y.rule.code))
+                .then_with(|| {
+                    if x.path == y.path {
+                        std::cmp::Ordering::Equal
+                    } else {
+                        x.path.to_string().cmp(&y.path.to_string())
+                    }
+                })
+                .then(a.cmp(&b))
+        });
+    }
+    permute(&mut report.findings, order);
     report
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));

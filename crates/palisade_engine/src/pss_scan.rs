@@ -75,20 +75,23 @@ pub fn evaluate_objects(
         namespaces.insert(o.name.as_str(), levels);
     }
     report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    let outcomes: Vec<Outcome> = objects
-        .par_iter()
-        .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
-        .flat_map_iter(|o| {
-            o.pod_templates()
-                .into_iter()
-                .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for o in outcomes {
-        report.findings.extend(o.findings);
-        report.admission.extend(o.verdicts);
-        report.errors.extend(o.diagnostics);
+    // Step by step, so that the findings are appended as they come, not gathered first.
+    for step in objects.chunks(crate::STEP) {
+        let outcomes: Vec<Outcome> = step
+            .par_iter()
+            .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
+            .flat_map_iter(|o| {
+                o.pod_templates()
+                    .into_iter()
+                    .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for o in outcomes {
+            report.findings.extend(o.findings);
+            report.admission.extend(o.verdicts);
+            report.errors.extend(o.diagnostics);
+        }
     }
 }
 
@@ -202,7 +205,7 @@ fn evaluate_template(
                 continue;
             }
             reported_checks.push(check.id);
-            let ctx = PssContext {
+            let ctx = std::sync::Arc::new(PssContext {
                 level: policy.level.as_str().to_owned(),
                 version: policy.version.to_string(),
                 mode: mode_name,
@@ -210,7 +213,8 @@ fn evaluate_template(
                 check: check.id,
                 reason: check.reason.clone(),
                 detail: check.detail.clone(),
-            };
+            });
+            let suppressed = opts.suppressor.check(obj, rule).map(std::sync::Arc::new);
             // Each finding's message is about its own field: the offender's own detail when
             // the check's detail lists several fields.
             let offenders: Vec<(FieldPath, Option<String>, &str)> = if check.offenders.is_empty() {
@@ -233,15 +237,15 @@ fn evaluate_template(
                 out.findings.push(Finding {
                     rule,
                     severity: opts.severity_of(rule),
-                    object: obj.reference(),
+                    object: obj.shared_reference(),
                     object_location: obj.location_of(obj.root.pos),
-                    container,
-                    message: format!("{}: {}", check.reason, detail),
+                    container: container.map(String::into_boxed_str),
+                    message: format!("{}: {}", check.reason, detail).into_boxed_str(),
                     path,
                     location,
                     exact,
                     pss: Some(ctx.clone()),
-                    suppressed: opts.suppressor.check(obj, rule),
+                    suppressed: suppressed.clone(),
                     also: Vec::new(),
                 });
             }

@@ -217,15 +217,15 @@ impl Suppressor {
                 rule,
                 severity: rule.severity,
                 object_location: location.clone(),
-                object: ObjectRef {
+                object: std::sync::Arc::new(ObjectRef {
                     api_version: "palisade.dev/v1".into(),
                     kind: "Exception".into(),
                     namespace: None,
                     name: e.path.clone(),
                     uid: None,
-                },
+                }),
                 container: None,
-                message,
+                message: message.into_boxed_str(),
                 path: FieldPath::parse(&e.path).unwrap_or_else(|| FieldPath::root().key(&e.path)),
                 location,
                 exact: true,

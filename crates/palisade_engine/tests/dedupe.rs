@@ -149,7 +149,7 @@ fn each_pss_finding_is_about_its_own_field() {
         .findings
         .iter()
         .filter(|f| f.code() == "PSS016")
-        .map(|f| f.message.as_str())
+        .map(|f| f.message())
         .collect();
     assert_eq!(
         vols,
@@ -161,7 +161,7 @@ fn each_pss_finding_is_about_its_own_field() {
     );
     let cap = at(&r, NET_ADMIN);
     assert_eq!(
-        cap[0].message,
+        cap[0].message(),
         r#"unrestricted capabilities: container "app" must not include "NET_ADMIN" in securityContext.capabilities.add"#
     );
     // The admission message keeps PSA's exact text, listing every volume.

@@ -262,7 +262,7 @@ impl Compliance {
             let hits = |f: &Finding| f.rules().any(|fr| ran.iter().any(|r| r.code == fr.code));
             for f in report.findings.iter().filter(|f| hits(f)) {
                 if !failing.contains(&f.object) {
-                    failing.push(f.object.clone());
+                    failing.push((*f.object).clone());
                 }
             }
             let status = if d.rules.is_empty() || (ran.is_empty() && unconfigured > 0) {

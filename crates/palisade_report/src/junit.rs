@@ -80,7 +80,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         .collect();
     for s in report.objects.iter().chain(&report.scanned) {
         let file = s.location.as_ref().map(|l| &*l.file);
-        if unlocated.contains(&s.object) || !done.insert((&s.object, file)) {
+        if unlocated.contains(&*s.object) || !done.insert((&*s.object, file)) {
             continue;
         }
         tests += 1;

@@ -32,13 +32,24 @@ fn finding(s: &mut String, f: &Finding, suppressed: bool) {
 }
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    // Written as it grows: a large report is never held whole as text.
+    const FLUSH_AT: usize = 1 << 16;
     let mut s = String::new();
-    for f in &report.findings {
-        finding(&mut s, f, false);
-    }
-    if opts.show_suppressed {
-        for f in &report.suppressed {
-            finding(&mut s, f, true);
+    let suppressed: &[Finding] = if opts.show_suppressed {
+        &report.suppressed
+    } else {
+        &[]
+    };
+    for (f, is_suppressed) in report
+        .findings
+        .iter()
+        .map(|f| (f, false))
+        .chain(suppressed.iter().map(|f| (f, true)))
+    {
+        finding(&mut s, f, is_suppressed);
+        if s.len() >= FLUSH_AT {
+            out.write_all(s.as_bytes())?;
+            s.clear();
         }
     }
     for d in &report.errors {

@@ -154,7 +154,7 @@ fn finding_result(
     };
     prop("path", f.path.to_string());
     if let Some(c) = &f.container {
-        prop("container", c.clone());
+        prop("container", c.to_string());
     }
     if let Some(l) = &f.location {
         prop("location", l.to_string());

@@ -555,7 +555,7 @@ fn full_description(r: &RuleMeta) -> String {
 }
 
 fn result<'a>(f: &'a Finding, rule_index: &HashMap<&str, usize>) -> SarifResult<'a> {
-    let mut text = f.message.clone();
+    let mut text = String::from(&*f.message);
     let _ = write!(text, " ({}", object_title(&f.object));
     if let Some(c) = &f.container {
         let _ = write!(text, ", container {c:?}");
@@ -592,7 +592,7 @@ fn result<'a>(f: &'a Finding, rule_index: &HashMap<&str, usize>) -> SarifResult<
             exact: f.exact,
             location_of_object: approximate.then_some(true),
             remediation: f.remediation(),
-            pss: f.pss.as_ref().map(JsonPss::from),
+            pss: f.pss.as_deref().map(JsonPss::from),
         },
     }
 }

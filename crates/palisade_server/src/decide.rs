@@ -585,10 +585,10 @@ fn finding_key(f: &&Finding) -> (String, String) {
 /// One finding as a denial or warning item: Pod Security findings as Pod Security Admission
 /// words them (`reason (detail)`), others by their message; then the rule codes.
 fn item(f: &Finding) -> String {
-    let text = match &f.pss {
+    let text = match f.pss() {
         Some(p) if !p.detail.is_empty() => format!("{} ({})", p.reason, p.detail),
         Some(p) => p.reason.clone(),
-        None => f.message.clone(),
+        None => f.message().to_owned(),
     };
     let codes: Vec<&str> = f.rules().map(|r| r.code).collect();
     format!("{text} [{}]", codes.join(", "))

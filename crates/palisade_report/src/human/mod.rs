@@ -46,6 +46,9 @@ fn severity_sgr(s: Severity) -> &'static str {
     }
 }
 
+/// The text buffered before it is written out.
+const FLUSH_AT: usize = 1 << 16;
+
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { color: opts.color };
     let mut s = String::new();
@@ -80,6 +83,11 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             finding(&mut s, &st, f, opts.verbose);
         }
         s.push('\n');
+        // Written as it grows: a large report is never held whole as text.
+        if s.len() >= FLUSH_AT {
+            out.write_all(s.as_bytes())?;
+            s.clear();
+        }
     }
 
     if opts.show_suppressed && !report.suppressed.is_empty() {

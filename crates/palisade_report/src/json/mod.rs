@@ -23,11 +23,11 @@ struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pod_security: Option<JsonPodSecurity<'a>>,
     summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Each<'a, Finding, JsonFinding<'a>>,
     /// Only with `show_suppressed`; the key is absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppressed: Option<Vec<JsonSuppressed<'a>>>,
-    admission: Vec<JsonVerdict<'a>>,
+    suppressed: Option<Each<'a, Finding, JsonSuppressed<'a>>>,
+    admission: Each<'a, AdmissionVerdict, JsonVerdict<'a>>,
     namespaces: Vec<JsonNamespace<'a>>,
     errors: Vec<JsonDiagnostic<'a>>,
     stats: JsonStats<'a>,
@@ -53,6 +53,22 @@ impl<'a> From<&'a PssLatest> for JsonPodSecurity<'a> {
             latest: l.release(),
             latest_from: &l.from,
         }
+    }
+}
+
+/// A list serialized one element at a time as it is written: a report of millions of
+/// findings is streamed to the writer, never held in a second, JSON-shaped copy.
+struct Each<'a, T, J>(&'a [T], std::marker::PhantomData<J>);
+
+impl<'a, T, J> Each<'a, T, J> {
+    fn new(items: &'a [T]) -> Self {
+        Each(items, std::marker::PhantomData)
+    }
+}
+
+impl<'a, T, J: From<&'a T> + Serialize> Serialize for Each<'a, T, J> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(J::from))
     }
 }
 
@@ -231,14 +247,14 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             code: f.code(),
             rule: f.rule.name,
             severity: f.severity.as_str(),
-            object: (&f.object).into(),
+            object: (&*f.object).into(),
             container: f.container.as_deref(),
             message: &f.message,
             remediation: f.remediation(),
             path: f.path.to_string(),
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
-            pss: f.pss.as_ref().map(Into::into),
+            pss: f.pss.as_deref().map(Into::into),
             also: f.also.iter().map(|r| r.code).collect(),
             references: f.references(),
             fingerprint: f.fingerprint(),
@@ -268,7 +284,7 @@ struct JsonSuppression<'a> {
 
 impl<'a> From<&'a Finding> for JsonSuppressed<'a> {
     fn from(f: &'a Finding) -> Self {
-        let suppression = match &f.suppressed {
+        let suppression = match f.suppressed.as_deref() {
             Some(s) => s.into(),
             // Every suppressed finding carries its suppression; this is only a fallback.
             None => JsonSuppression {
@@ -454,11 +470,9 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             baseline: report.hidden.baseline,
             filtered: report.hidden.filtered,
         },
-        findings: report.findings.iter().map(Into::into).collect(),
-        suppressed: opts
-            .show_suppressed
-            .then(|| report.suppressed.iter().map(Into::into).collect()),
-        admission: report.admission.iter().map(Into::into).collect(),
+        findings: Each::new(&report.findings),
+        suppressed: opts.show_suppressed.then(|| Each::new(&report.suppressed)),
+        admission: Each::new(&report.admission),
         namespaces: report.namespaces.iter().map(Into::into).collect(),
         errors: report.errors.iter().map(Into::into).collect(),
         stats: (&report.stats).into(),

@@ -111,7 +111,7 @@ pub fn suppressed() -> Vec<Finding> {
         Finding {
             rule: &READ_ONLY,
             severity: Severity::Low,
-            object: redis(),
+            object: redis().into(),
             object_location: None,
             container: Some("redis".into()),
             message: "container \"redis\" has a writable root filesystem".into(),
@@ -120,20 +120,20 @@ pub fn suppressed() -> Vec<Finding> {
             location: Some(loc(REDIS_FILE, 14, 9)),
             exact: false,
             pss: None,
-            suppressed: Some(Suppression {
+            suppressed: Some(Arc::new(Suppression {
                 kind: SuppressionKind::Exception,
                 reason: "redis writes its dump to /data".into(),
                 owner: Some("team-storage".into()),
                 expires: Some("2026-06-30".into()),
                 source: Some(loc(CONFIG_FILE, 12, 5)),
                 exception: Some(0),
-            }),
+            })),
             also: Vec::new(),
         },
         Finding {
             rule: &PRIVILEGED,
             severity: Severity::High,
-            object: frontend(),
+            object: frontend().into(),
             object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("vpn".into()),
             message: "container \"vpn\" must not set securityContext.privileged=true".into(),
@@ -141,14 +141,14 @@ pub fn suppressed() -> Vec<Finding> {
             location: Some(loc(FRONTEND_FILE, 40, 13)),
             exact: true,
             pss: None,
-            suppressed: Some(Suppression {
+            suppressed: Some(Arc::new(Suppression {
                 kind: SuppressionKind::Annotation,
                 reason: "the VPN sidecar needs NET_ADMIN".into(),
                 owner: None,
                 expires: None,
                 source: Some(loc(FRONTEND_FILE, 7, 5)),
                 exception: None,
-            }),
+            })),
             also: Vec::new(),
         },
     ]
@@ -167,14 +167,14 @@ pub fn report() -> Report {
         Finding {
             rule: &PRIVILEGED,
             severity: Severity::High,
-            object: frontend(),
+            object: frontend().into(),
             object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("php-redis".into()),
             message: "container \"php-redis\" must not set securityContext.privileged=true".into(),
             path: FieldPath::parse("spec.template.spec.containers[0].securityContext.privileged").unwrap(),
             location: Some(loc(FRONTEND_FILE, 22, 13)),
             exact: true,
-            pss: Some(PssContext {
+            pss: Some(Arc::new(PssContext {
                 level: "restricted".into(),
                 version: "latest".into(),
                 mode: PssMode::Enforce,
@@ -182,14 +182,14 @@ pub fn report() -> Report {
                 check: "privileged",
                 reason: "privileged".into(),
                 detail: "container \"php-redis\" must not set securityContext.privileged=true".into(),
-            }),
+            })),
             suppressed: None,
             also: Vec::new(),
         },
         Finding {
             rule: &READ_ONLY,
             severity: Severity::Low,
-            object: frontend(),
+            object: frontend().into(),
             object_location: Some(loc(FRONTEND_FILE, 3, 1)),
             container: Some("php-redis".into()),
             message: "container \"php-redis\" has a writable root filesystem".into(),
@@ -204,7 +204,7 @@ pub fn report() -> Report {
         Finding {
             rule: &HOST_NETWORK,
             severity: Severity::Critical,
-            object: debug_pod(),
+            object: debug_pod().into(),
             object_location: None,
             container: None,
             // Hostile text from a manifest: markup, quotes and a terminal escape.

@@ -116,7 +116,11 @@ fn verbose_adds_pss_detail_and_api_version() {
 #[test]
 fn warn_mode_and_scan_mode() {
     let mut report = report();
-    let pss = report.findings[0].pss.as_mut().unwrap();
+    let pss = report.findings[0]
+        .pss
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     pss.mode = palisade_core::PssMode::Warn;
     pss.action = palisade_core::AdmissionAction::Warn;
     let out = render(&report, Format::Human, &opts());
@@ -124,7 +128,11 @@ fn warn_mode_and_scan_mode() {
         out.contains("\n            pss restricted:latest, warn\n"),
         "{out}"
     );
-    let pss = report.findings[0].pss.as_mut().unwrap();
+    let pss = report.findings[0]
+        .pss
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     pss.mode = palisade_core::PssMode::Enforce;
     pss.action = palisade_core::AdmissionAction::Reject;
     let out = render(&report, Format::Human, &opts());
@@ -191,7 +199,7 @@ fn namespace_policy_errors_are_listed() {
 #[test]
 fn input_cannot_inject_terminal_sequences() {
     let mut report = report();
-    report.findings[0].object.name = "evil\u{1b}]0;title\u{7}".into();
+    std::sync::Arc::make_mut(&mut report.findings[0].object).name = "evil\u{1b}]0;title\u{7}".into();
     report.findings[0].container = Some("c\u{1b}[2J\u{202e}".into());
     report.findings[0].path = palisade_core::FieldPath::root().key("spec\r\u{1b}[1A");
     static EVIL: palisade_core::RuleMeta = palisade_core::RuleMeta {
@@ -301,10 +309,18 @@ fn show_suppressed_lists_them_after_the_findings() {
 #[test]
 fn suppression_lines_without_owner_expiry_or_source() {
     let mut report = report();
-    let s = report.suppressed[0].suppressed.as_mut().unwrap();
+    let s = report.suppressed[0]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.owner = None;
     s.source = None;
-    let s = report.suppressed[1].suppressed.as_mut().unwrap();
+    let s = report.suppressed[1]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.reason = "line one\nline two \u{1b}[2J".into();
     let out = render(
         &report,

@@ -127,7 +127,7 @@ fn hostile_text_stays_well_formed() {
     let mut report = report();
     let nasty = "a\u{0}b\u{8}c\u{fffe}d\r\n\te]]><!--x--><?pi?>'\"&amp;";
     report.findings[0].message = nasty.into();
-    report.findings[0].object.name = nasty.into();
+    std::sync::Arc::make_mut(&mut report.findings[0].object).name = nasty.into();
     report.errors[0].message = nasty.into();
     let xml = render(&report, Format::Junit, &opts());
     let doc = roxmltree::Document::parse(&xml).expect("still well-formed");
@@ -266,7 +266,12 @@ fn show_suppressed_adds_skipped_testcases() {
 #[test]
 fn suppression_reason_is_escaped() {
     let mut report = report();
-    report.suppressed[0].suppressed.as_mut().unwrap().reason = "<\"&'>\u{0}\n".into();
+    report.suppressed[0]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap()
+        .reason = "<\"&'>\u{0}\n".into();
     let o = palisade_report::RenderOptions {
         show_suppressed: true,
         ..opts()
@@ -300,7 +305,7 @@ fn one_failure_per_rule_and_passing_cases_for_clean_objects() {
         (redis(), REDIS_FILE),
     ] {
         report.objects.push(palisade_core::ScannedObject {
-            object,
+            object: object.into(),
             location: Some(loc(file, 1, 1)),
         });
     }

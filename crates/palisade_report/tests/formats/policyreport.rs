@@ -255,7 +255,7 @@ fn a_finding_as_a_result() {
     assert_eq!(skipped["properties"]["suppressed.source"], ".palisade.yaml:12:5");
 
     // The hostile message of the debug pod survives quoting byte for byte.
-    assert_eq!(docs[1]["results"][0]["message"], report().findings[2].message);
+    assert_eq!(docs[1]["results"][0]["message"], report().findings[2].message());
 
     let errors = docs[0]["results"].as_array().unwrap();
     assert_eq!(errors[0]["result"], "error");
@@ -296,16 +296,16 @@ fn cluster_objects_go_by_their_namespace_and_keep_their_uid() {
         name: name.into(),
         uid: Some(format!("uid-{name}")),
     };
-    report.findings[2].object = cluster_object("Pod", Some("tools"), "debug");
+    report.findings[2].object = cluster_object("Pod", Some("tools"), "debug").into();
     // A clean namespace gets an empty report (applying it clears its old results), as does
     // a namespace the input only names by its Namespace object.
     report.objects = vec![
         ScannedObject {
-            object: cluster_object("ServiceAccount", Some("clean"), "default"),
+            object: cluster_object("ServiceAccount", Some("clean"), "default").into(),
             location: None,
         },
         ScannedObject {
-            object: cluster_object("Namespace", None, "empty"),
+            object: cluster_object("Namespace", None, "empty").into(),
             location: None,
         },
     ];

@@ -226,11 +226,19 @@ fn suppressed_findings_are_results_with_suppressions() {
 #[test]
 fn suppressions_without_source_or_reason() {
     let mut report = report();
-    let s = report.suppressed[0].suppressed.as_mut().unwrap();
+    let s = report.suppressed[0]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.source = None;
     s.reason = String::new();
     s.owner = None;
-    let s = report.suppressed[1].suppressed.as_mut().unwrap();
+    let s = report.suppressed[1]
+        .suppressed
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap();
     s.source = None;
     s.reason = String::new();
     report.suppressed[1].location = None;
@@ -289,7 +297,7 @@ fn fingerprints_are_stable_and_distinct() {
     moved.findings[0].location = Some(loc(FRONTEND_FILE, 40, 5));
     assert_eq!(fp(&rendered(&moved), 0), prints[0]);
     let mut renamed = report();
-    renamed.findings[0].object.name = "backend".into();
+    std::sync::Arc::make_mut(&mut renamed.findings[0].object).name = "backend".into();
     assert_ne!(fp(&rendered(&renamed), 0), prints[0]);
     // The same object, rule and path in another file is another alert.
     let mut elsewhere = report();
