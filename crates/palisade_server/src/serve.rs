@@ -209,3 +209,78 @@ async fn reload_loop(state: Arc<AppState>, configure: Arc<dyn Configure>, every:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::StaticNamespaces;
+    use palisade_engine::config::AdmissionConfig;
+
+    /// A configuration file holding the enforce default; a file that says `broken` does not
+    /// load.
+    struct OneLine(PathBuf);
+
+    impl Configure for OneLine {
+        fn build(&self) -> Result<Decider, String> {
+            let text = std::fs::read_to_string(&self.0).map_err(|e| e.to_string())?;
+            let mut cfg = AdmissionConfig::default();
+            cfg.defaults.enforce = Some(text.trim().to_owned());
+            let base = palisade_engine::ScanOptions::new(
+                palisade_engine::PssMode::Fixed(palisade_pss::Policy::DEFAULT),
+                Vec::new(),
+                palisade_core::Severity::Low,
+            );
+            Decider::new(cfg, base, Vec::new())
+        }
+        fn files(&self) -> Vec<PathBuf> {
+            vec![self.0.clone()]
+        }
+    }
+
+    fn enforce(state: &AppState) -> Option<String> {
+        state.decider().config().defaults.enforce.clone()
+    }
+
+    async fn until(state: &AppState, want: &str) -> bool {
+        for _ in 0..200 {
+            if enforce(state).as_deref() == Some(want) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn a_changed_configuration_file_is_reloaded_and_a_broken_one_is_not() {
+        let dir = std::env::temp_dir().join(format!("palisade-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config");
+        std::fs::write(&file, "baseline").unwrap();
+        let configure: Arc<dyn Configure> = Arc::new(OneLine(file.clone()));
+        let state = AppState::new(
+            configure.build().unwrap(),
+            Arc::new(StaticNamespaces::default()),
+            crate::router::Limits::default(),
+        );
+        let task = tokio::spawn(reload_loop(state.clone(), configure, Duration::from_millis(20)));
+        assert_eq!(enforce(&state).as_deref(), Some("baseline"));
+        // Modification times have a coarse resolution on some file systems: wait past it.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        std::fs::write(&file, "restricted").unwrap();
+        assert!(until(&state, "restricted").await, "not reloaded");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        std::fs::write(&file, "broken").unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            enforce(&state).as_deref(),
+            Some("restricted"),
+            "a broken file replaced the configuration"
+        );
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        std::fs::write(&file, "all").unwrap();
+        assert!(until(&state, "all").await, "not reloaded after a broken version");
+        task.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
