@@ -213,6 +213,9 @@ impl Namespaces for Live {
     fn labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, String> {
         self.0.labels(name)
     }
+    fn cached(&self, name: &str) -> Option<Result<Option<BTreeMap<String, String>>, String>> {
+        self.0.cached(name).map(|l| Ok(Some(l)))
+    }
 }
 
 #[cfg(feature = "cluster")]

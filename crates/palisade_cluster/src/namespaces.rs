@@ -100,6 +100,16 @@ impl NamespaceWatch {
             .clone()
     }
 
+    /// The labels of namespace `name` if the cache has them (never waits).
+    pub fn cached(&self, name: &str) -> Option<Labels> {
+        self.shared
+            .labels
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
     /// The labels of namespace `name`: from the cache, or with a GET when the cache does not
     /// have it. `Ok(None)`: no such namespace. Call from a thread that is not a runtime
     /// worker (the router evaluates in `spawn_blocking`).

@@ -144,7 +144,14 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
     let cache = AnalysisCache::default();
     let mut out = Vec::new();
     for rule in &opts.rules {
-        if let Check::Inventory { check, .. } = rule.check {
+        if let Check::Inventory { check, reads } = rule.check {
+            // A rule reports on the objects it reads: with none of them (a scan of workloads
+            // only, an admission request for a Deployment) it has nothing to say, and its
+            // analysis (an RBAC model with the default roles) is not built.
+            let wanted = KindSet::default().with(reads);
+            if !inv.objects.iter().any(|o| wanted.wants(o)) {
+                continue;
+            }
             let mut hits = Vec::new();
             check(
                 &InvCtx {

@@ -21,6 +21,30 @@ pub trait Namespaces: Send + Sync {
     /// The labels of namespace `name`; `Ok(None)` when there is no such namespace, `Err` when
     /// they could not be read.
     fn labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, String>;
+    /// The labels when they are known without waiting (a cache hit); `None` when finding
+    /// them could block (a GET to the API server). The router decides known ones inline.
+    fn cached(&self, _name: &str) -> Option<Result<Option<BTreeMap<String, String>>, String>> {
+        None
+    }
+}
+
+/// One namespace's labels, resolved before the decision.
+pub struct Resolved {
+    pub name: String,
+    pub labels: Result<Option<BTreeMap<String, String>>, String>,
+}
+
+impl Namespaces for Resolved {
+    fn labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, String> {
+        if name == self.name {
+            self.labels.clone()
+        } else {
+            Err(format!("namespace {name:?} was not resolved"))
+        }
+    }
+    fn cached(&self, name: &str) -> Option<Result<Option<BTreeMap<String, String>>, String>> {
+        Some(self.labels(name))
+    }
 }
 
 /// Namespaces given up front.
@@ -30,6 +54,9 @@ pub struct StaticNamespaces(pub HashMap<String, BTreeMap<String, String>>);
 impl Namespaces for StaticNamespaces {
     fn labels(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, String> {
         Ok(self.0.get(name).cloned())
+    }
+    fn cached(&self, name: &str) -> Option<Result<Option<BTreeMap<String, String>>, String>> {
+        Some(self.labels(name))
     }
 }
 
