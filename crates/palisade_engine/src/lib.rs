@@ -262,6 +262,10 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
 /// are appended to the report step by step, never gathered in a second full list.
 pub(crate) const STEP: usize = 4096;
 
+/// Below this many objects a pass runs on the calling thread: handing one object (an
+/// admission request) to the thread pool and waiting for it costs more than checking it.
+pub(crate) const PARALLEL_MIN: usize = 16;
+
 /// Runs the pod-template rules on every workload of the inventory, appending to `out`.
 fn run_pod_rules(inv: &Inventory, opts: &ScanOptions, out: &mut Vec<Finding>) {
     let pod_rules: Vec<_> = opts
@@ -273,27 +277,29 @@ fn run_pod_rules(inv: &Inventory, opts: &ScanOptions, out: &mut Vec<Finding>) {
     if pod_rules.is_empty() {
         return;
     }
-    for step in inv.objects.chunks(STEP) {
-        let parts: Vec<Vec<Finding>> = step
-            .par_iter()
-            .map(|obj| {
-                let mut out = Vec::new();
-                for tpl in obj.pod_templates() {
-                    for rule in &pod_rules {
-                        if let Check::Pod { check, .. } = rule.check {
-                            let ctx = PodCtx {
-                                obj,
-                                tpl: &tpl,
-                                inv,
-                                opts: opts.options_for(rule),
-                            };
-                            run_check(obj, rule, opts, &ctx, check, &mut out);
-                        }
-                    }
+    let check_object = |obj: &Object| {
+        let mut out = Vec::new();
+        for tpl in obj.pod_templates() {
+            for rule in &pod_rules {
+                if let Check::Pod { check, .. } = rule.check {
+                    let ctx = PodCtx {
+                        obj,
+                        tpl: &tpl,
+                        inv,
+                        opts: opts.options_for(rule),
+                    };
+                    run_check(obj, rule, opts, &ctx, check, &mut out);
                 }
-                out
-            })
-            .collect();
+            }
+        }
+        out
+    };
+    for step in inv.objects.chunks(STEP) {
+        let parts: Vec<Vec<Finding>> = if step.len() < PARALLEL_MIN {
+            step.iter().map(check_object).collect()
+        } else {
+            step.par_iter().map(check_object).collect()
+        };
         for p in parts {
             out.extend(p);
         }

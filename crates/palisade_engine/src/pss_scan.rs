@@ -76,17 +76,21 @@ pub fn evaluate_objects(
     }
     report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     // Step by step, so that the findings are appended as they come, not gathered first.
+    let evaluate = |o: &Object| -> Vec<Outcome> {
+        if o.kind == "Namespace" && o.group().is_empty() {
+            return Vec::new();
+        }
+        o.pod_templates()
+            .into_iter()
+            .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
+            .collect()
+    };
     for step in objects.chunks(crate::STEP) {
-        let outcomes: Vec<Outcome> = step
-            .par_iter()
-            .filter(|o| !(o.kind == "Namespace" && o.group().is_empty()))
-            .flat_map_iter(|o| {
-                o.pod_templates()
-                    .into_iter()
-                    .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let outcomes: Vec<Outcome> = if step.len() < crate::PARALLEL_MIN {
+            step.iter().flat_map(evaluate).collect()
+        } else {
+            step.par_iter().flat_map_iter(evaluate).collect()
+        };
         for o in outcomes {
             report.findings.extend(o.findings);
             report.admission.extend(o.verdicts);
