@@ -185,36 +185,24 @@ impl Decider {
 
     /// The validating webhook's answer.
     pub fn validate(&self, req: &Request, namespaces: &dyn Namespaces) -> Outcome {
-        let skipped = |r: Response| Outcome {
-            response: r,
-            record: Record {
-                decision: "skipped",
-                ..Record::default()
-            },
-        };
         if matches!(req.operation, Operation::Delete | Operation::Connect) {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         }
         let pod = is_pod(req);
         if pod && IGNORED_POD_SUBRESOURCES.contains(&req.sub_resource.as_str()) {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         }
         if !pod && !req.sub_resource.is_empty() {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         }
         if req.resource.group.is_empty() && req.resource.resource == "namespaces" {
             return self.namespace_request(req);
         }
-        if let Some(e) = policy::exemption(
-            &self.cfg,
-            &req.namespace,
-            &req.user_info.username,
-            &req.user_info.groups,
-        ) {
+        if let Some(e) = self.user_exemption(req) {
             return exempt(req, e);
         }
         let Some(object) = req.object.as_ref() else {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         };
         let (ns_policy, lookup_error) = self.policy_of(&req.namespace, namespaces);
         let mut response = Response::allow(&req.uid);
@@ -439,13 +427,6 @@ impl Decider {
     /// API server forbids changing a running pod's security settings), controllers when
     /// created or updated. It never denies: validation does.
     pub fn mutate(&self, req: &Request, namespaces: &dyn Namespaces) -> Outcome {
-        let skipped = |r: Response| Outcome {
-            response: r,
-            record: Record {
-                decision: "skipped",
-                ..Record::default()
-            },
-        };
         let pod = is_pod(req);
         let operation_mutates = match req.operation {
             Operation::Create => true,
@@ -453,21 +434,16 @@ impl Decider {
             _ => false,
         };
         if !operation_mutates || !req.sub_resource.is_empty() {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         }
-        if let Some(e) = policy::exemption(
-            &self.cfg,
-            &req.namespace,
-            &req.user_info.username,
-            &req.user_info.groups,
-        ) {
+        if let Some(e) = self.user_exemption(req) {
             return exempt(req, e);
         }
         let Some(object) = req.object.as_ref() else {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         };
         if !self.mutation_enabled(&req.namespace, namespaces) {
-            return skipped(Response::allow(&req.uid));
+            return skipped(req);
         }
         if runtime_class_exempt(object, &self.cfg.exemptions.runtime_classes) {
             return exempt(req, Exempt::RuntimeClass);
@@ -495,6 +471,16 @@ impl Decider {
         }
     }
 
+    /// The namespace, user or group exemption of a request.
+    fn user_exemption(&self, req: &Request) -> Option<Exempt> {
+        policy::exemption(
+            &self.cfg,
+            &req.namespace,
+            &req.user_info.username,
+            &req.user_info.groups,
+        )
+    }
+
     /// Whether the mutating webhook changes objects of this namespace.
     pub fn mutation_enabled(&self, namespace: &str, namespaces: &dyn Namespaces) -> bool {
         let labels = if namespace.is_empty() {
@@ -503,6 +489,17 @@ impl Decider {
             namespaces.labels(namespace).ok().flatten().unwrap_or_default()
         };
         policy::mutation_enabled(&self.cfg, &labels)
+    }
+}
+
+/// Allowed without evaluation (DELETE, an ignored subresource, nothing to check).
+fn skipped(req: &Request) -> Outcome {
+    Outcome {
+        response: Response::allow(&req.uid),
+        record: Record {
+            decision: "skipped",
+            ..Record::default()
+        },
     }
 }
 
