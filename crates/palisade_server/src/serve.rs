@@ -283,4 +283,31 @@ mod tests {
         task.abort();
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn sighup_reloads_the_configuration() {
+        let dir = std::env::temp_dir().join(format!("palisade-sighup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config");
+        std::fs::write(&file, "baseline").unwrap();
+        let configure: Arc<dyn Configure> = Arc::new(OneLine(file.clone()));
+        let state = AppState::new(
+            configure.build().unwrap(),
+            Arc::new(StaticNamespaces::default()),
+            crate::router::Limits::default(),
+        );
+        // Files are polled once an hour here: only the signal can cause the reload.
+        let task = tokio::spawn(reload_loop(state.clone(), configure, Duration::from_secs(3600)));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        std::fs::write(&file, "restricted").unwrap();
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        assert!(until(&state, "restricted").await, "SIGHUP did not reload");
+        task.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
