@@ -166,16 +166,13 @@ impl Decider {
     }
 
     /// Runs the engine on one object under a policy: the active findings.
-    fn evaluate(&self, object: &Value, req: &Request, p: ModePolicy) -> Vec<Finding> {
-        if p.is_privileged() {
-            return Vec::new();
-        }
-        let Some(obj) = to_object(object, req) else {
+    fn evaluate(&self, obj: Option<&Object>, p: ModePolicy) -> Vec<Finding> {
+        let Some(obj) = obj.filter(|_| !p.is_privileged()) else {
             return Vec::new();
         };
         let opts = self.options_for(p);
         let mut scan = PagedScan::new(&opts);
-        scan.add(vec![obj]);
+        scan.add(vec![obj.clone()]);
         let cluster = palisade_engine::ClusterSettings {
             analysis: opts.analysis,
             pss_latest: opts.pss_latest.clone(),
@@ -216,10 +213,12 @@ impl Decider {
                 format!("Failed to parse policy: {}", ns_policy.errors.join("; ")),
             );
         }
-        if runtime_class_exempt(object, &self.cfg.exemptions.runtime_classes) {
+        // Decoded once: the exemption, the kind of object and every evaluation use it.
+        let decoded = to_object(object, req);
+        if runtime_class_exempt(decoded.as_ref(), &self.cfg.exemptions.runtime_classes) {
             return exempt(req, Exempt::RuntimeClass);
         }
-        let controller = !pod && has_pod_templates(object);
+        let controller = !pod && decoded.as_ref().is_some_and(Object::has_pod_templates);
         if pod {
             response
                 .audit_annotations
@@ -248,7 +247,7 @@ impl Decider {
             if let Some(i) = cache.iter().position(|(q, _)| *q == p) {
                 return i;
             }
-            cache.push((p, self.evaluate(object, req, p)));
+            cache.push((p, self.evaluate(decoded.as_ref(), p)));
             cache.len() - 1
         };
         let name = display_name(req, object);
@@ -268,7 +267,7 @@ impl Decider {
             // On UPDATE, what the old object already had does not block.
             let old_keys: HashSet<(String, String)> = match old {
                 Some(old) if !blocking.is_empty() => self
-                    .evaluate(old, req, ns_policy.enforce)
+                    .evaluate(to_object(old, req).as_ref(), ns_policy.enforce)
                     .iter()
                     .map(|f| finding_key(&f))
                     .collect(),
@@ -445,7 +444,10 @@ impl Decider {
         if !self.mutation_enabled(&req.namespace, namespaces) {
             return skipped(req);
         }
-        if runtime_class_exempt(object, &self.cfg.exemptions.runtime_classes) {
+        if runtime_class_exempt(
+            to_object(object, req).as_ref(),
+            &self.cfg.exemptions.runtime_classes,
+        ) {
             return exempt(req, Exempt::RuntimeClass);
         }
         let d = crate::mutate::defaults(object, &self.cfg.mutation);
@@ -538,27 +540,8 @@ fn to_object(v: &Value, req: &Request) -> Option<Object> {
     Some(obj)
 }
 
-fn has_pod_templates(v: &Value) -> bool {
-    Object::from_node(
-        Node::from_json(v),
-        Origin::Cluster {
-            context: "admission".into(),
-        },
-    )
-    .map(|o| o.has_pod_templates())
-    .unwrap_or(false)
-}
-
-fn runtime_class_exempt(v: &Value, exempt: &[String]) -> bool {
-    if exempt.is_empty() {
-        return false;
-    }
-    let Ok(o) = Object::from_node(
-        Node::from_json(v),
-        Origin::Cluster {
-            context: "admission".into(),
-        },
-    ) else {
+fn runtime_class_exempt(obj: Option<&Object>, exempt: &[String]) -> bool {
+    let Some(o) = obj.filter(|_| !exempt.is_empty()) else {
         return false;
     };
     o.pod_templates().iter().any(|t| {
