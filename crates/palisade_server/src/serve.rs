@@ -62,7 +62,9 @@ pub fn run(
     configure: Arc<dyn Configure>,
     namespaces: Arc<dyn Namespaces>,
 ) -> Result<(), String> {
-    let decider = configure.build()?;
+    // A configuration that does not load stops the start (before any port is opened), as
+    // the API server does not start with an invalid PodSecurityConfiguration.
+    let decider = configure.build().map_err(|e| format!("configuration: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("palisade-serve")
@@ -251,9 +253,13 @@ mod tests {
         false
     }
 
-    #[tokio::test]
-    async fn a_changed_configuration_file_is_reloaded_and_a_broken_one_is_not() {
-        let dir = std::env::temp_dir().join(format!("palisade-reload-{}", std::process::id()));
+    /// A configuration file saying `baseline` in a fresh directory, a server state built
+    /// from it, and the reload loop checking the file every `every`.
+    fn reloading(
+        name: &str,
+        every: Duration,
+    ) -> (PathBuf, PathBuf, Arc<AppState>, tokio::task::JoinHandle<()>) {
+        let dir = std::env::temp_dir().join(format!("palisade-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("config");
         std::fs::write(&file, "baseline").unwrap();
@@ -263,7 +269,13 @@ mod tests {
             Arc::new(StaticNamespaces::default()),
             crate::router::Limits::default(),
         );
-        let task = tokio::spawn(reload_loop(state.clone(), configure, Duration::from_millis(20)));
+        let task = tokio::spawn(reload_loop(state.clone(), configure, every));
+        (dir, file, state, task)
+    }
+
+    #[tokio::test]
+    async fn a_changed_configuration_file_is_reloaded_and_a_broken_one_is_not() {
+        let (dir, file, state, task) = reloading("reload", Duration::from_millis(20));
         assert_eq!(enforce(&state).as_deref(), Some("baseline"));
         // Modification times have a coarse resolution on some file systems: wait past it.
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -287,18 +299,8 @@ mod tests {
     #[cfg(unix)]
     #[tokio::test]
     async fn sighup_reloads_the_configuration() {
-        let dir = std::env::temp_dir().join(format!("palisade-sighup-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("config");
-        std::fs::write(&file, "baseline").unwrap();
-        let configure: Arc<dyn Configure> = Arc::new(OneLine(file.clone()));
-        let state = AppState::new(
-            configure.build().unwrap(),
-            Arc::new(StaticNamespaces::default()),
-            crate::router::Limits::default(),
-        );
         // Files are polled once an hour here: only the signal can cause the reload.
-        let task = tokio::spawn(reload_loop(state.clone(), configure, Duration::from_secs(3600)));
+        let (dir, file, state, task) = reloading("sighup", Duration::from_secs(3600));
         tokio::time::sleep(Duration::from_millis(200)).await;
         std::fs::write(&file, "restricted").unwrap();
         let sent = std::process::Command::new("kill")
