@@ -574,25 +574,11 @@ fn man_pages() {
     }
 }
 
-/// A pod with a sysctl that Kubernetes v1.37 allows at baseline and v1.36 forbids.
-const SYSCTL_POD: &str = "apiVersion: v1
-kind: Pod
-metadata:
-  name: tuned
-  namespace: shop
-spec:
-  securityContext:
-    sysctls:
-      - {name: net.ipv4.tcp_slow_start_after_idle, value: '0'}
-  containers:
-    - {name: c, image: nginx}
-";
-
 #[test]
 fn scan_kube_version_says_what_latest_means() {
     let dir = temp_dir("scan-kube-version");
     let f = dir.join("pod.yaml");
-    std::fs::write(&f, SYSCTL_POD).unwrap();
+    std::fs::write(&f, common::SYSCTL_POD).unwrap();
     let f = f.to_str().unwrap();
     let pss = ["scan", f, "--select", "PSS", "--pss", "baseline"];
     fn and<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {

@@ -411,31 +411,13 @@ fn paths_are_positional_everywhere_and_f_still_works() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-const SYSCTL_POD: &str = "apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
-  labels:
-    pod-security.kubernetes.io/enforce: privileged
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: tuned
-  namespace: shop
-spec:
-  securityContext:
-    sysctls:
-      - {name: net.ipv4.tcp_slow_start_after_idle, value: '0'}
-  containers:
-    - {name: c, image: nginx}
-";
-
 #[test]
 fn kube_version_says_what_latest_means_for_manifests() {
     let dir = common::temp_dir("kube-version");
     let f = dir.join("pods.yaml");
-    std::fs::write(&f, SYSCTL_POD).unwrap();
+    // The pod's namespace, privileged: `psa` reports what a stricter level would reject.
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n";
+    std::fs::write(&f, format!("{namespace}---\n{}", common::SYSCTL_POD)).unwrap();
     let f = f.to_str().unwrap();
     // Default: the newest release palisade knows (v1.37 allows this sysctl), and it says so.
     let (code, v) = json(&["psa", f, "--level", "baseline"]);

@@ -196,3 +196,17 @@ pub fn json_out(o: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// A pod with a sysctl that Kubernetes v1.37 allows at baseline and v1.36 forbids.
+pub const SYSCTL_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: tuned
+  namespace: shop
+spec:
+  securityContext:
+    sysctls:
+      - {name: net.ipv4.tcp_slow_start_after_idle, value: '0'}
+  containers:
+    - {name: c, image: nginx}
+";
