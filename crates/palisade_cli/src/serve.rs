@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use palisade_engine::config::LoadedConfig;
 use palisade_server::decide::{Decider, Namespaces, StaticNamespaces};
 use palisade_server::router::{FailSafe, Limits};
-use palisade_server::serve::{Configure, ServeOptions, TlsSource};
+use palisade_server::serve::{Configure, Configured, ServeOptions, TlsSource};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -137,8 +137,16 @@ impl FileConfig {
 }
 
 impl Configure for FileConfig {
-    fn build(&self) -> Result<Decider, String> {
+    fn build(&self) -> Result<Configured, String> {
         let loaded = self.load()?;
+        // The file and its exception files: a change of any of them is a reload.
+        let mut files: Vec<PathBuf> = self.path.iter().cloned().collect();
+        for e in &loaded.exceptions {
+            let f = PathBuf::from(&*e.file);
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
         let flags = Flags {
             config: self.path.clone(),
             no_config: self.path.is_none(),
@@ -146,7 +154,7 @@ impl Configure for FileConfig {
         };
         let mut base = settings::scan_options(&flags, &loaded)?;
         base.pss_latest = self.latest.clone();
-        Decider::new(
+        let decider = Decider::new(
             loaded.config.admission.clone(),
             base,
             loaded.config.ignore.clone(),
@@ -158,19 +166,8 @@ impl Configure for FileConfig {
                     .as_ref()
                     .map_or(String::new(), |p| p.display().to_string())
             )
-        })
-    }
-    fn files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = self.path.iter().cloned().collect();
-        if let Ok(l) = self.load() {
-            for e in &l.exceptions {
-                let f = PathBuf::from(&*e.file);
-                if !files.contains(&f) {
-                    files.push(f);
-                }
-            }
-        }
-        files
+        })?;
+        Ok(Configured { decider, files })
     }
 }
 

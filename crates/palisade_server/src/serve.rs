@@ -41,11 +41,17 @@ pub struct ServeOptions {
     pub shutdown_delay: Duration,
 }
 
-/// Builds a decider from the configuration files again (a reload), and names the files
-/// whose change triggers one.
+/// A decider built from the configuration, and the files it was read from (a change of
+/// one of them triggers a reload).
+pub struct Configured {
+    pub decider: Decider,
+    pub files: Vec<PathBuf>,
+}
+
+/// Builds a decider from the configuration files, at start and again on every reload (one
+/// read of the files each time).
 pub trait Configure: Send + Sync + 'static {
-    fn build(&self) -> Result<Decider, String>;
-    fn files(&self) -> Vec<PathBuf>;
+    fn build(&self) -> Result<Configured, String>;
 }
 
 fn mtimes(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
@@ -64,18 +70,18 @@ pub fn run(
 ) -> Result<(), String> {
     // A configuration that does not load stops the start (before any port is opened), as
     // the API server does not start with an invalid PodSecurityConfiguration.
-    let decider = configure.build().map_err(|e| format!("configuration: {e}"))?;
+    let configured = configure.build().map_err(|e| format!("configuration: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("palisade-serve")
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    rt.block_on(serve(opts, decider, configure, namespaces))
+    rt.block_on(serve(opts, configured, configure, namespaces))
 }
 
 async fn serve(
     opts: ServeOptions,
-    decider: Decider,
+    configured: Configured,
     configure: Arc<dyn Configure>,
     namespaces: Arc<dyn Namespaces>,
 ) -> Result<(), String> {
@@ -100,7 +106,7 @@ async fn serve(
         }
     };
     let tls_config = tls::server_config(resolver).map_err(|e| e.to_string())?;
-    let state = AppState::new(decider, namespaces, opts.limits);
+    let state = AppState::new(configured.decider, namespaces, opts.limits);
     let bind = |port: u16| async move {
         tokio::net::TcpListener::bind(SocketAddr::new(opts.address, port))
             .await
@@ -129,7 +135,12 @@ async fn serve(
                 .await;
         })
     };
-    let reload_task = tokio::spawn(reload_loop(state.clone(), configure, opts.reload_every));
+    let reload_task = tokio::spawn(reload_loop(
+        state.clone(),
+        configure,
+        opts.reload_every,
+        configured.files,
+    ));
 
     let signal_state = state.clone();
     let delay = opts.shutdown_delay;
@@ -169,10 +180,14 @@ async fn wait_for_termination() {
 
 /// Reloads the configuration on SIGHUP and when one of its files changes. A configuration
 /// that does not load is logged and the one in force stays.
-async fn reload_loop(state: Arc<AppState>, configure: Arc<dyn Configure>, every: Duration) {
+async fn reload_loop(
+    state: Arc<AppState>,
+    configure: Arc<dyn Configure>,
+    every: Duration,
+    mut files: Vec<PathBuf>,
+) {
     #[cfg(unix)]
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-    let mut files = configure.files();
     let mut seen = mtimes(&files);
     let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -197,14 +212,14 @@ async fn reload_loop(state: Arc<AppState>, configure: Arc<dyn Configure>, every:
         };
         seen = now;
         let c = configure.clone();
-        match tokio::task::spawn_blocking(move || (c.build(), c.files())).await {
-            Ok((Ok(d), f)) => {
-                state.replace_decider(d);
-                files = f;
+        match tokio::task::spawn_blocking(move || c.build()).await {
+            Ok(Ok(c)) => {
+                state.replace_decider(c.decider);
+                files = c.files;
                 seen = mtimes(&files);
                 tracing::info!(reason = why, "configuration reloaded");
             }
-            Ok((Err(e), _)) => {
+            Ok(Err(e)) => {
                 tracing::error!(reason = why, error = %e, "configuration not reloaded; the previous one stays in force")
             }
             Err(e) => tracing::error!(error = %e, "configuration reload failed"),
@@ -223,7 +238,7 @@ mod tests {
     struct OneLine(PathBuf);
 
     impl Configure for OneLine {
-        fn build(&self) -> Result<Decider, String> {
+        fn build(&self) -> Result<Configured, String> {
             let text = std::fs::read_to_string(&self.0).map_err(|e| e.to_string())?;
             let mut cfg = AdmissionConfig::default();
             cfg.defaults.enforce = Some(text.trim().to_owned());
@@ -232,10 +247,10 @@ mod tests {
                 Vec::new(),
                 palisade_core::Severity::Low,
             );
-            Decider::new(cfg, base, Vec::new())
-        }
-        fn files(&self) -> Vec<PathBuf> {
-            vec![self.0.clone()]
+            Ok(Configured {
+                decider: Decider::new(cfg, base, Vec::new())?,
+                files: vec![self.0.clone()],
+            })
         }
     }
 
@@ -264,12 +279,13 @@ mod tests {
         let file = dir.join("config");
         std::fs::write(&file, "baseline").unwrap();
         let configure: Arc<dyn Configure> = Arc::new(OneLine(file.clone()));
+        let configured = configure.build().unwrap();
         let state = AppState::new(
-            configure.build().unwrap(),
+            configured.decider,
             Arc::new(StaticNamespaces::default()),
             crate::router::Limits::default(),
         );
-        let task = tokio::spawn(reload_loop(state.clone(), configure, every));
+        let task = tokio::spawn(reload_loop(state.clone(), configure, every, configured.files));
         (dir, file, state, task)
     }
 
