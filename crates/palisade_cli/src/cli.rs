@@ -421,6 +421,86 @@ fn resolve_source(command: &mut Command) -> std::result::Result<(), String> {
     }
 }
 
+/// Runs `write` on the output file (`--output-file`) or standard output, buffered.
+fn write_output<T>(
+    file: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    match file {
+        Some(path) => {
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+            );
+            let v = write(&mut f)?;
+            f.flush()?;
+            Ok(v)
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let v = write(&mut out)?;
+            out.flush()?;
+            Ok(v)
+        }
+    }
+}
+
+/// The display filters of a streamed scan (`--baseline`, `--severity`), applied to each batch
+/// of findings before it is written, with the counts the summary and exit code need.
+struct Gate<'a> {
+    baseline: Option<&'a palisade_report::baseline::Baseline>,
+    filter: Option<&'a palisade_core::SeverityFilter>,
+    hidden_baseline: usize,
+    hidden_filtered: usize,
+    counts: std::collections::BTreeMap<palisade_core::Severity, usize>,
+}
+
+impl Gate<'_> {
+    fn pass(&mut self, findings: &mut Vec<palisade_core::Finding>) {
+        if let Some(b) = self.baseline {
+            let before = findings.len();
+            findings.retain(|f| !b.knows(f));
+            self.hidden_baseline += before - findings.len();
+        }
+        if let Some(flt) = self.filter {
+            let before = findings.len();
+            findings.retain(|f| flt.shows(f.severity));
+            self.hidden_filtered += before - findings.len();
+        }
+        for f in findings.iter() {
+            *self.counts.entry(f.severity).or_default() += 1;
+        }
+    }
+    /// Applies the filters to the suppressed findings and puts the counts in the report.
+    fn close(self, report: &mut palisade_core::Report) {
+        if let Some(b) = self.baseline {
+            report.suppressed.retain(|f| !b.knows(f));
+            report.hidden.baseline = Some(self.hidden_baseline);
+        }
+        if let Some(flt) = self.filter {
+            report.suppressed.retain(|f| flt.shows(f.severity));
+            report.hidden.filtered = Some(self.hidden_filtered);
+        }
+        report.stats.findings_by_severity = self.counts;
+    }
+}
+
+/// A stream behind the display filters.
+struct Gated<'a, 'w> {
+    gate: Gate<'a>,
+    stream: palisade_report::stream::Stream<'w>,
+}
+
+impl palisade_core::FindingSink for Gated<'_, '_> {
+    fn accept(
+        &mut self,
+        mut findings: Vec<palisade_core::Finding>,
+        verdicts: &[palisade_core::AdmissionVerdict],
+    ) {
+        self.gate.pass(&mut findings);
+        self.stream.accept(findings, verdicts);
+    }
+}
+
 fn usage(msg: impl std::fmt::Display) -> Result<u8> {
     eprintln!("palisade: error: {msg}");
     Ok(2)
@@ -485,6 +565,77 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     if a.compliance && !matches!(a.report.output, OutputFormat::Human | OutputFormat::Json) {
         return usage("--compliance is printed as human or json (-o human, -o json)");
     }
+    let format = match a.report.output {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Line => Format::Line,
+        OutputFormat::PolicyReport => Format::PolicyReport,
+    };
+    let color = match a.report.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            a.report.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let render_opts = |target: String| RenderOptions {
+        color,
+        tool_version: VERSION,
+        target,
+        verbose: a.report.verbose,
+        show_suppressed: a.report.show_suppressed,
+        timestamp: Some(std::time::SystemTime::now()),
+    };
+    let config = settings::config_info(&flags, &loaded);
+    // Files in a format written as it goes: the findings are written as the scan decides
+    // them, never all held (a file of 100,000 workloads has millions).
+    if !a.input.cluster.conn.cluster && !a.compliance && palisade_report::stream::streams(format) {
+        let (latest, warnings) = crate::release::pss_latest(kube_version, None);
+        opts.pss_latest = latest;
+        let source = palisade_source::Files::discover(&a.input.paths);
+        let ropts = render_opts(a.input.paths.join(" "));
+        let gate = Gate {
+            baseline: baseline.as_ref(),
+            filter: severity_filter.as_ref(),
+            hidden_baseline: 0,
+            hidden_filtered: 0,
+            counts: Default::default(),
+        };
+        let pss_latest = opts.evaluates_pss().then(|| opts.pss_latest.clone());
+        let head = palisade_report::stream::Head {
+            config: config.as_ref(),
+            pss_latest: pss_latest.as_ref(),
+        };
+        let run = |out: &mut dyn Write| -> Result<palisade_core::Report> {
+            let stream = palisade_report::stream::Stream::begin(format, head, &ropts, out)?;
+            let mut gated = Gated { gate, stream };
+            let mut report = palisade_engine::scan_streaming(&source, &opts, &mut gated);
+            if opts.evaluates_pss() {
+                report.errors.extend(warnings.clone());
+            }
+            report.config = config.clone();
+            let Gated { gate, stream } = gated;
+            gate.close(&mut report);
+            stream.finish(&report)?;
+            Ok(report)
+        };
+        let report = write_output(a.report.output_file.as_deref(), run)?;
+        crate::report_input_problems(&report, format != Format::Human || a.report.output_file.is_some());
+        let failing = report.failing_counted();
+        let code = if report.has_errors() {
+            2
+        } else if failing > 0 && !a.report.exit_zero {
+            1
+        } else {
+            0
+        };
+        std::mem::forget(report);
+        return Ok(code);
+    }
     let (mut report, target) = if a.input.cluster.conn.cluster {
         match crate::cluster::scan_reporting(&a.input.cluster, &opts) {
             Ok((mut report, target, unread)) => {
@@ -510,7 +661,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         }
         (report, a.input.paths.join(" "))
     };
-    report.config = settings::config_info(&flags, &loaded);
+    report.config = config;
 
     if let Some(b) = &baseline {
         b.apply(&mut report);
@@ -518,31 +669,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     if let Some(f) = &severity_filter {
         report.filter_severity(f);
     }
-    let format = match a.report.output {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Sarif => Format::Sarif,
-        OutputFormat::Junit => Format::Junit,
-        OutputFormat::Line => Format::Line,
-        OutputFormat::PolicyReport => Format::PolicyReport,
-    };
-    let color = match a.report.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            a.report.output_file.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let opts = RenderOptions {
-        color,
-        tool_version: VERSION,
-        target,
-        verbose: a.report.verbose,
-        show_suppressed: a.report.show_suppressed,
-        timestamp: Some(std::time::SystemTime::now()),
-    };
+    let opts = render_opts(target);
     let compliance = match (
         a.compliance,
         a.profile
@@ -574,20 +701,7 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
             None => render(&report, format, &opts, out),
         }
     };
-    match &a.report.output_file {
-        Some(path) => {
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
-            );
-            write(&mut f)?;
-            f.flush()?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut out)?;
-            out.flush()?;
-        }
-    }
+    write_output(a.report.output_file.as_deref(), |out| Ok(write(out)?))?;
     // The human format on a terminal lists the problems itself; every other output gets them
     // on stderr too, so that a CI log shows why the run failed.
     crate::report_input_problems(&report, format != Format::Human || a.report.output_file.is_some());

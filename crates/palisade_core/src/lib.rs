@@ -36,10 +36,10 @@ pub use finding::{
 pub use kinds::{GroupKind, KindSet, Reads};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, Origin};
-pub use path::{FieldPath, Seg};
+pub use path::{FieldPath, Key, Seg};
 pub use report::{
-    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Hidden, NamespacePolicy, PssLatest, Report,
-    ScannedObject, SeverityFilter, Stats, REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, FindingSink, Hidden, NamespacePolicy, PssLatest,
+    Report, ScannedObject, SeverityFilter, Stats, REPORT_SCHEMA_VERSION,
 };
 pub use rule::{Reference, RuleMeta, Scope};
 pub use selector::{labels_of, LabelSelector};

@@ -3,9 +3,310 @@
 
 use std::fmt;
 
+/// Field names of Kubernetes objects that paths name most (sorted): a key among them is a
+/// `&'static str`, so building a path (millions, on a large input) allocates no text.
+const KNOWN_KEYS: &[&str] = &[
+    "activeDeadlineSeconds",
+    "add",
+    "affinity",
+    "aggregationRule",
+    "allowPrivilegeEscalation",
+    "annotations",
+    "apiGroup",
+    "apiGroups",
+    "apiVersion",
+    "appArmorProfile",
+    "args",
+    "automountServiceAccountToken",
+    "backend",
+    "backoffLimit",
+    "caBundle",
+    "capabilities",
+    "cidr",
+    "claimName",
+    "clientConfig",
+    "clusterRoleSelectors",
+    "command",
+    "completions",
+    "concurrencyPolicy",
+    "configMap",
+    "configMapKeyRef",
+    "configMapRef",
+    "containerPort",
+    "containers",
+    "cpu",
+    "csi",
+    "data",
+    "defaultBackend",
+    "devicePath",
+    "dnsConfig",
+    "dnsPolicy",
+    "downwardAPI",
+    "driver",
+    "drop",
+    "egress",
+    "emptyDir",
+    "endPort",
+    "env",
+    "envFrom",
+    "ephemeral-storage",
+    "ephemeralContainers",
+    "except",
+    "exceptionFiles",
+    "exceptions",
+    "exec",
+    "expires",
+    "externalIPs",
+    "externalTrafficPolicy",
+    "failedJobsHistoryLimit",
+    "failurePolicy",
+    "flexVolume",
+    "from",
+    "fsGroup",
+    "fsGroupChangePolicy",
+    "grpc",
+    "host",
+    "hostAliases",
+    "hostIP",
+    "hostIPC",
+    "hostNetwork",
+    "hostPID",
+    "hostPath",
+    "hostPort",
+    "hostProcess",
+    "hostUsers",
+    "hostname",
+    "hosts",
+    "http",
+    "httpGet",
+    "image",
+    "imagePullPolicy",
+    "imagePullSecrets",
+    "immutable",
+    "ingress",
+    "ingressClassName",
+    "initContainers",
+    "ipBlock",
+    "iscsi",
+    "items",
+    "jobTemplate",
+    "key",
+    "kind",
+    "labels",
+    "level",
+    "lifecycle",
+    "limits",
+    "livenessProbe",
+    "loadBalancerSourceRanges",
+    "localhostProfile",
+    "matchExpressions",
+    "matchLabels",
+    "medium",
+    "memory",
+    "metadata",
+    "minReadySeconds",
+    "mountPath",
+    "mountPropagation",
+    "name",
+    "namespace",
+    "namespaceSelector",
+    "nfs",
+    "nodeName",
+    "nodeSelector",
+    "nonResourceURLs",
+    "objectSelector",
+    "operator",
+    "os",
+    "overhead",
+    "owner",
+    "parallelism",
+    "path",
+    "paths",
+    "paused",
+    "persistentVolumeClaim",
+    "podManagementPolicy",
+    "podSelector",
+    "policyTypes",
+    "port",
+    "ports",
+    "postStart",
+    "preStop",
+    "preemptionPolicy",
+    "priorityClassName",
+    "privileged",
+    "procMount",
+    "progressDeadlineSeconds",
+    "projected",
+    "protocol",
+    "rbd",
+    "readOnly",
+    "readOnlyRootFilesystem",
+    "readinessGates",
+    "readinessProbe",
+    "reason",
+    "replicas",
+    "requests",
+    "resizePolicy",
+    "resourceClaims",
+    "resourceNames",
+    "resources",
+    "restartPolicy",
+    "restartPolicyRules",
+    "revisionHistoryLimit",
+    "role",
+    "roleRef",
+    "rule",
+    "rules",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "runtimeClassName",
+    "schedule",
+    "schedulerName",
+    "schedulingGates",
+    "seLinuxOptions",
+    "seccompProfile",
+    "secret",
+    "secretKeyRef",
+    "secretName",
+    "secretRef",
+    "securityContext",
+    "selector",
+    "service",
+    "serviceAccount",
+    "serviceAccountName",
+    "serviceAccountToken",
+    "serviceName",
+    "setHostnameAsFQDN",
+    "shareProcessNamespace",
+    "sideEffects",
+    "sizeLimit",
+    "sources",
+    "spec",
+    "startingDeadlineSeconds",
+    "startupProbe",
+    "status",
+    "stdin",
+    "storage",
+    "strategy",
+    "stringData",
+    "subPath",
+    "subPathExpr",
+    "subdomain",
+    "subjects",
+    "successfulJobsHistoryLimit",
+    "supplementalGroups",
+    "supplementalGroupsPolicy",
+    "suspend",
+    "sysctls",
+    "tcpSocket",
+    "template",
+    "terminationGracePeriodSeconds",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "timeoutSeconds",
+    "tls",
+    "to",
+    "tolerations",
+    "topologySpreadConstraints",
+    "ttlSecondsAfterFinished",
+    "tty",
+    "type",
+    "updateStrategy",
+    "url",
+    "user",
+    "value",
+    "valueFrom",
+    "values",
+    "verbs",
+    "volumeClaimTemplates",
+    "volumeDevices",
+    "volumeMounts",
+    "volumes",
+    "webhooks",
+    "windowsOptions",
+    "workingDir",
+];
+
+/// One key of a field path: one of [`KNOWN_KEYS`], or its own text.
+#[derive(Clone)]
+pub struct Key(KeyText);
+
+#[derive(Clone)]
+enum KeyText {
+    Known(&'static str),
+    Own(Box<str>),
+}
+
+impl Key {
+    pub fn new(k: &str) -> Key {
+        match KNOWN_KEYS.binary_search(&k) {
+            Ok(i) => Key(KeyText::Known(KNOWN_KEYS[i])),
+            Err(_) => Key(KeyText::Own(k.into())),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            KeyText::Known(s) => s,
+            KeyText::Own(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Key {
+    fn from(k: &str) -> Key {
+        Key::new(k)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Seg {
-    Key(Box<str>),
+    Key(Key),
     Index(usize),
 }
 
@@ -24,7 +325,7 @@ impl FieldPath {
     }
     #[must_use]
     pub fn key(mut self, k: &str) -> FieldPath {
-        self.0.push(Seg::Key(k.into()));
+        self.0.push(Seg::Key(Key::new(k)));
         self
     }
     #[must_use]
@@ -49,7 +350,7 @@ impl FieldPath {
                 b'[' => {
                     if b.get(i + 1) == Some(&b'"') {
                         let end = s[i + 2..].find("\"]")? + i + 2;
-                        out.push(Seg::Key(s[i + 2..end].into()));
+                        out.push(Seg::Key(Key::new(&s[i + 2..end])));
                         i = end + 2;
                     } else {
                         let end = s[i..].find(']')? + i;
@@ -59,7 +360,7 @@ impl FieldPath {
                 }
                 _ => {
                     let end = s[i..].find(['.', '[']).map_or(s.len(), |e| e + i);
-                    out.push(Seg::Key(s[i..end].into()));
+                    out.push(Seg::Key(Key::new(&s[i..end])));
                     i = end;
                 }
             }
@@ -95,6 +396,18 @@ impl fmt::Display for FieldPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_keys_are_sorted_and_shared() {
+        assert!(
+            KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]),
+            "KNOWN_KEYS must be sorted and unique"
+        );
+        assert!(matches!(Key::new("securityContext").0, KeyText::Known(_)));
+        assert!(matches!(Key::new("my-annotation").0, KeyText::Own(_)));
+        assert_eq!(Key::new("spec"), Key::new("spec"));
+        assert_eq!(&*Key::new("my-annotation"), "my-annotation");
+    }
 
     #[test]
     fn display_and_parse_round_trip() {

@@ -66,6 +66,25 @@ impl std::fmt::Display for Diagnostic {
     }
 }
 
+/// Receives a scan's findings in the report's order as they are decided, so that a large
+/// input is never held whole as findings (`palisade_engine::scan_streaming`). Each batch ends
+/// at an object boundary and comes with the admission verdicts decided since the previous
+/// batch (an object's verdicts arrive with its findings or before them).
+pub trait FindingSink {
+    fn accept(&mut self, findings: Vec<Finding>, verdicts: &[AdmissionVerdict]);
+}
+
+/// Collects every finding (the report of a scan that is not streamed).
+impl FindingSink for Vec<Finding> {
+    fn accept(&mut self, findings: Vec<Finding>, _verdicts: &[AdmissionVerdict]) {
+        if self.is_empty() {
+            *self = findings;
+        } else {
+            self.extend(findings);
+        }
+    }
+}
+
 /// What Pod Security Admission would do with one object under one namespace mode.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AdmissionVerdict {
@@ -318,5 +337,16 @@ impl Report {
     pub fn failing_findings(&self) -> usize {
         let t = self.fail_on.unwrap_or(Severity::Info);
         self.findings.iter().filter(|f| f.severity >= t).count()
+    }
+    /// Like [`Report::failing_findings`], from `stats.findings_by_severity`: for a report
+    /// whose findings were streamed, not kept.
+    pub fn failing_counted(&self) -> usize {
+        let t = self.fail_on.unwrap_or(Severity::Info);
+        self.stats
+            .findings_by_severity
+            .iter()
+            .filter(|(s, _)| **s >= t)
+            .map(|(_, n)| n)
+            .sum()
     }
 }

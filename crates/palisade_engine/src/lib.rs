@@ -11,7 +11,7 @@ mod pss_scan;
 mod select;
 pub mod suppress;
 
-pub use pss_scan::{evaluate_objects, PssMode};
+pub use pss_scan::PssMode;
 pub use select::{select_rules, SelectError};
 pub use suppress::Suppressor;
 
@@ -259,49 +259,35 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
 }
 
 /// How many objects the pod-template and PSS passes handle per parallel step: their findings
-/// are appended to the report step by step, never gathered in a second full list.
+/// are handed on (to the report, or a streaming renderer) step by step.
 pub(crate) const STEP: usize = 4096;
 
 /// Below this many objects a pass runs on the calling thread: handing one object (an
 /// admission request) to the thread pool and waiting for it costs more than checking it.
 pub(crate) const PARALLEL_MIN: usize = 16;
 
-/// Runs the pod-template rules on every workload of the inventory, appending to `out`.
-fn run_pod_rules(inv: &Inventory, opts: &ScanOptions, out: &mut Vec<Finding>) {
-    let pod_rules: Vec<_> = opts
-        .rules
-        .iter()
-        .copied()
-        .filter(|r| matches!(r.check, Check::Pod { .. }))
-        .collect();
+/// Runs the pod-template rules (`pod_rules`) on every pod template of `obj`.
+fn run_pod_rules(
+    obj: &Object,
+    inv: &Inventory,
+    pod_rules: &[&'static RuleMeta],
+    opts: &ScanOptions,
+    out: &mut Vec<Finding>,
+) {
     if pod_rules.is_empty() {
         return;
     }
-    let check_object = |obj: &Object| {
-        let mut out = Vec::new();
-        for tpl in obj.pod_templates() {
-            for rule in &pod_rules {
-                if let Check::Pod { check, .. } = rule.check {
-                    let ctx = PodCtx {
-                        obj,
-                        tpl: &tpl,
-                        inv,
-                        opts: opts.options_for(rule),
-                    };
-                    run_check(obj, rule, opts, &ctx, check, &mut out);
-                }
+    for tpl in obj.pod_templates() {
+        for rule in pod_rules {
+            if let Check::Pod { check, .. } = rule.check {
+                let ctx = PodCtx {
+                    obj,
+                    tpl: &tpl,
+                    inv,
+                    opts: opts.options_for(rule),
+                };
+                run_check(obj, rule, opts, &ctx, check, out);
             }
-        }
-        out
-    };
-    for step in inv.objects.chunks(STEP) {
-        let parts: Vec<Vec<Finding>> = if step.len() < PARALLEL_MIN {
-            step.iter().map(check_object).collect()
-        } else {
-            step.par_iter().map(check_object).collect()
-        };
-        for p in parts {
-            out.extend(p);
         }
     }
 }
@@ -417,9 +403,22 @@ pub fn collect(source: &dyn Source, keep: &KindSet) -> Loaded {
 /// Scans a source and builds the report: the object rules run on every batch as it
 /// arrives, the other rules on what the selected rules keep.
 pub fn scan(source: &dyn Source, opts: &ScanOptions) -> Report {
+    let mut findings = Vec::new();
+    let mut report = scan_streaming(source, opts, &mut findings);
+    report.findings = findings;
+    report
+}
+
+/// Like [`scan`], handing the findings to `sink` in the report's order as they are decided
+/// instead of keeping them in the report ([`scan_loaded_into`]).
+pub fn scan_streaming(
+    source: &dyn Source,
+    opts: &ScanOptions,
+    sink: &mut dyn palisade_core::FindingSink,
+) -> Report {
     let started = Instant::now();
     let (loaded, problems) = read_source(source, Some(opts), opts.keeps(), &opts.reads());
-    let mut report = scan_loaded(loaded, opts);
+    let mut report = scan_loaded_into(loaded, opts, sink);
     report.errors.splice(0..0, problems);
     if report.stats.objects == 0 {
         report.errors.push(Diagnostic::unlocated(
@@ -544,8 +543,106 @@ fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
     }
 }
 
+/// The report's order of findings: place, object, rule, then the path as printed.
+fn report_order(x: &Finding, y: &Finding) -> std::cmp::Ordering {
+    (x.location.as_ref(), &*x.object, x.rule.code)
+        .cmp(&(y.location.as_ref(), &*y.object, y.rule.code))
+        .then_with(|| {
+            if x.path == y.path {
+                std::cmp::Ordering::Equal
+            } else {
+                x.path.to_string().cmp(&y.path.to_string())
+            }
+        })
+}
+
+/// Sorts `v` into the report's order, stably and in place (the order is sorted as indices,
+/// then applied, so the findings are not moved while comparing).
+fn sort_findings(v: &mut [Finding]) {
+    let mut order: Vec<u32> = (0..v.len() as u32).collect();
+    order.sort_by(|&a, &b| report_order(&v[a as usize], &v[b as usize]));
+    permute(v, order);
+}
+
+/// Where an object's findings start in the report's order: none of its findings sorts
+/// before its own location (the start of its document) and reference.
+type Start = (
+    Option<palisade_core::Location>,
+    std::sync::Arc<palisade_core::ObjectRef>,
+);
+
+fn before(f: &Finding, start: &Start) -> bool {
+    (f.location.as_ref(), &*f.object) < (start.0.as_ref(), &*start.1)
+}
+
+/// Hands findings to the sink in the report's order: a finding leaves when no object still
+/// to be evaluated can produce one that sorts before it.
+struct Emitter<'s> {
+    sink: &'s mut dyn palisade_core::FindingSink,
+    /// Findings decided before the per-object pass (object and inventory rules), sorted.
+    pending: std::iter::Peekable<std::vec::IntoIter<Finding>>,
+    /// Findings of evaluated objects that sort after the next object's start (rare).
+    carry: Vec<Finding>,
+    /// Uses of each exception, counted before concerns are merged.
+    used: Vec<usize>,
+    suppressed: Vec<Finding>,
+    counts: std::collections::BTreeMap<Severity, usize>,
+}
+
+impl Emitter<'_> {
+    /// Emits everything that sorts before `bound` (everything, when `None`), with `fresh`
+    /// (sorted findings of the objects just evaluated) and their verdicts.
+    fn emit(
+        &mut self,
+        fresh: Vec<Finding>,
+        verdicts: &[palisade_core::AdmissionVerdict],
+        bound: Option<&Start>,
+    ) {
+        let lt = |f: &Finding| bound.is_none_or(|b| before(f, b));
+        let mut mine = std::mem::take(&mut self.carry);
+        mine.extend(fresh);
+        let (mut batch, keep): (Vec<Finding>, Vec<Finding>) = mine.into_iter().partition(|f| lt(f));
+        self.carry = keep;
+        while let Some(f) = self.pending.next_if(|f| lt(f)) {
+            batch.push(f);
+        }
+        if batch.is_empty() && verdicts.is_empty() {
+            return;
+        }
+        for f in &batch {
+            if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
+                self.used[i] += 1;
+            }
+        }
+        // The findings of one object are all in this batch: concerns merge within it.
+        dedupe::merge_concerns(&mut batch);
+        self.suppressed.extend(take_suppressed(&mut batch));
+        sort_findings(&mut batch);
+        for f in &batch {
+            *self.counts.entry(f.severity).or_default() += 1;
+        }
+        self.sink.accept(batch, verdicts);
+    }
+}
+
 /// Evaluates already-loaded objects (used by `scan`, and by tests and other sources).
 pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
+    let mut findings = Vec::new();
+    let mut report = scan_loaded_into(loaded, opts, &mut findings);
+    report.findings = findings;
+    report
+}
+
+/// Evaluates already-loaded objects, handing the findings to `sink` in the report's order
+/// instead of keeping them: the report returned has no findings, but counts them
+/// (`stats.findings_by_severity`). Objects are evaluated a step at a time in the order of
+/// their places, and each step's documents are freed once evaluated, so memory holds the
+/// kept objects not yet evaluated and the findings not yet handed on.
+pub fn scan_loaded_into(
+    loaded: Loaded,
+    opts: &ScanOptions,
+    sink: &mut dyn palisade_core::FindingSink,
+) -> Report {
     let mut report = Report {
         rules: opts.rules.clone(),
         fail_on: Some(opts.fail_on),
@@ -561,58 +658,106 @@ pub fn scan_loaded(loaded: Loaded, opts: &ScanOptions) -> Report {
     report.scanned = loaded.scanned;
     report.objects = loaded.seen;
     report.errors = loaded.diagnostics;
-    report.findings = loaded.findings;
-    let inv = Inventory::new(loaded.objects);
-    let pss_rules: Vec<&RuleMeta> = opts
+    let mut inv = Inventory::new(loaded.objects);
+    // The cross-object analyses first, while every kept object is whole; their findings wait
+    // with the object rules' for their place in the order.
+    let mut pending = run_inventory_rules(&inv, opts);
+    pending.extend(loaded.findings);
+    sort_findings(&mut pending);
+
+    let pss_rules: Vec<&'static RuleMeta> = opts
         .rules
         .iter()
         .copied()
         .filter(|r| matches!(r.check, Check::Pss(_)))
         .collect();
-    if !pss_rules.is_empty() {
-        evaluate_objects(&inv.objects, &opts.pss, &pss_rules, opts, &mut report);
+    let pod_rules: Vec<&'static RuleMeta> = opts
+        .rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, Check::Pod { .. }))
+        .collect();
+    let pss = (!pss_rules.is_empty())
+        .then(|| pss_scan::PssScan::new(&inv.objects, &opts.pss, pss_rules, &mut report));
+    if pss.is_some() {
         report.pss_latest = Some(opts.pss_latest.clone());
     }
-    run_pod_rules(&inv, opts, &mut report.findings);
-    report.findings.extend(run_inventory_rules(&inv, opts));
-    // Suppressed findings leave the main list; exceptions are accounted for (before the
-    // findings of one concern are merged, so an exception of any of their codes is used).
-    let mut used = vec![0usize; opts.suppressor.exceptions.len()];
-    for f in &report.findings {
-        if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
-            used[i] += 1;
+
+    // The objects in the order of their places, so that findings leave in the report's order.
+    let starts: Vec<Start> = inv
+        .objects
+        .iter()
+        .map(|o| (o.location_of(o.root.pos), o.shared_reference()))
+        .collect();
+    let mut order: Vec<u32> = (0..inv.objects.len() as u32).collect();
+    order.sort_by(|&a, &b| starts[a as usize].cmp(&starts[b as usize]).then(a.cmp(&b)));
+
+    let mut em = Emitter {
+        sink,
+        pending: pending.into_iter().peekable(),
+        carry: Vec::new(),
+        used: vec![0usize; opts.suppressor.exceptions.len()],
+        suppressed: Vec::new(),
+        counts: Default::default(),
+    };
+    // Verdicts in input order at the end, as the objects were given.
+    let mut verdicts: Vec<(u32, palisade_core::AdmissionVerdict)> = Vec::new();
+    let steps: Vec<&[u32]> = order.chunks(STEP).collect();
+    for (k, step) in steps.iter().enumerate() {
+        let inv_ref = &inv;
+        let evaluate = |i: &u32| -> (u32, pss_scan::Outcome) {
+            let o = &inv_ref.objects[*i as usize];
+            let mut out = pss_scan::Outcome::default();
+            if let Some(p) = &pss {
+                p.evaluate(o, opts, &mut out);
+            }
+            run_pod_rules(o, inv_ref, &pod_rules, opts, &mut out.findings);
+            (*i, out)
+        };
+        let outcomes: Vec<(u32, pss_scan::Outcome)> = if step.len() < PARALLEL_MIN {
+            step.iter().map(evaluate).collect()
+        } else {
+            step.par_iter().map(evaluate).collect()
+        };
+        let mut fresh = Vec::new();
+        let mut fresh_verdicts = Vec::new();
+        for (i, o) in outcomes {
+            fresh.extend(o.findings);
+            report.errors.extend(o.diagnostics);
+            for v in o.verdicts {
+                fresh_verdicts.push(v.clone());
+                verdicts.push((i, v));
+            }
+        }
+        sort_findings(&mut fresh);
+        let bound = steps.get(k + 1).map(|next| &starts[next[0] as usize]);
+        em.emit(fresh, &fresh_verdicts, bound);
+        // Evaluated workloads are not read again (the inventory rules ran; the pod rules look
+        // up ServiceAccounts, which are not workloads): free their documents.
+        for &i in *step {
+            let o = &mut inv.objects[i as usize];
+            if o.has_pod_templates() {
+                o.release_tree();
+            }
         }
     }
-    dedupe::merge_concerns(&mut report.findings);
-    report.suppressed = take_suppressed(&mut report.findings);
-    report
-        .findings
-        .extend(opts.suppressor.exception_findings(&used, &opts.rules));
-    // Ordered by place, object, rule and the path as printed (made only when the rest ties),
-    // in place: the order is sorted as indices, then applied.
-    let mut order: Vec<u32> = (0..report.findings.len() as u32).collect();
-    {
-        let f = &report.findings;
-        order.sort_unstable_by(|&a, &b| {
-            let (x, y) = (&f[a as usize], &f[b as usize]);
-            (x.location.as_ref(), &*x.object, x.rule.code)
-                .cmp(&(y.location.as_ref(), &*y.object, y.rule.code))
-                .then_with(|| {
-                    if x.path == y.path {
-                        std::cmp::Ordering::Equal
-                    } else {
-                        x.path.to_string().cmp(&y.path.to_string())
-                    }
-                })
-                .then(a.cmp(&b))
-        });
+    em.emit(Vec::new(), &[], None);
+    // The configuration's own findings (expired and unused exceptions) come last: they depend
+    // on every finding.
+    let mut tail = opts.suppressor.exception_findings(&em.used, &opts.rules);
+    if !tail.is_empty() {
+        sort_findings(&mut tail);
+        for f in &tail {
+            *em.counts.entry(f.severity).or_default() += 1;
+        }
+        em.sink.accept(tail, &[]);
     }
-    permute(&mut report.findings, order);
+    report.suppressed = em.suppressed;
+    report.stats.findings_by_severity = em.counts;
+    verdicts.sort_by_key(|(i, _)| *i);
+    report.admission = verdicts.into_iter().map(|(_, v)| v).collect();
     report
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    for f in &report.findings {
-        *report.stats.findings_by_severity.entry(f.severity).or_default() += 1;
-    }
     report
 }

@@ -10,7 +10,6 @@ use palisade_core::{
 use palisade_pss::{
     evaluate_at, parse_namespace_labels, Evaluation, Level, NamespaceLevels, PodInput, Policy,
 };
-use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// How the Pod Security level of each workload is chosen.
@@ -45,56 +44,60 @@ fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
     p
 }
 
-struct Outcome {
-    findings: Vec<Finding>,
-    verdicts: Vec<AdmissionVerdict>,
-    diagnostics: Vec<Diagnostic>,
+/// What evaluating one object's pod templates produced.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) verdicts: Vec<AdmissionVerdict>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
-/// Evaluates every workload in `objects` and appends to `report`.
-pub fn evaluate_objects(
-    objects: &[Object],
-    mode: &PssMode,
-    rules: &[&'static RuleMeta],
-    opts: &crate::ScanOptions,
-    report: &mut Report,
-) {
-    let mut namespaces: HashMap<&str, NamespaceLevels> = HashMap::new();
-    for o in objects
-        .iter()
-        .filter(|o| o.kind == "Namespace" && o.group().is_empty())
-    {
-        let levels = parse_namespace_labels(o.labels());
-        report.namespaces.push(NamespacePolicy {
-            namespace: o.name.clone(),
-            enforce: policy_str(&levels.enforce),
-            audit: policy_str(&levels.audit),
-            warn: policy_str(&levels.warn),
-            errors: levels.errors.clone(),
-        });
-        namespaces.insert(o.name.as_str(), levels);
-    }
-    report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    // Step by step, so that the findings are appended as they come, not gathered first.
-    let evaluate = |o: &Object| -> Vec<Outcome> {
-        if o.kind == "Namespace" && o.group().is_empty() {
-            return Vec::new();
+/// The Pod Security evaluation of a scan: the policies of the namespaces in the input, decided
+/// once, then applied to each workload as the scan reaches it.
+pub(crate) struct PssScan<'a> {
+    mode: &'a PssMode,
+    rules: Vec<&'static RuleMeta>,
+    namespaces: HashMap<String, NamespaceLevels>,
+}
+
+impl<'a> PssScan<'a> {
+    /// Reads the PSA labels of the Namespaces in `objects` (listed in `report.namespaces`).
+    pub(crate) fn new(
+        objects: &[Object],
+        mode: &'a PssMode,
+        rules: Vec<&'static RuleMeta>,
+        report: &mut Report,
+    ) -> PssScan<'a> {
+        let mut namespaces = HashMap::new();
+        for o in objects
+            .iter()
+            .filter(|o| o.kind == "Namespace" && o.group().is_empty())
+        {
+            let levels = parse_namespace_labels(o.labels());
+            report.namespaces.push(NamespacePolicy {
+                namespace: o.name.clone(),
+                enforce: policy_str(&levels.enforce),
+                audit: policy_str(&levels.audit),
+                warn: policy_str(&levels.warn),
+                errors: levels.errors.clone(),
+            });
+            namespaces.insert(o.name.clone(), levels);
         }
-        o.pod_templates()
-            .into_iter()
-            .map(|t| evaluate_template(o, &t, mode, &namespaces, rules, opts))
-            .collect()
-    };
-    for step in objects.chunks(crate::STEP) {
-        let outcomes: Vec<Outcome> = if step.len() < crate::PARALLEL_MIN {
-            step.iter().flat_map(evaluate).collect()
-        } else {
-            step.par_iter().flat_map_iter(evaluate).collect()
-        };
-        for o in outcomes {
-            report.findings.extend(o.findings);
-            report.admission.extend(o.verdicts);
-            report.errors.extend(o.diagnostics);
+        report.namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        PssScan {
+            mode,
+            rules,
+            namespaces,
+        }
+    }
+
+    /// Evaluates the pod templates of `o`, appending to `out`.
+    pub(crate) fn evaluate(&self, o: &Object, opts: &crate::ScanOptions, out: &mut Outcome) {
+        if o.kind == "Namespace" && o.group().is_empty() {
+            return;
+        }
+        for t in o.pod_templates() {
+            evaluate_template(o, &t, self.mode, &self.namespaces, &self.rules, opts, out);
         }
     }
 }
@@ -103,10 +106,11 @@ fn evaluate_template(
     obj: &Object,
     t: &PodTemplate<'_>,
     mode: &PssMode,
-    namespaces: &HashMap<&str, NamespaceLevels>,
+    namespaces: &HashMap<String, NamespaceLevels>,
     rules: &[&'static RuleMeta],
     opts: &crate::ScanOptions,
-) -> Outcome {
+    out: &mut Outcome,
+) {
     let modes: Vec<(Mode, Policy)> = match mode {
         PssMode::Fixed(p) => vec![(Mode::Scan, *p)],
         PssMode::Namespaces { default } => {
@@ -130,14 +134,10 @@ fn evaluate_template(
         spec: t.spec,
         is_pod: t.kind == TemplateKind::Pod,
     };
-    let mut out = Outcome {
-        findings: Vec::new(),
-        verdicts: Vec::new(),
-        diagnostics: Vec::new(),
-    };
     if rules.is_empty() {
-        return out;
+        return;
     }
+    let first_diagnostic = out.diagnostics.len();
     let mut cache: Vec<(String, Evaluation)> = Vec::new();
     let mut reported_checks: Vec<&'static str> = Vec::new();
     let mut pod_rejected = false;
@@ -155,7 +155,7 @@ fn evaluate_template(
             }
         };
         let eval = &cache[idx].1;
-        if out.diagnostics.is_empty() {
+        if out.diagnostics.len() == first_diagnostic {
             for te in &eval.type_errors {
                 let path = object_path(t, &te.path);
                 let (loc, _) = obj.locate(&path);
@@ -255,7 +255,6 @@ fn evaluate_template(
             }
         }
     }
-    out
 }
 
 /// What Kubernetes would do and say for one mode.

@@ -93,11 +93,14 @@ impl Baseline {
 
     /// Leaves out of `report` the findings (listed and suppressed) the baseline has,
     /// counting them in `hidden.baseline`.
+    /// Whether the earlier report has `f` (under any of its codes).
+    pub fn knows(&self, f: &palisade_core::Finding) -> bool {
+        f.rules()
+            .any(|r| self.fingerprints.contains(&f.fingerprint_as(r.code)))
+    }
+
     pub fn apply(&self, report: &mut Report) {
-        let known = |f: &palisade_core::Finding| {
-            f.rules()
-                .any(|r| self.fingerprints.contains(&f.fingerprint_as(r.code)))
-        };
+        let known = |f: &palisade_core::Finding| self.knows(f);
         let before = report.findings.len();
         report.findings.retain(|f| !known(f));
         report.suppressed.retain(|f| !known(f));

@@ -27,6 +27,7 @@ pub mod policyreport;
 pub mod psa;
 mod rules;
 mod sarif;
+pub mod stream;
 mod text;
 
 use palisade_core::{Report, RuleMeta};
@@ -142,11 +143,9 @@ impl Default for RenderOptions {
 /// Writes `report` to `out` in `format`.
 pub fn render(report: &Report, format: Format, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Human => human::render(report, opts, out),
-        Format::Json => json::render(report, opts, out),
+        Format::Human | Format::Json | Format::Line => stream::render(report, format, opts, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, opts, out),
-        Format::Line => line::render(report, opts, out),
         Format::PolicyReport => policyreport::render(report, opts, out),
     }
 }

@@ -31,49 +31,63 @@ fn finding(s: &mut String, f: &Finding, suppressed: bool) {
     s.push('\n');
 }
 
-pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    // Written as it grows: a large report is never held whole as text.
-    const FLUSH_AT: usize = 1 << 16;
+/// Written as it grows: a large report is never held whole as text.
+const FLUSH_AT: usize = 1 << 16;
+
+fn write_findings<'a>(
+    findings: impl Iterator<Item = &'a Finding>,
+    suppressed: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut s = String::new();
-    let suppressed: &[Finding] = if opts.show_suppressed {
-        &report.suppressed
-    } else {
-        &[]
-    };
-    for (f, is_suppressed) in report
-        .findings
-        .iter()
-        .map(|f| (f, false))
-        .chain(suppressed.iter().map(|f| (f, true)))
-    {
-        finding(&mut s, f, is_suppressed);
+    for f in findings {
+        finding(&mut s, f, suppressed);
         if s.len() >= FLUSH_AT {
             out.write_all(s.as_bytes())?;
             s.clear();
         }
     }
-    for d in &report.errors {
-        let level = match d.level {
-            DiagLevel::Error => "error",
-            DiagLevel::Warning => "warning",
-        };
-        let mut at = String::new();
-        if let Some(file) = &d.file {
-            at.push_str(file);
-            if let Some(l) = d.line {
-                let _ = write!(at, ":{l}");
-                if let Some(c) = d.column {
-                    let _ = write!(at, ":{c}");
-                }
-            }
-            at.push_str(": ");
-        }
-        let mut msg = String::new();
-        if let Some(o) = &d.object {
-            let _ = write!(msg, "{}: ", object_title(o));
-        }
-        msg.push_str(&d.message);
-        let _ = writeln!(s, "{}{level}: {}", clean_line(&at), clean_line(&msg));
-    }
     out.write_all(s.as_bytes())
+}
+
+/// The line format written as the findings arrive.
+#[derive(Default)]
+pub(crate) struct Stream;
+
+impl Stream {
+    pub(crate) fn batch(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        write_findings(findings.iter(), false, out)
+    }
+
+    /// The suppressed findings (with `show_suppressed`) and the input problems.
+    pub(crate) fn finish(self, report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+        if opts.show_suppressed {
+            write_findings(report.suppressed.iter(), true, out)?;
+        }
+        let mut s = String::new();
+        for d in &report.errors {
+            let level = match d.level {
+                DiagLevel::Error => "error",
+                DiagLevel::Warning => "warning",
+            };
+            let mut at = String::new();
+            if let Some(file) = &d.file {
+                at.push_str(file);
+                if let Some(l) = d.line {
+                    let _ = write!(at, ":{l}");
+                    if let Some(c) = d.column {
+                        let _ = write!(at, ":{c}");
+                    }
+                }
+                at.push_str(": ");
+            }
+            let mut msg = String::new();
+            if let Some(o) = &d.object {
+                let _ = write!(msg, "{}: ", object_title(o));
+            }
+            msg.push_str(&d.message);
+            let _ = writeln!(s, "{}{level}: {}", clean_line(&at), clean_line(&msg));
+        }
+        out.write_all(s.as_bytes())
+    }
 }

@@ -121,28 +121,6 @@ pub(crate) fn group_findings<'a>(
     groups
 }
 
-/// Number of findings of each severity.
-pub(crate) struct SeverityCounts([usize; 5]);
-
-impl SeverityCounts {
-    pub(crate) fn get(&self, s: Severity) -> usize {
-        Severity::ALL
-            .iter()
-            .position(|v| *v == s)
-            .map_or(0, |i| self.0[i])
-    }
-}
-
-pub(crate) fn severity_counts(findings: &[Finding]) -> SeverityCounts {
-    let mut counts = [0; 5];
-    for f in findings {
-        if let Some(i) = Severity::ALL.iter().position(|s| *s == f.severity) {
-            counts[i] += 1;
-        }
-    }
-    SeverityCounts(counts)
-}
-
 pub(crate) fn count_diagnostics(report: &Report, level: DiagLevel) -> usize {
     report.errors.iter().filter(|d| d.level == level).count()
 }

@@ -3,12 +3,13 @@
 //! and a one-line summary. Colours only on
 //! request; everything taken from the input is stripped of terminal control sequences.
 
+use crate::stream::{Head, Tally};
 use crate::text::{
-    clean, clean_line, count_diagnostics, group_by_object, group_findings, object_title, plural,
-    severity_counts, severity_label, suppression_text, ObjectGroup,
+    clean, clean_line, count_diagnostics, group_findings, object_title, plural, severity_label,
+    suppression_text, ObjectGroup,
 };
 use crate::RenderOptions;
-use palisade_core::{DiagLevel, Finding, PssContext, Report, Severity};
+use palisade_core::{AdmissionVerdict, DiagLevel, Finding, PssContext, Report, Severity};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -49,111 +50,158 @@ fn severity_sgr(s: Severity) -> &'static str {
 /// The text buffered before it is written out.
 const FLUSH_AT: usize = 1 << 16;
 
-pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let st = Style { color: opts.color };
-    let mut s = String::new();
-    // A live cluster has no file names to tell what was read: say which cluster and context.
-    if opts.target.starts_with("cluster ") {
-        let _ = writeln!(
-            s,
-            "{}\n",
-            st.paint("1", &format!("Scanned {}", clean_line(&opts.target)))
-        );
-    }
-    // A configuration file changes what runs and what fails: say which one and how.
-    if let Some(c) = &report.config {
-        let _ = writeln!(
-            s,
-            "{}\n",
-            st.paint("1", &format!("Configuration: {}", clean_line(&c.describe())))
-        );
-    }
-    // Which release's Pod Security Admission was emulated: what `latest` meant.
-    if let Some(l) = &report.pss_latest {
-        let _ = writeln!(s, "{}\n", st.paint("1", &clean_line(&l.describe())));
+/// The human format written as the findings arrive: the header, then each batch's objects
+/// with their findings, then (at [`Stream::finish`]) the sections that follow them.
+pub(crate) struct Stream {
+    /// The previous batch's admission verdicts: they give the header line of an object whose
+    /// findings arrive one batch after its verdicts.
+    previous: Vec<AdmissionVerdict>,
+    /// Objects with findings written so far.
+    objects: usize,
+}
+
+impl Stream {
+    pub(crate) fn begin(head: Head<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<Stream> {
+        let st = Style { color: opts.color };
+        let mut s = String::new();
+        // A live cluster has no file names to tell what was read: say which cluster and context.
+        if opts.target.starts_with("cluster ") {
+            let _ = writeln!(
+                s,
+                "{}\n",
+                st.paint("1", &format!("Scanned {}", clean_line(&opts.target)))
+            );
+        }
+        // A configuration file changes what runs and what fails: say which one and how.
+        if let Some(c) = head.config {
+            let _ = writeln!(
+                s,
+                "{}\n",
+                st.paint("1", &format!("Configuration: {}", clean_line(&c.describe())))
+            );
+        }
+        // Which release's Pod Security Admission was emulated: what `latest` meant.
+        if let Some(l) = head.pss_latest {
+            let _ = writeln!(s, "{}\n", st.paint("1", &clean_line(&l.describe())));
+        }
+        out.write_all(s.as_bytes())?;
+        Ok(Stream {
+            previous: Vec::new(),
+            objects: 0,
+        })
     }
 
-    let mut groups = group_by_object(report, false);
-    for g in &mut groups {
-        by_severity_then_line(&mut g.findings);
-    }
-    for g in &groups {
-        object_header(&mut s, &st, g, opts.verbose);
-        for f in &g.findings {
-            finding(&mut s, &st, f, opts.verbose);
+    pub(crate) fn batch(
+        &mut self,
+        findings: &[Finding],
+        verdicts: &[AdmissionVerdict],
+        opts: &RenderOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let st = Style { color: opts.color };
+        let mut s = String::new();
+        let known: Vec<AdmissionVerdict>;
+        let lines: &[AdmissionVerdict] = if self.previous.is_empty() {
+            verdicts
+        } else {
+            known = self.previous.iter().chain(verdicts).cloned().collect();
+            &known
+        };
+        let mut groups = group_findings(findings, lines, false);
+        for g in &mut groups {
+            by_severity_then_line(&mut g.findings);
         }
-        s.push('\n');
-        // Written as it grows: a large report is never held whole as text.
-        if s.len() >= FLUSH_AT {
-            out.write_all(s.as_bytes())?;
-            s.clear();
-        }
-    }
-
-    if opts.show_suppressed && !report.suppressed.is_empty() {
-        let _ = writeln!(s, "{}", st.paint("1", "Suppressed findings:"));
-        for g in &group_findings(&report.suppressed, &report.admission, false) {
+        for g in &groups {
             object_header(&mut s, &st, g, opts.verbose);
             for f in &g.findings {
-                suppressed_finding(&mut s, &st, f);
+                finding(&mut s, &st, f, opts.verbose);
+            }
+            s.push('\n');
+            // Written as it grows: a large report is never held whole as text.
+            if s.len() >= FLUSH_AT {
+                out.write_all(s.as_bytes())?;
+                s.clear();
+            }
+        }
+        self.objects += groups.len();
+        self.previous = verdicts.to_vec();
+        out.write_all(s.as_bytes())
+    }
+
+    pub(crate) fn finish(
+        self,
+        report: &Report,
+        tally: &Tally,
+        opts: &RenderOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let st = Style { color: opts.color };
+        let mut s = String::new();
+        if opts.show_suppressed && !report.suppressed.is_empty() {
+            let _ = writeln!(s, "{}", st.paint("1", "Suppressed findings:"));
+            for g in &group_findings(&report.suppressed, &report.admission, false) {
+                object_header(&mut s, &st, g, opts.verbose);
+                for f in &g.findings {
+                    suppressed_finding(&mut s, &st, f);
+                }
+                s.push('\n');
+            }
+        }
+
+        if !report.admission.is_empty() {
+            let _ = writeln!(s, "{}", st.paint("1", "Pod Security Admission:"));
+            let selected = crate::admission::SelectedChecks::of(report);
+            for v in &report.admission {
+                let Some(body) = crate::admission::lines(&v.message, &selected) else {
+                    continue;
+                };
+                let mut line = format!(
+                    "  {}  {}  {}  {}",
+                    clean_line(v.mode.as_str()),
+                    clean_line(&v.policy),
+                    st.paint(
+                        action_sgr(v.action.as_str()),
+                        &clean_line(&action_text(v.action.as_str()))
+                    ),
+                    clean_line(&object_title(&v.object))
+                );
+                if let Some(loc) = &v.location {
+                    let _ = write!(line, "  {}", clean_line(&loc.to_string()));
+                }
+                let _ = writeln!(s, "{line}");
+                for (depth, l) in body {
+                    let indent = if depth == 0 { "    " } else { "      " };
+                    for w in crate::admission::wrap(&l, WRAP_WIDTH - indent.len()) {
+                        let _ = writeln!(s, "{indent}{}", clean(&w));
+                    }
+                }
+            }
+            if let Some(note) = selected.note() {
+                let _ = writeln!(s, "  {}", st.paint("2", &note));
             }
             s.push('\n');
         }
-    }
 
-    if !report.admission.is_empty() {
-        let _ = writeln!(s, "{}", st.paint("1", "Pod Security Admission:"));
-        let selected = crate::admission::SelectedChecks::of(report);
-        for v in &report.admission {
-            let Some(body) = crate::admission::lines(&v.message, &selected) else {
-                continue;
-            };
-            let mut line = format!(
-                "  {}  {}  {}  {}",
-                clean_line(v.mode.as_str()),
-                clean_line(&v.policy),
-                st.paint(
-                    action_sgr(v.action.as_str()),
-                    &clean_line(&action_text(v.action.as_str()))
-                ),
-                clean_line(&object_title(&v.object))
-            );
-            if let Some(loc) = &v.location {
-                let _ = write!(line, "  {}", clean_line(&loc.to_string()));
+        if !report.namespaces.is_empty() {
+            namespaces(&mut s, &st, report);
+            s.push('\n');
+        }
+
+        if !report.errors.is_empty() {
+            let _ = writeln!(s, "{}", st.paint("1", "Problems with the input:"));
+            for d in &report.errors {
+                let label = match d.level {
+                    DiagLevel::Error => st.paint("1;31", "error:"),
+                    DiagLevel::Warning => st.paint("33", "warning:"),
+                };
+                let _ = writeln!(s, "  {label} {}", clean_line(&d.to_string()));
             }
-            let _ = writeln!(s, "{line}");
-            for (depth, l) in body {
-                let indent = if depth == 0 { "    " } else { "      " };
-                for w in crate::admission::wrap(&l, WRAP_WIDTH - indent.len()) {
-                    let _ = writeln!(s, "{indent}{}", clean(&w));
-                }
-            }
+            s.push('\n');
         }
-        if let Some(note) = selected.note() {
-            let _ = writeln!(s, "  {}", st.paint("2", &note));
-        }
-        s.push('\n');
-    }
 
-    if !report.namespaces.is_empty() {
-        namespaces(&mut s, &st, report);
-        s.push('\n');
+        summary(&mut s, &st, report, tally, self.objects, opts.show_suppressed);
+        out.write_all(s.as_bytes())
     }
-
-    if !report.errors.is_empty() {
-        let _ = writeln!(s, "{}", st.paint("1", "Problems with the input:"));
-        for d in &report.errors {
-            let label = match d.level {
-                DiagLevel::Error => st.paint("1;31", "error:"),
-                DiagLevel::Warning => st.paint("33", "warning:"),
-            };
-            let _ = writeln!(s, "  {label} {}", clean_line(&d.to_string()));
-        }
-        s.push('\n');
-    }
-
-    summary(&mut s, &st, report, groups.len(), opts.show_suppressed);
-    out.write_all(s.as_bytes())
 }
 
 /// `Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3`.
@@ -373,11 +421,17 @@ fn namespaces(s: &mut String, st: &Style, report: &Report) {
     }
 }
 
-fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: usize, show_suppressed: bool) {
+fn summary(
+    s: &mut String,
+    st: &Style,
+    report: &Report,
+    counts: &Tally,
+    objects_with_findings: usize,
+    show_suppressed: bool,
+) {
     let stats = &report.stats;
-    let counts = severity_counts(&report.findings);
     let mut parts: Vec<String> = Vec::new();
-    if report.findings.is_empty() {
+    if counts.findings == 0 {
         parts.push(st.paint("32", "no findings"));
     } else {
         let by_sev: Vec<String> = Severity::ALL
@@ -389,7 +443,7 @@ fn summary(s: &mut String, st: &Style, report: &Report, objects_with_findings: u
             .collect();
         parts.push(format!(
             "{} ({}) in {}",
-            plural(report.findings.len(), "finding", "findings"),
+            plural(counts.findings, "finding", "findings"),
             by_sev.join(", "),
             plural(objects_with_findings, "object", "objects")
         ));

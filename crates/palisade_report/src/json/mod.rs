@@ -3,7 +3,8 @@
 //! that contract, written out field by field so a change to palisade_core's types cannot
 //! change the output silently.
 
-use crate::text::{count_diagnostics, severity_counts};
+use crate::stream::{Head, Tally};
+use crate::text::count_diagnostics;
 use crate::RenderOptions;
 use palisade_core::{
     AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
@@ -13,17 +14,24 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// What the report says before its findings.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JsonReport<'a> {
+struct JsonHead<'a> {
     schema_version: &'static str,
     tool: Tool<'a>,
     target: &'a str,
     /// What Pod Security `latest` meant; absent when no Pod Security rule ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pod_security: Option<JsonPodSecurity<'a>>,
+}
+
+/// What the report says after its findings (which are written as they arrive, so the
+/// summary that counts them follows them).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonTail<'a> {
     summary: Summary,
-    findings: Each<'a, Finding, JsonFinding<'a>>,
     /// Only with `show_suppressed`; the key is absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Each<'a, Finding, JsonSuppressed<'a>>>,
@@ -443,44 +451,99 @@ impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
     }
 }
 
-pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let counts = severity_counts(&report.findings);
-    let doc = JsonReport {
-        schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool {
-            name: "palisade",
-            version: opts.tool_version,
-        },
-        target: &opts.target,
-        pod_security: report.pss_latest.as_ref().map(Into::into),
-        summary: Summary {
-            findings: report.findings.len(),
-            by_severity: BySeverity {
-                critical: counts.get(Severity::Critical),
-                high: counts.get(Severity::High),
-                medium: counts.get(Severity::Medium),
-                low: counts.get(Severity::Low),
-                info: counts.get(Severity::Info),
+/// Writes `v` as pretty JSON nested `depth` levels deep (JSON strings hold no raw newline,
+/// so every newline of the standalone text is a line break to indent).
+fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>, out: &mut dyn Write) -> io::Result<()> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, v)?;
+    let indent = &b"\n            "[..1 + 2 * depth];
+    let mut rest = &buf[..];
+    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+        out.write_all(&rest[..i])?;
+        out.write_all(indent)?;
+        rest = &rest[i + 1..];
+    }
+    out.write_all(rest)
+}
+
+/// The JSON report written as the findings arrive: the head and `"findings": [` first, each
+/// finding as it comes, then the summary and the rest.
+pub(crate) struct Stream {
+    written: usize,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    pub(crate) fn begin(head: Head<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<Stream> {
+        let doc = JsonHead {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: Tool {
+                name: "palisade",
+                version: opts.tool_version,
             },
-            fail_on: report.fail_on.map(Severity::as_str),
-            failing: report.failing_findings(),
-            suppressed: report.suppressed.len(),
-            errors: count_diagnostics(report, DiagLevel::Error),
-            warnings: count_diagnostics(report, DiagLevel::Warning),
-            baseline: report.hidden.baseline,
-            filtered: report.hidden.filtered,
-        },
-        findings: Each::new(&report.findings),
-        suppressed: opts.show_suppressed.then(|| Each::new(&report.suppressed)),
-        admission: Each::new(&report.admission),
-        namespaces: report.namespaces.iter().map(Into::into).collect(),
-        errors: report.errors.iter().map(Into::into).collect(),
-        stats: (&report.stats).into(),
-        rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
-        config: report.config.as_ref().map(Into::into),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+            target: &opts.target,
+            pod_security: head.pss_latest.map(Into::into),
+        };
+        let text = serde_json::to_string_pretty(&doc)?;
+        // `{ … }` without its closing line, then the findings key.
+        let open = text.strip_suffix("\n}").unwrap_or(&text);
+        out.write_all(open.as_bytes())?;
+        out.write_all(b",\n  \"findings\": [")?;
+        Ok(Stream {
+            written: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    pub(crate) fn batch(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        for f in findings {
+            out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
+            nested(&JsonFinding::from(f), 2, &mut self.buf, out)?;
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(
+        self,
+        report: &Report,
+        tally: &Tally,
+        opts: &RenderOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        out.write_all(if self.written == 0 { b"]" } else { b"\n  ]" })?;
+        let doc = JsonTail {
+            summary: Summary {
+                findings: tally.findings,
+                by_severity: BySeverity {
+                    critical: tally.get(Severity::Critical),
+                    high: tally.get(Severity::High),
+                    medium: tally.get(Severity::Medium),
+                    low: tally.get(Severity::Low),
+                    info: tally.get(Severity::Info),
+                },
+                fail_on: report.fail_on.map(Severity::as_str),
+                failing: tally.failing(report.fail_on),
+                suppressed: report.suppressed.len(),
+                errors: count_diagnostics(report, DiagLevel::Error),
+                warnings: count_diagnostics(report, DiagLevel::Warning),
+                baseline: report.hidden.baseline,
+                filtered: report.hidden.filtered,
+            },
+            suppressed: opts.show_suppressed.then(|| Each::new(&report.suppressed)),
+            admission: Each::new(&report.admission),
+            namespaces: report.namespaces.iter().map(Into::into).collect(),
+            errors: report.errors.iter().map(Into::into).collect(),
+            stats: (&report.stats).into(),
+            rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
+            config: report.config.as_ref().map(Into::into),
+        };
+        // The tail's keys continue the document: `{` replaced by a comma.
+        let text = serde_json::to_string_pretty(&doc)?;
+        out.write_all(b",")?;
+        out.write_all(text.strip_prefix('{').unwrap_or(&text).as_bytes())?;
+        out.write_all(b"\n")
+    }
 }
 
 pub(crate) mod answers;

@@ -128,8 +128,10 @@ fn header_and_summary() {
             "schemaVersion",
             "tool",
             "target",
-            "summary",
+            // The findings are written as they are decided, so the summary that counts
+            // them follows them.
             "findings",
+            "summary",
             "admission",
             "namespaces",
             "errors",
@@ -240,11 +242,11 @@ fn suppressed_findings_are_counted_and_listed_on_request() {
         .iter()
         .all(|f| f.get("suppression").is_none()));
 
-    // With it: a `suppressed` array right after `findings`.
+    // With it: a `suppressed` array right after `findings` and their `summary`.
     let doc = rendered_with(&report(), &show_suppressed());
     assert_valid(&doc);
     let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(&keys[3..6], ["summary", "findings", "suppressed"]);
+    assert_eq!(&keys[3..6], ["findings", "summary", "suppressed"]);
     assert_eq!(doc["summary"]["suppressed"], 2);
     assert_eq!(doc["summary"]["failing"], 2, "suppressed findings never fail");
     let s = doc["suppressed"].as_array().unwrap();

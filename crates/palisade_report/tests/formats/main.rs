@@ -8,3 +8,4 @@ mod policyreport;
 mod rules;
 mod sarif;
 mod snapshots;
+mod stream;
