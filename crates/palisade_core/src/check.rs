@@ -75,6 +75,10 @@ impl Inventory {
         }
         Inventory { objects, by_key }
     }
+    /// The objects, in their order, without the index.
+    pub fn into_objects(self) -> Vec<Object> {
+        self.objects
+    }
     /// The object of `kind` named `name` in namespace `ns` (`""` for cluster-scoped).
     pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Object> {
         self.by_key

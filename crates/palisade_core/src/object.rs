@@ -115,15 +115,6 @@ impl Object {
     }
 
     /// The object's reference, made once and shared by its findings and listings.
-    /// Frees the object's document once every rule that reads it has run (a scan keeps only
-    /// the objects' references and locations after that). Its root becomes null and it has
-    /// no pod templates; its reference, origin and root position stay.
-    pub fn release_tree(&mut self) {
-        let pos = self.root.pos;
-        self.root = Node::new(crate::node::Value::Null, pos);
-        self.templates = std::sync::OnceLock::from(Vec::new());
-    }
-
     pub fn shared_reference(&self) -> Arc<ObjectRef> {
         self.shared.get_or_init(|| Arc::new(self.reference())).clone()
     }

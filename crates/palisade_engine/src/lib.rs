@@ -658,12 +658,25 @@ pub fn scan_loaded_into(
     report.scanned = loaded.scanned;
     report.objects = loaded.seen;
     report.errors = loaded.diagnostics;
-    let mut inv = Inventory::new(loaded.objects);
+    let inv = Inventory::new(loaded.objects);
     // The cross-object analyses first, while every kept object is whole; their findings wait
     // with the object rules' for their place in the order.
     let mut pending = run_inventory_rules(&inv, opts);
     pending.extend(loaded.findings);
     sort_findings(&mut pending);
+
+    // The workloads leave the inventory: each is evaluated once, then freed. The pod rules
+    // look up what stays (ServiceAccounts; the namespaces' Pod Security labels).
+    let mut work: Vec<(u32, Object)> = Vec::new();
+    let mut rest: Vec<Object> = Vec::new();
+    for (i, o) in inv.into_objects().into_iter().enumerate() {
+        if o.has_pod_templates() {
+            work.push((i as u32, o));
+        } else {
+            rest.push(o);
+        }
+    }
+    let lookup = Inventory::new(rest);
 
     let pss_rules: Vec<&'static RuleMeta> = opts
         .rules
@@ -678,19 +691,23 @@ pub fn scan_loaded_into(
         .filter(|r| matches!(r.check, Check::Pod { .. }))
         .collect();
     let pss = (!pss_rules.is_empty())
-        .then(|| pss_scan::PssScan::new(&inv.objects, &opts.pss, pss_rules, &mut report));
+        .then(|| pss_scan::PssScan::new(&lookup.objects, &opts.pss, pss_rules, &mut report));
     if pss.is_some() {
         report.pss_latest = Some(opts.pss_latest.clone());
     }
 
-    // The objects in the order of their places, so that findings leave in the report's order.
-    let starts: Vec<Start> = inv
-        .objects
-        .iter()
-        .map(|o| (o.location_of(o.root.pos), o.shared_reference()))
+    // The workloads in the order of their places, so that findings leave in the report's
+    // order, in steps; `bounds[k]` is where step k + 1 starts.
+    let start_of = |o: &Object| -> Start { (o.location_of(o.root.pos), o.shared_reference()) };
+    work.sort_by_cached_key(|(i, o)| (start_of(o), *i));
+    let mut steps: Vec<Vec<(u32, Object)>> = Vec::new();
+    let mut it = work.into_iter().peekable();
+    while it.peek().is_some() {
+        steps.push(it.by_ref().take(STEP).collect());
+    }
+    let bounds: Vec<Option<Start>> = (0..steps.len())
+        .map(|k| steps.get(k + 1).map(|s| start_of(&s[0].1)))
         .collect();
-    let mut order: Vec<u32> = (0..inv.objects.len() as u32).collect();
-    order.sort_by(|&a, &b| starts[a as usize].cmp(&starts[b as usize]).then(a.cmp(&b)));
 
     let mut em = Emitter {
         sink,
@@ -702,44 +719,56 @@ pub fn scan_loaded_into(
     };
     // Verdicts in input order at the end, as the objects were given.
     let mut verdicts: Vec<(u32, palisade_core::AdmissionVerdict)> = Vec::new();
-    let steps: Vec<&[u32]> = order.chunks(STEP).collect();
-    for (k, step) in steps.iter().enumerate() {
-        let inv_ref = &inv;
-        let evaluate = |i: &u32| -> (u32, pss_scan::Outcome) {
-            let o = &inv_ref.objects[*i as usize];
+    let (lookup, pss, pod_rules) = (&lookup, &pss, &pod_rules);
+    // Evaluates one step and frees its documents (on the evaluating threads).
+    let evaluate = move |step: Vec<(u32, Object)>| -> Vec<(u32, pss_scan::Outcome)> {
+        let one = |(i, o): (u32, Object)| {
             let mut out = pss_scan::Outcome::default();
-            if let Some(p) = &pss {
-                p.evaluate(o, opts, &mut out);
+            if let Some(p) = pss {
+                p.evaluate(&o, opts, &mut out);
             }
-            run_pod_rules(o, inv_ref, &pod_rules, opts, &mut out.findings);
-            (*i, out)
+            run_pod_rules(&o, lookup, pod_rules, opts, &mut out.findings);
+            (i, out)
         };
-        let outcomes: Vec<(u32, pss_scan::Outcome)> = if step.len() < PARALLEL_MIN {
-            step.iter().map(evaluate).collect()
+        if step.len() < PARALLEL_MIN {
+            step.into_iter().map(one).collect()
         } else {
-            step.par_iter().map(evaluate).collect()
+            step.into_par_iter().map(one).collect()
+        }
+    };
+    let mut handle =
+        |outcomes: Vec<(u32, pss_scan::Outcome)>, bound: Option<&Start>, em: &mut Emitter<'_>| {
+            let mut fresh = Vec::new();
+            let mut fresh_verdicts = Vec::new();
+            for (i, o) in outcomes {
+                fresh.extend(o.findings);
+                report.errors.extend(o.diagnostics);
+                for v in o.verdicts {
+                    fresh_verdicts.push(v.clone());
+                    verdicts.push((i, v));
+                }
+            }
+            sort_findings(&mut fresh);
+            em.emit(fresh, &fresh_verdicts, bound);
         };
-        let mut fresh = Vec::new();
-        let mut fresh_verdicts = Vec::new();
-        for (i, o) in outcomes {
-            fresh.extend(o.findings);
-            report.errors.extend(o.diagnostics);
-            for v in o.verdicts {
-                fresh_verdicts.push(v.clone());
-                verdicts.push((i, v));
-            }
+    if steps.len() <= 1 {
+        // One step (an admission request, a small input): on this thread.
+        for (step, bound) in steps.into_iter().zip(&bounds) {
+            handle(evaluate(step), bound.as_ref(), &mut em);
         }
-        sort_findings(&mut fresh);
-        let bound = steps.get(k + 1).map(|next| &starts[next[0] as usize]);
-        em.emit(fresh, &fresh_verdicts, bound);
-        // Evaluated workloads are not read again (the inventory rules ran; the pod rules look
-        // up ServiceAccounts, which are not workloads): free their documents.
-        for &i in *step {
-            let o = &mut inv.objects[i as usize];
-            if o.has_pod_templates() {
-                o.release_tree();
+    } else {
+        // The next step is evaluated while this one's findings are written.
+        std::thread::scope(|sc| {
+            let mut steps = steps.into_iter();
+            let mut next = steps.next().map(|s| sc.spawn(move || evaluate(s)));
+            let mut k = 0;
+            while let Some(h) = next.take() {
+                let outcomes = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                next = steps.next().map(|s| sc.spawn(move || evaluate(s)));
+                handle(outcomes, bounds[k].as_ref(), &mut em);
+                k += 1;
             }
-        }
+        });
     }
     em.emit(Vec::new(), &[], None);
     // The configuration's own findings (expired and unused exceptions) come last: they depend

@@ -139,6 +139,9 @@ impl FindingSink for Stream<'_> {
         if let Err(e) = self.findings(&findings, verdicts) {
             self.error = Some(e);
         }
+        // Freeing a batch (several allocations per finding) is left to the thread pool, off
+        // the thread that writes.
+        rayon::spawn(move || drop(findings));
     }
 }
 

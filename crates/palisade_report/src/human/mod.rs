@@ -10,6 +10,7 @@ use crate::text::{
 };
 use crate::RenderOptions;
 use palisade_core::{AdmissionVerdict, DiagLevel, Finding, PssContext, Report, Severity};
+use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -48,7 +49,8 @@ fn severity_sgr(s: Severity) -> &'static str {
 }
 
 /// The text buffered before it is written out.
-const FLUSH_AT: usize = 1 << 16;
+/// How many objects' texts are made at once (in parallel) before they are written.
+const PARALLEL_GROUPS: usize = 1024;
 
 /// The human format written as the findings arrive: the header, then each batch's objects
 /// with their findings, then (at [`Stream::finish`]) the sections that follow them.
@@ -99,7 +101,6 @@ impl Stream {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let st = Style { color: opts.color };
-        let mut s = String::new();
         let known: Vec<AdmissionVerdict>;
         let lines: &[AdmissionVerdict] = if self.previous.is_empty() {
             verdicts
@@ -108,24 +109,33 @@ impl Stream {
             &known
         };
         let mut groups = group_findings(findings, lines, false);
-        for g in &mut groups {
-            by_severity_then_line(&mut g.findings);
-        }
-        for g in &groups {
-            object_header(&mut s, &st, g, opts.verbose);
-            for f in &g.findings {
-                finding(&mut s, &st, f, opts.verbose);
+        // The objects' texts are made in parallel, a slice of objects at a time, and written
+        // in order as they are made: a large report is never held whole as text.
+        let text = |gs: &mut [ObjectGroup<'_>]| -> String {
+            let mut s = String::new();
+            for g in gs {
+                by_severity_then_line(&mut g.findings);
+                object_header(&mut s, &st, g, opts.verbose);
+                for f in &g.findings {
+                    finding(&mut s, &st, f, opts.verbose);
+                }
+                s.push('\n');
             }
-            s.push('\n');
-            // Written as it grows: a large report is never held whole as text.
-            if s.len() >= FLUSH_AT {
-                out.write_all(s.as_bytes())?;
-                s.clear();
+            s
+        };
+        for slice in groups.chunks_mut(PARALLEL_GROUPS) {
+            let parts: Vec<String> = if slice.len() < 64 {
+                vec![text(slice)]
+            } else {
+                slice.par_chunks_mut(64).map(text).collect()
+            };
+            for p in parts {
+                out.write_all(p.as_bytes())?;
             }
         }
         self.objects += groups.len();
         self.previous = verdicts.to_vec();
-        out.write_all(s.as_bytes())
+        Ok(())
     }
 
     pub(crate) fn finish(
