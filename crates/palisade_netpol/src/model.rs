@@ -52,7 +52,8 @@ pub struct Workload {
     pub location: Option<Location>,
     /// Path of the pod template's labels (or of its metadata when it has none).
     pub labels_path: FieldPath,
-    pub reference: ObjectRef,
+    /// Shared with the object's findings.
+    pub reference: std::sync::Arc<ObjectRef>,
 }
 
 impl Workload {
@@ -448,7 +449,7 @@ impl Model {
                 input,
                 location: o.location_of(o.root.pos),
                 labels_path,
-                reference: o.reference(),
+                reference: o.shared_reference(),
             });
         }
     }

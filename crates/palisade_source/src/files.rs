@@ -2,7 +2,7 @@
 //! handed to the consumer file by file in input order.
 
 use crate::discover::{discover, InputFile};
-use crate::load::{load_input_parts, load_parts};
+use crate::load::{load_input_with, load_parts_with};
 use palisade_core::{Diagnostic, KindSet, Sink, Source};
 use rayon::prelude::*;
 
@@ -10,12 +10,9 @@ use rayon::prelude::*;
 /// over in several batches, in parallel); the input's index is above them.
 const PART_BITS: u32 = if usize::BITS >= 64 { 32 } else { 12 };
 
-/// Hands the batches of input `i` to `sink`, in parallel, with ordinals in input order.
-fn emit(sink: Sink<'_>, i: usize, parts: Vec<palisade_core::Batch>) {
-    parts
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(j, b)| sink((i << PART_BITS) | j, b));
+/// The ordinal of batch `j` of input `i`: batches in input order.
+fn ordinal(i: usize, j: usize) -> usize {
+    (i << PART_BITS) | j
 }
 
 /// The files named by the user's paths (`-` is stdin).
@@ -39,7 +36,7 @@ impl Source for Files {
         self.inputs
             .par_iter()
             .enumerate()
-            .for_each(|(i, f)| emit(sink, i, load_input_parts(f)));
+            .for_each(|(i, f)| load_input_with(f, &|j, b| sink(ordinal(i, j), b)));
         self.discovery.clone()
     }
     fn files(&self) -> usize {
@@ -55,10 +52,9 @@ pub struct Bytes<'a> {
 
 impl Source for Bytes<'_> {
     fn read(&self, _wanted: &KindSet, sink: Sink<'_>) -> Vec<Diagnostic> {
-        self.inputs
-            .par_iter()
-            .enumerate()
-            .for_each(|(i, (name, bytes))| emit(sink, i, load_parts((*name).into(), bytes)));
+        self.inputs.par_iter().enumerate().for_each(|(i, (name, bytes))| {
+            load_parts_with((*name).into(), bytes, &|j, b| sink(ordinal(i, j), b))
+        });
         Vec::new()
     }
     fn files(&self) -> usize {

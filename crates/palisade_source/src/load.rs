@@ -49,10 +49,29 @@ pub fn load_input(input: &InputFile) -> Loaded {
 
 /// [`load_input`] as batches in input order (see [`load_parts`]).
 pub fn load_input_parts(input: &InputFile) -> Vec<Loaded> {
+    collect_parts(|each| load_input_with(input, each))
+}
+
+/// The batches of `parts`, in order.
+fn collect_parts(parts: impl FnOnce(&PartSink<'_>)) -> Vec<Loaded> {
+    let out = std::sync::Mutex::new(Vec::new());
+    parts(&|j, l| out.lock().unwrap_or_else(|e| e.into_inner()).push((j, l)));
+    let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    v.sort_by_key(|(j, _)| *j);
+    v.into_iter().map(|(_, l)| l).collect()
+}
+
+/// Receives the batches of one input as they are decoded (from any thread), with their
+/// ordinal within the input.
+pub type PartSink<'a> = dyn Fn(usize, Loaded) + Sync + 'a;
+
+/// Reads and decodes one input, handing each batch to `each` as it is decoded (see
+/// [`load_parts_with`]).
+pub fn load_input_with(input: &InputFile, each: &PartSink<'_>) {
     let name = input.display_name();
     let mut buf = Vec::new();
     let res = match input {
-        InputFile::Kustomization { dir, display } => return vec![crate::kustomize::render(dir, display)],
+        InputFile::Kustomization { dir, display } => return each(0, crate::kustomize::render(dir, display)),
         InputFile::Stdin => std::io::stdin()
             .lock()
             .take(MAX_FILE_BYTES + 1)
@@ -71,7 +90,7 @@ pub fn load_input_parts(input: &InputFile) -> Vec<Loaded> {
                         MAX_FILE_BYTES >> 20
                     ),
                 ));
-                return vec![l];
+                return each(0, l);
             }
             _ => std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
@@ -82,9 +101,9 @@ pub fn load_input_parts(input: &InputFile) -> Vec<Loaded> {
         let mut l = Loaded::default();
         l.diagnostics
             .push(diag(DiagLevel::Error, &name, None, format!("cannot read: {e}")));
-        return vec![l];
+        return each(0, l);
     }
-    load_parts(name, &buf)
+    load_parts_with(name, &buf, each)
 }
 
 /// The position of byte `at`: lines counted on `\n`, columns in characters (an invalid
@@ -118,6 +137,13 @@ fn concat(parts: Vec<Loaded>) -> Loaded {
 /// Decodes the bytes of one input named `name` into batches, in input order: one for most
 /// inputs, one per [`GROUP`] documents for a large stream (decoded in parallel).
 pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
+    collect_parts(|each| load_parts_with(name, bytes, each))
+}
+
+/// [`load_parts`], handing each batch to `each` (with its ordinal) as soon as it is decoded: a
+/// large stream is decoded [`WINDOW`] groups at a time, so that only that many documents'
+/// trees exist before the consumer has taken what it keeps.
+pub fn load_parts_with(name: Arc<str>, bytes: &[u8], each: &PartSink<'_>) {
     let mut out = Loaded {
         bytes: bytes.len() as u64,
         ..Loaded::default()
@@ -129,7 +155,7 @@ pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
             None,
             format!("input is too large (more than {} MiB)", MAX_FILE_BYTES >> 20),
         ));
-        return vec![out];
+        return each(0, out);
     }
     // kubectl reads UTF-16 after a byte-order mark (BOMOverride): so does palisade.
     let utf16 = decode_utf16(bytes);
@@ -147,7 +173,7 @@ pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
             Some(line_col_of(bytes, i)),
             message.into(),
         ));
-        return vec![out];
+        return each(0, out);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -159,7 +185,7 @@ pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
                 Some(line_col_of(bytes, e.valid_up_to())),
                 "invalid UTF-8; Kubernetes manifests must be UTF-8".into(),
             ));
-            return vec![out];
+            return each(0, out);
         }
     };
     let json = text.trim_start().starts_with(['{', '[']);
@@ -170,46 +196,67 @@ pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
     };
     // One alias budget for the whole input, however many documents it is split into.
     let budget = Budget::default();
-    let mut parts: Vec<Group> = if chunks.len() <= GROUP {
-        vec![decode_group(&name, &chunks, &budget)]
-    } else {
-        // A large stream: its documents are decoded in parallel, GROUP at a time.
-        chunks
-            .par_chunks(GROUP)
-            .map(|g| decode_group(&name, g, &budget))
-            .collect()
-    };
+    let groups: Vec<&[crate::docs::DocText<'_>]> = chunks.chunks(GROUP).collect();
     // Document indexes continue across groups; diagnostics are capped for the whole input.
     let mut offset = 0u32;
     let mut kept = 0usize;
     // Diagnostics left out past MAX_DIAGNOSTICS: (errors, warnings).
     let mut dropped = (0usize, 0usize);
-    for g in &mut parts {
-        for o in &mut g.loaded.objects {
-            if let Origin::File { doc, .. } = &mut o.origin {
-                *doc = doc.saturating_add(offset);
+    let mut next = 0usize;
+    let mut bytes_told = false;
+    for window in groups.chunks(WINDOW) {
+        let mut parts: Vec<Group> = if window.len() == 1 {
+            vec![decode_group(&name, window[0], &budget)]
+        } else {
+            // A large stream: its documents are decoded in parallel, GROUP at a time.
+            window
+                .par_iter()
+                .map(|g| decode_group(&name, g, &budget))
+                .collect()
+        };
+        for g in &mut parts {
+            for o in &mut g.loaded.objects {
+                if let Origin::File { doc, .. } = &mut o.origin {
+                    *doc = doc.saturating_add(offset);
+                }
+            }
+            offset = offset.saturating_add(g.docs);
+            let room = MAX_DIAGNOSTICS.saturating_sub(kept);
+            for d in g.loaded.diagnostics.drain(room.min(g.loaded.diagnostics.len())..) {
+                match d.level {
+                    DiagLevel::Error => dropped.0 += 1,
+                    DiagLevel::Warning => dropped.1 += 1,
+                }
+            }
+            kept += g.loaded.diagnostics.len();
+            dropped.0 += g.dropped.0;
+            dropped.1 += g.dropped.1;
+        }
+        if !bytes_told {
+            if let Some(first) = parts.first_mut() {
+                first.loaded.bytes = out.bytes;
+                bytes_told = true;
             }
         }
-        offset = offset.saturating_add(g.docs);
-        let room = MAX_DIAGNOSTICS.saturating_sub(kept);
-        for d in g.loaded.diagnostics.drain(room.min(g.loaded.diagnostics.len())..) {
-            match d.level {
-                DiagLevel::Error => dropped.0 += 1,
-                DiagLevel::Warning => dropped.1 += 1,
-            }
-        }
-        kept += g.loaded.diagnostics.len();
-        dropped.0 += g.dropped.0;
-        dropped.1 += g.dropped.1;
+        let first = next;
+        next += parts.len();
+        parts
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(k, g)| each(first + k, g.loaded));
     }
-    let mut out_parts: Vec<Loaded> = parts.into_iter().map(|g| g.loaded).collect();
-    let last = out_parts.len() - 1;
+    if !bytes_told {
+        // No document at all (an empty input): one empty batch that counts its bytes.
+        each(next, out);
+        return;
+    }
+    let mut tail = Loaded::default();
     for (n, level, what) in [
         (dropped.0, DiagLevel::Error, "errors"),
         (dropped.1, DiagLevel::Warning, "warnings"),
     ] {
         if n > 0 {
-            out_parts[last].diagnostics.push(diag(
+            tail.diagnostics.push(diag(
                 level,
                 &name,
                 None,
@@ -217,12 +264,17 @@ pub fn load_parts(name: Arc<str>, bytes: &[u8]) -> Vec<Loaded> {
             ));
         }
     }
-    out_parts[0].bytes = out.bytes;
-    out_parts
+    if !tail.diagnostics.is_empty() {
+        each(next, tail);
+    }
 }
 
 /// Documents decoded per group (and per batch handed to the engine) in a large stream.
 const GROUP: usize = 256;
+
+/// Groups decoded (in parallel) before they are handed on: the documents of a large stream
+/// that exist at once, as trees, before the consumer keeps what it needs.
+const WINDOW: usize = 16;
 
 /// What one group of documents decoded to.
 struct Group {
