@@ -228,6 +228,33 @@ const KNOWN_KEYS: &[&str] = &[
     "workingDir",
 ];
 
+/// The [`KNOWN_KEYS`] entry equal to `k`: a table indexed by a hash of the key's length and
+/// first and last bytes, so a lookup compares one or two candidates, not a binary search's
+/// eight (paths are built by the million).
+fn known_key(k: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = vec![Vec::new(); KEY_BUCKETS];
+        for k in KNOWN_KEYS {
+            t[bucket(k)].push(*k);
+        }
+        t
+    });
+    table[bucket(k)].iter().copied().find(|c| *c == k)
+}
+
+const KEY_BUCKETS: usize = 1024;
+
+fn bucket(k: &str) -> usize {
+    let b = k.as_bytes();
+    let (first, last) = match (b.first(), b.last()) {
+        (Some(f), Some(l)) => (*f as usize, *l as usize),
+        _ => (0, 0),
+    };
+    let mid = b.get(b.len() / 2).copied().unwrap_or(0) as usize;
+    (b.len().wrapping_mul(31) ^ first.wrapping_mul(131) ^ last.wrapping_mul(7) ^ mid.wrapping_mul(17)) % KEY_BUCKETS
+}
+
 /// One key of a field path: one of [`KNOWN_KEYS`], or its own text.
 #[derive(Clone)]
 pub struct Key(KeyText);
@@ -240,9 +267,9 @@ enum KeyText {
 
 impl Key {
     pub fn new(k: &str) -> Key {
-        match KNOWN_KEYS.binary_search(&k) {
-            Ok(i) => Key(KeyText::Known(KNOWN_KEYS[i])),
-            Err(_) => Key(KeyText::Own(k.into())),
+        match known_key(k) {
+            Some(s) => Key(KeyText::Known(s)),
+            None => Key(KeyText::Own(k.into())),
         }
     }
     pub fn as_str(&self) -> &str {
@@ -407,6 +434,10 @@ mod tests {
         assert!(matches!(Key::new("my-annotation").0, KeyText::Own(_)));
         assert_eq!(Key::new("spec"), Key::new("spec"));
         assert_eq!(&*Key::new("my-annotation"), "my-annotation");
+        for k in KNOWN_KEYS {
+            assert!(matches!(Key::new(k).0, KeyText::Known(s) if s == *k), "{k}");
+        }
+        assert!(matches!(Key::new("").0, KeyText::Own(_)));
     }
 
     #[test]
