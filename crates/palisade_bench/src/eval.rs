@@ -365,6 +365,25 @@ fn files_of(
     }
 }
 
+/// Where the files of a check were looked for, when none was found.
+fn expected_path(check: &CheckDef, m: &NodeModel) -> Option<String> {
+    let l = &m.layout;
+    match check.id.as_str() {
+        "1.1.7" | "1.1.8" => l.etcd_manifest.clone(),
+        "1.1.9" | "1.1.10" => Some(l.cni_networks_dir.clone()),
+        "1.1.13" | "1.1.14" => l.admin_kubeconfigs.first().cloned(),
+        "1.1.19" | "1.1.20" | "1.1.21" => Some(l.pki_dir.clone()),
+        "4.1.3" | "4.1.4" => Some(
+            m.get(Kind::Proxy)
+                .flag("kubeconfig")
+                .map(|(v, _)| crate::facts::normalize(&v))
+                .unwrap_or_else(|| l.proxy_kubeconfig.clone()),
+        ),
+        "4.1.9" | "4.1.10" => l.kubelet_config.clone(),
+        _ => None,
+    }
+}
+
 /// The value of a file property item on one file (`None` = not printed).
 fn file_item(item: &TestItem, path: &str, facts: &NodeFacts) -> (Option<String>, Option<Where>) {
     let f = facts.get(path);
@@ -544,7 +563,8 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
         r.status = Status::Warn;
         r.reason = Some("manual check: review it by hand".into());
         r.actual = "manual".into();
-        r.location = component_of(check).and_then(|k| m.get(k).anchor.clone());
+        let k = component_of(check).unwrap_or(Kind::Apiserver);
+        r.location = m.get(k).anchor.clone();
         return r;
     }
     let passed = if check.target == "file" {
@@ -563,7 +583,16 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
                     Some(p) => file_item(item, p, facts),
                     None => (None, None),
                 };
-                let ok = judge(item, value.as_deref()).unwrap_or(false);
+                let is_owner = item.flag.contains(':') && item.flag != "File not found";
+                let (value, ok) = if is_owner {
+                    // The owner printed by stat; the item is found when it is the one named.
+                    let actual = f.and_then(|p| facts.get(p)).map(|x| facts.owner(x));
+                    let found = actual.as_deref().filter(|o| *o == item.flag);
+                    (actual.clone(), judge(item, found).unwrap_or(false))
+                } else {
+                    let ok = judge(item, value.as_deref()).unwrap_or(false);
+                    (value, ok)
+                };
                 outcomes.push(ok);
                 r.items.push(ItemResult {
                     item: item.flag.clone(),
@@ -592,7 +621,11 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
         }
         r.actual = summarize_files(&r.items, &files, check);
         if r.location.is_none() {
-            r.location = files.first().map(|p| Where::Path { file: p.clone() });
+            r.location = files
+                .first()
+                .cloned()
+                .or_else(|| expected_path(check, m))
+                .map(|p| Where::Path { file: p });
         }
         all
     } else {
@@ -635,13 +668,19 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
             r.reason = Some(e);
         }
         let ok = combine(&check.bin_op, &outcomes);
-        // Location: the value that decides, else where the flag must be added.
+        // Location: the value that decides, else where the value must be set (the kubelet's
+        // or kube-proxy's config file, else the command line).
+        let config_file = c
+            .config_files
+            .first()
+            .filter(|_| check.test_items.iter().any(|i| i.path.is_some()));
         r.location = r
             .items
             .iter()
             .find(|i| i.value.is_some() && (!ok || i.passed))
             .and_then(|i| i.location.clone())
             .or_else(|| r.items.iter().find_map(|i| i.location.clone()))
+            .or_else(|| config_file.map(|f| Where::Path { file: f.clone() }))
             .or_else(|| c.anchor.clone());
         r.actual = summarize_values(&r.items);
         ok
@@ -667,11 +706,28 @@ fn combine(op: &str, outcomes: &[bool]) -> bool {
 fn summarize_values(items: &[ItemResult]) -> String {
     let mut seen: Vec<String> = Vec::new();
     for i in items {
-        let name = i.item.split(" / ").next().unwrap_or(&i.item);
+        let mut parts = i.item.splitn(2, " / ");
+        let flag = parts.next().unwrap_or(&i.item);
+        let key = parts
+            .next()
+            .map(|p| {
+                p.trim_start_matches("{range ")
+                    .trim_start_matches("{.")
+                    .trim_start_matches('.')
+            })
+            .map(|p| p.split(['}', '[']).next().unwrap_or(p).to_owned());
         let s = match (&i.value, i.source) {
-            (Some(v), Some(Source::Default)) => format!("{name} not set (default {v})"),
-            (Some(v), _) => format!("{name}={v}"),
-            (None, _) => format!("{name} not set"),
+            (Some(v), Some(Source::Default)) => format!("{flag} not set (default {v})"),
+            (Some(v), Some(Source::Config)) | (Some(v), Some(Source::Dropin)) => match &key {
+                Some(k) => format!("{k}: {v}"),
+                None => format!("{flag}={v}"),
+            },
+            (Some(v), Some(Source::Env)) => format!("{v} (environment)"),
+            (Some(v), _) => format!("{flag}={v}"),
+            (None, _) => match &key {
+                Some(k) => format!("{flag} / {k} not set"),
+                None => format!("{flag} not set"),
+            },
         };
         if !seen.contains(&s) {
             seen.push(s);
@@ -688,6 +744,12 @@ fn summarize_files(items: &[ItemResult], files: &[String], check: &CheckDef) -> 
             "no file found".into()
         };
     }
+    if items
+        .iter()
+        .any(|i| i.item == "File not found" && i.value.is_some())
+    {
+        return "File not found".into();
+    }
     let per_file = check.test_items.len().max(1);
     let mut parts = Vec::new();
     for (f, chunk) in files.iter().zip(items.chunks(per_file)) {
@@ -697,8 +759,7 @@ fn summarize_files(items: &[ItemResult], files: &[String], check: &CheckDef) -> 
             .or(chunk.first())
             .map(|i| match &i.value {
                 Some(v) => v.clone(),
-                None if i.item == "permissions" || i.item == "ownership" => "missing".into(),
-                None => "other owner".into(),
+                None => "not found".into(),
             })
             .unwrap_or_default();
         parts.push(format!("{f}: {v}"));
@@ -732,7 +793,7 @@ pub fn remediation(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &Ev
     if check.target == "file" {
         let files = files_of(check, m, facts, opts.kubelet_config_overridden);
         let target = if files.is_empty() {
-            "the file".to_owned()
+            expected_path(check, m).unwrap_or_else(|| "the file".to_owned())
         } else if files.len() == 1 {
             files[0].clone()
         } else {
