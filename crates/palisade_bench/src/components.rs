@@ -352,56 +352,71 @@ pub fn build(facts: &NodeFacts, layout: &Layout, opts: &ModelOptions) -> NodeMod
         }
     }
 
-    // k3s/RKE2: one server/agent process carries every component's extra flags.
-    if let Some(distro_proc) = facts.processes.iter().find(|p| {
-        let a0 = p
-            .argv
-            .first()
-            .map(|a| a.rsplit('/').next().unwrap_or(a))
-            .unwrap_or("");
-        matches!(a0, "k3s" | "rke2") && matches!(p.argv.get(1).map(String::as_str), Some("server" | "agent"))
-    }) {
-        if layout.distribution == Distribution::K3s {
-            let server = distro_proc.argv.get(1).map(String::as_str) == Some("server");
-            for c in components.iter_mut().filter(|c| c.found.is_none()) {
-                let in_server = matches!(
-                    c.kind,
-                    Kind::Apiserver | Kind::ControllerManager | Kind::Scheduler
-                );
-                if in_server && !server {
-                    continue;
-                }
-                let words = distro_process_words(distro_proc, c.kind.distro_arg_key());
-                let cfg = layout
-                    .distro_config
-                    .as_deref()
-                    .map(|p| argv::config_args(facts, p, c.kind.distro_arg_key(), &mut problems))
-                    .unwrap_or_default();
-                let mut all = vec![Word {
-                    text: c.kind.name().to_owned(),
-                    at: Where::Process {
-                        pid: distro_proc.pid,
+    // k3s: the control plane (and the kubelet) run inside one `k3s server|agent` process;
+    // each component's extra flags are the `<component>-arg` lists of config.yaml and of the
+    // process's command line (later wins). Without a process, a server node is recognised by
+    // its server directory.
+    if layout.distribution == Distribution::K3s {
+        let distro_proc = facts.processes.iter().find(|p| {
+            let a0 = p
+                .argv
+                .first()
+                .map(|a| a.rsplit('/').next().unwrap_or(a))
+                .unwrap_or("");
+            a0 == "k3s" && matches!(p.argv.get(1).map(String::as_str), Some("server" | "agent"))
+        });
+        let server = match distro_proc {
+            Some(p) => p.argv.get(1).map(String::as_str) == Some("server"),
+            None => facts.get(&layout.pki_dir).is_some(),
+        };
+        let config_exists = layout
+            .distro_config
+            .as_ref()
+            .is_some_and(|p| facts.get(p).is_some());
+        for c in components.iter_mut().filter(|c| c.found.is_none()) {
+            let in_server = matches!(
+                c.kind,
+                Kind::Apiserver | Kind::ControllerManager | Kind::Scheduler
+            );
+            if (in_server && !server) || c.kind == Kind::Etcd {
+                continue;
+            }
+            if distro_proc.is_none() && !config_exists && !(in_server && server) {
+                continue;
+            }
+            let key = c.kind.distro_arg_key();
+            let (found, first) = match distro_proc {
+                Some(p) => (
+                    format!("process {} (k3s {})", p.pid, p.argv[1]),
+                    Where::Process {
+                        pid: p.pid,
                         argument: 0,
                     },
-                }];
-                all.extend(cfg);
-                all.extend(words);
-                c.flags = Flags::parse(&all, true);
-                c.found = Some(format!(
-                    "process {} (k3s {})",
-                    distro_proc.pid, distro_proc.argv[1]
-                ));
-                c.flags_from = c.found.clone();
-                c.pid = Some(distro_proc.pid);
-                c.anchor = layout
-                    .distro_config
-                    .clone()
-                    .map(|f| Where::Path { file: f })
-                    .or(Some(Where::Process {
-                        pid: distro_proc.pid,
-                        argument: 0,
-                    }));
+                ),
+                None => {
+                    let f = layout.distro_config.clone().unwrap_or_default();
+                    (f.clone(), Where::Path { file: f })
+                }
+            };
+            let mut all = vec![Word {
+                text: c.kind.name().to_owned(),
+                at: first.clone(),
+            }];
+            if let Some(p) = layout.distro_config.as_deref() {
+                all.extend(argv::config_args(facts, p, key, &mut problems));
             }
+            if let Some(p) = distro_proc {
+                all.extend(distro_process_words(p, key));
+                c.pid = Some(p.pid);
+            }
+            c.flags = Flags::parse(&all, true);
+            c.found = Some(found.clone());
+            c.flags_from = Some(found);
+            c.anchor = layout
+                .distro_config
+                .clone()
+                .map(|f| Where::Path { file: f })
+                .or(Some(first));
         }
     }
 
@@ -831,6 +846,9 @@ fn kubelet_config(
             ));
         } else {
             for d in dropins {
+                if path.as_deref() == Some(d) {
+                    continue;
+                }
                 if let Some(n) = read_config(facts, d, &["KubeletConfiguration"], problems) {
                     files.push(d.to_owned());
                     match &mut merged {
