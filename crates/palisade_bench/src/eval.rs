@@ -822,6 +822,7 @@ pub fn remediation(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &Ev
                 .or_else(|| m.layout.kubelet_config.clone())
                 .unwrap_or_else(|| "--config".into())
         ),
+        (Some(f), _) if f.starts_with("process ") => format!("the {} command line ({f})", kind.name()),
         (Some(f), _) => f.clone(),
         (None, _) => format!("the {} command line", kind.name()),
     };
