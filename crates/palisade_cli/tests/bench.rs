@@ -421,7 +421,12 @@ fn node_against_the_real_control_plane() {
     // no scheduler, no kubelet, no kube-proxy on this machine
     assert_eq!(st("1.4.1"), "not-applicable");
     assert_eq!(st("4.2.1"), "not-applicable");
-    // no static-pod manifests: the processes were started by hand
-    assert_eq!(st("1.1.1"), "fail");
+    // no static-pod manifests: the processes were started by hand; no /etc/kubernetes files
+    for id in ["1.1.1", "1.1.3", "1.1.7", "1.1.13", "1.1.17", "1.1.19"] {
+        assert_eq!(st(id), "fail", "{id}: {}", check(&v, id));
+    }
+    // the data dir belongs to the test's user
+    assert_eq!(st("1.1.12"), "fail");
+    assert_eq!(st("1.1.5"), "not-applicable");
     assert_eq!(code(&o), 1);
 }
