@@ -205,6 +205,8 @@ pub struct Component {
     pub config_files: Vec<String>,
     /// The static-pod image (for the version).
     pub image: Option<String>,
+    /// Why its flags are unknown (its manifest could not be read), when they are.
+    pub flags_error: Option<String>,
 }
 
 impl Component {
@@ -220,6 +222,7 @@ impl Component {
             config: None,
             config_files: Vec::new(),
             image: None,
+            flags_error: None,
         }
     }
     pub fn present(&self) -> bool {
@@ -462,6 +465,9 @@ pub fn build(facts: &NodeFacts, layout: &Layout, opts: &ModelOptions) -> NodeMod
                 // A broken manifest still says the component is meant to run here.
                 c.found = Some(path.clone());
                 c.anchor = Some(Where::Path { file: path.clone() });
+                c.flags_error = Some(format!(
+                    "{path} could not be read: the flags are unknown (see the input errors)"
+                ));
             }
             continue;
         };

@@ -666,6 +666,8 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
         }
         if let Some(e) = err {
             r.reason = Some(e);
+        } else if let Some(e) = &c.flags_error {
+            r.reason = Some(e.clone());
         }
         let ok = combine(&check.bin_op, &outcomes);
         // Location: the value that decides, else where the value must be set (the kubelet's

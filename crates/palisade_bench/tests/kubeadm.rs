@@ -553,3 +553,39 @@ fn embedded_checks_file_is_the_spec() {
         "data/cis-1.12-checks.json differs from the spec"
     );
 }
+
+/// Facts built by hand (as `bench collect` will): an etcd process whose TLS files come from
+/// its environment; the flag wins over the environment.
+#[test]
+fn process_environment_from_facts() {
+    use palisade_bench::{NodeFacts, Process, ProcessOrigin};
+    let mut facts = NodeFacts {
+        origin: "collected".into(),
+        ..NodeFacts::default()
+    };
+    facts.processes.push(Process {
+        pid: 77,
+        argv: [
+            "/usr/local/bin/etcd",
+            "--data-dir",
+            "/var/lib/etcd",
+            "--client-cert-auth=true",
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: Some(vec![
+            ("ETCD_CERT_FILE".into(), "/etc/etcd/server.crt".into()),
+            ("ETCD_KEY_FILE".into(), "/etc/etcd/server.key".into()),
+            ("ETCD_CLIENT_CERT_AUTH".into(), "false".into()),
+        ]),
+        origin: ProcessOrigin::Collected,
+    });
+    let r = bench(&facts, &Options::default()).unwrap();
+    expect(&r, "2.1", Status::Pass, "process 77 environment ETCD_CERT_FILE");
+    assert_eq!(
+        check(&r, "2.1").items[1].location.as_ref().unwrap().to_string(),
+        "process 77 environment ETCD_KEY_FILE"
+    );
+    expect(&r, "2.2", Status::Pass, "process 77 argument 3");
+    expect(&r, "2.4", Status::Fail, "process 77 argument 0");
+}

@@ -48,8 +48,15 @@ fn truncated_manifest_is_located_and_the_rest_is_checked() {
     assert_eq!(status(&r, "1.2.15"), Status::Pass);
     assert_eq!(status(&r, "1.3.2"), Status::Pass);
     assert_eq!(status(&r, "4.2.1"), Status::Pass);
-    // the scheduler is known to be meant here: its file checks still run
+    // the scheduler is known to be meant here: its file checks still run, and its flag
+    // checks say why they cannot pass
     assert_eq!(status(&r, "1.1.5"), Status::Pass);
+    let c = r.results.iter().find(|c| c.id == "1.4.1").unwrap();
+    assert_eq!(c.status, Status::Fail);
+    assert!(
+        c.reason.as_deref().unwrap().contains("could not be read"),
+        "{c:?}"
+    );
 }
 
 #[test]
