@@ -214,7 +214,10 @@ fn applicable(check: &CheckDef, m: &NodeModel) -> Result<(), String> {
         "1.1.15" | "1.1.16" => need(Kind::Scheduler),
         "1.1.17" | "1.1.18" => need(Kind::ControllerManager),
         "4.1.1" | "4.1.2" | "4.1.5" | "4.1.6" | "4.1.7" | "4.1.8" | "4.1.9" | "4.1.10" => need(Kind::Kubelet),
-        "4.1.3" | "4.1.4" => need(Kind::Proxy),
+        // kube-proxy runs as a DaemonSet on kubeadm nodes, its files not on the host: with a
+        // kubelet on the node its checks run as kube-bench runs them (4.1.3/4.1.4 look at the
+        // kubeconfig "if it exists", 4.3.1 accepts an absent flag).
+        "4.1.3" | "4.1.4" | "4.3.1" => need(Kind::Proxy).or_else(|_| need(Kind::Kubelet)),
         _ => match (check.section_id(), component_of(check)) {
             ("1", Some(k)) | ("2", Some(k)) | ("4", Some(k)) => need(k),
             ("3", _) => need(Kind::Apiserver),
@@ -683,7 +686,20 @@ pub fn evaluate(check: &CheckDef, m: &NodeModel, facts: &NodeFacts, opts: &EvalO
             .and_then(|i| i.location.clone())
             .or_else(|| r.items.iter().find_map(|i| i.location.clone()))
             .or_else(|| config_file.map(|f| Where::Path { file: f.clone() }))
-            .or_else(|| c.anchor.clone());
+            .or_else(|| c.anchor.clone())
+            .or_else(|| {
+                // a component known only by its kubelet's node (kube-proxy as a DaemonSet):
+                // where its configuration would be
+                let l = &m.layout;
+                let p = if k == Kind::Proxy {
+                    l.proxy_config
+                        .clone()
+                        .unwrap_or_else(|| l.proxy_kubeconfig.clone())
+                } else {
+                    String::new()
+                };
+                (!p.is_empty()).then_some(Where::Path { file: p })
+            });
         r.actual = summarize_values(&r.items);
         ok
     };

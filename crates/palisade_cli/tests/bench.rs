@@ -158,11 +158,8 @@ fn json_document() {
     assert_eq!(c["items"][0]["source"], "flag");
     let k = check(&v, "4.2.1");
     assert_eq!(k["items"][0]["source"], "flag");
-    assert_eq!(check(&v, "4.3.1")["status"], "not-applicable");
-    assert!(check(&v, "4.3.1")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("kube-proxy"));
+    assert_eq!(check(&v, "4.1.3")["status"], "warn");
+    assert_eq!(check(&v, "4.1.3")["location_text"], "/etc/kubernetes/proxy.conf");
     // --check narrows
     let (_, v, _) = bench_json(&bad, &["--check", "1.2,4.2.1"]);
     let n: usize = v["sections"]
