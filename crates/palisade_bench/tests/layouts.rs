@@ -199,3 +199,39 @@ fn benchmark_selection_from_version_and_flag() {
     assert_eq!(r.benchmark.wanted.as_deref(), Some("cis-1.11"));
     assert!(r.problems.iter().any(|p| p.message.contains("cis-1.11")));
 }
+
+#[test]
+fn microk8s_args_files() {
+    let args = "/var/snap/microk8s/current/args/kube-apiserver";
+    let text = "--cert-dir=${SNAP_DATA}/certs\n--client-ca-file=${SNAP_DATA}/certs/ca.crt\n# profiling off\n--profiling=false --authorization-mode=RBAC,Node\n";
+    let entries = vec![
+        dir("/var/snap/microk8s/current/args", 0o755),
+        file(args, 0o660, text),
+        file(
+            "/var/snap/microk8s/current/args/kubelet",
+            0o660,
+            "--anonymous-auth=false\n--read-only-port 10255\n",
+        ),
+        dir("/var/snap/microk8s/current/certs", 0o755),
+        file(
+            "/var/snap/microk8s/current/certs/ca.crt",
+            0o644,
+            "-----BEGIN CERTIFICATE-----\n",
+        ),
+    ];
+    let r = run_dir(&entries, &Options::default());
+    assert_eq!(r.distribution, Distribution::Microk8s);
+    expect(&r, "1.2.15", Status::Pass, &format!("{args}:4:1"));
+    expect(&r, "1.2.8", Status::Pass, &format!("{args}:4:19"));
+    expect(&r, "1.2.25", Status::Pass, &format!("{args}:2:1"));
+    assert_eq!(
+        check(&r, "1.2.25").items[0].value.as_deref(),
+        Some("/var/snap/microk8s/current/certs/ca.crt")
+    );
+    // the args file is the "manifest" of 1.1.1: 660 fails
+    expect(&r, "1.1.1", Status::Fail, args);
+    // kubelet flags from args/kubelet, `--f v` form
+    let k = "/var/snap/microk8s/current/args/kubelet";
+    expect(&r, "4.2.1", Status::Pass, &format!("{k}:1:1"));
+    expect(&r, "4.2.4", Status::Warn, &format!("{k}:2:1"));
+}
