@@ -39,6 +39,9 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
+    /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
+    /// node: its files, static-pod manifests, units, configs and process command lines.
+    Bench(Box<crate::bench::BenchArgs>),
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
@@ -51,9 +54,9 @@ enum Command {
     /// Write a throwaway CA and a serving certificate for `palisade serve` (ca.crt, tls.crt,
     /// tls.key).
     Certs(crate::webhook_config::CertsArgs),
-    /// Show the documentation of a rule.
+    /// Show the documentation of a rule, or of a `palisade bench` check (1.2.1).
     Explain {
-        /// Rule code (PSS007) or name (pss-privileged).
+        /// Rule code (PSS007) or name (pss-privileged), or a CIS check id (1.2.1).
         rule: String,
     },
     /// Print a shell completion script: `palisade completions bash > /etc/bash_completion.d/palisade`.
@@ -312,6 +315,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::Bench(a) => crate::bench::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
         Command::Certs(a) => crate::webhook_config::certs(a),
@@ -386,10 +390,21 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 out.flush()?;
                 Ok(0)
             }
-            None => {
-                eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules`)");
-                Ok(2)
-            }
+            None => match palisade_bench::catalogue::find(rule.trim_start_matches("CIS-"))
+                .filter(|c| palisade_bench::catalogue::NODE_SECTIONS.contains(&c.section_id()))
+            {
+                // A `palisade bench` check id (1.2.1, or its SARIF code CIS-1.2.1).
+                Some(c) => {
+                    let mut out = std::io::stdout().lock();
+                    palisade_report::bench::explain(c, &mut out)?;
+                    out.flush()?;
+                    Ok(0)
+                }
+                None => {
+                    eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules` and `palisade bench --list`)");
+                    Ok(2)
+                }
+            },
         },
     }
 }

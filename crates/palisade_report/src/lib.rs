@@ -14,6 +14,7 @@
 
 mod admission;
 pub mod baseline;
+pub mod bench;
 pub mod compliance;
 mod csv;
 mod dot;

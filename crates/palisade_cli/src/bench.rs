@@ -1,0 +1,310 @@
+//! `palisade bench`: the CIS Kubernetes Benchmark (sections 1–4) on a node — its flags, the
+//! gathering of the node's facts (`--root DIR|node.tar.gz`, `--node`), and the exit code
+//! (0 all pass, 1 a check failed, 2 input errors or nothing to check). The checks are
+//! `palisade_bench`'s, the outputs `palisade_report::bench`'s.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use palisade_bench::gather::{self, GatherOptions, Input};
+use palisade_bench::{Distribution, PathKind};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum BenchFormat {
+    /// Per-section summary table, then the failing checks with location, value and fix.
+    Human,
+    /// The JSON document of docs/bench.md.
+    Json,
+    /// SARIF 2.1.0 (the scan's renderer): one result per failing check.
+    Sarif,
+    /// JUnit XML (the scan's renderer).
+    Junit,
+    /// One line per failing check: `file:line:col: CODE [severity] message`.
+    Line,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A node's filesystem (a directory, e.g. /host) or a tarball of its files
+    /// (.tar, .tar.gz, .tgz; proc/PID/cmdline records give process command lines).
+    #[arg(long, value_name = "DIR|TARBALL", conflicts_with = "node", required_unless_present_any = ["node", "explain", "list"])]
+    root: Option<PathBuf>,
+    /// This machine, live and read-only: / and /proc/*/cmdline of kube-apiserver,
+    /// kube-controller-manager, kube-scheduler, etcd, kubelet and kube-proxy.
+    #[arg(long)]
+    node: bool,
+    /// Only these process ids (repeatable): when several control planes run on one machine.
+    #[arg(long = "pid", value_name = "PID")]
+    pids: Vec<u32>,
+    /// Force the benchmark: cis-1.12 or cis-2.0 (default: from the Kubernetes version found,
+    /// else cis-1.12).
+    #[arg(long, value_name = "NAME")]
+    benchmark: Option<String>,
+    /// Force the path layout: kubeadm, k3s, rke2 or microk8s (default: detected).
+    #[arg(long, value_name = "NAME")]
+    distribution: Option<String>,
+    /// The Kubernetes version (v1.N[.P]) when the node does not tell (static-pod image tags).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// Only these checks or groups (repeatable or comma-separated: 1.2.1, 4.2, 1).
+    #[arg(long = "check", value_name = "ID")]
+    checks: Vec<String>,
+    /// Print a check's documentation (what it reads, how it is decided, the fix) and exit.
+    #[arg(long, value_name = "ID")]
+    explain: Option<String>,
+    /// List the checks of sections 1–4 and exit.
+    #[arg(long)]
+    list: bool,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "human")]
+    output: BenchFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Exit 0 even when checks fail (input errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Every check in the human output (and the warnings in detail).
+    #[arg(short, long)]
+    verbose: bool,
+    /// Colours in human output: auto, always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
+    #[command(flatten)]
+    paths: PathOverrides,
+}
+
+/// One override flag per kind of path (the paths are node paths: under --root).
+#[derive(Args, Debug, Default)]
+pub struct PathOverrides {
+    /// kube-apiserver static-pod manifest.
+    #[arg(long, value_name = "PATH")]
+    apiserver_manifest: Option<String>,
+    /// kube-controller-manager static-pod manifest.
+    #[arg(long, value_name = "PATH")]
+    controller_manager_manifest: Option<String>,
+    /// kube-scheduler static-pod manifest.
+    #[arg(long, value_name = "PATH")]
+    scheduler_manifest: Option<String>,
+    /// etcd static-pod manifest.
+    #[arg(long, value_name = "PATH")]
+    etcd_manifest: Option<String>,
+    /// Admin kubeconfig (admin.conf).
+    #[arg(long, value_name = "PATH")]
+    admin_kubeconfig: Option<String>,
+    /// kube-scheduler kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    scheduler_kubeconfig: Option<String>,
+    /// kube-controller-manager kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    controller_manager_kubeconfig: Option<String>,
+    /// PKI directory (/etc/kubernetes/pki).
+    #[arg(long, value_name = "DIR")]
+    pki_dir: Option<String>,
+    /// etcd data directory when etcd's --data-dir does not name one.
+    #[arg(long, value_name = "DIR")]
+    etcd_data_dir: Option<String>,
+    /// kubelet systemd service file (10-kubeadm.conf).
+    #[arg(long, value_name = "PATH")]
+    kubelet_service: Option<String>,
+    /// kubelet config file (overrides the kubelet's --config).
+    #[arg(long, value_name = "PATH")]
+    kubelet_config: Option<String>,
+    /// kubelet drop-in config directory (when the kubelet's --config-dir is not known).
+    #[arg(long, value_name = "DIR")]
+    kubelet_config_dir: Option<String>,
+    /// kubelet kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    kubelet_kubeconfig: Option<String>,
+    /// kubelet client CA file.
+    #[arg(long, value_name = "PATH")]
+    kubelet_client_ca: Option<String>,
+    /// kube-proxy kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    proxy_kubeconfig: Option<String>,
+    /// kube-proxy configuration file (overrides its --config).
+    #[arg(long, value_name = "PATH")]
+    proxy_config: Option<String>,
+    /// CNI networks directory (/var/lib/cni/networks).
+    #[arg(long, value_name = "DIR")]
+    cni_networks_dir: Option<String>,
+}
+
+impl PathOverrides {
+    fn list(&self) -> Vec<(PathKind, String)> {
+        let all = [
+            (PathKind::ApiserverManifest, &self.apiserver_manifest),
+            (
+                PathKind::ControllerManagerManifest,
+                &self.controller_manager_manifest,
+            ),
+            (PathKind::SchedulerManifest, &self.scheduler_manifest),
+            (PathKind::EtcdManifest, &self.etcd_manifest),
+            (PathKind::AdminKubeconfig, &self.admin_kubeconfig),
+            (PathKind::SchedulerKubeconfig, &self.scheduler_kubeconfig),
+            (
+                PathKind::ControllerManagerKubeconfig,
+                &self.controller_manager_kubeconfig,
+            ),
+            (PathKind::PkiDir, &self.pki_dir),
+            (PathKind::EtcdDataDir, &self.etcd_data_dir),
+            (PathKind::KubeletService, &self.kubelet_service),
+            (PathKind::KubeletConfig, &self.kubelet_config),
+            (PathKind::KubeletConfigDir, &self.kubelet_config_dir),
+            (PathKind::KubeletKubeconfig, &self.kubelet_kubeconfig),
+            (PathKind::KubeletClientCa, &self.kubelet_client_ca),
+            (PathKind::ProxyKubeconfig, &self.proxy_kubeconfig),
+            (PathKind::ProxyConfig, &self.proxy_config),
+            (PathKind::CniNetworksDir, &self.cni_networks_dir),
+        ];
+        all.into_iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .collect()
+    }
+}
+
+fn usage(msg: impl std::fmt::Display) -> Result<u8> {
+    eprintln!("palisade: error: {msg}");
+    Ok(2)
+}
+
+pub fn run(a: BenchArgs) -> Result<u8> {
+    let mut out_buf: Vec<u8> = Vec::new();
+    if let Some(id) = &a.explain {
+        return match palisade_bench::catalogue::find(id)
+            .filter(|c| palisade_bench::catalogue::NODE_SECTIONS.contains(&c.section_id()))
+        {
+            Some(c) => {
+                palisade_report::bench::explain(c, &mut out_buf)?;
+                emit(&out_buf, None)?;
+                Ok(0)
+            }
+            None => usage(format!("unknown check {id:?} (palisade bench --list)")),
+        };
+    }
+    if a.list {
+        for c in palisade_bench::node_checks() {
+            writeln!(
+                out_buf,
+                "{:<8} {:<8} {:<7} {}",
+                c.id,
+                if c.scored { "scored" } else { "manual" },
+                if c.is_manual() { "review" } else { "auto" },
+                c.inspects
+            )?;
+        }
+        emit(&out_buf, None)?;
+        return Ok(0);
+    }
+    let distribution = match a.distribution.as_deref() {
+        None => None,
+        Some(d) => match Distribution::parse(d) {
+            Some(d) => Some(d),
+            None => {
+                return usage(format!(
+                    "--distribution {d:?}: expected kubeadm, k3s, rke2 or microk8s"
+                ))
+            }
+        },
+    };
+    let overrides = a.paths.list();
+    for (k, v) in &overrides {
+        if !v.starts_with('/') {
+            return usage(format!("--{} {v:?}: expected an absolute node path", k.flag()));
+        }
+    }
+    let checks: Vec<String> = a
+        .checks
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let input = if a.node {
+        Input::Live
+    } else {
+        let Some(root) = a.root.clone() else {
+            return usage("give --root DIR|TARBALL or --node");
+        };
+        match std::fs::metadata(&root) {
+            Ok(m) if m.is_dir() => Input::Dir(root),
+            Ok(_) => Input::Tarball(root),
+            Err(e) => return usage(format!("--root {}: {e}", root.display())),
+        }
+    };
+    let gopts = GatherOptions {
+        distribution,
+        overrides: overrides.clone(),
+        pids: a.pids.clone(),
+    };
+    let facts = gather::gather(&input, &gopts);
+    let opts = palisade_bench::Options {
+        benchmark: a.benchmark.clone(),
+        distribution,
+        overrides,
+        kube_version: a.kube_version.clone(),
+        checks,
+    };
+    let report = match palisade_bench::bench(&facts, &opts) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let color = match a.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            a.output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let tool_version = env!("CARGO_PKG_VERSION");
+    match a.output {
+        BenchFormat::Human => palisade_report::bench::human(&report, a.verbose, color, &mut out_buf)?,
+        BenchFormat::Json => palisade_report::bench::json(&report, tool_version, &mut out_buf)?,
+        f => {
+            let scan = palisade_report::bench::to_report(&report);
+            let format = match f {
+                BenchFormat::Sarif => palisade_report::Format::Sarif,
+                BenchFormat::Junit => palisade_report::Format::Junit,
+                _ => palisade_report::Format::Line,
+            };
+            let ropts = palisade_report::RenderOptions {
+                color: false,
+                tool_version,
+                target: report.origin.clone(),
+                verbose: a.verbose,
+                show_suppressed: false,
+                timestamp: None,
+            };
+            palisade_report::render(&scan, format, &ropts, &mut out_buf)?;
+        }
+    }
+    emit(&out_buf, a.output_file.as_ref())?;
+    // Problems on stderr too, unless the human report on the terminal lists them.
+    if a.output != BenchFormat::Human || a.output_file.is_some() {
+        for p in report
+            .problems
+            .iter()
+            .filter(|p| p.level == palisade_bench::Level::Error)
+            .take(5)
+        {
+            eprintln!("palisade: error: {p}");
+        }
+    }
+    let code = report.exit_code();
+    Ok(if code == 1 && a.exit_zero { 0 } else { code })
+}
+
+fn emit(bytes: &[u8], file: Option<&PathBuf>) -> Result<()> {
+    match file {
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
