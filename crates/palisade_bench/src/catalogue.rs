@@ -113,6 +113,7 @@ pub fn section_title(id: &str) -> (&'static str, &'static str) {
         "3" => ("controlplane", "Control Plane Configuration"),
         "4" => ("node", "Worker Node Security Configuration"),
         "5" => ("policies", "Kubernetes Policies"),
+        crate::extra::SECTION => ("node", crate::extra::SECTION_TITLE),
         _ => ("", ""),
     }
 }
@@ -130,7 +131,7 @@ pub fn group_title(id: &str) -> &'static str {
         "4.1" => "Worker Node Configuration Files",
         "4.2" => "Kubelet",
         "4.3" => "kube-proxy",
-        _ => "",
+        other => crate::extra::group_title(other),
     }
 }
 

@@ -9,7 +9,9 @@
 //! * [`layout`]: where files are per distribution (kubeadm, k3s, RKE2, microk8s), overrides;
 //! * [`argv`], [`components`]: flags and configuration of each component with locations;
 //! * [`catalogue`]: the embedded checks file and the benchmark selection;
-//! * [`eval`]: the pure evaluation of one check; [`bench`] runs them all into a [`BenchReport`].
+//! * [`eval`]: the pure evaluation of one check; [`bench`] runs them all into a [`BenchReport`];
+//! * [`extra`]: palisade's own node checks beyond the flags (`NODE101`…: PKI, kubeconfigs,
+//!   encryption at rest, audit policy, admission plugins, CoreDNS), after the catalogue's.
 //!
 //! Rendering is `palisade_report::bench`'s job; this crate never prints.
 
@@ -17,6 +19,7 @@ pub mod argv;
 pub mod catalogue;
 pub mod components;
 pub mod eval;
+pub mod extra;
 pub mod facts;
 pub mod gather;
 pub mod layout;
@@ -40,8 +43,10 @@ pub struct Options {
     pub overrides: Vec<(PathKind, String)>,
     /// `--kube-version`: the Kubernetes version, when the node does not tell.
     pub kube_version: Option<String>,
-    /// Only these checks (ids or group prefixes: `1.2`, `4.2.1`); empty: all.
+    /// Only these checks (ids or group prefixes: `1.2`, `4.2.1`; `NODE101`, `N.1`, `N`); empty: all.
     pub checks: Vec<String>,
+    /// The options of palisade's own checks (certificate expiry warning, CoreDNS config).
+    pub extra: extra::ExtraOptions,
 }
 
 /// A component as found on the node.
@@ -160,7 +165,8 @@ pub fn bench(facts: &NodeFacts, opts: &Options) -> Result<BenchReport, String> {
         let known = catalogue::catalogue()
             .checks
             .iter()
-            .any(|d| d.id == *c || d.id.starts_with(&format!("{c}.")) || d.section_id() == c);
+            .any(|d| d.id == *c || d.id.starts_with(&format!("{c}.")) || d.section_id() == c)
+            || extra::known_selector(c);
         if !known {
             return Err(format!(
                 "--check {c}: no such check or group in {}",
@@ -186,8 +192,12 @@ pub fn bench(facts: &NodeFacts, opts: &Options) -> Result<BenchReport, String> {
         }
         results.push(eval::evaluate(check, &model, facts, &eopts));
     }
+    // palisade's own checks, after the catalogue's (`--check` selects them by code or group).
+    let (extra_results, extra_problems) = extra::run(facts, &model, parsed, &opts.extra, &opts.checks);
+    results.extend(extra_results);
     let mut problems = facts.problems.clone();
     problems.extend(model.problems.iter().cloned());
+    problems.extend(extra_problems);
     if let Some(w) = &selection.wanted {
         problems.push(Problem::warning(
             version.as_ref().map_or(String::new(), |v| v.source.clone()),

@@ -216,7 +216,7 @@ fn microk8s_args_files() {
         file(
             "/var/snap/microk8s/current/certs/ca.crt",
             0o644,
-            "-----BEGIN CERTIFICATE-----\n",
+            &common::pki::ca("microk8s").pem,
         ),
     ];
     let r = run_dir(&entries, &Options::default());

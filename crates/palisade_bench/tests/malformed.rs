@@ -123,11 +123,19 @@ fn broken_tarball_keeps_the_entries_before() {
     let facts = gather(&Input::Tarball(bad.clone()), &GatherOptions::default());
     let r = bench(&facts, &Options::default()).unwrap();
     let errs = errors(&r);
-    assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(
-        errs[0].starts_with(&format!("{}: entry ", bad.display())),
-        "{errs:?}"
-    );
+    let tar_errs: Vec<&String> = errs
+        .iter()
+        .filter(|e| e.starts_with(&format!("{}: entry ", bad.display())))
+        .collect();
+    assert_eq!(tar_errs.len(), 1, "{errs:?}");
+    // the entry cut in the middle is kept as far as it goes: a truncated certificate is a
+    // located error of its own (palisade's PKI checks)
+    for e in errs.iter().filter(|e| !e.starts_with(&bad.display().to_string())) {
+        assert!(
+            e.contains(":1:1: certificate does not parse: PEM block CERTIFICATE has no END line"),
+            "{errs:?}"
+        );
+    }
     assert_eq!(r.exit_code(), 2);
     // the manifests come first in the archive and are checked
     assert_eq!(status(&r, "1.2.15"), Status::Pass);

@@ -53,9 +53,16 @@ pub struct BenchArgs {
     /// Print a check's documentation (what it reads, how it is decided, the fix) and exit.
     #[arg(long, value_name = "ID")]
     explain: Option<String>,
-    /// List the checks of sections 1–4 and exit.
+    /// List the checks of sections 1–4 and palisade's own node checks (NODE…), and exit.
     #[arg(long)]
     list: bool,
+    /// Certificates expiring within this many days warn (palisade's NODE101; default 30).
+    #[arg(long, value_name = "DAYS")]
+    cert_warn_days: Option<u32>,
+    /// The CoreDNS ConfigMap (`kubectl -n kube-system get configmap coredns -o yaml`) or a
+    /// Corefile, a file on this machine (palisade's NODE601; kubeadm keeps none on the node).
+    #[arg(long, value_name = "FILE")]
+    coredns_config: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     output: BenchFormat,
@@ -180,7 +187,14 @@ pub fn run(a: BenchArgs) -> Result<u8> {
                 emit(&out_buf, None)?;
                 Ok(0)
             }
-            None => usage(format!("unknown check {id:?} (palisade bench --list)")),
+            None => match palisade_bench::extra::find(id) {
+                Some(d) => {
+                    palisade_report::bench::explain_extra(d, &mut out_buf)?;
+                    emit(&out_buf, None)?;
+                    Ok(0)
+                }
+                None => usage(format!("unknown check {id:?} (palisade bench --list)")),
+            },
         };
     }
     if a.list {
@@ -192,6 +206,16 @@ pub fn run(a: BenchArgs) -> Result<u8> {
                 if c.scored { "scored" } else { "manual" },
                 if c.is_manual() { "review" } else { "auto" },
                 c.inspects
+            )?;
+        }
+        for d in palisade_bench::extra::checks() {
+            writeln!(
+                out_buf,
+                "{:<8} {:<8} {:<7} {}",
+                d.code,
+                if d.scored { "scored" } else { "warn" },
+                "auto",
+                d.title
             )?;
         }
         emit(&out_buf, None)?;
@@ -238,6 +262,13 @@ pub fn run(a: BenchArgs) -> Result<u8> {
         overrides: overrides.clone(),
         pids: a.pids.clone(),
     };
+    let coredns_config = match &a.coredns_config {
+        None => None,
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => Some((p.display().to_string(), text)),
+            Err(e) => return usage(format!("--coredns-config {}: {e}", p.display())),
+        },
+    };
     let facts = gather::gather(&input, &gopts);
     let opts = palisade_bench::Options {
         benchmark: a.benchmark.clone(),
@@ -245,6 +276,11 @@ pub fn run(a: BenchArgs) -> Result<u8> {
         overrides,
         kube_version: a.kube_version.clone(),
         checks,
+        extra: palisade_bench::extra::ExtraOptions {
+            now: None,
+            cert_warn_days: a.cert_warn_days,
+            coredns_config,
+        },
     };
     let report = match palisade_bench::bench(&facts, &opts) {
         Ok(r) => r,

@@ -400,10 +400,19 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                     out.flush()?;
                     Ok(0)
                 }
-                None => {
-                    eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules` and `palisade bench --list`)");
-                    Ok(2)
-                }
+                // One of palisade's own node checks (NODE101).
+                None => match palisade_bench::extra::find(&rule) {
+                    Some(d) => {
+                        let mut out = std::io::stdout().lock();
+                        palisade_report::bench::explain_extra(d, &mut out)?;
+                        out.flush()?;
+                        Ok(0)
+                    }
+                    None => {
+                        eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules` and `palisade bench --list`)");
+                        Ok(2)
+                    }
+                },
             },
         },
     }

@@ -6,6 +6,7 @@
 
 use crate::text::clean;
 use palisade_bench::catalogue::{self, CheckDef};
+use palisade_bench::extra::ExtraDef;
 use palisade_bench::{BenchReport, CheckResult, Counts, Status, Where};
 use palisade_core::{
     Check, FieldPath, Finding, Location, ObjectRef, Reference, Report, RuleMeta, ScannedObject, Scope,
@@ -25,6 +26,13 @@ fn paint(color: bool, sgr: &str, text: &str) -> String {
     } else {
         text.to_owned()
     }
+}
+
+/// The sections of a report: the benchmark's 1–4, then palisade's own node checks (`N`).
+fn report_sections() -> impl Iterator<Item = &'static str> {
+    catalogue::NODE_SECTIONS
+        .into_iter()
+        .chain(std::iter::once(palisade_bench::extra::SECTION))
 }
 
 fn status_label(s: Status, color: bool) -> String {
@@ -69,7 +77,7 @@ pub fn human(r: &BenchReport, verbose: bool, color: bool, out: &mut dyn Write) -
         "{:<46} {:>5} {:>5} {:>5} {:>5}",
         "Section", "PASS", "FAIL", "WARN", "N/A"
     )?;
-    for s in catalogue::NODE_SECTIONS {
+    for s in report_sections() {
         let c = r.counts(Some(s));
         if c == Counts::default() {
             continue;
@@ -233,7 +241,7 @@ struct JsonCheck<'a> {
 /// The JSON document (docs/bench.md).
 pub fn json(r: &BenchReport, tool_version: &str, out: &mut dyn Write) -> io::Result<()> {
     let mut sections = Vec::new();
-    for s in catalogue::NODE_SECTIONS {
+    for s in report_sections() {
         let (node_type, title) = catalogue::section_title(s);
         let mut groups: Vec<JsonGroup> = Vec::new();
         for c in r.results.iter().filter(|c| c.section == s) {
@@ -323,6 +331,36 @@ pub fn check_rules() -> &'static HashMap<&'static str, RuleMeta> {
                     },
                 )
             })
+            .chain(palisade_bench::extra::checks().iter().map(|d| {
+                let refs: &'static [Reference] = Box::leak(
+                    d.cis
+                        .iter()
+                        .map(|c| Reference::Cis(c))
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                );
+                let docs: &'static str = Box::leak(extra_explain_text(d).into_boxed_str());
+                (
+                    d.code,
+                    RuleMeta {
+                        code: d.code,
+                        name: d.name,
+                        severity: if d.scored {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
+                        group: "bench-node",
+                        summary: d.title,
+                        remediation: d.pass_condition,
+                        docs,
+                        references: refs,
+                        requires_option: None,
+                        scope: Scope::Object,
+                        check: Check::Engine,
+                    },
+                )
+            }))
             .collect()
     })
 }
@@ -441,6 +479,9 @@ fn check_target(c: &CheckResult) -> (&'static str, String) {
         "4.3" => Some("kube-proxy"),
         _ => None,
     };
+    if c.section == palisade_bench::extra::SECTION {
+        return ("NodeConfiguration", catalogue::group_title(&c.group).to_owned());
+    }
     match component {
         Some(n) => ("Component", n.to_owned()),
         None => ("NodeFiles", format!("section-{}", c.group)),
@@ -450,6 +491,43 @@ fn check_target(c: &CheckResult) -> (&'static str, String) {
 /// The `explain` page of a check: what it reads, how it is decided, and how to fix it.
 pub fn explain(c: &CheckDef, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(explain_text(c).as_bytes())
+}
+
+/// The `explain` page of one of palisade's own node checks (`NODE101`).
+pub fn explain_extra(d: &ExtraDef, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(extra_explain_text(d).as_bytes())
+}
+
+fn extra_explain_text(d: &ExtraDef) -> String {
+    let mut s = format!("# {} {} ({})\n\n", d.code, d.title, d.name);
+    s.push_str(&format!(
+        "palisade node check, section {} {} › {} {}. {}.\n\n",
+        palisade_bench::extra::SECTION,
+        palisade_bench::extra::SECTION_TITLE,
+        d.group,
+        catalogue::group_title(d.group),
+        if d.scored {
+            "A failure is FAIL (severity high)"
+        } else {
+            "A failure is WARN (severity medium)"
+        }
+    ));
+    s.push_str(&format!("Passes when: {}\n\n", d.pass_condition));
+    for para in d.doc.split("\n\n") {
+        s.push_str(para);
+        s.push_str("\n\n");
+    }
+    if !d.cis.is_empty() {
+        s.push_str(&format!(
+            "Related CIS Kubernetes Benchmark checks: {}.\n\n",
+            d.cis.join(", ")
+        ));
+    }
+    s.push_str(&format!(
+        "See `palisade bench --check {}` on a node, and docs/bench.md.\n",
+        d.code
+    ));
+    s
 }
 
 fn explain_text(c: &CheckDef) -> String {

@@ -5,6 +5,8 @@
 //! the test's uid, which the fixture's /etc/passwd names `root`) or to a tar.gz (exact owners).
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -387,6 +389,45 @@ resources:
         secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==
 ";
 
+/// An audit policy logging secrets, configmaps and tokenreviews at Metadata first.
+pub const AUDIT_POLICY_METADATA: &str = "apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages:
+- RequestReceived
+rules:
+- level: None
+  users: [\"system:kube-proxy\"]
+  verbs: [watch]
+  resources:
+  - group: \"\"
+    resources: [endpoints, services]
+- level: Metadata
+  resources:
+  - group: \"\"
+    resources: [secrets, configmaps]
+  - group: authentication.k8s.io
+    resources: [tokenreviews]
+- level: RequestResponse
+  resources:
+  - group: \"\"
+  - group: apps
+- level: Metadata
+";
+
+/// The admission configuration with EventRateLimit's limits.
+pub const ADMISSION_CONFIG: &str = "apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: EventRateLimit
+  configuration:
+    apiVersion: eventratelimit.admission.k8s.io/v1alpha1
+    kind: Configuration
+    limits:
+    - type: Server
+      qps: 50
+      burst: 100
+";
+
 const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n";
 
 /// The kubelet part of a kubeadm node (control plane or worker).
@@ -433,7 +474,7 @@ pub fn kubeadm_kubelet(hardened: bool) -> Vec<Entry> {
         file(
             "/etc/kubernetes/pki/ca.crt",
             m(0o644, 0o666),
-            "-----BEGIN CERTIFICATE-----\n",
+            &pki::ca("kubernetes").pem,
         ),
     ];
     if !hardened {
@@ -515,37 +556,8 @@ pub fn kubeadm_control_plane(hardened: bool) -> Vec<Entry> {
                 ENCRYPTION_IDENTITY
             },
         ),
-        file(
-            "/etc/kubernetes/pki/apiserver.crt",
-            0o644,
-            "-----BEGIN CERTIFICATE-----\n",
-        ),
-        file(
-            "/etc/kubernetes/pki/apiserver.key",
-            m(0o600, 0o644),
-            "-----BEGIN PRIVATE KEY-----\n",
-        ),
-        file(
-            "/etc/kubernetes/pki/sa.key",
-            0o600,
-            "-----BEGIN PRIVATE KEY-----\n",
-        ),
-        file(
-            "/etc/kubernetes/pki/sa.pub",
-            0o644,
-            "-----BEGIN PUBLIC KEY-----\n",
-        ),
-        dir("/etc/kubernetes/pki/etcd", 0o755),
-        file(
-            "/etc/kubernetes/pki/etcd/ca.crt",
-            0o644,
-            "-----BEGIN CERTIFICATE-----\n",
-        ),
-        file(
-            "/etc/kubernetes/pki/etcd/ca.key",
-            0o600,
-            "-----BEGIN PRIVATE KEY-----\n",
-        ),
+        file("/etc/kubernetes/audit-policy.yaml", 0o600, AUDIT_POLICY_METADATA),
+        file("/etc/kubernetes/admission.yaml", 0o600, ADMISSION_CONFIG),
         dir("/var/lib/etcd", m(0o700, 0o755)),
         dir("/var/lib/etcd/member", 0o700),
         dir("/var/lib/cni/networks/k8s-pod-network", 0o755),
@@ -555,7 +567,27 @@ pub fn kubeadm_control_plane(hardened: bool) -> Vec<Entry> {
             "abc\n",
         ),
     ];
-    v.extend(kubeadm_kubelet(hardened));
+    // the PKI generated for the test (rcgen): the kubelet's CA is the cluster CA
+    v.extend(pki::kubeadm_pki(&if hardened {
+        pki::Knobs::hardened()
+    } else {
+        pki::Knobs::insecure()
+    }));
+    let kubelet = kubeadm_kubelet(hardened);
+    let ca_mode = kubelet
+        .iter()
+        .find(|e| e.path == "/etc/kubernetes/pki/ca.crt")
+        .map_or(0o644, |e| e.mode);
+    v.extend(
+        kubelet
+            .into_iter()
+            .filter(|e| !e.path.starts_with("/etc/kubernetes/pki")),
+    );
+    for e in v.iter_mut() {
+        if e.path == "/etc/kubernetes/pki/ca.crt" {
+            e.mode = ca_mode;
+        }
+    }
     v
 }
 
@@ -592,13 +624,14 @@ pub fn k3s_server(hardened: bool) -> Vec<Entry> {
     } else {
         "kube-apiserver-arg:\n- profiling=true\n- anonymous-auth=true\nkubelet-arg:\n- read-only-port=10255\n- anonymous-auth=true\n"
     };
+    let server_ca = pki::ca("k3s-server-ca");
     vec![
         dir("/etc/rancher/k3s", 0o755),
         file("/etc/rancher/k3s/config.yaml", 0o600, args),
         file("/etc/systemd/system/k3s.service", if hardened { 0o600 } else { 0o644 }, "[Service]\nExecStart=/usr/local/bin/k3s server\n"),
         dir("/var/lib/rancher/k3s/server/tls", 0o700),
-        file("/var/lib/rancher/k3s/server/tls/server-ca.crt", 0o644, "-----BEGIN CERTIFICATE-----\n"),
-        file("/var/lib/rancher/k3s/server/tls/server-ca.key", if hardened { 0o600 } else { 0o644 }, "-----BEGIN PRIVATE KEY-----\n"),
+        file("/var/lib/rancher/k3s/server/tls/server-ca.crt", 0o644, &server_ca.pem),
+        file("/var/lib/rancher/k3s/server/tls/server-ca.key", if hardened { 0o600 } else { 0o644 }, &server_ca.key.serialize_pem()),
         dir("/var/lib/rancher/k3s/server/cred", 0o700),
         file("/var/lib/rancher/k3s/server/cred/admin.kubeconfig", 0o600, KUBECONFIG),
         file("/var/lib/rancher/k3s/server/cred/scheduler.kubeconfig", 0o600, KUBECONFIG),
@@ -610,7 +643,7 @@ pub fn k3s_server(hardened: bool) -> Vec<Entry> {
             "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: false\n  x509:\n    clientCAFile: /var/lib/rancher/k3s/agent/client-ca.crt\nauthorization:\n  mode: Webhook\ntlsCertFile: /var/lib/rancher/k3s/agent/serving-kubelet.crt\ntlsPrivateKeyFile: /var/lib/rancher/k3s/agent/serving-kubelet.key\n",
         ),
         file("/var/lib/rancher/k3s/agent/kubelet.kubeconfig", 0o600, KUBECONFIG),
-        file("/var/lib/rancher/k3s/agent/client-ca.crt", 0o644, "-----BEGIN CERTIFICATE-----\n"),
+        file("/var/lib/rancher/k3s/agent/client-ca.crt", 0o644, &pki::ca("k3s-client-ca").pem),
     ]
 }
 
@@ -669,7 +702,7 @@ pub fn rke2_server(hardened: bool) -> Vec<Entry> {
         file(
             "/var/lib/rancher/rke2/server/tls/server-ca.crt",
             0o644,
-            "-----BEGIN CERTIFICATE-----\n",
+            &pki::ca("rke2-server-ca").pem,
         ),
     ]
 }
