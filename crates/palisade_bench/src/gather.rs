@@ -133,6 +133,10 @@ impl DirReader {
                 self.read_path(&p, 0);
             }
         }
+        // The CoreDNS configuration palisade's NODE601 reads where a distribution keeps one.
+        for p in crate::extra::coredns::NODE_PATHS {
+            self.read_path(p, 0);
+        }
         // Environment files named by the units read so far.
         let env_files: Vec<String> = self
             .facts
@@ -161,7 +165,10 @@ impl DirReader {
                 "encryption-provider-config",
                 "config-file",
                 "cni-conf-dir",
-            ] {
+            ]
+            .into_iter()
+            .chain(crate::extra::FILE_FLAGS)
+            {
                 if let Some((v, _)) = c.flag(name) {
                     wanted.push((v, false));
                 }

@@ -510,3 +510,56 @@ pub static CHECKS: [ExtraDef; 2] = [
         run: sensitive,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(yaml: &str) -> Policy {
+        let d = palisade_source::yaml::decode(yaml, 0).unwrap();
+        let mut problems = Vec::new();
+        let p = Policy::from_node("/p.yaml", &d.docs[0], &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        p
+    }
+
+    fn req<'a>(resource: &'a str, sub: &'a str, name: &'a str, groups: &'a [&'a str]) -> Request<'a> {
+        Request {
+            user: "alice",
+            groups,
+            verb: "get",
+            namespace: "default",
+            api_group: "",
+            resource,
+            subresource: sub,
+            name,
+        }
+    }
+
+    #[test]
+    fn rule_matching_follows_the_api_server() {
+        let p = policy(
+            "rules:\n- level: None\n  nonResourceURLs: ['/healthz']\n- level: Request\n  resources:\n  - group: ''\n    resources: ['*/log']\n- level: RequestResponse\n  resources:\n  - group: ''\n    resources: [secrets]\n    resourceNames: [db]\n- level: Metadata\n  userGroups: [devs]\n  namespaces: [default]\n- level: None\n  resources:\n  - group: apps\n",
+        );
+        let l = |r: &Request| p.level(r).0;
+        // a nonResourceURLs rule never matches a resource request
+        assert_eq!(l(&req("pods", "", "", &[])), Level::None);
+        // `*/log` matches any resource's log subresource, not the resource
+        assert_eq!(l(&req("pods", "log", "x", &[])), Level::Request);
+        // resourceNames restrict the names
+        assert_eq!(l(&req("secrets", "", "db", &[])), Level::RequestResponse);
+        assert_eq!(l(&req("secrets", "", "other", &["devs"])), Level::Metadata);
+        // a request without the group does not match userGroups
+        assert_eq!(l(&req("secrets", "", "other", &["ops"])), Level::None);
+        // resources match within the exact group
+        let mut r = req("deployments", "", "", &["devs"]);
+        r.api_group = "apps";
+        r.namespace = "prod";
+        assert_eq!(l(&r), Level::None);
+        // `res/*` matches the resource itself too (the API server's TrimSuffix)
+        let q =
+            policy("rules:\n- level: Request\n  resources:\n  - group: ''\n    resources: ['secrets/*']\n");
+        assert_eq!(q.level(&req("secrets", "", "", &[])).0, Level::Request);
+        assert_eq!(q.level(&req("configmaps", "", "", &[])).0, Level::None);
+    }
+}

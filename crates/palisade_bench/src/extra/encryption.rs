@@ -192,7 +192,7 @@ fn strength(ctx: &Ctx) -> Verdict {
     }
     verdict_of(
         items,
-        "the EncryptionConfiguration has no resources entry",
+        "no resources entry to judge (identity first for secrets is NODE301's)",
         "Use kms (apiVersion: v2) with an external KMS, or secretbox, as the first provider of each entry; keep the old provider after it until the data is rewritten.".into(),
     )
 }

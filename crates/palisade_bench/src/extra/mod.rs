@@ -35,6 +35,32 @@ pub struct ExtraOptions {
     pub coredns_config: Option<(String, String)>,
 }
 
+/// Component flags naming files these checks read (besides those gathering reads anyway):
+/// gathering reads them wherever they are.
+pub const FILE_FLAGS: [&str; 21] = [
+    "audit-policy-file",
+    "admission-control-config-file",
+    "tls-cert-file",
+    "tls-private-key-file",
+    "etcd-cafile",
+    "etcd-certfile",
+    "etcd-keyfile",
+    "kubelet-client-certificate",
+    "kubelet-client-key",
+    "kubelet-certificate-authority",
+    "proxy-client-cert-file",
+    "proxy-client-key-file",
+    "requestheader-client-ca-file",
+    "service-account-signing-key-file",
+    "service-account-private-key-file",
+    "cert-file",
+    "key-file",
+    "peer-cert-file",
+    "peer-key-file",
+    "trusted-ca-file",
+    "peer-trusted-ca-file",
+];
+
 /// Default of [`ExtraOptions::cert_warn_days`].
 pub const DEFAULT_CERT_WARN_DAYS: u32 = 30;
 
