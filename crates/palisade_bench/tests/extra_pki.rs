@@ -330,3 +330,41 @@ fn check_selection_by_code_and_group() {
     )
     .is_err());
 }
+
+#[test]
+fn k3s_pki_paths() {
+    const TLS: &str = "/var/lib/rancher/k3s/server/tls";
+    let server_ca = common::pki::ca("k3s-server-ca");
+    let (crt, key) = common::pki::Leaf::server(
+        "kube-apiserver",
+        &[
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "10.43.0.1",
+        ],
+    )
+    .issue(&server_ca);
+    let mut v = k3s_server(true);
+    v.push(file(&format!("{TLS}/serving-kube-apiserver.crt"), 0o644, &crt));
+    v.push(file(&format!("{TLS}/serving-kube-apiserver.key"), 0o600, &key));
+    let r = run(&v, ExtraOptions::default());
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    // no --tls-cert-file in config.yaml: k3s's own serving certificate
+    expect(
+        &r,
+        "NODE103",
+        Status::Pass,
+        &format!("{TLS}/serving-kube-apiserver.crt:1:1"),
+    );
+    expect(&r, "NODE106", Status::Pass, &format!("{TLS}/server-ca.key"));
+    // insecure k3s: the CA key is 644; no serving certificate on the node to judge
+    let r = run(&k3s_server(false), ExtraOptions::default());
+    expect(&r, "NODE106", Status::Fail, &format!("{TLS}/server-ca.key"));
+    let c = check(&r, "NODE103");
+    assert_eq!(c.status, Status::Warn);
+    assert_eq!(
+        c.location.as_ref().unwrap().to_string(),
+        format!("{TLS}/serving-kube-apiserver.crt")
+    );
+}

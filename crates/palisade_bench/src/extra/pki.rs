@@ -572,7 +572,10 @@ fn serving_sans(ctx: &Ctx) -> Verdict {
     if ctx.apiserver().present() {
         let (path, flag_at) = match ctx.path_flag(Kind::Apiserver, "tls-cert-file") {
             Some((p, w)) => (p, Some(w)),
-            None => (format!("{}/apiserver.crt", l.pki_dir), None),
+            None => (
+                default_file(l.distribution, &l.pki_dir, DefaultFile::ApiserverServing),
+                None,
+            ),
         };
         let mut need = vec![("kubernetes.default.svc".to_owned(), None)];
         if let Some((ip, w)) = ctx
@@ -587,7 +590,10 @@ fn serving_sans(ctx: &Ctx) -> Verdict {
     if ctx.model.get(Kind::Etcd).present() {
         let (path, flag_at) = match ctx.etcd_path("cert-file", "client-transport-security.cert-file") {
             Some((p, w)) => (p, Some(w)),
-            None => (format!("{}/etcd/server.crt", l.pki_dir), None),
+            None => (
+                default_file(l.distribution, &l.pki_dir, DefaultFile::EtcdServer),
+                None,
+            ),
         };
         let mut need = Vec::new();
         let etcd = ctx.model.get(Kind::Etcd);
@@ -672,10 +678,10 @@ fn etcd_ca(ctx: &Ctx) -> Verdict {
     let etcd_certs = [
         ctx.etcd_path("cert-file", "client-transport-security.cert-file")
             .map(|(p, _)| p)
-            .unwrap_or_else(|| format!("{}/etcd/server.crt", l.pki_dir)),
+            .unwrap_or_else(|| default_file(l.distribution, &l.pki_dir, DefaultFile::EtcdServer)),
         ctx.etcd_path("peer-cert-file", "peer-transport-security.cert-file")
             .map(|(p, _)| p)
-            .unwrap_or_else(|| format!("{}/etcd/peer.crt", l.pki_dir)),
+            .unwrap_or_else(|| default_file(l.distribution, &l.pki_dir, DefaultFile::EtcdPeer)),
     ];
     for p in etcd_certs {
         if let Some(c) = ctx.pki.cert(&p) {
@@ -710,6 +716,27 @@ fn issuer_name(c: &Cert) -> String {
 
 fn remediation_ca() -> String {
     "Give etcd its own CA (kubeadm does: /etc/kubernetes/pki/etcd/ca.crt), issue etcd's server, peer and client certificates from it, and point etcd's --trusted-ca-file and the API server's --etcd-cafile at it.".into()
+}
+
+#[derive(Clone, Copy)]
+enum DefaultFile {
+    ApiserverServing,
+    EtcdServer,
+    EtcdPeer,
+}
+
+/// Where a distribution keeps a serving certificate when no flag names it.
+fn default_file(d: crate::Distribution, pki: &str, f: DefaultFile) -> String {
+    use crate::Distribution::*;
+    let name = match (d, f) {
+        (K3s | Rke2, DefaultFile::ApiserverServing) => "serving-kube-apiserver.crt",
+        (K3s | Rke2, DefaultFile::EtcdServer) => "etcd/server-client.crt",
+        (K3s | Rke2, DefaultFile::EtcdPeer) => "etcd/peer-server-client.crt",
+        (_, DefaultFile::ApiserverServing) => "apiserver.crt",
+        (_, DefaultFile::EtcdServer) => "etcd/server.crt",
+        (_, DefaultFile::EtcdPeer) => "etcd/peer.crt",
+    };
+    format!("{pki}/{name}")
 }
 
 fn default_ca(d: crate::Distribution, pki: &str, etcd: bool) -> String {
@@ -822,7 +849,7 @@ pub static CHECKS: [ExtraDef; 6] = [
         scored: true,
         pass_condition: "a subjectAltName extension covering kubernetes.default.svc and --advertise-address (API server), and the hosts of --advertise-client-urls (etcd)",
         cis: &["1.2.24", "2.1"],
-        doc: "Reads: the API server's --tls-cert-file (else <pki>/apiserver.crt) and its --advertise-address; etcd's --cert-file (or its config file's client-transport-security.cert-file; else <pki>/etcd/server.crt) and --advertise-client-urls.\n\nWhy: clients verify the server's name against the SANs only (Go ignores the CN). A serving certificate without the names it is reached as pushes operators to --insecure-skip-tls-verify, and in-cluster clients reach the API server as kubernetes.default.svc.\n\nDecided: no SAN extension fails; a required name not covered fails (DNS names exactly or by a one-label `*.` wildcard, IPs as IP SANs); a certificate that is not on the node warns. CIS 1.2.24 and 2.1 only check that the flags are set.\n\nFix: add the names (kubeadm: apiServer.certSANs, etcd.local.serverCertSANs) and re-issue the certificate.",
+        doc: "Reads: the API server's --tls-cert-file (else <pki>/apiserver.crt; k3s/RKE2 serving-kube-apiserver.crt) and its --advertise-address; etcd's --cert-file (or its config file's client-transport-security.cert-file; else <pki>/etcd/server.crt; k3s/RKE2 etcd/server-client.crt) and --advertise-client-urls.\n\nWhy: clients verify the server's name against the SANs only (Go ignores the CN). A serving certificate without the names it is reached as pushes operators to --insecure-skip-tls-verify, and in-cluster clients reach the API server as kubernetes.default.svc.\n\nDecided: no SAN extension fails; a required name not covered fails (DNS names exactly or by a one-label `*.` wildcard, IPs as IP SANs); a certificate that is not on the node warns. CIS 1.2.24 and 2.1 only check that the flags are set.\n\nFix: add the names (kubeadm: apiServer.certSANs, etcd.local.serverCertSANs) and re-issue the certificate.",
         run: serving_sans,
     },
     ExtraDef {
@@ -833,7 +860,7 @@ pub static CHECKS: [ExtraDef; 6] = [
         scored: true,
         pass_condition: "the etcd CA is not the cluster CA, and etcd's server and peer certificates are not signed by the cluster CA",
         cis: &["2.7"],
-        doc: "Reads: the cluster CA (the API server's --client-ca-file, else <pki>/ca.crt; k3s/RKE2 client-ca.crt), the etcd CA (etcd's --trusted-ca-file, else the API server's --etcd-cafile, else <pki>/etcd/ca.crt; k3s/RKE2 etcd/server-ca.crt), and etcd's --cert-file and --peer-cert-file (else <pki>/etcd/server.crt and peer.crt).\n\nWhy: etcd trusts every client certificate of its CA. If that is the cluster CA, every kubelet and user certificate reads and writes etcd directly — all Secrets, past RBAC. This is the intent of CIS 2.7, which kube-bench only checks for presence.\n\nDecided: the same certificate or the same public key as the cluster CA fails; an etcd server or peer certificate whose signature verifies with the cluster CA's key fails. Not applicable without etcd on the node.\n\nFix: a dedicated etcd CA (kubeadm's default), with etcd's certificates issued from it.",
+        doc: "Reads: the cluster CA (the API server's --client-ca-file, else <pki>/ca.crt; k3s/RKE2 client-ca.crt), the etcd CA (etcd's --trusted-ca-file, else the API server's --etcd-cafile, else <pki>/etcd/ca.crt; k3s/RKE2 etcd/server-ca.crt), and etcd's --cert-file and --peer-cert-file (else <pki>/etcd/server.crt and peer.crt; k3s/RKE2 etcd/server-client.crt and peer-server-client.crt).\n\nWhy: etcd trusts every client certificate of its CA. If that is the cluster CA, every kubelet and user certificate reads and writes etcd directly — all Secrets, past RBAC. This is the intent of CIS 2.7, which kube-bench only checks for presence.\n\nDecided: the same certificate or the same public key as the cluster CA fails; an etcd server or peer certificate whose signature verifies with the cluster CA's key fails. Not applicable without etcd on the node.\n\nFix: a dedicated etcd CA (kubeadm's default), with etcd's certificates issued from it.",
         run: etcd_ca,
     },
     ExtraDef {
