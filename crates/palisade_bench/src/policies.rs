@@ -32,10 +32,14 @@ pub fn rules_for(id: &str, rules: &[&'static RuleMeta]) -> Vec<&'static RuleMeta
     rules.iter().copied().filter(|r| cites(r, id)).collect()
 }
 
-/// Every rule that decides some section-5 check: what a section-5 run selects.
+/// Every rule that decides some section-5 check: what a section-5 run selects. Rules that
+/// check nothing without an option (`allowedRegistries` for 5.5.1) are left out — a
+/// section-5 run sets no rule options — so their checks stay manual instead of passing on
+/// a rule that did not look.
 pub fn mapped_rules(all: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
     all.iter()
         .copied()
+        .filter(|r| r.requires_option.is_none())
         .filter(|r| checks().any(|c| cites(r, &c.id)))
         .collect()
 }
