@@ -935,7 +935,12 @@ pub fn describe(w: &Withheld) -> String {
         WithheldKind::PrivateKey if keys.is_empty() => "private key (not PEM)".into(),
         WithheldKind::PrivateKey => format!("private key: {}", keys.join(", ")),
         WithheldKind::Token => "token or password file".into(),
-        WithheldKind::Values => format!("secret values: {}", w.values.join(", ")),
+        WithheldKind::Values if keys.is_empty() => format!("secret values: {}", w.values.join(", ")),
+        WithheldKind::Values => format!(
+            "secret values: {} (key: {})",
+            w.values.join(", "),
+            keys.join(", ")
+        ),
     }
 }
 
