@@ -25,6 +25,9 @@ pub enum Where {
     ProcessEnv { pid: u32, name: String },
     /// No source sets it: the component's default applies.
     Default { component: String, note: String },
+    /// A field of a Kubernetes object read from a cluster (section 5): `Pod ns/name` and the
+    /// field path (`spec.containers[0].securityContext.privileged`).
+    Object { object: String, path: String },
 }
 
 impl fmt::Display for Where {
@@ -35,6 +38,8 @@ impl fmt::Display for Where {
             Where::Process { pid, argument } => write!(f, "process {pid} argument {argument}"),
             Where::ProcessEnv { pid, name } => write!(f, "process {pid} environment {name}"),
             Where::Default { component, note } => write!(f, "{component} default ({note})"),
+            Where::Object { object, path } if path.is_empty() => f.write_str(object),
+            Where::Object { object, path } => write!(f, "{object} {path}"),
         }
     }
 }

@@ -131,6 +131,12 @@ pub fn group_title(id: &str) -> &'static str {
         "4.1" => "Worker Node Configuration Files",
         "4.2" => "Kubelet",
         "4.3" => "kube-proxy",
+        "5.1" => "RBAC and Service Accounts",
+        "5.2" => "Pod Security Standards",
+        "5.3" => "Network Policies and CNI",
+        "5.4" => "Secrets Management",
+        "5.5" => "Extensible Admission Control",
+        "5.6" => "General Policies",
         other => crate::extra::group_title(other),
     }
 }

@@ -55,6 +55,8 @@ pub enum Source {
     Default,
     /// A file's mode or owner, or its absence.
     File,
+    /// A finding of a palisade rule on a Kubernetes object (section 5).
+    Object,
 }
 
 /// One test item's outcome.

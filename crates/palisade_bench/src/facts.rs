@@ -3,7 +3,7 @@
 //! them. Plain data filled by `gather` (or by a test, or later by `bench collect`); the
 //! evaluation reads only this. No I/O here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -86,7 +86,7 @@ pub struct Process {
 }
 
 /// A Kubernetes version seen on the node, and where.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionFact {
     pub version: String,
     /// What says so: `image of /etc/kubernetes/manifests/kube-apiserver.yaml`, `--kube-version`.
@@ -95,7 +95,7 @@ pub struct VersionFact {
 
 /// A problem with the input: located (file and, when known, line and column) or about a
 /// process. Errors make the run exit 2; the rest is still checked.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Problem {
     pub level: Level,
     /// The node path (`/etc/kubernetes/manifests/kube-apiserver.yaml`) or `process 1234`.
@@ -107,7 +107,7 @@ pub struct Problem {
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
@@ -161,6 +161,9 @@ pub struct NodeFacts {
     pub processes: Vec<Process>,
     pub versions: Vec<VersionFact>,
     pub problems: Vec<Problem>,
+    /// Files whose secrets `bench collect` did not copy (a collected tarball's
+    /// `palisade/withheld`): private keys summarised (algorithm, size), token files, values.
+    pub withheld: BTreeMap<String, crate::collect::Withheld>,
     /// What the facts were read from (`--root /host`, `node.tar.gz`, `this node`).
     pub origin: String,
 }

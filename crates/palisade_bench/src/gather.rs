@@ -38,6 +38,9 @@ pub struct GatherOptions {
     pub overrides: Vec<(PathKind, String)>,
     /// Only these process ids (live and collected processes alike); empty: all.
     pub pids: Vec<u32>,
+    /// With a directory: read the component processes from this live `/proc` (a pod with
+    /// `hostPID` reading the host mounted at `--root /host`) instead of `DIR/proc` records.
+    pub proc_dir: Option<PathBuf>,
 }
 
 /// Where the facts come from.
@@ -78,7 +81,10 @@ pub fn gather(input: &Input, opts: &GatherOptions) -> NodeFacts {
                     ..NodeFacts::default()
                 },
             };
-            fs.read_processes(&root.join("proc"), ProcessOrigin::Collected, &opts.pids);
+            match &opts.proc_dir {
+                Some(p) => fs.read_processes(p, ProcessOrigin::Live, &opts.pids),
+                None => fs.read_processes(&root.join("proc"), ProcessOrigin::Collected, &opts.pids),
+            }
             fs.read_all(opts);
             fs.facts
         }
@@ -380,7 +386,7 @@ fn is_component(argv: &[String]) -> bool {
 }
 
 #[cfg(unix)]
-fn fact_of(m: &std::fs::Metadata) -> FileFact {
+pub(crate) fn fact_of(m: &std::fs::Metadata) -> FileFact {
     use std::os::unix::fs::MetadataExt;
     let ft = m.file_type();
     FileFact {
@@ -404,7 +410,7 @@ fn fact_of(m: &std::fs::Metadata) -> FileFact {
 }
 
 #[cfg(not(unix))]
-fn fact_of(m: &std::fs::Metadata) -> FileFact {
+pub(crate) fn fact_of(m: &std::fs::Metadata) -> FileFact {
     FileFact {
         kind: if m.is_dir() { FileKind::Dir } else { FileKind::File },
         mode: if m.permissions().readonly() { 0o444 } else { 0o644 },
@@ -469,6 +475,7 @@ pub fn read_tar_stream(reader: impl Read, name: &str, facts: &mut NodeFacts) {
     };
     let mut links: Vec<(String, String)> = Vec::new();
     let mut procs: std::collections::BTreeMap<u32, ProcRecord> = Default::default();
+    let mut records: Vec<(String, Vec<u8>)> = Vec::new();
     for (i, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
@@ -490,6 +497,19 @@ pub fn read_tar_stream(reader: impl Read, name: &str, facts: &mut NodeFacts) {
             }
         };
         let node_path = normalize(&raw_path);
+        // `palisade/versions`, `palisade/withheld`, `palisade/problems`: the collector's
+        // records, not node files.
+        if node_path == "/palisade" || node_path.starts_with("/palisade/") {
+            let mut buf = Vec::new();
+            if entry.header().entry_type().is_file() {
+                if let Err(e) = entry.read_to_end(&mut buf) {
+                    facts.error(name, None, None, format!("entry {}: {raw_path}: {e}", i + 1));
+                    continue;
+                }
+                records.push((node_path[1..].to_owned(), buf));
+            }
+            continue;
+        }
         let h = entry.header().clone();
         let kind = match h.entry_type() {
             tar::EntryType::Directory => FileKind::Dir,
@@ -580,6 +600,7 @@ pub fn read_tar_stream(reader: impl Read, name: &str, facts: &mut NodeFacts) {
         }
         facts.insert(&node_path, fact);
     }
+    crate::collect::apply_records(facts, &records);
     // Symlinks and hard links read as their targets' content.
     for (from, to) in links {
         if let Some(content) = facts.get(&to).and_then(|f| f.content.clone()) {

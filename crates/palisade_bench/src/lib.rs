@@ -9,6 +9,8 @@
 //! * [`layout`]: where files are per distribution (kubeadm, k3s, RKE2, microk8s), overrides;
 //! * [`argv`], [`components`]: flags and configuration of each component with locations;
 //! * [`catalogue`]: the embedded checks file and the benchmark selection;
+//! * [`collect`]: `bench collect` — the facts as a tarball, secrets summarised, not copied;
+//! * [`policies`]: section 5, decided by the scan's rules that cite its ids (`bench --cluster`);
 //! * [`eval`]: the pure evaluation of one check; [`bench`] runs them all into a [`BenchReport`];
 //! * [`extra`]: palisade's own node checks beyond the flags (`NODE101`…: PKI, kubeconfigs,
 //!   encryption at rest, audit policy, admission plugins, CoreDNS), after the catalogue's.
@@ -17,12 +19,14 @@
 
 pub mod argv;
 pub mod catalogue;
+pub mod collect;
 pub mod components;
 pub mod eval;
 pub mod extra;
 pub mod facts;
 pub mod gather;
 pub mod layout;
+pub mod policies;
 
 pub use argv::Where;
 pub use catalogue::Selection;
@@ -99,6 +103,9 @@ pub struct BenchReport {
     pub results: Vec<CheckResult>,
     /// Input problems, located; errors make the run exit 2.
     pub problems: Vec<Problem>,
+    /// A node was read (sections 1–4); false for section 5 alone (`bench --cluster`).
+    #[serde(skip)]
+    pub node: bool,
 }
 
 impl BenchReport {
@@ -137,6 +144,7 @@ pub fn bench(facts: &NodeFacts, opts: &Options) -> Result<BenchReport, String> {
         distribution: opts.distribution,
         overrides: opts.overrides.clone(),
         pids: Vec::new(),
+        proc_dir: None,
     };
     let (layout, distribution_reason) = gather::layout_for(facts, &gopts);
     let overridden = |k: PathKind| opts.overrides.iter().any(|(o, _)| *o == k);
@@ -238,13 +246,56 @@ pub fn bench(facts: &NodeFacts, opts: &Options) -> Result<BenchReport, String> {
             .collect(),
         results,
         problems,
+        node: true,
     })
+}
+
+/// A report of section 5 alone (`bench --cluster` without a node): the benchmark from
+/// `--benchmark` / `--kube-version` (else cis-1.12; section 5 is the same in both).
+pub fn policies_report(opts: &Options, origin: &str) -> Result<BenchReport, String> {
+    let parsed = match &opts.kube_version {
+        Some(v) => Some(
+            catalogue::parse_version(v)
+                .ok_or_else(|| format!("--kube-version {v:?}: expected v1.N or v1.N.P"))?,
+        ),
+        None => None,
+    };
+    Ok(BenchReport {
+        benchmark: catalogue::select(opts.benchmark.as_deref(), parsed)?,
+        kubernetes_version: opts.kube_version.as_ref().map(|v| VersionFact {
+            version: v.clone(),
+            source: "--kube-version".into(),
+        }),
+        distribution: Distribution::Kubeadm,
+        distribution_reason: "no node read: section 5 only".into(),
+        origin: origin.to_owned(),
+        components: Vec::new(),
+        results: Vec::new(),
+        problems: Vec::new(),
+        node: false,
+    })
+}
+
+impl BenchReport {
+    /// Joins the section-5 results (`policies::evaluate`) and the problems met reading the
+    /// objects they were decided on (`origin`: the cluster or the manifests).
+    pub fn add_policies(&mut self, results: Vec<CheckResult>, problems: Vec<Problem>, origin: &str) {
+        self.results.extend(results);
+        self.problems.extend(problems);
+        if self.node {
+            self.origin = format!("{} + {origin}", self.origin);
+        }
+    }
 }
 
 /// The Kubernetes version: `--kube-version`, else one the facts record (a collected
 /// `kubelet --version`), else the image tag of a control-plane static pod or kube-proxy
 /// (etcd's image has etcd's own version).
-fn find_version(facts: &NodeFacts, m: &components::NodeModel, forced: Option<&str>) -> Option<VersionFact> {
+pub(crate) fn find_version(
+    facts: &NodeFacts,
+    m: &components::NodeModel,
+    forced: Option<&str>,
+) -> Option<VersionFact> {
     if let Some(v) = forced {
         return Some(VersionFact {
             version: v.to_owned(),

@@ -29,7 +29,7 @@ fn run_dir(entries: &[Entry], opts: &Options) -> BenchReport {
     let g = GatherOptions {
         distribution: opts.distribution,
         overrides: opts.overrides.clone(),
-        pids: Vec::new(),
+        ..GatherOptions::default()
     };
     let facts = gather(&Input::Dir(t.path().to_path_buf()), &g);
     bench(&facts, opts).unwrap()

@@ -1,10 +1,11 @@
-//! `palisade bench`: the CIS Kubernetes Benchmark (sections 1–4) on a node — its flags, the
-//! gathering of the node's facts (`--root DIR|node.tar.gz`, `--node`), and the exit code
-//! (0 all pass, 1 a check failed, 2 input errors or nothing to check). The checks are
-//! `palisade_bench`'s, the outputs `palisade_report::bench`'s.
+//! `palisade bench`: the CIS Kubernetes Benchmark — sections 1–4 on a node (`--root
+//! DIR|node.tar.gz`, `--node`), section 5 on a cluster's objects (`--cluster`) or manifests
+//! (`-f DIR`) through the scan engine, `bench collect` (a node's facts as a tarball) — its
+//! flags, and the exit code (0 all pass, 1 a check failed, 2 input errors or nothing to
+//! check). The checks are `palisade_bench`'s, the outputs `palisade_report::bench`'s.
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use palisade_bench::gather::{self, GatherOptions, Input};
 use palisade_bench::{Distribution, PathKind};
 use std::io::{IsTerminal, Write};
@@ -25,11 +26,27 @@ pub enum BenchFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
     /// A node's filesystem (a directory, e.g. /host) or a tarball of its files
     /// (.tar, .tar.gz, .tgz; proc/PID/cmdline records give process command lines).
-    #[arg(long, value_name = "DIR|TARBALL", conflicts_with = "node", required_unless_present_any = ["node", "explain", "list"])]
+    #[arg(long, value_name = "DIR|TARBALL", conflicts_with = "node", required_unless_present_any = ["node", "explain", "list", "cluster", "filename"])]
     root: Option<PathBuf>,
+    /// Section 5 (policies) from manifests (files, directories, globs; repeatable), as
+    /// `palisade scan` reads them.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        conflicts_with = "cluster"
+    )]
+    filename: Vec<String>,
+    /// Section 5 from the live cluster (all namespaces unless -n): --cluster, --kubeconfig,
+    /// --context, -n as for `palisade scan --cluster`.
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
     /// This machine, live and read-only: / and /proc/*/cmdline of kube-apiserver,
     /// kube-controller-manager, kube-scheduler, etcd, kubelet and kube-proxy.
     #[arg(long)]
@@ -37,6 +54,10 @@ pub struct BenchArgs {
     /// Only these process ids (repeatable): when several control planes run on one machine.
     #[arg(long = "pid", value_name = "PID")]
     pids: Vec<u32>,
+    /// With --root DIR: read the component processes from this live proc directory (/proc of
+    /// a pod with hostPID) instead of DIR/proc.
+    #[arg(long = "proc", value_name = "DIR", requires = "root")]
+    proc_dir: Option<PathBuf>,
     /// Force the benchmark: cis-1.12 or cis-2.0 (default: from the Kubernetes version found,
     /// else cis-1.12).
     #[arg(long, value_name = "NAME")]
@@ -78,6 +99,37 @@ pub struct BenchArgs {
     /// Colours in human output: auto, always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
+    #[command(flatten)]
+    paths: PathOverrides,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Write what the checks read from a node (files with modes and owners, component command
+    /// lines, versions) to a tarball for `palisade bench --root node.tar.gz`; private keys and
+    /// tokens are summarised, never copied.
+    Collect(CollectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CollectArgs {
+    /// The tarball to write (.tar.gz/.tgz: gzip; .tar: plain; -: gzip to standard output).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// The node's filesystem: / (this machine: /proc is read for the component processes)
+    /// or a mounted host filesystem (its proc/ is read when present).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
+    /// Only these process ids (repeatable).
+    #[arg(long = "pid", value_name = "PID")]
+    pids: Vec<u32>,
+    /// Read the component processes from this live proc directory (/proc of a pod with
+    /// hostPID) instead of ROOT/proc.
+    #[arg(long = "proc", value_name = "DIR")]
+    proc_dir: Option<PathBuf>,
+    /// Force the path layout: kubeadm, k3s, rke2 or microk8s (default: detected).
+    #[arg(long, value_name = "NAME")]
+    distribution: Option<String>,
     #[command(flatten)]
     paths: PathOverrides,
 }
@@ -177,6 +229,9 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
 }
 
 pub fn run(a: BenchArgs) -> Result<u8> {
+    if let Some(BenchCommand::Collect(c)) = a.command {
+        return collect(c);
+    }
     let mut out_buf: Vec<u8> = Vec::new();
     if let Some(id) = &a.explain {
         return match palisade_bench::catalogue::find(id)
@@ -245,22 +300,25 @@ pub fn run(a: BenchArgs) -> Result<u8> {
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
+    let policies = a.cluster.conn.cluster || !a.filename.is_empty();
     let input = if a.node {
-        Input::Live
-    } else {
-        let Some(root) = a.root.clone() else {
-            return usage("give --root DIR|TARBALL or --node");
-        };
+        Some(Input::Live)
+    } else if let Some(root) = a.root.clone() {
         match std::fs::metadata(&root) {
-            Ok(m) if m.is_dir() => Input::Dir(root),
-            Ok(_) => Input::Tarball(root),
+            Ok(m) if m.is_dir() => Some(Input::Dir(root)),
+            Ok(_) => Some(Input::Tarball(root)),
             Err(e) => return usage(format!("--root {}: {e}", root.display())),
         }
+    } else if policies {
+        None
+    } else {
+        return usage("give --root DIR|TARBALL, --node, --cluster or -f PATH");
     };
     let gopts = GatherOptions {
         distribution,
         overrides: overrides.clone(),
         pids: a.pids.clone(),
+        proc_dir: a.proc_dir.clone(),
     };
     let coredns_config = match &a.coredns_config {
         None => None,
@@ -269,23 +327,43 @@ pub fn run(a: BenchArgs) -> Result<u8> {
             Err(e) => return usage(format!("--coredns-config {}: {e}", p.display())),
         },
     };
-    let facts = gather::gather(&input, &gopts);
     let opts = palisade_bench::Options {
         benchmark: a.benchmark.clone(),
         distribution,
         overrides,
         kube_version: a.kube_version.clone(),
-        checks,
+        checks: checks.clone(),
         extra: palisade_bench::extra::ExtraOptions {
             now: None,
             cert_warn_days: a.cert_warn_days,
             coredns_config,
         },
     };
-    let report = match palisade_bench::bench(&facts, &opts) {
+    let node_report = match &input {
+        Some(input) => {
+            let facts = gather::gather(input, &gopts);
+            palisade_bench::bench(&facts, &opts)
+        }
+        None => palisade_bench::policies_report(&opts, ""),
+    };
+    let mut report = match node_report {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
+    if policies {
+        let only_node = !checks.is_empty() && !checks.iter().any(|c| c == "5" || c.starts_with("5."));
+        if !only_node {
+            match section5(&a, &checks) {
+                Ok((results, problems, origin)) => {
+                    if !report.node {
+                        report.origin = origin.clone();
+                    }
+                    report.add_policies(results, problems, &origin);
+                }
+                Err(e) => return usage(e),
+            }
+        }
+    }
     let color = match a.color.as_str() {
         "always" => true,
         "never" => false,
@@ -331,6 +409,153 @@ pub fn run(a: BenchArgs) -> Result<u8> {
     }
     let code = report.exit_code();
     Ok(if code == 1 && a.exit_zero { 0 } else { code })
+}
+
+/// Section 5: the rules citing a section-5 id run on the cluster's objects or the manifests
+/// (every workload at Pod Security `restricted`, so that each control is judged), and their
+/// findings decide the checks. Returns the results, the reading problems and the origin.
+fn section5(
+    a: &BenchArgs,
+    checks: &[String],
+) -> Result<
+    (
+        Vec<palisade_bench::CheckResult>,
+        Vec<palisade_bench::Problem>,
+        String,
+    ),
+    String,
+> {
+    use palisade_pss::{Level, Policy, Version};
+    let rules = palisade_bench::policies::mapped_rules(palisade_rules::all_rules());
+    let opts = palisade_engine::ScanOptions::new(
+        palisade_engine::PssMode::Fixed(Policy {
+            level: Level::Restricted,
+            version: Version::Latest,
+        }),
+        rules.clone(),
+        palisade_core::Severity::Low,
+    );
+    let (scan, origin, missing) = if a.cluster.conn.cluster {
+        let mut ca = a.cluster.clone();
+        // The benchmark is about the whole cluster: every namespace unless -n names one.
+        if ca.namespace.is_none() {
+            ca.all_namespaces = true;
+        }
+        crate::cluster::scan_reporting(&ca, &opts)?
+    } else {
+        let source = palisade_source::Files::discover(&a.filename);
+        let r = palisade_engine::scan(&source, &opts);
+        (r, a.filename.join(", "), Vec::new())
+    };
+    let mut problems: Vec<palisade_bench::Problem> = scan
+        .errors
+        .iter()
+        .map(|d| {
+            let file = d.file.as_deref().unwrap_or(origin.as_str()).to_owned();
+            match d.level {
+                palisade_core::DiagLevel::Error => {
+                    palisade_bench::Problem::error(file, d.line, d.column, d.message.clone())
+                }
+                _ => palisade_bench::Problem::warning(file, d.message.clone()),
+            }
+        })
+        .collect();
+    if !missing.is_empty() {
+        problems.push(palisade_bench::Problem::warning(
+            origin.clone(),
+            format!(
+                "could not read {}: the section-5 checks that need them may pass on what is missing",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let results = palisade_bench::policies::evaluate(&scan.findings, &rules, checks);
+    Ok((results, problems, origin))
+}
+
+/// `palisade bench collect`: gathers what the checks read and writes it as a tarball.
+fn collect(c: CollectArgs) -> Result<u8> {
+    let distribution = match c.distribution.as_deref() {
+        None => None,
+        Some(d) => match Distribution::parse(d) {
+            Some(d) => Some(d),
+            None => {
+                return usage(format!(
+                    "--distribution {d:?}: expected kubeadm, k3s, rke2 or microk8s"
+                ))
+            }
+        },
+    };
+    let overrides = c.paths.list();
+    for (k, v) in &overrides {
+        if !v.starts_with('/') {
+            return usage(format!("--{} {v:?}: expected an absolute node path", k.flag()));
+        }
+    }
+    match std::fs::metadata(&c.root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return usage(format!("--root {}: not a directory", c.root.display())),
+        Err(e) => return usage(format!("--root {}: {e}", c.root.display())),
+    }
+    let started = std::time::Instant::now();
+    let gopts = GatherOptions {
+        distribution,
+        overrides,
+        pids: c.pids.clone(),
+        proc_dir: c.proc_dir.clone(),
+    };
+    let input = if c.root == std::path::Path::new("/") {
+        Input::Live
+    } else {
+        Input::Dir(c.root.clone())
+    };
+    let facts = gather::gather(&input, &gopts);
+    let name = c.output.to_string_lossy().into_owned();
+    let gzip = !name.ends_with(".tar");
+    let written = if name == "-" {
+        palisade_bench::collect::write_to(&facts, &c.root, &gopts, std::io::stdout().lock(), true)?
+    } else {
+        let file = std::fs::File::create(&c.output).with_context(|| format!("cannot write {name}"))?;
+        palisade_bench::collect::write_to(&facts, &c.root, &gopts, file, gzip)
+            .with_context(|| format!("cannot write {name}"))?
+    };
+    eprintln!(
+        "palisade: collected {} file(s), {} directorie(s), {} symlink(s), {} process(es) from {} into {name} in {} ms",
+        written.files,
+        written.dirs,
+        written.symlinks,
+        written.processes,
+        facts.origin,
+        started.elapsed().as_millis()
+    );
+    for w in &written.withheld {
+        eprintln!(
+            "palisade: {} {}: {}",
+            if w.whole { "withheld" } else { "redacted" },
+            w.path,
+            palisade_bench::collect::describe(w)
+        );
+    }
+    let errors: Vec<_> = facts
+        .problems
+        .iter()
+        .filter(|p| p.level == palisade_bench::Level::Error)
+        .collect();
+    for p in &errors {
+        eprintln!("palisade: error: {p}");
+    }
+    if facts.files.is_empty() && facts.processes.is_empty() {
+        eprintln!(
+            "palisade: error: nothing collected: no file of the {} layout and no component process under {}",
+            palisade_bench::gather::layout_for(&facts, &gopts)
+                .0
+                .distribution
+                .as_str(),
+            c.root.display()
+        );
+        return Ok(2);
+    }
+    Ok(if errors.is_empty() { 0 } else { 2 })
 }
 
 fn emit(bytes: &[u8], file: Option<&PathBuf>) -> Result<()> {

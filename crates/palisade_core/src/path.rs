@@ -252,7 +252,8 @@ fn bucket(k: &str) -> usize {
         _ => (0, 0),
     };
     let mid = b.get(b.len() / 2).copied().unwrap_or(0) as usize;
-    (b.len().wrapping_mul(31) ^ first.wrapping_mul(131) ^ last.wrapping_mul(7) ^ mid.wrapping_mul(17)) % KEY_BUCKETS
+    (b.len().wrapping_mul(31) ^ first.wrapping_mul(131) ^ last.wrapping_mul(7) ^ mid.wrapping_mul(17))
+        % KEY_BUCKETS
 }
 
 /// One key of a field path: one of [`KNOWN_KEYS`], or its own text.

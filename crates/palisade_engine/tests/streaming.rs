@@ -39,6 +39,12 @@ fn inputs() -> Vec<(String, String)> {
     vec![("z/b.yaml".to_owned(), b), ("z-a.yaml".to_owned(), a)]
 }
 
+fn source(inputs: &[(String, String)]) -> palisade_source::Bytes<'_> {
+    palisade_source::Bytes {
+        inputs: inputs.iter().map(|(n, t)| (n.as_str(), t.as_bytes())).collect(),
+    }
+}
+
 #[derive(Default)]
 struct Recorder {
     batches: Vec<Vec<Finding>>,
@@ -68,9 +74,7 @@ fn key(f: &Finding) -> String {
 #[test]
 fn streamed_findings_are_the_scan_s_findings_in_order_and_whole_per_object() {
     let inputs = inputs();
-    let source = palisade_source::Bytes {
-        inputs: inputs.iter().map(|(n, t)| (n.as_str(), t.as_bytes())).collect(),
-    };
+    let source = source(&inputs);
     let opts = options_for(palisade_rules::all_rules().to_vec(), Level::Restricted);
     let whole = scan(&source, &opts);
     let mut rec = Recorder::default();
@@ -135,9 +139,7 @@ fn streamed_findings_are_the_scan_s_findings_in_order_and_whole_per_object() {
 #[test]
 fn verdicts_arrive_with_or_before_their_objects_findings() {
     let inputs = inputs();
-    let source = palisade_source::Bytes {
-        inputs: inputs.iter().map(|(n, t)| (n.as_str(), t.as_bytes())).collect(),
-    };
+    let source = source(&inputs);
     let opts = options_for(palisade_rules::all_rules().to_vec(), Level::Restricted);
     struct Check {
         seen: BTreeSet<String>,

@@ -17,6 +17,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, OnceLock};
 
+/// Sections 1–4 (a node), 5 (policies, `bench --cluster`) and palisade's own node checks
+/// (`N`), in report order.
+const ALL_SECTIONS: [&str; 6] = ["1", "2", "3", "4", "5", palisade_bench::extra::SECTION];
+
 /// JSON schema version of `palisade bench -o json`.
 pub const BENCH_SCHEMA_VERSION: &str = "1";
 
@@ -26,13 +30,6 @@ fn paint(color: bool, sgr: &str, text: &str) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// The sections of a report: the benchmark's 1–4, then palisade's own node checks (`N`).
-fn report_sections() -> impl Iterator<Item = &'static str> {
-    catalogue::NODE_SECTIONS
-        .into_iter()
-        .chain(std::iter::once(palisade_bench::extra::SECTION))
 }
 
 fn status_label(s: Status, color: bool) -> String {
@@ -52,15 +49,24 @@ pub fn human(r: &BenchReport, verbose: bool, color: bool, out: &mut dyn Write) -
         .as_ref()
         .map(|v| format!("Kubernetes {} ({})", v.version, v.source))
         .unwrap_or_else(|| "Kubernetes version not found".into());
-    writeln!(
-        out,
-        "CIS Kubernetes Benchmark {} on {} — {} layout ({}); {}",
-        r.benchmark.benchmark,
-        clean(&r.origin),
-        r.distribution.as_str(),
-        r.distribution_reason,
-        version
-    )?;
+    if r.node {
+        writeln!(
+            out,
+            "CIS Kubernetes Benchmark {} on {} — {} layout ({}); {}",
+            r.benchmark.benchmark,
+            clean(&r.origin),
+            r.distribution.as_str(),
+            r.distribution_reason,
+            version
+        )?;
+    } else {
+        writeln!(
+            out,
+            "CIS Kubernetes Benchmark {} section 5 (policies) on {}",
+            r.benchmark.benchmark,
+            clean(&r.origin)
+        )?;
+    }
     writeln!(out, "benchmark: {}", r.benchmark.reason)?;
     let found: Vec<String> = r
         .components
@@ -70,14 +76,16 @@ pub fn human(r: &BenchReport, verbose: bool, color: bool, out: &mut dyn Write) -
             None => format!("{} (not found)", c.name),
         })
         .collect();
-    writeln!(out, "components: {}", found.join(", "))?;
+    if r.node {
+        writeln!(out, "components: {}", found.join(", "))?;
+    }
     writeln!(out)?;
     writeln!(
         out,
         "{:<46} {:>5} {:>5} {:>5} {:>5}",
         "Section", "PASS", "FAIL", "WARN", "N/A"
     )?;
-    for s in report_sections() {
+    for s in ALL_SECTIONS {
         let c = r.counts(Some(s));
         if c == Counts::default() {
             continue;
@@ -194,9 +202,11 @@ struct JsonDoc<'a> {
     benchmark: &'a palisade_bench::Selection,
     #[serde(rename = "kubernetesVersion", skip_serializing_if = "Option::is_none")]
     kubernetes_version: Option<&'a palisade_bench::VersionFact>,
-    distribution: &'static str,
-    #[serde(rename = "distributionReason")]
-    distribution_reason: &'a str,
+    /// Absent when no node was read (section 5 alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distribution: Option<&'static str>,
+    #[serde(rename = "distributionReason", skip_serializing_if = "Option::is_none")]
+    distribution_reason: Option<&'a str>,
     origin: &'a str,
     components: &'a [palisade_bench::ComponentSummary],
     sections: Vec<JsonSection<'a>>,
@@ -241,7 +251,7 @@ struct JsonCheck<'a> {
 /// The JSON document (docs/bench.md).
 pub fn json(r: &BenchReport, tool_version: &str, out: &mut dyn Write) -> io::Result<()> {
     let mut sections = Vec::new();
-    for s in report_sections() {
+    for s in ALL_SECTIONS {
         let (node_type, title) = catalogue::section_title(s);
         let mut groups: Vec<JsonGroup> = Vec::new();
         for c in r.results.iter().filter(|c| c.section == s) {
@@ -281,8 +291,8 @@ pub fn json(r: &BenchReport, tool_version: &str, out: &mut dyn Write) -> io::Res
         },
         benchmark: &r.benchmark,
         kubernetes_version: r.kubernetes_version.as_ref(),
-        distribution: r.distribution.as_str(),
-        distribution_reason: &r.distribution_reason,
+        distribution: r.node.then(|| r.distribution.as_str()),
+        distribution_reason: r.node.then_some(r.distribution_reason.as_str()),
         origin: &r.origin,
         components: &r.components,
         sections,
@@ -308,6 +318,7 @@ pub fn check_rules() -> &'static HashMap<&'static str, RuleMeta> {
     static RULES: OnceLock<HashMap<&'static str, RuleMeta>> = OnceLock::new();
     RULES.get_or_init(|| {
         palisade_bench::node_checks()
+            .chain(palisade_bench::policies::checks())
             .map(|c| {
                 let code: &'static str = Box::leak(format!("CIS-{}", c.id).into_boxed_str());
                 let name: &'static str = Box::leak(format!("cis-{}", c.id).into_boxed_str());

@@ -68,7 +68,19 @@ pub static CONCERNS: &[Concern] = &[
 
 /// The concern a rule belongs to, if any.
 pub fn concern_of(rule: &RuleMeta) -> Option<&'static Concern> {
-    CONCERNS.iter().find(|c| c.codes.contains(&rule.code))
+    // Asked for every finding (several times while merging): an index by code, not a scan
+    // of every concern's codes.
+    static BY_CODE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Concern>> =
+        std::sync::OnceLock::new();
+    BY_CODE
+        .get_or_init(|| {
+            CONCERNS
+                .iter()
+                .flat_map(|c| c.codes.iter().map(move |code| (*code, c)))
+                .collect()
+        })
+        .get(rule.code)
+        .copied()
 }
 
 #[cfg(test)]

@@ -6,26 +6,45 @@ use palisade_core::Value;
 
 /// Resolves an untagged plain scalar.
 pub fn resolve_plain(s: &str) -> Value {
+    resolve_plain_owned(s.to_owned())
+}
+
+/// [`resolve_plain`] of a scalar the caller owns: a string value keeps its text without a
+/// copy (a manifest's scalars are mostly strings).
+pub fn resolve_plain_owned(s: String) -> Value {
+    match special_plain(&s) {
+        Some(v) => v,
+        None => Value::Str(s.into_boxed_str()),
+    }
+}
+
+/// Whether an untagged plain scalar resolves to a string (not null, a boolean or a number).
+pub fn plain_is_str(s: &str) -> bool {
+    special_plain(s).is_none()
+}
+
+/// The value of an untagged plain scalar that is not a string; `None` for a string.
+fn special_plain(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
-            return Value::Bool(true)
+            return Some(Value::Bool(true))
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
-            return Value::Bool(false)
+            return Some(Value::Bool(false))
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Value::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     let first = s.as_bytes()[0];
     if first == b'-' || first == b'+' || first == b'.' || first.is_ascii_digit() {
         if let Some(v) = resolve_number(s) {
-            return v;
+            return Some(v);
         }
     }
-    Value::Str(s.into())
+    None
 }
 
 fn resolve_number(s: &str) -> Option<Value> {

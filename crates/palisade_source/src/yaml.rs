@@ -5,7 +5,7 @@
 //! bounded expansion budget (alias bombs are rejected), a nesting limit, and duplicate keys
 //! reported (the last value wins, as in the API server's non-strict decoding).
 
-use crate::scalar::{key_string, resolve_plain};
+use crate::scalar::{key_string, plain_is_str, resolve_plain_owned};
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::{HashMap, HashSet};
@@ -445,14 +445,19 @@ impl Builder<'_, '_> {
                         return Ok(());
                     }
                     self.decode_count(1, 0, pos)?;
-                    let v = self.scalar_value(&text, style, &tag);
+                    // Most keys are plain or quoted strings: the key is the text itself.
+                    if tag.is_none() && (style != ScalarStyle::Plain || plain_is_str(&text)) {
+                        self.set_key(intern(&text), 1, pos);
+                        return Ok(());
+                    }
+                    let v = self.scalar_value(text.clone(), style, &tag);
                     let k = key_string(&text, &v);
                     self.set_key(intern(&k), 1, pos);
                     return Ok(());
                 }
                 self.decode_count(1, 0, pos)?;
                 let size = Size::node(text.len());
-                let node = Node::new(self.scalar_value(&text, style, &tag), pos);
+                let node = Node::new(self.scalar_value(text, style, &tag), pos);
                 if let Some(a) = anchor {
                     self.anchor(a, &node, size, pos)?;
                 }
@@ -575,19 +580,19 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
-    fn scalar_value(&self, text: &str, style: ScalarStyle, tag: &Option<String>) -> Value {
+    fn scalar_value(&self, text: String, style: ScalarStyle, tag: &Option<String>) -> Value {
         if is_core(tag, "str") || is_core(tag, "binary") {
-            return Value::Str(text.into());
+            return Value::Str(text.into_boxed_str());
         }
         if style != ScalarStyle::Plain && tag.is_none() {
-            return Value::Str(text.into());
+            return Value::Str(text.into_boxed_str());
         }
         if style != ScalarStyle::Plain
             && !(is_core(tag, "int") || is_core(tag, "float") || is_core(tag, "bool") || is_core(tag, "null"))
         {
-            return Value::Str(text.into());
+            return Value::Str(text.into_boxed_str());
         }
-        match resolve_plain(text) {
+        match resolve_plain_owned(text) {
             Value::Int(i) if is_core(tag, "float") => Value::Float(i as f64),
             v => v,
         }

@@ -58,6 +58,18 @@ fn current_uid() -> u32 {
     uid
 }
 
+/// A path given twice is the later entry (a test replacing a fixture's file).
+fn dedup_last(all: &mut Vec<Entry>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept: Vec<Entry> = all
+        .drain(..)
+        .rev()
+        .filter(|e| seen.insert(e.path.clone()))
+        .collect();
+    kept.reverse();
+    *all = kept;
+}
+
 /// Writes the entries under `root` with their modes; /etc/passwd and /etc/group name the
 /// test's uid and gid `root` so that owners read as root:root whoever runs the test.
 #[cfg(unix)]
@@ -73,6 +85,7 @@ pub fn write_dir(root: &Path, entries: &[Entry]) {
         ));
         all.push(file("/etc/group", 0o644, &format!("root:x:{uid}:\n")));
     }
+    dedup_last(&mut all);
     for e in &all {
         let p = root.join(e.path.trim_start_matches('/'));
         match &e.content {
@@ -102,6 +115,7 @@ pub fn write_tarball(path: &Path, entries: &[Entry], procs: &[(u32, Vec<&str>)])
         s.push('\0');
         all.push(file(&format!("/proc/{pid}/cmdline"), 0o444, &s));
     }
+    dedup_last(&mut all);
     for e in &all {
         let mut h = tar::Header::new_gnu();
         let name = e.path.trim_start_matches('/');
