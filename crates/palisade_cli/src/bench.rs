@@ -228,29 +228,43 @@ fn usage(msg: impl std::fmt::Display) -> Result<u8> {
     Ok(2)
 }
 
+/// Writes the `explain` page of a benchmark check: a catalogue id of sections 1–4 (`1.2.1`,
+/// or its SARIF code `CIS-1.2.1`), of section 5 (decided by palisade's rules), or one of
+/// palisade's own node checks (`NODE101`). `false` when `id` is none of them.
+pub fn explain_check(id: &str, out: &mut dyn Write) -> std::io::Result<bool> {
+    let bare = id.trim_start_matches("CIS-");
+    match palisade_bench::catalogue::find(bare) {
+        Some(c) if c.section_id() == "5" => {
+            let mapped = palisade_bench::policies::mapped_rules(palisade_rules::all_rules());
+            let rules = palisade_bench::policies::rules_for(&c.id, &mapped);
+            palisade_report::bench::explain_policy(c, &rules, out)?;
+            Ok(true)
+        }
+        Some(c) if palisade_bench::catalogue::NODE_SECTIONS.contains(&c.section_id()) => {
+            palisade_report::bench::explain(c, out)?;
+            Ok(true)
+        }
+        _ => match palisade_bench::extra::find(id) {
+            Some(d) => {
+                palisade_report::bench::explain_extra(d, out)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        },
+    }
+}
+
 pub fn run(a: BenchArgs) -> Result<u8> {
     if let Some(BenchCommand::Collect(c)) = a.command {
         return collect(c);
     }
     let mut out_buf: Vec<u8> = Vec::new();
     if let Some(id) = &a.explain {
-        return match palisade_bench::catalogue::find(id)
-            .filter(|c| palisade_bench::catalogue::NODE_SECTIONS.contains(&c.section_id()))
-        {
-            Some(c) => {
-                palisade_report::bench::explain(c, &mut out_buf)?;
-                emit(&out_buf, None)?;
-                Ok(0)
-            }
-            None => match palisade_bench::extra::find(id) {
-                Some(d) => {
-                    palisade_report::bench::explain_extra(d, &mut out_buf)?;
-                    emit(&out_buf, None)?;
-                    Ok(0)
-                }
-                None => usage(format!("unknown check {id:?} (palisade bench --list)")),
-            },
-        };
+        if !explain_check(id, &mut out_buf)? {
+            return usage(format!("unknown check {id:?} (palisade bench --list)"));
+        }
+        emit(&out_buf, None)?;
+        return Ok(0);
     }
     if a.list {
         for c in palisade_bench::node_checks() {
@@ -260,6 +274,18 @@ pub fn run(a: BenchArgs) -> Result<u8> {
                 c.id,
                 if c.scored { "scored" } else { "manual" },
                 if c.is_manual() { "review" } else { "auto" },
+                c.inspects
+            )?;
+        }
+        let mapped = palisade_bench::policies::mapped_rules(palisade_rules::all_rules());
+        for c in palisade_bench::policies::checks() {
+            let decided = !palisade_bench::policies::rules_for(&c.id, &mapped).is_empty();
+            writeln!(
+                out_buf,
+                "{:<8} {:<8} {:<7} {}",
+                c.id,
+                if c.scored { "scored" } else { "manual" },
+                if decided { "rules" } else { "review" },
                 c.inspects
             )?;
         }

@@ -390,30 +390,17 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 out.flush()?;
                 Ok(0)
             }
-            None => match palisade_bench::catalogue::find(rule.trim_start_matches("CIS-"))
-                .filter(|c| palisade_bench::catalogue::NODE_SECTIONS.contains(&c.section_id()))
-            {
-                // A `palisade bench` check id (1.2.1, or its SARIF code CIS-1.2.1).
-                Some(c) => {
-                    let mut out = std::io::stdout().lock();
-                    palisade_report::bench::explain(c, &mut out)?;
+            // A `palisade bench` check (1.2.1, CIS-1.2.1, 5.2.2, NODE101).
+            None => {
+                let mut out = std::io::stdout().lock();
+                if crate::bench::explain_check(&rule, &mut out)? {
                     out.flush()?;
                     Ok(0)
+                } else {
+                    eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules` and `palisade bench --list`)");
+                    Ok(2)
                 }
-                // One of palisade's own node checks (NODE101).
-                None => match palisade_bench::extra::find(&rule) {
-                    Some(d) => {
-                        let mut out = std::io::stdout().lock();
-                        palisade_report::bench::explain_extra(d, &mut out)?;
-                        out.flush()?;
-                        Ok(0)
-                    }
-                    None => {
-                        eprintln!("palisade: error: unknown rule {rule:?} (see `palisade rules` and `palisade bench --list`)");
-                        Ok(2)
-                    }
-                },
-            },
+            }
         },
     }
 }

@@ -224,15 +224,34 @@ fn explain_check_ids() {
         assert!(out.contains("{.authentication.anonymous.enabled}"), "{out}");
         assert!(out.contains("Precedence (the real kubelet)"), "{out}");
     }
-    assert_eq!(
-        code(&palisade(&["bench", "--explain", "5.1.1"])),
-        2,
-        "section 5 is not a node check"
-    );
+    // Section 5: the rules that decide a check, or that it is manual.
+    for args in [&["bench", "--explain", "5.2.2"][..], &["explain", "5.2.2"][..]] {
+        let o = palisade(args);
+        assert_eq!(code(&o), 0, "{args:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.starts_with("# CIS 5.2.2 "), "{out}");
+        assert!(out.contains("* PSS007 pss-privileged"), "{out}");
+    }
+    let o = palisade(&["explain", "5.1.7"]);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("No palisade rule decides it"));
+    assert_eq!(code(&palisade(&["bench", "--explain", "9.9.9"])), 2);
+    assert_eq!(code(&palisade(&["explain", "9.9.9"])), 2);
     let o = palisade(&["bench", "--list"]);
+    let list = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
-        String::from_utf8_lossy(&o.stdout).lines().count(),
-        97 + palisade_bench::extra::checks().len()
+        list.lines().count(),
+        97 + 34 + palisade_bench::extra::checks().len()
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("5.2.2 ") && l.contains(" rules ")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("5.1.7 ") && l.contains(" review ")),
+        "{list}"
     );
 }
 

@@ -504,6 +504,41 @@ pub fn explain(c: &CheckDef, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(explain_text(c).as_bytes())
 }
 
+/// The `explain` page of a section-5 check (policies), decided by palisade's rules on a
+/// cluster's objects or manifests: `rules` are the rules that decide it (none: manual).
+pub fn explain_policy(
+    c: &CheckDef,
+    rules: &[&'static palisade_core::RuleMeta],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (_, section) = catalogue::section_title(c.section_id());
+    let mut s = format!("# CIS {} {}\n\n", c.id, c.inspects);
+    s.push_str(&format!(
+        "Section {} {} › {} {}. {} in CIS ({}); palisade decides it on a cluster's objects \
+         (`palisade bench --cluster`) or manifests (`palisade bench -f DIR`).\n\n",
+        c.section_id(),
+        section,
+        c.group,
+        catalogue::group_title(&c.group),
+        if c.scored { "Scored" } else { "Not scored" },
+        c.cis_label
+    ));
+    if rules.is_empty() {
+        s.push_str("No palisade rule decides it: reported as WARN (manual); review it by hand.\n\n");
+    } else {
+        s.push_str("Decided by these rules (a finding of any of them fails the check and is listed with its object and place; none passes it):\n");
+        for r in rules {
+            s.push_str(&format!(
+                "* {} {} ({}): {}\n",
+                r.code, r.name, r.severity, r.summary
+            ));
+        }
+        s.push_str("\nSee `palisade explain CODE` for each rule.\n\n");
+    }
+    s.push_str("See docs/bench.md (section 5) for the whole mapping.\n");
+    out.write_all(s.as_bytes())
+}
+
 /// The `explain` page of one of palisade's own node checks (`NODE101`).
 pub fn explain_extra(d: &ExtraDef, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(extra_explain_text(d).as_bytes())
