@@ -44,6 +44,16 @@ pub fn mapped_rules(all: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// The rules that would decide a section-5 check but need an option to check anything
+/// (left out of [`mapped_rules`] unless the configuration gives it).
+pub fn mapped_with_options(all: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
+    all.iter()
+        .copied()
+        .filter(|r| r.requires_option.is_some())
+        .filter(|r| checks().any(|c| cites(r, &c.id)))
+        .collect()
+}
+
 /// Whether `check` is selected by `--check` ids and group prefixes (all when empty).
 fn selected(check: &CheckDef, only: &[String]) -> bool {
     only.is_empty()

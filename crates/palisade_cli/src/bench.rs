@@ -84,6 +84,13 @@ pub struct BenchArgs {
     /// Corefile, a file on this machine (palisade's NODE601; kubeadm keeps none on the node).
     #[arg(long, value_name = "FILE")]
     coredns_config: Option<PathBuf>,
+    /// Section 5: the configuration file (exceptions, rule options) the rules run with
+    /// (default: `.palisade.yaml` found upward from the -f paths or the working directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Section 5: read no configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "human")]
     output: BenchFormat,
@@ -452,8 +459,24 @@ fn section5(
     String,
 > {
     use palisade_pss::{Level, Policy, Version};
-    let rules = palisade_bench::policies::mapped_rules(palisade_rules::all_rules());
-    let opts = palisade_engine::ScanOptions::new(
+    // The configuration a scan would read: its exceptions and inline-ignore setting accept
+    // findings (an accepted finding does not fail a check), and its rule options let rules
+    // that need one (`allowedRegistries` for 5.5.1) decide their check.
+    let flags = crate::settings::Flags {
+        config: a.config.clone(),
+        no_config: a.no_config,
+        paths: a.filename.clone(),
+        ..Default::default()
+    };
+    let loaded = crate::settings::load_config(&flags).map_err(|e| format!("configuration: {e}"))?;
+    let configured = crate::settings::scan_options(&flags, &loaded)?;
+    let mut rules = palisade_bench::policies::mapped_rules(palisade_rules::all_rules());
+    for r in palisade_bench::policies::mapped_with_options(palisade_rules::all_rules()) {
+        if configured.rule_options.contains_key(r.code) && !rules.iter().any(|x| x.code == r.code) {
+            rules.push(r);
+        }
+    }
+    let mut opts = palisade_engine::ScanOptions::new(
         palisade_engine::PssMode::Fixed(Policy {
             level: Level::Restricted,
             version: Version::Latest,
@@ -461,6 +484,8 @@ fn section5(
         rules.clone(),
         palisade_core::Severity::Low,
     );
+    opts.suppressor = configured.suppressor;
+    opts.rule_options = configured.rule_options;
     let (scan, origin, missing) = if a.cluster.conn.cluster {
         let mut ca = a.cluster.clone();
         // The benchmark is about the whole cluster: every namespace unless -n names one.

@@ -313,3 +313,30 @@ fn section_5_from_a_real_api_server() {
     assert_eq!(check(&v, "5.2.2")["status"], "pass", "{}", check(&v, "5.2.2"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn section_5_honours_the_configuration() {
+    let dir = temp_dir("bench-s5-config");
+    let bad = write(&dir.join("bad"), INSECURE);
+    // An accepted exception for the privileged pod, and the option 5.5.1's rule needs.
+    std::fs::write(
+        dir.join("bad/.palisade.yaml"),
+        "rules:\n  allowed-registries:\n    allowedRegistries: [registry.example.com]\nexceptions:\n  - rules: [PSS007]\n    kind: Pod\n    namespace: apps\n    name: priv\n    reason: a node debugger, reviewed in SEC-1\n    owner: platform-team\n    expires: 2099-01-01\n",
+    )
+    .unwrap();
+    let (_, v) = json_of(&["bench", "-f", &bad, "-o", "json"]);
+    // The exception accepts the only finding of 5.2.2.
+    assert_eq!(check(&v, "5.2.2")["status"], "pass", "{}", check(&v, "5.2.2"));
+    // With the registries given, 5.5.1 is decided: nginx is not from registry.example.com.
+    let c551 = check(&v, "5.5.1");
+    assert_eq!(c551["status"], "fail", "{c551}");
+    assert_eq!(items(c551)[0].0, "HRD006", "{c551}");
+    // --no-config: as without the file.
+    let (_, v) = json_of(&["bench", "-f", &bad, "-o", "json", "--no-config"]);
+    assert_eq!(check(&v, "5.2.2")["status"], "fail");
+    assert_eq!(check(&v, "5.5.1")["status"], "warn");
+    // A configuration that does not load is an error, as for scan.
+    std::fs::write(dir.join("bad/.palisade.yaml"), "nonsense: [\n").unwrap();
+    assert_eq!(code(&palisade(&["bench", "-f", &bad, "-o", "json"])), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
