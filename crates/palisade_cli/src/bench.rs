@@ -571,11 +571,11 @@ fn collect(c: CollectArgs) -> Result<u8> {
             .with_context(|| format!("cannot write {name}"))?
     };
     eprintln!(
-        "palisade: collected {} file(s), {} directorie(s), {} symlink(s), {} process(es) from {} into {name} in {} ms",
-        written.files,
-        written.dirs,
-        written.symlinks,
-        written.processes,
+        "palisade: collected {}, {}, {}, {} from {} into {name} in {} ms",
+        count(written.files, "file", "files"),
+        count(written.dirs, "directory", "directories"),
+        count(written.symlinks, "symlink", "symlinks"),
+        count(written.processes, "process", "processes"),
         facts.origin,
         started.elapsed().as_millis()
     );
@@ -619,4 +619,9 @@ fn emit(bytes: &[u8], file: Option<&PathBuf>) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `1 file`, `3 files`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
