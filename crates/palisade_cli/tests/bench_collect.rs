@@ -56,7 +56,7 @@ fn collected_tarball_reports_as_the_node() {
     let took = started.elapsed();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(code(&o), 0, "{err}");
-    assert!(err.contains("1 process(es)"), "{err}");
+    assert!(err.contains("1 process from"), "{err}");
     assert!(
         err.contains("withheld /etc/kubernetes/pki/sa.key: private key: Ed25519 256"),
         "{err}"
