@@ -9,7 +9,7 @@ use common::pki::{ca, kubeconfig};
 use common::*;
 use palisade_bench::extra::ExtraOptions;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, CheckResult, Level, Options, Status};
+use palisade_bench::{bench, BenchReport, Level, Options, Status};
 
 const API: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
 const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
@@ -31,23 +31,6 @@ fn run_opts(entries: &[Entry], extra: ExtraOptions) -> BenchReport {
 
 fn run(entries: &[Entry]) -> BenchReport {
     run_opts(entries, ExtraOptions::default())
-}
-
-fn check<'a>(r: &'a BenchReport, id: &str) -> &'a CheckResult {
-    r.results
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
-}
-
-fn expect(r: &BenchReport, id: &str, status: Status, at: &str) {
-    let c = check(r, id);
-    assert_eq!(c.status, status, "{id}: {c:#?}");
-    assert_eq!(
-        c.location.as_ref().map(|l| l.to_string()).as_deref(),
-        Some(at),
-        "{id} location: {c:#?}"
-    );
 }
 
 fn errors(r: &BenchReport) -> Vec<String> {

@@ -9,7 +9,7 @@ use common::pki::{kubeadm_pki, Knobs, PKI};
 use common::*;
 use palisade_bench::extra::ExtraOptions;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, CheckResult, Level, Options, Status};
+use palisade_bench::{bench, BenchReport, Level, Options, Status};
 
 /// 2098-12-15T00:00:00Z: 17 days before the fixtures' certificates expire.
 const DEC_2098: i64 = 4_069_440_000;
@@ -34,23 +34,6 @@ fn run_tar(entries: &[Entry]) -> BenchReport {
     write_tarball(&p, entries, &[]);
     let facts = gather(&Input::Tarball(p), &GatherOptions::default());
     bench(&facts, &Options::default()).unwrap()
-}
-
-fn check<'a>(r: &'a BenchReport, id: &str) -> &'a CheckResult {
-    r.results
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
-}
-
-fn expect(r: &BenchReport, id: &str, status: Status, at: &str) {
-    let c = check(r, id);
-    assert_eq!(c.status, status, "{id}: {c:#?}");
-    assert_eq!(
-        c.location.as_ref().map(|l| l.to_string()).as_deref(),
-        Some(at),
-        "{id} location: {c:#?}"
-    );
 }
 
 fn errors(r: &BenchReport) -> Vec<String> {

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, CheckResult, Options, Source, Status};
+use palisade_bench::{bench, BenchReport, Options, Source, Status};
 
 fn run_dir(entries: &[Entry]) -> BenchReport {
     let t = tempfile::tempdir().unwrap();
@@ -20,24 +20,6 @@ fn run_tar(entries: &[Entry]) -> BenchReport {
     write_tarball(&p, entries, &[]);
     let facts = gather(&Input::Tarball(p), &GatherOptions::default());
     bench(&facts, &Options::default()).unwrap()
-}
-
-fn check<'a>(r: &'a BenchReport, id: &str) -> &'a CheckResult {
-    r.results
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
-}
-
-/// Asserts a check's status and location (`file:line:col`, `file`, …).
-fn expect(r: &BenchReport, id: &str, status: Status, at: &str) {
-    let c = check(r, id);
-    assert_eq!(c.status, status, "{id}: {c:#?}");
-    assert_eq!(
-        c.location.as_ref().map(|l| l.to_string()).as_deref(),
-        Some(at),
-        "{id} location: {c:#?}"
-    );
 }
 
 const API: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";

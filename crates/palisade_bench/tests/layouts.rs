@@ -4,24 +4,7 @@
 mod common;
 use common::*;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, CheckResult, Distribution, Options, PathKind, Status};
-
-fn check<'a>(r: &'a BenchReport, id: &str) -> &'a CheckResult {
-    r.results
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
-}
-
-fn expect(r: &BenchReport, id: &str, status: Status, at: &str) {
-    let c = check(r, id);
-    assert_eq!(c.status, status, "{id}: {c:#?}");
-    assert_eq!(
-        c.location.as_ref().map(|l| l.to_string()).as_deref(),
-        Some(at),
-        "{id}: {c:#?}"
-    );
-}
+use palisade_bench::{bench, BenchReport, Distribution, Options, PathKind, Status};
 
 fn run_dir(entries: &[Entry], opts: &Options) -> BenchReport {
     let t = tempfile::tempdir().unwrap();

@@ -197,6 +197,27 @@ pub struct PathOverrides {
     cni_networks_dir: Option<String>,
 }
 
+/// A forced layout and the path overrides.
+type LayoutFlags = (Option<Distribution>, Vec<(PathKind, String)>);
+
+/// `--distribution` and the path overrides, checked: a known layout, absolute node paths.
+fn layout_flags(distribution: Option<&str>, paths: &PathOverrides) -> Result<LayoutFlags, String> {
+    let distribution = match distribution {
+        None => None,
+        Some(d) => Some(
+            Distribution::parse(d)
+                .ok_or_else(|| format!("--distribution {d:?}: expected kubeadm, k3s, rke2 or microk8s"))?,
+        ),
+    };
+    let overrides = paths.list();
+    for (k, v) in &overrides {
+        if !v.starts_with('/') {
+            return Err(format!("--{} {v:?}: expected an absolute node path", k.flag()));
+        }
+    }
+    Ok((distribution, overrides))
+}
+
 impl PathOverrides {
     fn list(&self) -> Vec<(PathKind, String)> {
         let all = [
@@ -309,23 +330,10 @@ pub fn run(a: BenchArgs) -> Result<u8> {
         emit(&out_buf, None)?;
         return Ok(0);
     }
-    let distribution = match a.distribution.as_deref() {
-        None => None,
-        Some(d) => match Distribution::parse(d) {
-            Some(d) => Some(d),
-            None => {
-                return usage(format!(
-                    "--distribution {d:?}: expected kubeadm, k3s, rke2 or microk8s"
-                ))
-            }
-        },
+    let (distribution, overrides) = match layout_flags(a.distribution.as_deref(), &a.paths) {
+        Ok(v) => v,
+        Err(e) => return usage(e),
     };
-    let overrides = a.paths.list();
-    for (k, v) in &overrides {
-        if !v.starts_with('/') {
-            return usage(format!("--{} {v:?}: expected an absolute node path", k.flag()));
-        }
-    }
     let checks: Vec<String> = a
         .checks
         .iter()
@@ -526,23 +534,10 @@ fn section5(
 
 /// `palisade bench collect`: gathers what the checks read and writes it as a tarball.
 fn collect(c: CollectArgs) -> Result<u8> {
-    let distribution = match c.distribution.as_deref() {
-        None => None,
-        Some(d) => match Distribution::parse(d) {
-            Some(d) => Some(d),
-            None => {
-                return usage(format!(
-                    "--distribution {d:?}: expected kubeadm, k3s, rke2 or microk8s"
-                ))
-            }
-        },
+    let (distribution, overrides) = match layout_flags(c.distribution.as_deref(), &c.paths) {
+        Ok(v) => v,
+        Err(e) => return usage(e),
     };
-    let overrides = c.paths.list();
-    for (k, v) in &overrides {
-        if !v.starts_with('/') {
-            return usage(format!("--{} {v:?}: expected an absolute node path", k.flag()));
-        }
-    }
     match std::fs::metadata(&c.root) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return usage(format!("--root {}: not a directory", c.root.display())),

@@ -720,3 +720,22 @@ pub fn rke2_server(hardened: bool) -> Vec<Entry> {
         ),
     ]
 }
+
+/// The result of check `id` in `r`.
+pub fn check<'a>(r: &'a palisade_bench::BenchReport, id: &str) -> &'a palisade_bench::CheckResult {
+    r.results
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+/// Asserts a check's status and location (`file:line:col`, `file`, …).
+pub fn expect(r: &palisade_bench::BenchReport, id: &str, status: palisade_bench::Status, at: &str) {
+    let c = check(r, id);
+    assert_eq!(c.status, status, "{id}: {c:#?}");
+    assert_eq!(
+        c.location.as_ref().map(|l| l.to_string()).as_deref(),
+        Some(at),
+        "{id} location: {c:#?}"
+    );
+}
