@@ -188,6 +188,26 @@ impl Rule {
         true
     }
 
+    /// Whether some request for `resource` in `api_group` (no subresource) can match the
+    /// rule, whoever makes it: the rules whose users, groups, verbs, namespaces and names
+    /// tell such requests apart.
+    fn could_match(&self, api_group: &str, resource: &str) -> bool {
+        if self.namespaces.is_empty() && self.resources.is_empty() {
+            return self.non_resource_urls.is_empty();
+        }
+        if self.resources.is_empty() {
+            return true;
+        }
+        self.resources.iter().any(|gr| {
+            gr.group == api_group
+                && (gr.resources.is_empty()
+                    || gr
+                        .resources
+                        .iter()
+                        .any(|res| res == resource || res == "*" || res.strip_suffix("/*") == Some(resource)))
+        })
+    }
+
     fn matches_resource(&self, r: &Request) -> bool {
         if !self.namespaces.is_empty() && !self.namespaces.iter().any(|n| n == r.namespace) {
             return false;
@@ -246,7 +266,9 @@ pub fn levels_for(p: &Policy, api_group: &str, resource: &str) -> Vec<(Level, St
     let mut groups: Vec<Option<String>> = vec![None];
     let mut namespaces = vec!["palisade-any-namespace".to_owned(), String::new()];
     let mut names = vec![String::new(), "palisade-any-name".to_owned()];
-    for r in &p.rules {
+    // Only the rules a request for this resource can match divide such requests into
+    // classes (the others never decide their level): their values are the ones to try.
+    for r in p.rules.iter().filter(|r| r.could_match(api_group, resource)) {
         verbs.extend(r.verbs.iter().cloned());
         users.extend(r.users.iter().cloned());
         groups.extend(r.user_groups.iter().cloned().map(Some));
@@ -506,7 +528,7 @@ pub static CHECKS: [ExtraDef; 2] = [
         scored: true,
         pass_condition: "every request on secrets, tokenreviews and configmaps is logged at Metadata",
         cis: &["3.2.2"],
-        doc: "Reads: the rules of the audit Policy.\n\nWhy: at Request or RequestResponse level the audit log contains the request and response bodies — the values of Secrets, the tokens of TokenReviews — so the log becomes a copy of every credential. At None the access leaves no trace. CIS 3.2.2 (manual) asks for Metadata on these resources.\n\nDecided: the policy is evaluated as the API server does — rules in order, the first match sets the level, no match is None; users, userGroups, verbs, namespaces and resources combine with AND, an empty list matches anything, `resources` entries match within the exact group (`*`, `*/sub`, `res/*` also matching `res`), resourceNames restrict names, nonResourceURLs rules never match a resource request; omitStages of the policy and the rule together omitting RequestReceived and ResponseComplete means nothing is written. Requests are tried for every verb, user, group, namespace and resource name the policy names plus ones it does not. Secrets or tokenreviews at Request/RequestResponse fail; secrets never logged fail; configmaps at Request+ and partial None warn. Located at the level of the deciding rule.\n\nFix: a `level: Metadata` rule for these resources before any broader Request/RequestResponse rule.",
+        doc: "Reads: the rules of the audit Policy.\n\nWhy: at Request or RequestResponse level the audit log contains the request and response bodies — the values of Secrets, the tokens of TokenReviews — so the log becomes a copy of every credential. At None the access leaves no trace. CIS 3.2.2 (manual) asks for Metadata on these resources.\n\nDecided: the policy is evaluated as the API server does — rules in order, the first match sets the level, no match is None; users, userGroups, verbs, namespaces and resources combine with AND, an empty list matches anything, `resources` entries match within the exact group (`*`, `*/sub`, `res/*` also matching `res`), resourceNames restrict names, nonResourceURLs rules never match a resource request; omitStages of the policy and the rule together omitting RequestReceived and ResponseComplete means nothing is written. Requests are tried for every verb, user, group, namespace and resource name named by the rules that can match the resource, plus ones no rule names. Secrets or tokenreviews at Request/RequestResponse fail; secrets never logged fail; configmaps at Request+ and partial None warn. Located at the level of the deciding rule.\n\nFix: a `level: Metadata` rule for these resources before any broader Request/RequestResponse rule.",
         run: sensitive,
     },
 ];
