@@ -8,37 +8,24 @@ mod common;
 use common::pki::{ca, kubeconfig};
 use common::*;
 use palisade_bench::extra::ExtraOptions;
-use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, Level, Options, Status};
+use palisade_bench::{BenchReport, Options, Status};
 
 const API: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
 const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
 const AUDIT: &str = "/etc/kubernetes/audit-policy.yaml";
 
 fn run_opts(entries: &[Entry], extra: ExtraOptions) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    write_dir(t.path(), entries);
-    let facts = gather(&Input::Dir(t.path().to_path_buf()), &GatherOptions::default());
-    bench(
-        &facts,
+    bench_dir(
+        entries,
         &Options {
             extra,
             ..Options::default()
         },
     )
-    .unwrap()
 }
 
 fn run(entries: &[Entry]) -> BenchReport {
     run_opts(entries, ExtraOptions::default())
-}
-
-fn errors(r: &BenchReport) -> Vec<String> {
-    r.problems
-        .iter()
-        .filter(|p| p.level == Level::Error)
-        .map(|p| p.to_string())
-        .collect()
 }
 
 /// Where a flag missing from a static pod is added: the command's first word.

@@ -9,39 +9,19 @@ use common::pki::{kubeadm_pki, Knobs, PKI};
 use common::*;
 use palisade_bench::extra::ExtraOptions;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, Level, Options, Status};
+use palisade_bench::{bench, BenchReport, Options, Status};
 
 /// 2098-12-15T00:00:00Z: 17 days before the fixtures' certificates expire.
 const DEC_2098: i64 = 4_069_440_000;
 
 fn run(entries: &[Entry], extra: ExtraOptions) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    write_dir(t.path(), entries);
-    let facts = gather(&Input::Dir(t.path().to_path_buf()), &GatherOptions::default());
-    bench(
-        &facts,
+    bench_dir(
+        entries,
         &Options {
             extra,
             ..Options::default()
         },
     )
-    .unwrap()
-}
-
-fn run_tar(entries: &[Entry]) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("node.tar.gz");
-    write_tarball(&p, entries, &[]);
-    let facts = gather(&Input::Tarball(p), &GatherOptions::default());
-    bench(&facts, &Options::default()).unwrap()
-}
-
-fn errors(r: &BenchReport) -> Vec<String> {
-    r.problems
-        .iter()
-        .filter(|p| p.level == Level::Error)
-        .map(|p| p.to_string())
-        .collect()
 }
 
 /// The hardened control plane with its PKI replaced by one made with these knobs.
@@ -225,7 +205,7 @@ fn private_key_owner_comes_from_the_tarball() {
             e.owner = ("nobody", "nogroup");
         }
     }
-    let r = run_tar(&v);
+    let r = bench_tar(&v);
     expect(&r, "NODE106", Status::Fail, &format!("{PKI}/sa.key"));
     assert_eq!(
         check(&r, "NODE106").actual,

@@ -4,22 +4,10 @@
 
 mod common;
 use common::*;
-use palisade_bench::gather::{gather, GatherOptions, Input};
 use palisade_bench::{bench, BenchReport, Options, Source, Status};
 
 fn run_dir(entries: &[Entry]) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    write_dir(t.path(), entries);
-    let facts = gather(&Input::Dir(t.path().to_path_buf()), &GatherOptions::default());
-    bench(&facts, &Options::default()).unwrap()
-}
-
-fn run_tar(entries: &[Entry]) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().join("node.tar.gz");
-    write_tarball(&p, entries, &[]);
-    let facts = gather(&Input::Tarball(p), &GatherOptions::default());
-    bench(&facts, &Options::default()).unwrap()
+    bench_dir(entries, &Options::default())
 }
 
 const API: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
@@ -92,7 +80,7 @@ fn hardened_control_plane_fails_only_the_kubeadm_etcd_owner() {
 
 #[test]
 fn hardened_control_plane_tarball_with_etcd_owner_passes() {
-    let r = run_tar(&with_etcd_owner(kubeadm_control_plane(true)));
+    let r = bench_tar(&with_etcd_owner(kubeadm_control_plane(true)));
     assert!(r.problems.is_empty(), "{:?}", r.problems);
     expect(&r, "1.1.12", Status::Pass, "/var/lib/etcd");
     assert_eq!(r.counts(None).fail, 0);
@@ -167,8 +155,8 @@ fn owners_from_tarball_headers() {
             e.owner = ("kube", "kube");
         }
     }
-    let bad = run_tar(&bad);
-    let good = run_tar(&with_etcd_owner(kubeadm_control_plane(true)));
+    let bad = bench_tar(&bad);
+    let good = bench_tar(&with_etcd_owner(kubeadm_control_plane(true)));
     // output contains root:root
     expect(&bad, "1.1.2", Status::Fail, API);
     assert_eq!(check(&bad, "1.1.2").actual, format!("{API}: kube:kube"));

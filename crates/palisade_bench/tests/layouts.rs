@@ -4,26 +4,14 @@
 mod common;
 use common::*;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, Distribution, Options, PathKind, Status};
-
-fn run_dir(entries: &[Entry], opts: &Options) -> BenchReport {
-    let t = tempfile::tempdir().unwrap();
-    write_dir(t.path(), entries);
-    let g = GatherOptions {
-        distribution: opts.distribution,
-        overrides: opts.overrides.clone(),
-        ..GatherOptions::default()
-    };
-    let facts = gather(&Input::Dir(t.path().to_path_buf()), &g);
-    bench(&facts, opts).unwrap()
-}
+use palisade_bench::{bench, Distribution, Options, PathKind, Status};
 
 const K3S_CONFIG: &str = "/etc/rancher/k3s/config.yaml";
 
 #[test]
 fn k3s_server_flags_from_config_yaml() {
-    let good = run_dir(&k3s_server(true), &Options::default());
-    let bad = run_dir(&k3s_server(false), &Options::default());
+    let good = bench_dir(&k3s_server(true), &Options::default());
+    let bad = bench_dir(&k3s_server(false), &Options::default());
     assert_eq!(good.distribution, Distribution::K3s);
     assert!(good.problems.is_empty(), "{:?}", good.problems);
     expect(&good, "1.2.15", Status::Pass, &format!("{K3S_CONFIG}:2:3"));
@@ -96,8 +84,8 @@ const RKE2_ETCD: &str = "/var/lib/rancher/rke2/server/db/etcd/config";
 
 #[test]
 fn rke2_static_pods_and_etcd_config_file() {
-    let good = run_dir(&rke2_server(true), &Options::default());
-    let bad = run_dir(&rke2_server(false), &Options::default());
+    let good = bench_dir(&rke2_server(true), &Options::default());
+    let bad = bench_dir(&rke2_server(false), &Options::default());
     assert_eq!(good.distribution, Distribution::Rke2);
     assert_eq!(
         good.kubernetes_version.as_ref().unwrap().version,
@@ -138,11 +126,11 @@ fn forced_distribution_and_path_overrides() {
         overrides: vec![(PathKind::KubeletConfig, "/srv/kubelet.yaml".into())],
         ..Options::default()
     };
-    let r = run_dir(&entries, &opts);
+    let r = bench_dir(&entries, &opts);
     expect(&r, "4.1.9", Status::Fail, "/srv/kubelet.yaml");
     expect(&r, "4.2.4", Status::Warn, "/srv/kubelet.yaml:3:1");
     // Forcing k3s on a kubeadm node: the kubeadm files are not where k3s keeps them.
-    let r = run_dir(
+    let r = bench_dir(
         &kubeadm_control_plane(true),
         &Options {
             distribution: Some(Distribution::K3s),
@@ -161,9 +149,9 @@ fn benchmark_selection_from_version_and_flag() {
             *c = c.replace(":v1.32.3", ":v1.35.0");
         }
     }
-    let r = run_dir(&entries, &Options::default());
+    let r = bench_dir(&entries, &Options::default());
     assert_eq!(r.benchmark.benchmark, "cis-2.0");
-    let r = run_dir(
+    let r = bench_dir(
         &entries,
         &Options {
             benchmark: Some("cis-1.12".into()),
@@ -172,7 +160,7 @@ fn benchmark_selection_from_version_and_flag() {
     );
     assert_eq!(r.benchmark.benchmark, "cis-1.12");
     assert_eq!(r.benchmark.reason, "--benchmark");
-    let r = run_dir(
+    let r = bench_dir(
         &entries,
         &Options {
             kube_version: Some("v1.30.2".into()),
@@ -202,7 +190,7 @@ fn microk8s_args_files() {
             &common::pki::ca("microk8s").pem,
         ),
     ];
-    let r = run_dir(&entries, &Options::default());
+    let r = bench_dir(&entries, &Options::default());
     assert_eq!(r.distribution, Distribution::Microk8s);
     expect(&r, "1.2.15", Status::Pass, &format!("{args}:4:1"));
     expect(&r, "1.2.8", Status::Pass, &format!("{args}:4:19"));

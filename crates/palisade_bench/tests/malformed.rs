@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use palisade_bench::gather::{gather, GatherOptions, Input};
-use palisade_bench::{bench, BenchReport, Level, Options, Status};
+use palisade_bench::{bench, BenchReport, Options, Status};
 
 fn run_dir(entries: &[Entry], extra: impl FnOnce(&std::path::Path)) -> BenchReport {
     let t = tempfile::tempdir().unwrap();
@@ -13,14 +13,6 @@ fn run_dir(entries: &[Entry], extra: impl FnOnce(&std::path::Path)) -> BenchRepo
     extra(t.path());
     let facts = gather(&Input::Dir(t.path().to_path_buf()), &GatherOptions::default());
     bench(&facts, &Options::default()).unwrap()
-}
-
-fn errors(r: &BenchReport) -> Vec<String> {
-    r.problems
-        .iter()
-        .filter(|p| p.level == Level::Error)
-        .map(|p| p.to_string())
-        .collect()
 }
 
 fn status(r: &BenchReport, id: &str) -> Status {

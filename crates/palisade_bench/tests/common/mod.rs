@@ -739,3 +739,39 @@ pub fn expect(r: &palisade_bench::BenchReport, id: &str, status: palisade_bench:
         "{id} location: {c:#?}"
     );
 }
+
+/// `bench` on a node directory written from `entries` (gathered with the layout `opts`
+/// forces, if any).
+pub fn bench_dir(entries: &[Entry], opts: &palisade_bench::Options) -> palisade_bench::BenchReport {
+    let t = tempfile::tempdir().unwrap();
+    write_dir(t.path(), entries);
+    let g = palisade_bench::gather::GatherOptions {
+        distribution: opts.distribution,
+        overrides: opts.overrides.clone(),
+        ..Default::default()
+    };
+    let facts =
+        palisade_bench::gather::gather(&palisade_bench::gather::Input::Dir(t.path().to_path_buf()), &g);
+    palisade_bench::bench(&facts, opts).unwrap()
+}
+
+/// `bench` on a tarball of `entries`, with the default options.
+pub fn bench_tar(entries: &[Entry]) -> palisade_bench::BenchReport {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("node.tar.gz");
+    write_tarball(&p, entries, &[]);
+    let facts = palisade_bench::gather::gather(
+        &palisade_bench::gather::Input::Tarball(p),
+        &palisade_bench::gather::GatherOptions::default(),
+    );
+    palisade_bench::bench(&facts, &palisade_bench::Options::default()).unwrap()
+}
+
+/// The errors of a report, as text.
+pub fn errors(r: &palisade_bench::BenchReport) -> Vec<String> {
+    r.problems
+        .iter()
+        .filter(|p| p.level == palisade_bench::Level::Error)
+        .map(|p| p.to_string())
+        .collect()
+}
