@@ -12,23 +12,11 @@ mod common;
 #[path = "../../palisade_bench/tests/common/mod.rs"]
 mod fixtures;
 
-use common::temp_dir;
+use common::{code, palisade, temp_dir};
 use fixtures::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run palisade")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
+use std::process::Command;
 
 fn bench_json(root: &Path, extra: &[&str]) -> (i32, Value, String) {
     let mut args = vec!["bench", "--root", root.to_str().unwrap(), "-o", "json"];

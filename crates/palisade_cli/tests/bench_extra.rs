@@ -7,22 +7,9 @@ mod common;
 #[path = "../../palisade_bench/tests/common/mod.rs"]
 mod fixtures;
 
-use common::temp_dir;
+use common::{code, palisade, temp_dir};
 use fixtures::*;
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run palisade")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
 
 fn node_dir(name: &str, entries: &[Entry]) -> std::path::PathBuf {
     let d = temp_dir(name);
