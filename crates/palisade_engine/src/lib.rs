@@ -717,8 +717,9 @@ pub fn scan_loaded_into(
         suppressed: Vec::new(),
         counts: Default::default(),
     };
-    // Verdicts in input order at the end, as the objects were given.
-    let mut verdicts: Vec<(u32, palisade_core::AdmissionVerdict)> = Vec::new();
+    // Verdicts as decided, each with its object's input index: in input order at the end.
+    let mut verdicts: Vec<palisade_core::AdmissionVerdict> = Vec::new();
+    let mut verdict_objects: Vec<u32> = Vec::new();
     let (lookup, pss, pod_rules) = (&lookup, &pss, &pod_rules);
     // Evaluates one step and frees its documents (on the evaluating threads).
     let evaluate = move |step: Vec<(u32, Object)>| -> Vec<(u32, pss_scan::Outcome)> {
@@ -739,17 +740,15 @@ pub fn scan_loaded_into(
     let mut handle =
         |outcomes: Vec<(u32, pss_scan::Outcome)>, bound: Option<&Start>, em: &mut Emitter<'_>| {
             let mut fresh = Vec::new();
-            let mut fresh_verdicts = Vec::new();
+            let first = verdicts.len();
             for (i, o) in outcomes {
                 fresh.extend(o.findings);
                 report.errors.extend(o.diagnostics);
-                for v in o.verdicts {
-                    fresh_verdicts.push(v.clone());
-                    verdicts.push((i, v));
-                }
+                verdict_objects.extend(std::iter::repeat_n(i, o.verdicts.len()));
+                verdicts.extend(o.verdicts);
             }
             sort_findings(&mut fresh);
-            em.emit(fresh, &fresh_verdicts, bound);
+            em.emit(fresh, &verdicts[first..], bound);
         };
     if steps.len() <= 1 {
         // One step (an admission request, a small input): on this thread.
@@ -783,8 +782,10 @@ pub fn scan_loaded_into(
     }
     report.suppressed = em.suppressed;
     report.stats.findings_by_severity = em.counts;
-    verdicts.sort_by_key(|(i, _)| *i);
-    report.admission = verdicts.into_iter().map(|(_, v)| v).collect();
+    let mut order: Vec<u32> = (0..verdicts.len() as u32).collect();
+    order.sort_by_key(|&k| verdict_objects[k as usize]);
+    permute(&mut verdicts, order);
+    report.admission = verdicts;
     report
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));

@@ -29,7 +29,7 @@ pub(crate) fn group_by_object(report: &Report, with_admission: bool) -> Vec<Obje
 /// `admission` gives the objects' lines and, with `with_admission`, joins the groups.
 pub(crate) fn group_findings<'a>(
     findings: &'a [Finding],
-    admission: &'a [AdmissionVerdict],
+    admission: impl IntoIterator<Item = &'a AdmissionVerdict>,
     with_admission: bool,
 ) -> Vec<ObjectGroup<'a>> {
     type Index<'a> = HashMap<(&'a ObjectRef, Option<&'a str>), usize>;

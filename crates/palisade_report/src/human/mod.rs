@@ -101,14 +101,7 @@ impl Stream {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let st = Style { color: opts.color };
-        let known: Vec<AdmissionVerdict>;
-        let lines: &[AdmissionVerdict] = if self.previous.is_empty() {
-            verdicts
-        } else {
-            known = self.previous.iter().chain(verdicts).cloned().collect();
-            &known
-        };
-        let mut groups = group_findings(findings, lines, false);
+        let mut groups = group_findings(findings, self.previous.iter().chain(verdicts), false);
         // The objects' texts are made in parallel, a slice of objects at a time, and written
         // in order as they are made: a large report is never held whole as text.
         let text = |gs: &mut [ObjectGroup<'_>]| -> String {
