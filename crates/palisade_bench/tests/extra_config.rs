@@ -580,7 +580,7 @@ fn audit_policy_unused_missing_or_malformed() {
     );
     assert_eq!(
         errors(&r),
-        [format!("{AUDIT}:4:3: audit rule without a valid level (None, Metadata, Request, RequestResponse): the API server refuses the policy")]
+        [format!("{AUDIT}:4:10: rules[0].level: Unsupported value \"Everything\": supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"")]
     );
 }
 

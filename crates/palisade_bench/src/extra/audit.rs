@@ -9,330 +9,60 @@ use crate::argv::Where;
 use crate::components::Kind;
 use crate::eval::Status;
 use crate::facts::Problem;
+use palisade_audit::policy::probe::{self, Probe};
+use palisade_audit::policy::{load, Decision, DiagnosticLevel, Policy};
+use palisade_audit::{Level, Stage};
 use palisade_core::Node;
 
 const KINDS: [&str; 1] = ["Policy"];
 
-/// Audit levels, in order of detail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    None,
-    Metadata,
-    Request,
-    RequestResponse,
+/// The policy of a decoded `Policy` document, evaluated by palisade_audit's evaluator (the
+/// one of `palisade audit policy`); its validation errors become problems of the file.
+pub fn policy_of(file: &str, doc: &Node, problems: &mut Vec<Problem>) -> Option<Policy> {
+    let (p, diags) = load::from_node(file, doc);
+    for d in diags.into_iter().filter(|d| d.level == DiagnosticLevel::Error) {
+        let known = d.pos.is_known();
+        problems.push(Problem::error(
+            file,
+            known.then_some(d.pos.line),
+            known.then_some(d.pos.col),
+            d.message,
+        ));
+    }
+    p
 }
 
-impl Level {
-    fn parse(s: &str) -> Option<Level> {
-        Some(match s {
-            "None" => Level::None,
-            "Metadata" => Level::Metadata,
-            "Request" => Level::Request,
-            "RequestResponse" => Level::RequestResponse,
-            _ => return None,
-        })
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::None => "None",
-            Level::Metadata => "Metadata",
-            Level::Request => "Request",
-            Level::RequestResponse => "RequestResponse",
+fn rule_at(p: &Policy, i: usize) -> Where {
+    let pos = p.rules[i].level_pos;
+    Where::file(&p.file, pos.line, pos.col)
+}
+
+/// Every level a policy gives requests on one resource, with a witness request for each and
+/// the place of the deciding rule. A decision that omits both RequestReceived and
+/// ResponseComplete writes no event for a completed request: it counts as `None`.
+pub fn levels_for(p: &Policy, api_group: &str, resource: &str) -> Vec<(Level, String, Option<Where>)> {
+    let effective = |d: &Decision| {
+        if d.omit_stages.contains(&Stage::RequestReceived) && d.omit_stages.contains(&Stage::ResponseComplete)
+        {
+            Level::None
+        } else {
+            d.level
         }
-    }
-}
-
-/// One `resources` entry of a rule.
-#[derive(Clone, Debug, Default)]
-pub struct GroupResources {
-    pub group: String,
-    pub resources: Vec<String>,
-    pub resource_names: Vec<String>,
-}
-
-/// One rule of a policy.
-#[derive(Clone, Debug)]
-pub struct Rule {
-    pub level: Level,
-    pub users: Vec<String>,
-    pub user_groups: Vec<String>,
-    pub verbs: Vec<String>,
-    pub resources: Vec<GroupResources>,
-    pub namespaces: Vec<String>,
-    pub non_resource_urls: Vec<String>,
-    pub omit_stages: Vec<String>,
-    /// Where the rule is (its `level` key).
-    pub at: Where,
-}
-
-/// An audit policy.
-#[derive(Clone, Debug)]
-pub struct Policy {
-    pub rules: Vec<Rule>,
-    pub omit_stages: Vec<String>,
-    pub at: Where,
-}
-
-/// A resource request, as the policy sees it.
-#[derive(Clone, Debug)]
-pub struct Request<'a> {
-    pub user: &'a str,
-    pub groups: &'a [&'a str],
-    pub verb: &'a str,
-    pub namespace: &'a str,
-    pub api_group: &'a str,
-    pub resource: &'a str,
-    pub subresource: &'a str,
-    pub name: &'a str,
-}
-
-fn strings(n: Option<&Node>) -> Vec<String> {
-    n.and_then(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(Node::as_str)
-        .map(str::to_owned)
+    };
+    let q = Probe {
+        api_group,
+        resource,
+        subresource: "",
+        verbs: &[],
+    };
+    probe::levels_by(p, &q, &effective)
+        .into_iter()
+        .map(|w| (w.level, w.request, w.decision.rule.map(|i| rule_at(p, i))))
         .collect()
 }
 
-impl Policy {
-    /// The policy of a decoded `Policy` document; problems for rules without a valid level.
-    pub fn from_node(file: &str, doc: &Node, problems: &mut Vec<Problem>) -> Policy {
-        let mut rules = Vec::new();
-        for r in doc.get("rules").and_then(Node::as_seq).unwrap_or(&[]) {
-            let at = key_at(file, r, "level");
-            let level = match r.get("level").and_then(Node::as_str).and_then(Level::parse) {
-                Some(l) => l,
-                None => {
-                    let (line, col) = match &at {
-                        Where::File { line, column, .. } => (Some(*line), Some(*column)),
-                        _ => (None, None),
-                    };
-                    problems.push(Problem::error(
-                        file,
-                        line,
-                        col,
-                        "audit rule without a valid level (None, Metadata, Request, RequestResponse): the API server refuses the policy",
-                    ));
-                    continue;
-                }
-            };
-            rules.push(Rule {
-                level,
-                users: strings(r.get("users")),
-                user_groups: strings(r.get("userGroups")),
-                verbs: strings(r.get("verbs")),
-                resources: r
-                    .get("resources")
-                    .and_then(Node::as_seq)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|g| GroupResources {
-                        group: g.get("group").and_then(Node::as_str).unwrap_or("").to_owned(),
-                        resources: strings(g.get("resources")),
-                        resource_names: strings(g.get("resourceNames")),
-                    })
-                    .collect(),
-                namespaces: strings(r.get("namespaces")),
-                non_resource_urls: strings(r.get("nonResourceURLs")),
-                omit_stages: strings(r.get("omitStages")),
-                at,
-            });
-        }
-        Policy {
-            rules,
-            omit_stages: strings(doc.get("omitStages")),
-            at: key_at(file, doc, "rules"),
-        }
-    }
-
-    /// The level of a request and the rule that set it (`None` when no rule matches). A rule
-    /// whose omitted stages (with the policy's) include both RequestReceived and
-    /// ResponseComplete writes no event for a completed request: `Level::None`.
-    pub fn level(&self, r: &Request) -> (Level, Option<&Rule>) {
-        match self.rules.iter().find(|rule| rule.matches(r)) {
-            None => (Level::None, None),
-            Some(rule) => {
-                let omitted = |s: &str| {
-                    self.omit_stages.iter().any(|o| o == s) || rule.omit_stages.iter().any(|o| o == s)
-                };
-                if omitted("RequestReceived") && omitted("ResponseComplete") {
-                    (Level::None, Some(rule))
-                } else {
-                    (rule.level, Some(rule))
-                }
-            }
-        }
-    }
-}
-
-impl Rule {
-    /// `ruleMatches` of the API server's policy checker, for a resource request.
-    pub fn matches(&self, r: &Request) -> bool {
-        if !self.users.is_empty() && !self.users.iter().any(|u| u == r.user) {
-            return false;
-        }
-        if !self.user_groups.is_empty() && !r.groups.iter().any(|g| self.user_groups.iter().any(|x| x == g)) {
-            return false;
-        }
-        if !self.verbs.is_empty() && !self.verbs.iter().any(|v| v == r.verb) {
-            return false;
-        }
-        if !self.namespaces.is_empty() || !self.resources.is_empty() {
-            return self.matches_resource(r);
-        }
-        if !self.non_resource_urls.is_empty() {
-            // a rule for non-resource URLs never matches a resource request
-            return false;
-        }
-        true
-    }
-
-    /// Whether some request for `resource` in `api_group` (no subresource) can match the
-    /// rule, whoever makes it: the rules whose users, groups, verbs, namespaces and names
-    /// tell such requests apart.
-    fn could_match(&self, api_group: &str, resource: &str) -> bool {
-        if self.namespaces.is_empty() && self.resources.is_empty() {
-            return self.non_resource_urls.is_empty();
-        }
-        if self.resources.is_empty() {
-            return true;
-        }
-        self.resources.iter().any(|gr| {
-            gr.group == api_group
-                && (gr.resources.is_empty()
-                    || gr
-                        .resources
-                        .iter()
-                        .any(|res| res == resource || res == "*" || res.strip_suffix("/*") == Some(resource)))
-        })
-    }
-
-    fn matches_resource(&self, r: &Request) -> bool {
-        if !self.namespaces.is_empty() && !self.namespaces.iter().any(|n| n == r.namespace) {
-            return false;
-        }
-        if self.resources.is_empty() {
-            return true;
-        }
-        let combined = if r.subresource.is_empty() {
-            r.resource.to_owned()
-        } else {
-            format!("{}/{}", r.resource, r.subresource)
-        };
-        for gr in &self.resources {
-            if gr.group != r.api_group {
-                continue;
-            }
-            if gr.resources.is_empty() {
-                return true;
-            }
-            for res in &gr.resources {
-                if !gr.resource_names.is_empty() && !gr.resource_names.iter().any(|n| n == r.name) {
-                    continue;
-                }
-                if *res == combined
-                    || res == "*"
-                    || (!r.subresource.is_empty() && *res == format!("*/{}", r.subresource))
-                    || res.strip_suffix("/*").is_some_and(|base| base == r.resource)
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-}
-
-/// Every level a policy gives requests on one resource, with a witness request for each:
-/// requests built from every value the policy names (users, groups, verbs, namespaces,
-/// resource names) plus one it does not, so that each class of requests the rules tell apart
-/// is tried.
-pub fn levels_for(p: &Policy, api_group: &str, resource: &str) -> Vec<(Level, String, Option<Where>)> {
-    let mut verbs: Vec<String> = [
-        "get",
-        "list",
-        "watch",
-        "create",
-        "update",
-        "patch",
-        "delete",
-        "deletecollection",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let mut users = vec!["palisade:any-user".to_owned()];
-    let mut groups: Vec<Option<String>> = vec![None];
-    let mut namespaces = vec!["palisade-any-namespace".to_owned(), String::new()];
-    let mut names = vec![String::new(), "palisade-any-name".to_owned()];
-    // Only the rules a request for this resource can match divide such requests into
-    // classes (the others never decide their level): their values are the ones to try.
-    for r in p.rules.iter().filter(|r| r.could_match(api_group, resource)) {
-        verbs.extend(r.verbs.iter().cloned());
-        users.extend(r.users.iter().cloned());
-        groups.extend(r.user_groups.iter().cloned().map(Some));
-        namespaces.extend(r.namespaces.iter().cloned());
-        for g in &r.resources {
-            names.extend(g.resource_names.iter().cloned());
-        }
-    }
-    for v in [&mut verbs, &mut users, &mut namespaces, &mut names] {
-        v.sort();
-        v.dedup();
-    }
-    groups.sort();
-    groups.dedup();
-    let mut out: Vec<(Level, String, Option<Where>)> = Vec::new();
-    for verb in &verbs {
-        for user in &users {
-            for g in &groups {
-                let gs: Vec<&str> = g.iter().map(String::as_str).collect();
-                for ns in &namespaces {
-                    for name in &names {
-                        let req = Request {
-                            user,
-                            groups: &gs,
-                            verb,
-                            namespace: ns,
-                            api_group,
-                            resource,
-                            subresource: "",
-                            name,
-                        };
-                        let (level, rule) = p.level(&req);
-                        if out.iter().any(|(l, _, _)| *l == level) {
-                            continue;
-                        }
-                        let mut who = format!("{verb} by ");
-                        who.push_str(if user == "palisade:any-user" {
-                            "any user"
-                        } else {
-                            user
-                        });
-                        if let Some(g) = g {
-                            who.push_str(&format!(" in group {g}"));
-                        }
-                        match ns.as_str() {
-                            "" => who.push_str(" across all namespaces"),
-                            "palisade-any-namespace" => who.push_str(" in any namespace"),
-                            n => who.push_str(&format!(" in namespace {n}")),
-                        }
-                        if !name.is_empty() && name != "palisade-any-name" {
-                            who.push_str(&format!(" named {name}"));
-                        }
-                        out.push((level, who, rule.map(|r| r.at.clone())));
-                    }
-                }
-            }
-        }
-    }
-    out.sort_by_key(|a| std::cmp::Reverse(a.0));
-    out
-}
-
 /// The policy file: `Err(verdict)` when there is nothing to evaluate.
-fn policy(ctx: &Ctx) -> Result<(String, Policy), Box<Verdict>> {
+fn policy(ctx: &Ctx) -> Result<(String, Where, Policy), Box<Verdict>> {
     if !ctx.apiserver().present() {
         return Err(Box::new(Verdict::not_applicable(
             "kube-apiserver is not on this node",
@@ -351,7 +81,17 @@ fn policy(ctx: &Ctx) -> Result<(String, Policy), Box<Verdict>> {
     match read_kind(ctx.facts, &path, &KINDS) {
         Ok(Some(doc)) => {
             let mut ignored = Vec::new();
-            Ok((path.clone(), Policy::from_node(&path, &doc, &mut ignored)))
+            match policy_of(&path, &doc, &mut ignored) {
+                Some(p) => Ok((path.clone(), key_at(&path, &doc, "rules"), p)),
+                None => Err(Box::new(Verdict {
+                    status: Some(Status::Fail),
+                    reason: Some("the API server does not start with an invalid audit policy".into()),
+                    actual: format!("{path} is not a usable audit Policy (see the input errors)"),
+                    location: Some(Where::Path { file: path }),
+                    remediation: REMEDIATION.into(),
+                    ..Verdict::default()
+                })),
+            }
         }
         Ok(None) => Err(Box::new(Verdict {
             status: Some(Status::Fail),
@@ -377,7 +117,7 @@ const REMEDIATION: &str = "Give the API server --audit-policy-file with a Policy
 // ---- NODE401 ----
 
 fn in_use(ctx: &Ctx) -> Verdict {
-    let (path, _) = match policy(ctx) {
+    let (path, _, _) = match policy(ctx) {
         Ok(x) => x,
         Err(v) => return *v,
     };
@@ -432,7 +172,7 @@ const SENSITIVE: [(&str, &str, &str, bool, bool); 3] = [
 ];
 
 fn sensitive(ctx: &Ctx) -> Verdict {
-    let (_, p) = match policy(ctx) {
+    let (_, policy_at, p) = match policy(ctx) {
         Ok(x) => x,
         Err(v) => {
             if v.status == Some(Status::NotApplicable) {
@@ -454,7 +194,7 @@ fn sensitive(ctx: &Ctx) -> Verdict {
         let some_none = levels.iter().find(|(l, _, _)| *l == Level::None);
         let found: Vec<&str> = levels.iter().map(|(l, _, _)| l.as_str()).collect();
         let value = format!("levels {}", found.join(", "));
-        let fallback = Some(p.at.clone());
+        let fallback = Some(policy_at.clone());
         let item = if worst.0 >= Level::Request {
             let s = if fail_body { Status::Fail } else { Status::Warn };
             Item::new(
@@ -501,7 +241,7 @@ pub fn problems(ctx: &Ctx) -> Vec<Problem> {
         Err(e) => e,
         Ok(Some(doc)) => {
             let mut v = Vec::new();
-            Policy::from_node(&p, &doc, &mut v);
+            policy_of(&p, &doc, &mut v);
             v
         }
         Ok(None) => Vec::new(),
@@ -537,51 +277,31 @@ pub static CHECKS: [ExtraDef; 2] = [
 mod tests {
     use super::*;
 
-    fn policy(yaml: &str) -> Policy {
-        let d = palisade_source::yaml::decode(yaml, 0).unwrap();
-        let mut problems = Vec::new();
-        let p = Policy::from_node("/p.yaml", &d.docs[0], &mut problems);
-        assert!(problems.is_empty(), "{problems:?}");
-        p
-    }
-
-    fn req<'a>(resource: &'a str, sub: &'a str, name: &'a str, groups: &'a [&'a str]) -> Request<'a> {
-        Request {
-            user: "alice",
-            groups,
-            verb: "get",
-            namespace: "default",
-            api_group: "",
-            resource,
-            subresource: sub,
-            name,
-        }
-    }
-
     #[test]
-    fn rule_matching_follows_the_api_server() {
-        let p = policy(
-            "rules:\n- level: None\n  nonResourceURLs: ['/healthz']\n- level: Request\n  resources:\n  - group: ''\n    resources: ['*/log']\n- level: RequestResponse\n  resources:\n  - group: ''\n    resources: [secrets]\n    resourceNames: [db]\n- level: Metadata\n  userGroups: [devs]\n  namespaces: [default]\n- level: None\n  resources:\n  - group: apps\n",
+    fn levels_come_from_the_shared_evaluator_with_the_rule_places() {
+        let text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n  userGroups: [devs]\n  resources:\n  - group: ''\n    resources: ['secrets/*']\n- level: Metadata\n  omitStages: [RequestReceived, ResponseComplete]\n  users: [bob]\n- level: Metadata\n";
+        let d = palisade_source::yaml::decode(text, 0).unwrap();
+        let mut problems = Vec::new();
+        let p = policy_of("/p.yaml", &d.docs[0], &mut problems).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let l = levels_for(&p, "", "secrets");
+        let got: Vec<(Level, Option<Where>)> = l.iter().map(|(l, _, w)| (*l, w.clone())).collect();
+        assert_eq!(
+            got,
+            [
+                (Level::Request, Some(Where::file("/p.yaml", 4, 3))),
+                (Level::Metadata, Some(Where::file("/p.yaml", 12, 3))),
+                (Level::None, Some(Where::file("/p.yaml", 9, 3))),
+            ]
         );
-        let l = |r: &Request| p.level(r).0;
-        // a nonResourceURLs rule never matches a resource request
-        assert_eq!(l(&req("pods", "", "", &[])), Level::None);
-        // `*/log` matches any resource's log subresource, not the resource
-        assert_eq!(l(&req("pods", "log", "x", &[])), Level::Request);
-        // resourceNames restrict the names
-        assert_eq!(l(&req("secrets", "", "db", &[])), Level::RequestResponse);
-        assert_eq!(l(&req("secrets", "", "other", &["devs"])), Level::Metadata);
-        // a request without the group does not match userGroups
-        assert_eq!(l(&req("secrets", "", "other", &["ops"])), Level::None);
-        // resources match within the exact group
-        let mut r = req("deployments", "", "", &["devs"]);
-        r.api_group = "apps";
-        r.namespace = "prod";
-        assert_eq!(l(&r), Level::None);
-        // `res/*` matches the resource itself too (the API server's TrimSuffix)
-        let q =
-            policy("rules:\n- level: Request\n  resources:\n  - group: ''\n    resources: ['secrets/*']\n");
-        assert_eq!(q.level(&req("secrets", "", "", &[])).0, Level::Request);
-        assert_eq!(q.level(&req("configmaps", "", "", &[])).0, Level::None);
+        // an invalid level is a located problem of the file
+        let d = palisade_source::yaml::decode(
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n",
+            0,
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        policy_of("/p.yaml", &d.docs[0], &mut problems);
+        assert_eq!((problems[0].line, problems[0].column), (Some(4), Some(10)));
     }
 }
