@@ -6,6 +6,7 @@
 //! * [`dedup`]: one event per request (the stages of one `auditID` joined).
 //! * [`filter`]: the filters every question takes.
 //! * [`query`]: the questions (`who`, `timeline`) and their rows.
+//! * [`rbacgen`]: RBAC from use: the minimal roles for what a subject did.
 //! * [`policy`]: the Audit Policy: loading, validation, evaluation, lint, log replay.
 //!
 //! No I/O outside [`read`]; everything else is a pure function of events.
@@ -16,6 +17,7 @@ pub mod decode;
 pub mod dedup;
 pub mod event;
 pub mod policy;
+pub mod rbacgen;
 pub mod read;
 
 pub use event::{Event, Level, Loc, ObjectRef, Stage, Status, UserInfo};
