@@ -39,6 +39,9 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
+    /// Audit logs and policies: Audit Policy check and lint, RBAC from use.
+    #[command(subcommand)]
+    Audit(crate::audit::AuditCommand),
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
     /// node: its files, static-pod manifests, units, configs and process command lines.
     Bench(Box<crate::bench::BenchArgs>),
@@ -314,6 +317,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(crate::rbac::RbacCommand::Risks(a)) => rbac_risks(a),
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
+        Command::Audit(c) => crate::audit::run(c),
         Command::Psa(a) => crate::psa::run(a),
         Command::Bench(a) => crate::bench::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
@@ -393,7 +397,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             // A `palisade bench` check (1.2.1, CIS-1.2.1, 5.2.2, NODE101).
             None => {
                 let mut out = std::io::stdout().lock();
-                if crate::bench::explain_check(&rule, &mut out)? {
+                if crate::bench::explain_check(&rule, &mut out)? || crate::audit::explain(&rule, &mut out)? {
                     out.flush()?;
                     Ok(0)
                 } else {
