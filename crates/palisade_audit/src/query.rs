@@ -223,11 +223,16 @@ impl From<&ReadError> for AnswerError {
     }
 }
 
-/// Collects the rows of an answer as requests arrive.
+/// Collects the rows of an answer as requests arrive. With a limit, only the latest `limit`
+/// rows are kept (memory bounded whatever matches); the identities of a `who` answer still
+/// count every match.
 #[derive(Debug)]
 pub struct Collector {
     question: Question,
     rows: Vec<Row>,
+    limit: Option<usize>,
+    matched: u64,
+    actors: BTreeMap<(String, Option<String>), Actor>,
     requests: u64,
     first: Option<jiff::Timestamp>,
     last: Option<jiff::Timestamp>,
@@ -235,9 +240,17 @@ pub struct Collector {
 
 impl Collector {
     pub fn new(question: Question) -> Collector {
+        Collector::with_limit(question, None)
+    }
+
+    /// Keep only the latest `limit` rows (by time).
+    pub fn with_limit(question: Question, limit: Option<usize>) -> Collector {
         Collector {
             question,
             rows: Vec::new(),
+            limit,
+            matched: 0,
+            actors: BTreeMap::new(),
             requests: 0,
             first: None,
             last: None,
@@ -251,16 +264,37 @@ impl Collector {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        if matched {
-            self.rows.push(Row::new(loc, ev));
+        if !matched {
+            return;
+        }
+        self.matched += 1;
+        let row = Row::new(loc, ev);
+        if self.question == Question::Who {
+            add_actor(&mut self.actors, &row);
+        }
+        self.rows.push(row);
+        if let Some(limit) = self.limit {
+            if self.rows.len() >= limit.max(1024) * 2 {
+                sort_rows(&mut self.rows);
+                let extra = self.rows.len() - limit;
+                self.rows.drain(..extra);
+            }
         }
     }
 
-    /// The answer: rows sorted by time (requests without a time last, in reading order).
+    /// The answer: rows sorted by time (requests without a time first, in reading order).
     pub fn finish(self, filter: Vec<String>, stats: &ReadStats, errors: &[ReadError]) -> Answer {
         let mut rows = self.rows;
-        rows.sort_by_key(|r| (r.timestamp.is_none(), r.timestamp));
-        let actors = (self.question == Question::Who).then(|| actors(&rows));
+        sort_rows(&mut rows);
+        if let Some(limit) = self.limit {
+            let extra = rows.len().saturating_sub(limit);
+            rows.drain(..extra);
+        }
+        let actors = (self.question == Question::Who).then(|| {
+            let mut v: Vec<Actor> = self.actors.into_values().collect();
+            v.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.user.cmp(&b.user)));
+            v
+        });
         Answer {
             api_version: "palisade.dev/v1",
             kind: "AuditAnswer",
@@ -272,7 +306,7 @@ impl Collector {
                 bytes: stats.bytes,
                 events: stats.events,
                 requests: self.requests,
-                matched: rows.len() as u64,
+                matched: self.matched,
                 skipped: stats.skipped,
                 errors: stats.errors,
                 first: self.first.map(format_time),
@@ -285,51 +319,53 @@ impl Collector {
     }
 }
 
-fn actors(rows: &[Row]) -> Vec<Actor> {
-    let mut by: BTreeMap<(String, Option<String>), Actor> = BTreeMap::new();
-    for r in rows {
-        let a = by
-            .entry((r.user.clone(), r.impersonated_user.clone()))
-            .or_insert_with(|| Actor {
-                user: r.user.clone(),
-                impersonated_user: r.impersonated_user.clone(),
-                requests: 0,
-                succeeded: 0,
-                denied: 0,
-                failed: 0,
-                first: r.time.clone(),
-                last: r.time.clone(),
-                verbs: Vec::new(),
-                source_ips: Vec::new(),
-                user_agents: Vec::new(),
-            });
-        a.requests += 1;
-        match r.code {
-            Some(200..=299) => a.succeeded += 1,
-            _ if r.decision == "forbid" || r.code == Some(403) => a.denied += 1,
-            Some(_) => a.failed += 1,
-            None => {}
-        }
-        if a.first.is_none() {
-            a.first = r.time.clone();
-        }
-        if r.time.is_some() {
-            a.last = r.time.clone();
-        }
-        let push = |v: &mut Vec<String>, s: &str| {
-            if !s.is_empty() && !v.iter().any(|x| x == s) {
-                v.push(s.to_owned());
-            }
-        };
-        push(&mut a.verbs, &r.verb);
-        if let Some(ip) = r.source_ips.last() {
-            push(&mut a.source_ips, ip);
-        }
-        push(&mut a.user_agents, &r.user_agent);
+/// By time, stable (requests without a time first, then reading order).
+fn sort_rows(rows: &mut [Row]) {
+    rows.sort_by_key(|r| r.timestamp);
+}
+
+fn add_actor(by: &mut BTreeMap<(String, Option<String>), Actor>, r: &Row) {
+    let a = by
+        .entry((r.user.clone(), r.impersonated_user.clone()))
+        .or_insert_with(|| Actor {
+            user: r.user.clone(),
+            impersonated_user: r.impersonated_user.clone(),
+            requests: 0,
+            succeeded: 0,
+            denied: 0,
+            failed: 0,
+            first: None,
+            last: None,
+            verbs: Vec::new(),
+            source_ips: Vec::new(),
+            user_agents: Vec::new(),
+        });
+    a.requests += 1;
+    match r.code {
+        Some(200..=299) => a.succeeded += 1,
+        _ if r.decision == "forbid" || r.code == Some(403) => a.denied += 1,
+        Some(_) => a.failed += 1,
+        None => {}
     }
-    let mut v: Vec<Actor> = by.into_values().collect();
-    v.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.user.cmp(&b.user)));
-    v
+    // RFC 3339 with a fixed precision in UTC: text order is time order.
+    if let Some(t) = &r.time {
+        if a.first.as_ref().is_none_or(|f| t < f) {
+            a.first = Some(t.clone());
+        }
+        if a.last.as_ref().is_none_or(|l| t > l) {
+            a.last = Some(t.clone());
+        }
+    }
+    let push = |v: &mut Vec<String>, s: &str| {
+        if !s.is_empty() && v.len() < 32 && !v.iter().any(|x| x == s) {
+            v.push(s.to_owned());
+        }
+    };
+    push(&mut a.verbs, &r.verb);
+    if let Some(ip) = r.source_ips.last() {
+        push(&mut a.source_ips, ip);
+    }
+    push(&mut a.user_agents, &r.user_agent);
 }
 
 /// Human text: a header, one line per request in time order, the identities (for `who`), and
@@ -355,6 +391,14 @@ pub fn render_human(a: &Answer, w: &mut dyn Write) -> io::Result<()> {
         a.stats.events,
         a.stats.skipped,
     )?;
+    if a.requests.len() < a.stats.matched as usize {
+        writeln!(
+            w,
+            "(the latest {} of {} shown)",
+            a.requests.len(),
+            a.stats.matched
+        )?;
+    }
     if a.requests.is_empty() {
         writeln!(w, "\nNo request matched.")?;
     } else {
@@ -561,7 +605,20 @@ pub fn ask(
     all_stages: bool,
     described: Vec<String>,
 ) -> Answer {
-    let mut c = Collector::new(question);
+    ask_limited(inputs, opts, filter, question, all_stages, None, described)
+}
+
+/// [`ask`], keeping only the latest `limit` rows.
+pub fn ask_limited(
+    inputs: &[crate::read::Input],
+    opts: &crate::read::ReadOptions,
+    filter: &crate::filter::Filter,
+    question: Question,
+    all_stages: bool,
+    limit: Option<usize>,
+    described: Vec<String>,
+) -> Answer {
+    let mut c = Collector::with_limit(question, limit);
     let mut opts = opts.clone();
     opts.prefilter = filter.needles();
     let summary = if all_stages {

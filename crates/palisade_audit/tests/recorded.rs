@@ -10,7 +10,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn corpus(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/audit").join(p)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/audit")
+        .join(p)
 }
 
 fn recorded() -> Vec<Input> {
@@ -20,7 +22,14 @@ fn recorded() -> Vec<Input> {
 }
 
 fn who(inputs: &[Input], f: &Filter) -> Answer {
-    ask(inputs, &ReadOptions::default(), f, Question::Who, false, Vec::new())
+    ask(
+        inputs,
+        &ReadOptions::default(),
+        f,
+        Question::Who,
+        false,
+        Vec::new(),
+    )
 }
 
 #[test]
@@ -36,7 +45,10 @@ fn who_deleted_the_namespace() {
     let r = &a.requests[0];
     assert_eq!(r.user, "kubernetes-admin");
     assert_eq!(r.impersonated_user.as_deref(), Some("alice"));
-    assert_eq!((r.verb.as_str(), r.name.as_str(), r.code), ("delete", "scratch-ns", Some(200)));
+    assert_eq!(
+        (r.verb.as_str(), r.name.as_str(), r.code),
+        ("delete", "scratch-ns", Some(200))
+    );
     assert_eq!(r.audit_id, "32c536ab-b792-4413-94f6-58e4d0c91dbc");
     assert_eq!(r.line, 929);
     assert_eq!(r.time.as_deref(), Some("2026-11-22T13:03:10.026254Z"));
@@ -73,7 +85,10 @@ fn denied_secret_reads() {
             ("kubernetes-admin", Some("bob"), "list", "shop", 1052),
         ]
     );
-    assert!(a.requests.iter().all(|r| r.code == Some(403) && r.decision == "forbid"));
+    assert!(a
+        .requests
+        .iter()
+        .all(|r| r.code == Some(403) && r.decision == "forbid"));
 }
 
 #[test]
@@ -114,7 +129,14 @@ fn stages_are_joined_by_audit_id() {
     // Two exec requests have a ResponseStarted and a ResponseComplete event each.
     assert_eq!(all.stats.requests, 1052);
     assert_eq!(all.requests.len(), 1052);
-    let raw = ask(&recorded(), &ReadOptions::default(), &Filter::default(), Question::Timeline, true, Vec::new());
+    let raw = ask(
+        &recorded(),
+        &ReadOptions::default(),
+        &Filter::default(),
+        Question::Timeline,
+        true,
+        Vec::new(),
+    );
     assert_eq!(raw.requests.len(), 1054);
     // Rows are in time order.
     assert!(all.requests.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
@@ -124,23 +146,48 @@ fn stages_are_joined_by_audit_id() {
 #[test]
 fn prefilter_is_exact() {
     let filters = [
-        Filter { verbs: vec!["delete".into()], ..Filter::default() },
-        Filter { users: vec![Glob::new("alice")], ..Filter::default() },
-        Filter { users: vec![Glob::new("system:serviceaccount:kube-system:*")], ..Filter::default() },
-        Filter { names: vec![Glob::new("db-creds")], verbs: vec!["get".into()], ..Filter::default() },
-        Filter { resources: vec![ResourceSpec::parse("secrets").unwrap()], ..Filter::default() },
-        Filter { resources: vec![ResourceSpec::parse("pods/exec").unwrap()], ..Filter::default() },
+        Filter {
+            verbs: vec!["delete".into()],
+            ..Filter::default()
+        },
+        Filter {
+            users: vec![Glob::new("alice")],
+            ..Filter::default()
+        },
+        Filter {
+            users: vec![Glob::new("system:serviceaccount:kube-system:*")],
+            ..Filter::default()
+        },
+        Filter {
+            names: vec![Glob::new("db-creds")],
+            verbs: vec!["get".into()],
+            ..Filter::default()
+        },
+        Filter {
+            resources: vec![ResourceSpec::parse("secrets").unwrap()],
+            ..Filter::default()
+        },
+        Filter {
+            resources: vec![ResourceSpec::parse("pods/exec").unwrap()],
+            ..Filter::default()
+        },
     ];
     for f in filters {
         let fast = who(&recorded(), &f);
-        assert!(f.needles().is_empty() || fast.stats.skipped > 0 || f.users.iter().any(|u| u.literal().is_none()));
+        assert!(
+            f.needles().is_empty() || fast.stats.skipped > 0 || f.users.iter().any(|u| u.literal().is_none())
+        );
         let mut slow = Vec::new();
         read(&recorded(), &ReadOptions::default(), &mut |loc, ev| {
             if f.matches(&ev) && ev.stage.is_final() {
                 slow.push((loc.line, ev.audit_id.to_string()));
             }
         });
-        let fast: Vec<(u64, String)> = fast.requests.iter().map(|r| (r.line, r.audit_id.clone())).collect();
+        let fast: Vec<(u64, String)> = fast
+            .requests
+            .iter()
+            .map(|r| (r.line, r.audit_id.clone()))
+            .collect();
         let mut slow_sorted = slow.clone();
         slow_sorted.sort();
         let mut fast_sorted = fast.clone();
@@ -153,12 +200,17 @@ fn prefilter_is_exact() {
 #[test]
 fn falco_traces() {
     let dir = corpus("falcosecurity__falco/test/trace_files/k8s_audit");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() > 40, "{}", dir.display());
     for f in files {
         let mut n = 0;
-        let s = read(&[Input::Path(f.clone())], &ReadOptions::default(), &mut |_, _| n += 1);
+        let s = read(&[Input::Path(f.clone())], &ReadOptions::default(), &mut |_, _| {
+            n += 1
+        });
         if f.ends_with("fal_01_003.json") {
             // Not an audit event: a located error, nothing read.
             assert_eq!((n, s.errors.len(), s.errors[0].loc.line), (0, 1, 1));
@@ -198,9 +250,14 @@ fn rotated_gzip_directories_and_hostile_input() {
     // Hidden files are not read.
     std::fs::write(dir.path().join(".hidden"), "garbage").unwrap();
 
-    let opts = ReadOptions { max_line_bytes: 1 << 20, ..ReadOptions::default() };
+    let opts = ReadOptions {
+        max_line_bytes: 1 << 20,
+        ..ReadOptions::default()
+    };
     let mut n = 0u64;
-    let s = read(&[Input::Path(dir.path().to_path_buf())], &opts, &mut |_, _| n += 1);
+    let s = read(&[Input::Path(dir.path().to_path_buf())], &opts, &mut |_, _| {
+        n += 1
+    });
     assert_eq!(s.stats.files, 3);
     assert_eq!(n, 1054 + 1052);
     let errs: Vec<(String, u64)> = s
@@ -208,8 +265,53 @@ fn rotated_gzip_directories_and_hostile_input() {
         .iter()
         .map(|e| (e.loc.file.rsplit('/').next().unwrap().to_owned(), e.loc.line))
         .collect();
-    assert_eq!(errs, [("audit.log".to_owned(), 10), ("audit.log".to_owned(), 20), ("bomb.gz".to_owned(), 1)]);
-    assert!(s.errors[0].message.contains("invalid JSON"), "{}", s.errors[0].message);
-    assert!(s.errors[1].message.contains("unsupported apiVersion"), "{}", s.errors[1].message);
-    assert!(s.errors[2].message.contains("longer than the limit"), "{}", s.errors[2].message);
+    assert_eq!(
+        errs,
+        [
+            ("audit.log".to_owned(), 10),
+            ("audit.log".to_owned(), 20),
+            ("bomb.gz".to_owned(), 1)
+        ]
+    );
+    assert!(
+        s.errors[0].message.contains("invalid JSON"),
+        "{}",
+        s.errors[0].message
+    );
+    assert!(
+        s.errors[1].message.contains("unsupported apiVersion"),
+        "{}",
+        s.errors[1].message
+    );
+    assert!(
+        s.errors[2].message.contains("longer than the limit"),
+        "{}",
+        s.errors[2].message
+    );
+}
+
+#[test]
+fn a_limit_keeps_the_latest_and_counts_everything() {
+    use palisade_audit::query::ask_limited;
+    let all = who(&recorded(), &Filter::default());
+    let some = ask_limited(
+        &recorded(),
+        &ReadOptions::default(),
+        &Filter::default(),
+        Question::Who,
+        false,
+        Some(5),
+        Vec::new(),
+    );
+    assert_eq!(some.requests.len(), 5);
+    assert_eq!(some.stats.matched, 1052);
+    let latest: Vec<&str> = all.requests[all.requests.len() - 5..]
+        .iter()
+        .map(|r| r.audit_id.as_str())
+        .collect();
+    let got: Vec<&str> = some.requests.iter().map(|r| r.audit_id.as_str()).collect();
+    assert_eq!(got, latest);
+    let count = |a: &Answer| a.actors.as_ref().unwrap().iter().map(|x| x.requests).sum::<u64>();
+    assert_eq!(count(&some), 1052);
+    assert_eq!(count(&all), 1052);
 }

@@ -2,7 +2,7 @@
 
 use super::{FilterArgs, LogArgs};
 use clap::{Args, ValueEnum};
-use palisade_audit::query::{ask, render_csv, render_human, render_json, Question};
+use palisade_audit::query::{ask_limited, render_csv, render_human, render_json, Question};
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -21,6 +21,10 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
     pub format: Format,
+    /// Only the latest N matching requests (memory stays bounded whatever matches; the
+    /// identities of `who` still count every match).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// Write the answer to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
@@ -30,12 +34,13 @@ pub struct QueryArgs {
 /// read or held no audit event.
 pub fn run(a: QueryArgs, q: Question) -> anyhow::Result<u8> {
     let (filter, desc) = a.filter.filter()?;
-    let answer = ask(
+    let answer = ask_limited(
         &a.logs.inputs(),
         &a.logs.options(),
         &filter,
         q,
         a.filter.all_stages(),
+        a.limit,
         desc,
     );
     let mut out: Box<dyn Write> = match &a.output_file {
