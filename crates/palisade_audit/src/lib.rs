@@ -16,7 +16,9 @@ mod de;
 pub mod decode;
 pub mod dedup;
 pub mod event;
+pub mod filter;
 pub mod policy;
+pub mod query;
 pub mod rbacgen;
 pub mod read;
 

@@ -39,7 +39,8 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
-    /// Audit logs and policies: Audit Policy check and lint, RBAC from use.
+    /// Audit logs and policies: who did what (who, timeline), Audit Policy check and lint,
+    /// RBAC from use.
     #[command(subcommand)]
     Audit(crate::audit::AuditCommand),
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
@@ -317,8 +318,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(crate::rbac::RbacCommand::Risks(a)) => rbac_risks(a),
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
-        Command::Audit(c) => crate::audit::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::Audit(c) => crate::audit::run(c),
         Command::Bench(a) => crate::bench::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
