@@ -6,6 +6,7 @@
 //! * [`dedup`]: one event per request (the stages of one `auditID` joined).
 //! * [`filter`]: the filters every question takes.
 //! * [`query`]: the questions (`who`, `timeline`) and their rows.
+//! * [`detect`]: the detection rules (`AUD001`…) and the stateful engine that runs them.
 //!
 //! No I/O outside [`read`]; everything else is a pure function of events.
 
@@ -13,6 +14,7 @@ mod cloud;
 mod de;
 pub mod decode;
 pub mod dedup;
+pub mod detect;
 pub mod event;
 pub mod read;
 
