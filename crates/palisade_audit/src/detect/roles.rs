@@ -160,7 +160,8 @@ pub struct Power {
     pub wildcards: Vec<String>,
     /// The catalogued risks (`read secrets: get,list secrets`), in catalogue order.
     pub risks: Vec<(RiskKind, String)>,
-    /// Write verbs granted (create, update, patch, delete, deletecollection, or `*`).
+    /// Write verbs granted (create, update, patch, delete, deletecollection, or `*`; post,
+    /// put, patch, delete on non-resource URLs).
     pub writes: Vec<String>,
 }
 
@@ -178,6 +179,15 @@ impl Power {
                 let title = palisade_rbac::risk::risk(m.kind).map_or("", |k| k.title);
                 if !p.risks.iter().any(|(k, _)| *k == m.kind) {
                     p.risks.push((m.kind, format!("{title}: {}", m.grants)));
+                }
+            }
+            if !r.non_resource_urls.is_empty() {
+                for v in &r.verbs {
+                    if matches!(v.as_str(), "*" | "post" | "put" | "patch" | "delete")
+                        && !p.writes.contains(v)
+                    {
+                        p.writes.push(v.clone());
+                    }
                 }
             }
             if !r.resources.is_empty() {
