@@ -42,6 +42,9 @@ enum Command {
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
     /// node: its files, static-pod manifests, units, configs and process command lines.
     Bench(Box<crate::bench::BenchArgs>),
+    /// Audit-log forensics: detections over Kubernetes audit logs.
+    #[command(subcommand)]
+    Audit(crate::audit::AuditCommand),
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
@@ -316,6 +319,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
         Command::Bench(a) => crate::bench::run(*a),
+        Command::Audit(c) => crate::audit::run(c),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
         Command::Certs(a) => crate::webhook_config::certs(a),
@@ -347,7 +351,15 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         Command::Rules(a) => {
             let rules: &[&'static palisade_core::RuleMeta] = match a.profile.as_deref() {
-                None => palisade_rules::all_rules(),
+                // The scan rules, then the audit-log detections (`palisade audit detect`).
+                None | Some("all") => Box::leak(
+                    palisade_rules::all_rules()
+                        .iter()
+                        .copied()
+                        .chain(palisade_audit::detect::rules::metas())
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
                 Some(p) => match palisade_engine::config::Profile::parse(p) {
                     Some(p) => Box::leak(settings::profile_rules(p).into_boxed_slice()),
                     None => {
@@ -383,7 +395,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 .with_context(|| format!("writing man pages to {}", dir.display()))?;
             Ok(0)
         }
-        Command::Explain { rule } => match palisade_rules::find_rule(&rule) {
+        Command::Explain { rule } => match palisade_rules::find_rule(&rule)
+            .or_else(|| palisade_audit::detect::find_rule(&rule).map(|r| r.meta))
+        {
             Some(r) => {
                 let mut out = std::io::stdout().lock();
                 render_explain(r, &mut out)?;
