@@ -16,6 +16,8 @@ pub mod decode;
 pub mod dedup;
 pub mod detect;
 pub mod event;
+pub mod filter;
+pub mod query;
 pub mod read;
 
 pub use event::{Event, Level, Loc, ObjectRef, Stage, Status, UserInfo};

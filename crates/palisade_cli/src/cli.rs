@@ -39,12 +39,13 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
+    /// Audit-log forensics: who did what (who, timeline) and detections (detect) over
+    /// audit.k8s.io event logs.
+    #[command(subcommand)]
+    Audit(crate::audit::AuditCommand),
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
     /// node: its files, static-pod manifests, units, configs and process command lines.
     Bench(Box<crate::bench::BenchArgs>),
-    /// Audit-log forensics: detections over Kubernetes audit logs.
-    #[command(subcommand)]
-    Audit(crate::audit::AuditCommand),
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
@@ -318,8 +319,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
-        Command::Bench(a) => crate::bench::run(*a),
         Command::Audit(c) => crate::audit::run(c),
+        Command::Bench(a) => crate::bench::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
         Command::Certs(a) => crate::webhook_config::certs(a),
