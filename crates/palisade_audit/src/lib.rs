@@ -8,6 +8,7 @@
 //! * [`query`]: the questions (`who`, `timeline`) and their rows.
 //! * [`rbacgen`]: RBAC from use: the minimal roles for what a subject did.
 //! * [`policy`]: the Audit Policy: loading, validation, evaluation, lint, log replay.
+//! * [`detect`]: the detection rules (`AUD001`…) and the stateful engine that runs them.
 //!
 //! No I/O outside [`read`]; everything else is a pure function of events.
 
@@ -15,6 +16,7 @@ mod cloud;
 mod de;
 pub mod decode;
 pub mod dedup;
+pub mod detect;
 pub mod event;
 pub mod filter;
 pub mod policy;

@@ -39,8 +39,8 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
-    /// Audit logs and policies: who did what (who, timeline), Audit Policy check and lint,
-    /// RBAC from use.
+    /// Audit logs and policies: who did what (who, timeline), detections (detect), Audit
+    /// Policy check and lint, RBAC from use.
     #[command(subcommand)]
     Audit(crate::audit::AuditCommand),
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
@@ -352,7 +352,15 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         Command::Rules(a) => {
             let rules: &[&'static palisade_core::RuleMeta] = match a.profile.as_deref() {
-                None => palisade_rules::all_rules(),
+                // The scan rules, then the audit-log detections (`palisade audit detect`).
+                None | Some("all") => Box::leak(
+                    palisade_rules::all_rules()
+                        .iter()
+                        .copied()
+                        .chain(palisade_audit::detect::rules::metas())
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
                 Some(p) => match palisade_engine::config::Profile::parse(p) {
                     Some(p) => Box::leak(settings::profile_rules(p).into_boxed_slice()),
                     None => {
@@ -388,7 +396,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 .with_context(|| format!("writing man pages to {}", dir.display()))?;
             Ok(0)
         }
-        Command::Explain { rule } => match palisade_rules::find_rule(&rule) {
+        Command::Explain { rule } => match palisade_rules::find_rule(&rule)
+            .or_else(|| palisade_audit::detect::find_rule(&rule).map(|r| r.meta))
+        {
             Some(r) => {
                 let mut out = std::io::stdout().lock();
                 render_explain(r, &mut out)?;

@@ -283,6 +283,10 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
         opts.severity.insert(rule.code, sev.severity());
     }
     for (key, o) in &cfg.rules {
+        // Options of the audit detections (`palisade audit detect` reads them).
+        if palisade_rules::find_rule(key).is_none() && palisade_audit::detect::find_rule(key).is_some() {
+            continue;
+        }
         let rule = palisade_rules::find_rule(key)
             .ok_or_else(|| format!("{cfg_file}: rules: unknown rule {key:?}"))?;
         opts.rule_options.insert(rule.code, RuleOptions(o.clone()));

@@ -2,6 +2,7 @@
 //! arguments of every audit subcommand (the logs to read, the filters).
 
 mod policy;
+mod detect;
 mod query;
 mod rbac;
 
@@ -28,6 +29,10 @@ pub enum AuditCommand {
     Policy(policy::PolicyCommand),
     /// The minimal Roles and bindings for what a user or ServiceAccount did in a log.
     Rbac(rbac::RbacArgs),
+    /// Run the detection rules (AUD001 …) over audit logs: exec into pods, secret reads,
+    /// powerful bindings, privileged pods, anonymous access, … Exit 1 when something is
+    /// detected, 2 on unreadable input.
+    Detect(detect::DetectArgs),
 }
 
 pub fn run(c: AuditCommand) -> anyhow::Result<u8> {
@@ -36,6 +41,7 @@ pub fn run(c: AuditCommand) -> anyhow::Result<u8> {
         AuditCommand::Timeline(a) => query::run(a, palisade_audit::query::Question::Timeline),
         AuditCommand::Policy(c) => policy::run(c),
         AuditCommand::Rbac(a) => rbac::run(a),
+        AuditCommand::Detect(a) => detect::run(a),
     }
 }
 
