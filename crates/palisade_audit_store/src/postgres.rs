@@ -122,13 +122,31 @@ impl Postgres {
 
     pub fn insert(&mut self, records: &[Record]) -> Result<Inserted, StoreError> {
         let now = now_micros();
-        let mut by_id: HashMap<String, i64> = HashMap::with_capacity(records.len());
-        let statements: Vec<Statement> = records
-            .chunks(ROWS_PER_STATEMENT)
+        // Statements of at most ROWS_PER_STATEMENT rows, none naming one auditID twice (an
+        // upsert cannot touch one row twice in a statement; batches committed together may
+        // hold a request twice).
+        let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut start = 0;
+        for (i, r) in records.iter().enumerate() {
+            if i - start == ROWS_PER_STATEMENT || !seen.insert(r.audit_id.as_str()) {
+                chunks.push(start..i);
+                start = i;
+                seen.clear();
+                seen.insert(r.audit_id.as_str());
+            }
+        }
+        if start < records.len() {
+            chunks.push(start..records.len());
+        }
+        let statements: Vec<Statement> = chunks
+            .iter()
             .map(|c| self.statement(c.len()))
             .collect::<Result<_, _>>()?;
+        let mut ids = vec![None; records.len()];
         let mut tx = self.client.transaction()?;
-        for (chunk, st) in records.chunks(ROWS_PER_STATEMENT).zip(&statements) {
+        for (range, st) in chunks.iter().zip(&statements) {
+            let chunk = &records[range.clone()];
             let mut p: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * 19);
             for r in chunk {
                 p.extend_from_slice(&[
@@ -153,14 +171,16 @@ impl Postgres {
                     &r.json,
                 ]);
             }
+            let mut by_id: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
             for row in tx.query(st, &p)? {
                 by_id.insert(row.get(1), row.get(0));
             }
+            for (k, r) in range.clone().zip(chunk) {
+                ids[k] = by_id.get(&r.audit_id).copied();
+            }
         }
         tx.commit()?;
-        Ok(Inserted {
-            ids: records.iter().map(|r| by_id.get(&r.audit_id).copied()).collect(),
-        })
+        Ok(Inserted { ids })
     }
 
     pub fn select(
