@@ -257,9 +257,14 @@ fn event(raw: Raw<'_>) -> Result<Event<'_>, String> {
     if !raw.kind.is_empty() && raw.kind != "Event" {
         return Err(format!("not an audit event: kind {:?}", raw.kind));
     }
-    if !raw.api_version.is_empty() && !raw.api_version.starts_with("audit.k8s.io/") {
+    if !raw.api_version.is_empty()
+        && !matches!(
+            raw.api_version.as_ref(),
+            "audit.k8s.io/v1" | "audit.k8s.io/v1beta1" | "audit.k8s.io/v1alpha1"
+        )
+    {
         return Err(format!(
-            "not an audit event: apiVersion {:?} (expected audit.k8s.io/v1, v1beta1 or v1alpha1)",
+            "unsupported apiVersion {:?} (expected audit.k8s.io/v1, v1beta1 or v1alpha1)",
             raw.api_version
         ));
     }

@@ -215,16 +215,18 @@ impl<'a> ObjectRef<'a> {
 }
 
 impl fmt::Display for ObjectRef<'_> {
-    /// `resource[.group][/subresource] [namespace/]name`.
+    /// `resource[.group][/subresource] [namespace/]name`; `secrets in shop` for a request on
+    /// every object of a namespace; a namespace's own requests name it once.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.resource_name())?;
-        if !self.namespace.is_empty() || !self.name.is_empty() {
-            f.write_str(" ")?;
+        let own_namespace = self.resource == "namespaces" && self.api_group.is_empty();
+        match (self.namespace.as_ref(), self.name.as_ref()) {
+            ("", "") => Ok(()),
+            (ns, "") => write!(f, " in {ns}"),
+            ("", n) => write!(f, " {n}"),
+            (_, n) if own_namespace => write!(f, " {n}"),
+            (ns, n) => write!(f, " {ns}/{n}"),
         }
-        if !self.namespace.is_empty() {
-            write!(f, "{}/", self.namespace)?;
-        }
-        f.write_str(&self.name)
     }
 }
 

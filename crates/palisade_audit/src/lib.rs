@@ -14,6 +14,8 @@ mod de;
 pub mod decode;
 pub mod dedup;
 pub mod event;
+pub mod filter;
+pub mod query;
 pub mod read;
 
 pub use event::{Event, Level, Loc, ObjectRef, Stage, Status, UserInfo};

@@ -21,6 +21,11 @@ pub struct ReadOptions {
     pub max_line_bytes: usize,
     /// How many errors are kept (all are counted).
     pub max_errors: usize,
+    /// Lines that cannot match a question are skipped before decoding: every group must have
+    /// one of its strings in the line (from [`crate::filter::Filter::needles`]). Applied only
+    /// to lines holding events directly (`{"kind":"Event...`), whose strings are not escaped
+    /// JSON inside JSON.
+    pub prefilter: Vec<Vec<String>>,
 }
 
 impl Default for ReadOptions {
@@ -28,6 +33,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_line_bytes: 256 << 20,
             max_errors: 1000,
+            prefilter: Vec::new(),
         }
     }
 }
@@ -57,6 +63,8 @@ pub struct ReadStats {
     /// Bytes of text read (after decompression).
     pub bytes: u64,
     pub events: u64,
+    /// Lines skipped by the prefilter (they cannot match).
+    pub skipped: u64,
     /// Every error, including those not kept.
     pub errors: u64,
 }
@@ -274,6 +282,15 @@ fn lines(
     summary: &mut ReadSummary,
     f: &mut dyn FnMut(&Loc, Event<'_>),
 ) {
+    let finders: Vec<Vec<memchr::memmem::Finder<'_>>> = opts
+        .prefilter
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+                .collect()
+        })
+        .collect();
     let mut buf = Vec::with_capacity(64 << 10);
     let mut line_no: u64 = 0;
     let mut loc = Loc {
@@ -323,12 +340,12 @@ fn lines(
             buf.pop();
         }
         let start = line_no;
-        let trimmed = trim(&buf);
-        if trimmed.is_empty() {
-            continue;
-        }
+        let pretty = match trim(&buf) {
+            b"" => continue,
+            t => t == b"{" || t == b"[",
+        };
         // A pretty-printed document: read on to its end.
-        if trimmed == b"{" || trimmed == b"[" {
+        if pretty {
             loop {
                 let mut more = Vec::new();
                 match next_line(&mut r, &mut more, opts.max_line_bytes) {
@@ -352,6 +369,16 @@ fn lines(
                     Ok(Line::Eof) | Err(_) => break,
                 }
             }
+        }
+        let trimmed = trim(&buf);
+        if !finders.is_empty()
+            && trimmed.starts_with(br#"{"kind":"Event"#)
+            && !finders
+                .iter()
+                .all(|g| g.iter().any(|f| f.find(trimmed).is_some()))
+        {
+            summary.stats.skipped += 1;
+            continue;
         }
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t,

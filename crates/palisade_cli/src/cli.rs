@@ -39,6 +39,9 @@ enum Command {
     /// NetworkPolicy analysis: matrix, check, diff.
     #[command(subcommand)]
     Netpol(crate::netpol::NetpolCommand),
+    /// Audit-log forensics: who did what (who, timeline) over audit.k8s.io event logs.
+    #[command(subcommand)]
+    Audit(crate::audit::AuditCommand),
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
     /// node: its files, static-pod manifests, units, configs and process command lines.
     Bench(Box<crate::bench::BenchArgs>),
@@ -315,6 +318,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Rbac(c) => crate::rbac::run(c),
         Command::Netpol(c) => crate::netpol::run(c),
         Command::Psa(a) => crate::psa::run(a),
+        Command::Audit(c) => crate::audit::run(c),
         Command::Bench(a) => crate::bench::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),

@@ -2,6 +2,7 @@
 //! together, and turns the report into an exit code (0 clean, 1 findings, 2 errors). Sets up
 //! `tracing` (diagnostics on stderr: `-v`/`-q`, `RUST_LOG`).
 
+mod audit;
 mod bench;
 mod cli;
 mod cluster;
