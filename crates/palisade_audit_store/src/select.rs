@@ -39,6 +39,10 @@ pub struct Selection {
     pub user_agent: Vec<String>,
     pub level: Vec<String>,
     pub stage: Vec<Stage>,
+    /// A user that is the real or the effective one (`username` or `effective_user`).
+    pub identity: Vec<String>,
+    /// A namespace, the namespace's own requests (`namespaces/NAME`) included.
+    pub namespace_or_itself: Vec<String>,
     pub order: Order,
     /// At most this many rows are read (the caller may stop earlier).
     pub limit: Option<u64>,
@@ -111,6 +115,25 @@ impl Selection {
             self.stage.iter().map(|s| Param::Int(stage_rank(*s))).collect(),
             &mut conds,
         );
+        let mut either = |a: &str, b: &str, v: &[String], conds: &mut Vec<String>| {
+            if v.is_empty() {
+                return;
+            }
+            let mut ph = Vec::new();
+            for x in v {
+                params.push(Param::Text(x.clone()));
+                ph.push(d.placeholder(params.len()));
+            }
+            let list = ph.join(", ");
+            conds.push(format!("({a} IN ({list}) OR {b} IN ({list}))"));
+        };
+        either("username", "effective_user", &self.identity, &mut conds);
+        either(
+            "namespace",
+            "(resource = 'namespaces' AND api_group = '') AND name",
+            &self.namespace_or_itself,
+            &mut conds,
+        );
         if let Some(t) = self.since {
             params.push(Param::Int(crate::micros(t)));
             conds.push(format!("ts >= {}", d.placeholder(params.len())));
@@ -138,6 +161,64 @@ impl Selection {
             sql.push_str(&format!(" LIMIT {}", n.min(i64::MAX as u64)));
         }
         (sql, params)
+    }
+}
+
+impl Selection {
+    /// The part of a question's filter that the store's columns answer exactly, as a
+    /// selection picking a superset of what the filter matches: globs, groups, networks,
+    /// substrings, code ranges and stages are left to [`Filter::matches`] on the events read
+    /// back (a stored row is the latest stage of its request, as `Dedup` hands on).
+    pub fn from_filter(f: &palisade_audit::filter::Filter) -> Selection {
+        let literals = |v: &[palisade_audit::filter::Glob]| -> Vec<String> {
+            let l: Vec<String> = v.iter().filter_map(|g| g.literal().map(str::to_owned)).collect();
+            if l.len() == v.len() {
+                l
+            } else {
+                Vec::new()
+            }
+        };
+        let mut identity = literals(&f.users);
+        if f.users.is_empty() && !f.service_accounts.is_empty() {
+            let sa: Vec<String> = f
+                .service_accounts
+                .iter()
+                .filter_map(|(ns, n)| {
+                    Some(format!(
+                        "system:serviceaccount:{}:{}",
+                        ns.literal()?,
+                        n.literal()?
+                    ))
+                })
+                .collect();
+            if sa.len() == f.service_accounts.len() {
+                identity = sa;
+            }
+        }
+        let resources: Vec<String> = f
+            .resources
+            .iter()
+            .filter_map(|r| r.resource.literal().map(str::to_owned))
+            .collect();
+        Selection {
+            since: f.since,
+            // The filter's bound is inclusive.
+            until: f
+                .until
+                .and_then(|u| u.checked_add(jiff::SignedDuration::from_micros(1)).ok()),
+            identity,
+            verb: f.verbs.clone(),
+            resource: if resources.len() == f.resources.len() {
+                resources
+            } else {
+                Vec::new()
+            },
+            namespace_or_itself: literals(&f.namespaces),
+            name: literals(&f.names),
+            decision: f.decisions.clone(),
+            level: f.levels.iter().map(|l| l.as_str().to_owned()).collect(),
+            ..Selection::default()
+        }
     }
 }
 
