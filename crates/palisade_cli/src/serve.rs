@@ -1,6 +1,7 @@
-//! `palisade serve`: the admission webhook. Parses the flags, loads the configuration into a
-//! decider (again on reload), chooses where namespace labels come from (a watch of the
-//! cluster, or Namespace manifests), and hands over to `palisade_server::serve`.
+//! `palisade serve`: the admission webhook and the audit sink. Parses the flags, loads the
+//! configuration into a decider (again on reload), chooses where namespace labels come from
+//! (a watch of the cluster, or Namespace manifests), the audit store and its retention, and
+//! hands over to `palisade_server::serve`.
 
 use crate::settings::{self, Flags};
 use anyhow::Result;
@@ -84,6 +85,88 @@ pub struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value = "json")]
     pub log_format: LogFormat,
+    /// Turn on the audit sink (`POST /audit` on the webhook port, for the API server's
+    /// webhook backend) storing into this store: a SQLite file (`PATH` or `sqlite:PATH`,
+    /// created if missing) or PostgreSQL (`postgres://USER@HOST:PORT/DB`) when several
+    /// replicas share one store.
+    #[arg(long, value_name = "URL")]
+    pub audit_store: Option<String>,
+    /// Delete stored audit events older than this (`30d`, `12h`, `90m`, `2w`).
+    #[arg(long, value_name = "AGE", requires = "audit_store", value_parser = parse_age)]
+    pub audit_retention: Option<Duration>,
+    /// Delete the oldest stored audit events while the store uses more than this (`10GiB`,
+    /// `500MB`).
+    #[arg(long, value_name = "SIZE", requires = "audit_store", value_parser = parse_size)]
+    pub audit_max_size: Option<u64>,
+    /// Delete the oldest stored audit events while there are more than this many.
+    #[arg(long, value_name = "N", requires = "audit_store")]
+    pub audit_max_events: Option<u64>,
+    /// Seconds between retention passes (which also measure the store's size for
+    /// /metrics).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60.0,
+        requires = "audit_store"
+    )]
+    pub audit_retention_interval: f64,
+}
+
+/// `30d`, `12h`, `90m`, `45s`, `2w`.
+pub fn parse_age(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit (30d, 12h, 90m)"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        "w" => 7 * 86400,
+        _ => return Err(format!("{s:?}: the unit is one of s, m, h, d, w")),
+    };
+    if n == 0 {
+        return Err(format!("{s:?}: must be more than 0"));
+    }
+    n.checked_mul(secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?}: too long"))
+}
+
+/// `10GiB`, `500MB`, `1024` (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit (10GiB, 500MB)"))?;
+    let mult: f64 = match unit.trim() {
+        "" | "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        u => {
+            return Err(format!(
+                "{s:?}: unknown unit {u:?} (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+            ))
+        }
+    };
+    let v = n * mult;
+    if !(v >= 1.0 && v < u64::MAX as f64) {
+        return Err(format!("{s:?}: out of range"));
+    }
+    Ok(v as u64)
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -254,6 +337,9 @@ pub fn run(a: ServeArgs) -> Result<u8> {
     if !valid {
         return fail("--timeout must be positive and --shutdown-delay not negative".into());
     }
+    if !(a.audit_retention_interval > 0.0 && a.audit_retention_interval.is_finite()) {
+        return fail("--audit-retention-interval must be positive".into());
+    }
     let kube_version = match a.kube_version.as_deref().map(crate::release::parse_kube_version) {
         None => None,
         Some(Ok(m)) => Some(m),
@@ -305,9 +391,42 @@ pub fn run(a: ServeArgs) -> Result<u8> {
         },
         reload_every: Duration::from_secs(2),
         shutdown_delay: Duration::from_secs_f64(a.shutdown_delay),
+        audit: a
+            .audit_store
+            .as_ref()
+            .map(|url| palisade_server::audit::SinkOptions {
+                url: url.clone(),
+                retention: palisade_audit_store::Retention {
+                    max_age: a.audit_retention,
+                    max_events: a.audit_max_events,
+                    max_bytes: a.audit_max_size,
+                },
+                retention_every: Duration::from_secs_f64(a.audit_retention_interval),
+            }),
     };
-    match palisade_server::serve::run(opts, configure, namespaces) {
+    let detect: Box<dyn palisade_server::audit::Detect> = Box::new(palisade_server::audit::NoDetections);
+    match palisade_server::serve::run(opts, configure, namespaces, detect) {
         Ok(()) => Ok(0),
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_sizes() {
+        assert_eq!(parse_age("30d"), Ok(Duration::from_secs(30 * 86400)));
+        assert_eq!(parse_age("90m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_age("30").is_err());
+        assert!(parse_age("0h").is_err());
+        assert!(parse_age("3y").is_err());
+        assert_eq!(parse_size("10GiB"), Ok(10 << 30));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1.5KiB"), Ok(1536));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("10 parsecs").is_err());
+        assert!(parse_size("0").is_err());
     }
 }

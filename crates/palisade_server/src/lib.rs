@@ -3,6 +3,7 @@
 //! format, the per-namespace enforce/warn/audit decision, the defaults the mutating webhook
 //! adds, the HTTP router (testable without a socket) and serving it.
 
+pub mod audit;
 pub mod decide;
 pub mod metrics;
 pub mod mutate;

@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -66,6 +66,8 @@ pub struct AppState {
     limit: Arc<Semaphore>,
     limits: Limits,
     ready: AtomicBool,
+    /// The audit sink (`POST /audit`), when a store is configured.
+    audit: OnceLock<Arc<crate::audit::Sink>>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             limit: Arc::new(Semaphore::new(limits.concurrency.max(1))),
             limits,
             ready: AtomicBool::new(true),
+            audit: OnceLock::new(),
         })
     }
     pub fn decider(&self) -> Arc<Decider> {
@@ -87,19 +90,48 @@ impl AppState {
     pub fn replace_decider(&self, d: Decider) {
         *self.decider.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(d);
     }
+    /// Turns `POST /audit` on (once; a second sink is ignored).
+    pub fn set_audit(&self, sink: crate::audit::Sink) {
+        let _ = self.audit.set(Arc::new(sink));
+    }
+    pub fn audit(&self) -> Option<&Arc<crate::audit::Sink>> {
+        self.audit.get()
+    }
     /// Readiness (false while shutting down, so the Service stops sending requests).
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Relaxed);
     }
 }
 
-/// The webhook router: `/validate` and `/mutate`.
+/// The webhook router: `/validate` and `/mutate`, and `/audit` (the audit sink, with its own
+/// body limit; 404 when no store is configured).
 pub fn webhook(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/validate", post(validate))
         .route("/mutate", post(mutate))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route(
+            "/audit",
+            post(audit).layer(DefaultBodyLimit::max(crate::audit::MAX_AUDIT_BODY)),
+        )
         .with_state(state)
+}
+
+async fn audit(State(s): State<Arc<AppState>>, body: Bytes) -> axum::response::Response {
+    let Some(sink) = s.audit.get().cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "palisade: the audit sink is off (palisade serve --audit-store)\n",
+        )
+            .into_response();
+    };
+    let (code, text) = sink.ingest(body).await;
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if code.is_server_error() {
+        (code, [(header::RETRY_AFTER, "1")], text).into_response()
+    } else {
+        (code, text).into_response()
+    }
 }
 
 /// The health router: `/healthz`, `/readyz`, `/metrics`.
@@ -121,7 +153,10 @@ pub fn health(state: Arc<AppState>) -> Router {
             get(|State(s): State<Arc<AppState>>| async move {
                 (
                     [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-                    s.metrics.render(),
+                    match s.audit.get() {
+                        Some(a) => s.metrics.render() + &a.metrics.render(),
+                        None => s.metrics.render(),
+                    },
                 )
             }),
         )

@@ -39,6 +39,8 @@ pub struct ServeOptions {
     /// After SIGTERM, how long to keep serving while not ready, so that the Service's
     /// endpoints are updated before the listener closes.
     pub shutdown_delay: Duration,
+    /// The audit sink (`POST /audit` on the webhook port), when set.
+    pub audit: Option<crate::audit::SinkOptions>,
 }
 
 /// A decider built from the configuration, and the files it was read from (a change of
@@ -67,6 +69,7 @@ pub fn run(
     opts: ServeOptions,
     configure: Arc<dyn Configure>,
     namespaces: Arc<dyn Namespaces>,
+    detect: Box<dyn crate::audit::Detect>,
 ) -> Result<(), String> {
     // A configuration that does not load stops the start (before any port is opened), as
     // the API server does not start with an invalid PodSecurityConfiguration.
@@ -76,7 +79,12 @@ pub fn run(
         .thread_name("palisade-serve")
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    rt.block_on(serve(opts, configured, configure, namespaces))
+    // A store that cannot be opened stops the start too.
+    let sink = match &opts.audit {
+        Some(a) => Some(crate::audit::Sink::start(a.clone(), detect)?),
+        None => None,
+    };
+    rt.block_on(serve(opts, configured, configure, namespaces, sink))
 }
 
 async fn serve(
@@ -84,6 +92,7 @@ async fn serve(
     configured: Configured,
     configure: Arc<dyn Configure>,
     namespaces: Arc<dyn Namespaces>,
+    sink: Option<crate::audit::Sink>,
 ) -> Result<(), String> {
     let resolver = match &opts.tls {
         TlsSource::Files { cert, key } => {
@@ -107,6 +116,9 @@ async fn serve(
     };
     let tls_config = tls::server_config(resolver).map_err(|e| e.to_string())?;
     let state = AppState::new(configured.decider, namespaces, opts.limits);
+    if let Some(sink) = sink {
+        state.set_audit(sink);
+    }
     let bind = |port: u16| async move {
         tokio::net::TcpListener::bind(SocketAddr::new(opts.address, port))
             .await

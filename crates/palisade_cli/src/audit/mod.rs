@@ -51,8 +51,12 @@ pub struct LogArgs {
     /// Audit logs: JSON-lines files of the log backend, EventList batches of the webhook
     /// backend, gzip-rotated files, directories (read recursively in name order), or - for
     /// stdin. GKE, EKS and AKS exports are recognised.
-    #[arg(value_name = "LOG", required = true)]
+    #[arg(value_name = "LOG", required_unless_present = "store")]
     pub logs: Vec<String>,
+    /// Read the events stored by `palisade serve --audit-store` instead of logs: a SQLite
+    /// file (`PATH`, `sqlite:PATH`) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", conflicts_with = "logs")]
+    pub store: Option<String>,
     /// Skip (with an error) lines longer than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_line_bytes: usize,

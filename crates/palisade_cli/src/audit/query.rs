@@ -34,15 +34,24 @@ pub struct QueryArgs {
 /// read or held no audit event.
 pub fn run(a: QueryArgs, q: Question) -> anyhow::Result<u8> {
     let (filter, desc) = a.filter.filter()?;
-    let answer = ask_limited(
-        &a.logs.inputs(),
-        &a.logs.options(),
-        &filter,
-        q,
-        a.filter.all_stages(),
-        a.limit,
-        desc,
-    );
+    let answer = match &a.logs.store {
+        Some(url) => match ask_store(url, &filter, q, a.limit, desc) {
+            Ok(answer) => answer,
+            Err(e) => {
+                eprintln!("palisade: error: {e}");
+                return Ok(2);
+            }
+        },
+        None => ask_limited(
+            &a.logs.inputs(),
+            &a.logs.options(),
+            &filter,
+            q,
+            a.filter.all_stages(),
+            a.limit,
+            desc,
+        ),
+    };
     let mut out: Box<dyn Write> = match &a.output_file {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
@@ -72,4 +81,37 @@ pub fn run(a: QueryArgs, q: Question) -> anyhow::Result<u8> {
         return Ok(2);
     }
     Ok(0)
+}
+
+/// The question asked of a store (`palisade serve --audit-store`): the filter's exact part
+/// as SQL, the rest by the same `Filter::matches` on the events read back. A store holds one
+/// row per request (its latest stage), so there are no stages to join.
+fn ask_store(
+    url: &str,
+    filter: &palisade_audit::filter::Filter,
+    q: Question,
+    limit: Option<usize>,
+    desc: Vec<String>,
+) -> Result<palisade_audit::query::Answer, String> {
+    let mut store = palisade_audit_store::Store::open(url).map_err(|e| format!("{url}: {e}"))?;
+    let sel = palisade_audit_store::Selection::from_filter(filter);
+    let mut c = palisade_audit::query::Collector::with_limit(q, limit);
+    let mut stats = palisade_audit::read::ReadStats {
+        files: 1,
+        ..Default::default()
+    };
+    store
+        .select(&sel, &mut |loc, ev| {
+            stats.events += 1;
+            stats.lines += 1;
+            let m = filter.matches(&ev);
+            c.request(loc, &ev, m);
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(|e| format!("{}: {e}", store.name()))?;
+    if stats.events == 0 {
+        // Nothing selected: "no audit event was read" only when the store is empty.
+        stats.events = store.size().map_err(|e| format!("{}: {e}", store.name()))?.events;
+    }
+    Ok(c.finish(desc, &stats, &[]))
 }

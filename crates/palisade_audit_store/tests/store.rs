@@ -1,0 +1,343 @@
+//! The store's behaviour, the same checks on SQLite (in a temporary directory) and on a real
+//! PostgreSQL server (ignored unless `--ignored`: it needs Debian's `postgresql`).
+
+mod common;
+
+use common::{batch, ev, Pg};
+use palisade_audit::Stage;
+use palisade_audit_store::{parse_batch, Order, Record, Retention, Selection, Store};
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+fn records(items: &[String]) -> Vec<Record> {
+    let b = parse_batch(batch(items).as_bytes());
+    assert!(b.errors.is_empty(), "{:?}", b.errors);
+    b.records
+}
+
+/// (row id, auditID, stage, effective user) of the selected events.
+fn select(store: &mut Store, sel: &Selection) -> Vec<(u64, String, Stage, String)> {
+    let mut out = Vec::new();
+    let name = store.name().to_owned();
+    store
+        .select(sel, &mut |loc, e| {
+            assert_eq!(&*loc.file, name);
+            out.push((
+                loc.line,
+                e.audit_id.to_string(),
+                e.stage,
+                e.effective_user().username.to_string(),
+            ));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    out
+}
+
+fn ids(store: &mut Store, sel: &Selection) -> Vec<String> {
+    select(store, sel).into_iter().map(|r| r.1).collect()
+}
+
+fn upsert_by_audit_id(store: &mut Store) {
+    let t = "2026-11-22T13:00:00.000001Z";
+    let first = store
+        .insert(&records(&[ev(
+            "u1",
+            "RequestReceived",
+            "alice",
+            "get",
+            "pods",
+            "shop",
+            "web",
+            t,
+        )]))
+        .unwrap();
+    let id = first.ids[0].expect("stored");
+    // The final stage replaces the first; the row keeps its id.
+    let done = store
+        .insert(&records(&[ev(
+            "u1",
+            "ResponseComplete",
+            "alice",
+            "get",
+            "pods",
+            "shop",
+            "web",
+            t,
+        )]))
+        .unwrap();
+    assert_eq!(done.ids, [Some(id)]);
+    // An earlier stage arriving late (a retried batch) changes nothing.
+    let late = store
+        .insert(&records(&[ev(
+            "u1",
+            "RequestReceived",
+            "alice",
+            "get",
+            "pods",
+            "shop",
+            "web",
+            t,
+        )]))
+        .unwrap();
+    assert_eq!(late.ids, [None]);
+    assert_eq!(late.stored(), 0);
+    let got = select(
+        store,
+        &Selection {
+            audit_id: vec!["u1".into()],
+            ..Selection::default()
+        },
+    );
+    assert_eq!(
+        got,
+        [(id as u64, "u1".into(), Stage::ResponseComplete, "alice".into())]
+    );
+    assert_eq!(store.size().unwrap().events, 1);
+}
+
+fn queries(store: &mut Store) {
+    let evs = [
+        ev(
+            "q1",
+            "ResponseComplete",
+            "alice",
+            "create",
+            "namespaces",
+            "",
+            "shop",
+            "2026-11-22T13:00:01Z",
+        ),
+        ev(
+            "q2",
+            "ResponseComplete",
+            "bob",
+            "get",
+            "pods",
+            "shop",
+            "web",
+            "2026-11-22T13:00:02Z",
+        ),
+        ev(
+            "q3",
+            "ResponseComplete",
+            "mallory",
+            "get",
+            "secrets",
+            "shop",
+            "db",
+            "2026-11-22T13:00:03Z",
+        ),
+        ev(
+            "q4",
+            "ResponseComplete",
+            "alice",
+            "delete",
+            "namespaces",
+            "",
+            "shop",
+            "2026-11-22T13:00:04Z",
+        ),
+        ev(
+            "q5",
+            "ResponseComplete",
+            "bob",
+            "delete",
+            "pods",
+            "shop",
+            "web",
+            "2026-11-22T13:00:05Z",
+        ),
+    ];
+    let stored = store.insert(&records(&evs)).unwrap();
+    assert_eq!(stored.stored(), 5);
+    let s = |f: fn(&mut Selection)| {
+        let mut sel = Selection::default();
+        f(&mut sel);
+        sel
+    };
+    // Who deleted my namespace?
+    assert_eq!(
+        ids(
+            store,
+            &s(|q| {
+                q.verb = vec!["delete".into()];
+                q.resource = vec!["namespaces".into()];
+                q.name = vec!["shop".into()];
+            })
+        ),
+        ["q4"]
+    );
+    assert_eq!(ids(store, &s(|q| q.user = vec!["alice".into()])), ["q1", "q4"]);
+    assert_eq!(
+        ids(
+            store,
+            &s(|q| q.effective_user = vec!["bob".into(), "mallory".into()])
+        ),
+        ["q2", "q3", "q5"]
+    );
+    assert_eq!(ids(store, &s(|q| q.namespace = vec!["".into()])), ["q1", "q4"]);
+    assert_eq!(ids(store, &s(|q| q.decision = vec!["forbid".into()])), ["q3"]);
+    assert_eq!(ids(store, &s(|q| q.code = vec![403])), ["q3"]);
+    assert_eq!(ids(store, &s(|q| q.source_ip = vec!["10.1.2.3".into()])).len(), 5);
+    assert_eq!(
+        ids(store, &s(|q| q.user_agent = vec!["curl".into()])),
+        Vec::<String>::new()
+    );
+    // A time range: from (inclusive) .. until (exclusive), newest first, limited.
+    assert_eq!(
+        ids(
+            store,
+            &s(|q| {
+                q.since = Some("2026-11-22T13:00:02Z".parse().unwrap());
+                q.until = Some("2026-11-22T13:00:05Z".parse().unwrap());
+                q.order = Order::Newest;
+                q.limit = Some(2);
+            })
+        ),
+        ["q4", "q3"]
+    );
+    // A value that looks like SQL is only a value.
+    assert!(ids(store, &s(|q| q.user = vec!["x' OR '1'='1".into()])).is_empty());
+    // The caller can stop early.
+    let mut n = 0;
+    store
+        .select(&Selection::default(), &mut |_, _| {
+            n += 1;
+            if n == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+fn retention(store: &mut Store) {
+    let now: jiff::Timestamp = "2026-11-30T00:00:00Z".parse().unwrap();
+    let mut evs = Vec::new();
+    for day in 0..10 {
+        for i in 0..30 {
+            let t = format!("2026-11-{:02}T12:00:{i:02}Z", 20 + day);
+            evs.push(ev(
+                &format!("r{day}-{i}"),
+                "ResponseComplete",
+                "alice",
+                "get",
+                "pods",
+                "shop",
+                "web",
+                &t,
+            ));
+        }
+    }
+    store.insert(&records(&evs)).unwrap();
+    assert_eq!(store.size().unwrap().events, 300);
+    // By age: 3 days back from 2026-11-30T00:00Z keeps the 27th (12:00) onwards.
+    let r = store
+        .retain(
+            &Retention {
+                max_age: Some(Duration::from_secs(3 * 86400)),
+                ..Retention::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(r.deleted, 210);
+    assert_eq!(r.size.events, 90);
+    let left = ids(store, &Selection::default());
+    assert_eq!(left.first().map(String::as_str), Some("r7-0"));
+    // By count: the oldest go first.
+    let r = store
+        .retain(
+            &Retention {
+                max_events: Some(25),
+                ..Retention::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!((r.deleted, r.size.events), (65, 25));
+    assert_eq!(
+        ids(store, &Selection::default()).first().map(String::as_str),
+        Some("r9-5")
+    );
+    // By size: the store shrinks below the bound, keeping the newest.
+    let before = store.size().unwrap();
+    let max = before.bytes / 2;
+    let r = store
+        .retain(
+            &Retention {
+                max_bytes: Some(max),
+                ..Retention::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert!(r.deleted > 0 && r.size.events < before.events, "{r:?} {before:?}");
+    assert_eq!(
+        ids(store, &Selection::default()).last().map(String::as_str),
+        Some("r9-29")
+    );
+}
+
+fn sqlite() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("audit.db").to_str().unwrap()).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn sqlite_upserts_by_audit_id() {
+    let (_d, mut s) = sqlite();
+    upsert_by_audit_id(&mut s);
+}
+
+#[test]
+fn sqlite_queries() {
+    let (_d, mut s) = sqlite();
+    queries(&mut s);
+}
+
+#[test]
+fn sqlite_retention() {
+    let (_d, mut s) = sqlite();
+    retention(&mut s);
+    // The file gave back what was freed (auto_vacuum=INCREMENTAL).
+}
+
+#[test]
+fn sqlite_reopens_what_it_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("a.db").display());
+    {
+        let mut s = Store::open(&url).unwrap();
+        queries(&mut s);
+    }
+    let mut s = Store::open(&url).unwrap();
+    assert_eq!(s.size().unwrap().events, 5);
+    assert_eq!(s.name(), url);
+}
+
+fn truncate(pg: &Pg) {
+    let mut c = ::postgres::Client::connect(&pg.url(), ::postgres::NoTls).unwrap();
+    c.batch_execute("TRUNCATE events").unwrap();
+}
+
+#[test]
+#[ignore = "needs postgres"]
+fn postgres_upserts_queries_and_retention() {
+    let pg = Pg::start();
+    let mut s = Store::open(&pg.url()).unwrap();
+    assert_eq!(s.name(), pg.url());
+    upsert_by_audit_id(&mut s);
+    // A second replica opening the same database sees the same rows.
+    let mut other = Store::open(&pg.url()).unwrap();
+    assert_eq!(other.size().unwrap().events, 1);
+    truncate(&pg);
+    queries(&mut other);
+    assert_eq!(s.size().unwrap().events, 5);
+    truncate(&pg);
+    retention(&mut s);
+}

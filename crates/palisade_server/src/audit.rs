@@ -1,0 +1,374 @@
+//! The audit sink behind `POST /audit`: the API server's webhook backend sends `EventList`
+//! batches; each is parsed, committed to the store, and only then acknowledged (200). The
+//! sink owns one writer thread (batches waiting together are committed in one transaction,
+//! each one acknowledged when that commit returns), a retention thread with its own
+//! connection (short delete transactions, so ingest is never blocked for long), the
+//! detection hook (called per stored event after the commit) and the sink's metrics.
+//!
+//! Answers: 200 when every event of the batch is stored; 400 naming what is wrong when the
+//! body is not a batch, or when some of its items are not audit events (the good items are
+//! stored first: the API server does not retry a 400, so rejecting the whole batch would
+//! lose them); 500 with `Retry-After` when the store fails (the API server retries it with
+//! backoff). It does no SQL itself: that is `palisade_audit_store`.
+
+use palisade_audit::{Event, Loc};
+use palisade_audit_store::{parse_batch, Inserted, Record, Retention, Size, Store};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// The largest batch body accepted. With `--audit-webhook-truncate-enabled` the API server
+/// keeps batches under 10 MiB; without it a batch of 400 RequestResponse events can be large.
+pub const MAX_AUDIT_BODY: usize = 64 * 1024 * 1024;
+
+/// Events committed in one transaction at most when several batches wait together.
+const GROUP_EVENTS: usize = 8000;
+
+/// A detection raised by an event: the rule's code or name and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    pub rule: String,
+    pub message: String,
+}
+
+/// Called with every stored event (in commit order, on the writer thread, after the commit):
+/// the detections run here. Stateful detectors keep their state across calls.
+pub trait Detect: Send {
+    fn event(&mut self, loc: &Loc, ev: &Event<'_>, out: &mut Vec<Detected>);
+}
+
+/// No detections.
+pub struct NoDetections;
+
+impl Detect for NoDetections {
+    fn event(&mut self, _: &Loc, _: &Event<'_>, _: &mut Vec<Detected>) {}
+}
+
+/// How the sink runs.
+#[derive(Debug, Clone)]
+pub struct SinkOptions {
+    /// `sqlite:PATH`, a path, or `postgres://…`.
+    pub url: String,
+    pub retention: Retention,
+    /// How often retention runs (and the store size is measured).
+    pub retention_every: Duration,
+}
+
+struct Job {
+    records: Vec<Record>,
+    done: oneshot::Sender<Result<Inserted, String>>,
+}
+
+/// The running sink.
+pub struct Sink {
+    tx: mpsc::Sender<Job>,
+    pub metrics: Arc<AuditMetrics>,
+}
+
+/// Latency buckets in seconds: a durable commit takes milliseconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// At most this many rules are counted apart; more are counted as `rule="_other"`.
+const MAX_RULES: usize = 1000;
+
+#[derive(Debug, Default)]
+pub struct AuditMetrics {
+    batches: Mutex<BTreeMap<u16, u64>>,
+    received: AtomicU64,
+    stored: AtomicU64,
+    rejected: AtomicU64,
+    latency: Mutex<([u64; BUCKETS.len()], u64, f64)>,
+    store_events: AtomicU64,
+    store_bytes: AtomicU64,
+    retention_deleted: AtomicU64,
+    detections: Mutex<BTreeMap<String, u64>>,
+}
+
+impl AuditMetrics {
+    fn batch(&self, code: u16, took: Duration) {
+        *self
+            .batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(code)
+            .or_default() += 1;
+        let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let s = took.as_secs_f64();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if s <= *b {
+                h.0[i] += 1;
+            }
+        }
+        h.1 += 1;
+        h.2 += s;
+    }
+    fn size(&self, s: Size) {
+        self.store_events.store(s.events, Ordering::Relaxed);
+        self.store_bytes.store(s.bytes, Ordering::Relaxed);
+    }
+    fn detection(&self, rule: &str) {
+        let mut m = self.detections.lock().unwrap_or_else(|e| e.into_inner());
+        let key = if m.len() >= MAX_RULES && !m.contains_key(rule) {
+            "_other".to_owned()
+        } else {
+            rule.to_owned()
+        };
+        *m.entry(key).or_default() += 1;
+    }
+    pub fn stored(&self) -> u64 {
+        self.stored.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition of the sink's metrics.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        out.push_str("# HELP palisade_audit_batches_total Audit batches answered, by HTTP status.\n# TYPE palisade_audit_batches_total counter\n");
+        for (c, n) in self.batches.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(out, "palisade_audit_batches_total{{code=\"{c}\"}} {n}");
+        }
+        for (name, help, v) in [
+            ("received", "Audit events received (good and bad).", &self.received),
+            ("stored", "Audit events committed to the store (new requests and later stages).", &self.stored),
+            ("rejected", "Audit events refused: items of a batch that are not audit events, or events of a batch the store failed to commit.", &self.rejected),
+            ("retention_deleted", "Audit events deleted by retention.", &self.retention_deleted),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP palisade_audit_events_{name}_total {help}\n# TYPE palisade_audit_events_{name}_total counter\npalisade_audit_events_{name}_total {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP palisade_audit_ingest_duration_seconds Time from a batch's body to its answer (the durable commit included).\n# TYPE palisade_audit_ingest_duration_seconds histogram\n");
+        {
+            let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "palisade_audit_ingest_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                    h.0[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "palisade_audit_ingest_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+                h.1
+            );
+            let _ = writeln!(out, "palisade_audit_ingest_duration_seconds_sum {}", h.2);
+            let _ = writeln!(out, "palisade_audit_ingest_duration_seconds_count {}", h.1);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_store_events Events in the store (at the last retention pass).\n# TYPE palisade_audit_store_events gauge\npalisade_audit_store_events {}",
+            self.store_events.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_store_bytes Bytes the store uses (at the last retention pass).\n# TYPE palisade_audit_store_bytes gauge\npalisade_audit_store_bytes {}",
+            self.store_bytes.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP palisade_audit_detections_total Detections raised by stored events, by rule.\n# TYPE palisade_audit_detections_total counter\n");
+        for (r, n) in self.detections.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(out, "palisade_audit_detections_total{{rule=\"{}\"}} {n}", esc(r));
+        }
+        out
+    }
+}
+
+impl Sink {
+    /// Open the store (a store that cannot be opened stops the start) and start the writer
+    /// and retention threads.
+    pub fn start(opts: SinkOptions, detect: Box<dyn Detect>) -> Result<Sink, String> {
+        let store = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
+        let metrics = Arc::new(AuditMetrics::default());
+        let (tx, rx) = mpsc::channel::<Job>(64);
+        {
+            let metrics = metrics.clone();
+            std::thread::Builder::new()
+                .name("palisade-audit-writer".into())
+                .spawn(move || writer(store, rx, detect, &metrics))
+                .map_err(|e| format!("cannot start the audit writer: {e}"))?;
+        }
+        let mut retainer = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
+        {
+            let metrics = metrics.clone();
+            let every = opts.retention_every.max(Duration::from_millis(10));
+            let retention = opts.retention;
+            let weak = tx.downgrade();
+            std::thread::Builder::new()
+                .name("palisade-audit-retention".into())
+                .spawn(move || loop {
+                    let result = if retention.is_none() {
+                        retainer
+                            .size()
+                            .map(|size| palisade_audit_store::Retained { deleted: 0, size })
+                    } else {
+                        retainer.retain(&retention, jiff::Timestamp::now())
+                    };
+                    match result {
+                        Ok(r) => {
+                            metrics.size(r.size);
+                            metrics.retention_deleted.fetch_add(r.deleted, Ordering::Relaxed);
+                            if r.deleted > 0 {
+                                tracing::info!(
+                                    deleted = r.deleted,
+                                    events = r.size.events,
+                                    bytes = r.size.bytes,
+                                    "audit retention"
+                                );
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "audit retention failed"),
+                    }
+                    std::thread::sleep(every);
+                    if weak.upgrade().is_none() {
+                        return;
+                    }
+                })
+                .map_err(|e| format!("cannot start audit retention: {e}"))?;
+        }
+        tracing::info!(store = %opts.url.split('@').next_back().unwrap_or(""), "audit sink");
+        Ok(Sink { tx, metrics })
+    }
+
+    /// Take one request body: parse, commit, answer (status, text).
+    pub async fn ingest(&self, body: axum::body::Bytes) -> (u16, String) {
+        let started = Instant::now();
+        let (code, text) = self.ingest_inner(body).await;
+        self.metrics.batch(code, started.elapsed());
+        (code, text)
+    }
+
+    async fn ingest_inner(&self, body: axum::body::Bytes) -> (u16, String) {
+        let m = &self.metrics;
+        let batch = match tokio::task::spawn_blocking(move || parse_batch(&body)).await {
+            Ok(b) => b,
+            Err(e) => return (500, format!("palisade: the batch could not be parsed: {e}\n")),
+        };
+        m.received.fetch_add(batch.items as u64, Ordering::Relaxed);
+        // Events refused; a body that is not a batch at all is counted in the batches only.
+        let bad_items = batch.errors.iter().filter(|e| e.item.is_some()).count();
+        m.rejected.fetch_add(bad_items as u64, Ordering::Relaxed);
+        let problems = || {
+            let mut s = String::from("palisade: ");
+            for (i, e) in batch.errors.iter().take(10).enumerate() {
+                if i > 0 {
+                    s.push_str("; ");
+                }
+                s.push_str(&e.to_string());
+            }
+            if batch.errors.len() > 10 {
+                let _ = write!(s, "; and {} more", batch.errors.len() - 10);
+            }
+            s
+        };
+        let n = batch.records.len();
+        if n == 0 {
+            if batch.errors.is_empty() {
+                return (200, "stored 0 events\n".into());
+            }
+            let p = problems();
+            tracing::warn!(error = %p, "audit batch refused");
+            return (400, format!("{p}\n"));
+        }
+        let (done, wait) = oneshot::channel();
+        let job = Job {
+            records: batch.records,
+            done,
+        };
+        let result = match self.tx.send(job).await {
+            Ok(()) => wait
+                .await
+                .unwrap_or_else(|_| Err("the audit writer stopped".into())),
+            Err(_) => Err("the audit writer stopped".into()),
+        };
+        match result {
+            Ok(inserted) => {
+                m.stored.fetch_add(inserted.stored() as u64, Ordering::Relaxed);
+                if batch.errors.is_empty() {
+                    (200, format!("stored {n} events\n"))
+                } else {
+                    let p = problems();
+                    tracing::warn!(error = %p, stored = n, "audit batch partly refused");
+                    (400, format!("{p} ({n} other events of the batch were stored)\n"))
+                }
+            }
+            Err(e) => {
+                m.rejected.fetch_add(n as u64, Ordering::Relaxed);
+                tracing::error!(error = %e, events = n, "audit batch not stored; the API server retries it");
+                (500, format!("palisade: the audit store failed: {e}\n"))
+            }
+        }
+    }
+}
+
+/// The writer: takes the waiting batches together (up to [`GROUP_EVENTS`] events), commits
+/// them in one transaction, answers each, then runs detections on what was stored.
+fn writer(
+    mut store: Store,
+    mut rx: mpsc::Receiver<Job>,
+    mut detect: Box<dyn Detect>,
+    metrics: &AuditMetrics,
+) {
+    let name: Arc<str> = Arc::from(store.name());
+    let mut found = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        let mut events = jobs[0].records.len();
+        while events < GROUP_EVENTS {
+            match rx.try_recv() {
+                Ok(j) => {
+                    events += j.records.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let counts: Vec<usize> = jobs.iter().map(|j| j.records.len()).collect();
+        let all: Vec<Record> = jobs
+            .iter_mut()
+            .flat_map(|j| std::mem::take(&mut j.records))
+            .collect();
+        let result = store.insert(&all);
+        let mut at = 0;
+        for (j, n) in jobs.into_iter().zip(counts) {
+            let _ = j.done.send(match &result {
+                Ok(ins) => Ok(Inserted {
+                    ids: ins.ids[at..at + n].to_vec(),
+                }),
+                Err(e) => Err(e.to_string()),
+            });
+            at += n;
+        }
+        let Ok(ins) = result else { continue };
+        for (r, id) in all.iter().zip(&ins.ids) {
+            let Some(id) = id else { continue };
+            let loc = Loc {
+                file: name.clone(),
+                line: (*id).max(0) as u64,
+                item: None,
+            };
+            let _ = palisade_audit::decode::decode(&r.json, &mut |_, ev| {
+                found.clear();
+                detect.event(&loc, &ev, &mut found);
+                for d in &found {
+                    metrics.detection(&d.rule);
+                    tracing::warn!(
+                        rule = %d.rule,
+                        audit_id = %r.audit_id,
+                        at = %loc,
+                        user = %ev.user.username,
+                        verb = %ev.verb,
+                        "{}",
+                        d.message
+                    );
+                }
+            });
+        }
+    }
+}
