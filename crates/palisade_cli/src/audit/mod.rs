@@ -1,7 +1,7 @@
 //! `palisade audit`: questions asked of audit logs (`who`, `timeline`), and the shared
 //! arguments of every audit subcommand (the logs to read, the filters).
 
-mod detect;
+pub(crate) mod detect;
 mod policy;
 mod query;
 mod rbac;
