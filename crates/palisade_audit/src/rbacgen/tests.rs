@@ -436,5 +436,32 @@ subjects:
         assert_eq!(r.subjects[0].requests, 0);
         assert!(r.subjects[0].bindings.is_empty());
         assert!(!r.has_unused());
+        // A user bound to view who made no request: every rule of view is unused, and
+        // nothing would have sufficed.
+        let m = model(&format!(
+            "{SCENARIO}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n\
+metadata: {{name: carol-view, namespace: shop}}\n\
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}\n\
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: carol}}]\n"
+        ));
+        let r = analyse(
+            &m,
+            UOptions {
+                only: Some(Subject::User("carol".into())),
+                ..UOptions::default()
+            },
+        );
+        let s = &r.subjects[0];
+        assert_eq!(s.bindings.len(), 1);
+        assert_eq!(s.bindings[0].role, "ClusterRole view");
+        assert!(s.bindings[0].rules.len() > 5);
+        assert!(s.bindings[0].rules.iter().all(|r| r.unused()));
+        // view is aggregated: its rules are located at the roles they came from
+        assert!(s.bindings[0]
+            .rules
+            .iter()
+            .any(|r| r.place.starts_with("ClusterRole system:aggregate-to-view")));
+        assert!(r.has_unused());
+        assert!(s.suggested.namespaced.is_empty() && s.suggested.cluster_rules.is_empty());
     }
 }
