@@ -103,8 +103,17 @@ fn recorded_scenario() {
     for d in &ds {
         assert_eq!(d.user, "kubernetes-admin", "{d:?}");
     }
-    // Everything else found is one of the above or impersonation (AUD009, every
-    // impersonated request) or kubernetes-admin's own secret lists (1041, 1042).
+    // Impersonation is reported once per pair within the hour: kubernetes-admin acted as
+    // alice, bob and frontend-sa.
+    let mut pairs: Vec<&str> = ds
+        .iter()
+        .filter(|d| d.rule.code == "AUD009")
+        .map(|d| d.impersonated_user.as_deref().unwrap())
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, ["alice", "bob", "system:serviceaccount:shop:frontend-sa"]);
+    // Everything else found is one of the above or impersonation (AUD009) or
+    // kubernetes-admin's own secret lists (1041, 1042).
     let known = [710, 713, 716, 929, 930, 931, 935, 937, 941, 945, 1041, 1042, 1052];
     for d in &ds {
         assert!(
@@ -509,6 +518,32 @@ fn workloads_admission_and_impersonation() {
     let mut imp = ev("alice", "list", json!({"resource": "pods"}));
     imp.imp = Some("system:serviceaccount:kube-system:default");
     assert_eq!(codes(&run(&[imp])), ["AUD009"]);
+}
+
+/// Impersonation: once per pair of identities per window.
+#[test]
+fn impersonation_once_per_pair_per_window() {
+    let at = |imp: &'static str, time: &str| {
+        let mut e = ev(
+            "admin",
+            "get",
+            json!({"resource": "pods", "namespace": "a", "name": "p"}),
+        );
+        e.imp = Some(imp);
+        e.time = time.into();
+        e
+    };
+    let evs = [
+        at("alice", "2026-05-01T10:00:00.000000Z"),
+        at("alice", "2026-05-01T10:20:00.000000Z"),
+        at("bob", "2026-05-01T10:30:00.000000Z"),
+        at("alice", "2026-05-01T11:00:00.000000Z"),
+        at("alice", "2026-05-01T11:10:00.000000Z"),
+    ];
+    let lines = |ds: &[Detection]| ds.iter().map(|d| d.line).collect::<Vec<_>>();
+    assert_eq!(lines(&run(&evs)), [1, 3, 4]);
+    let short = cfg("AUD009", json!({"windowSeconds": 600}));
+    assert_eq!(lines(&run_with(&evs, &short)), [1, 2, 3, 4, 5]);
 }
 
 /// Garbage request bodies (wrong types everywhere, deep nesting, huge numbers) never panic.
