@@ -1,6 +1,8 @@
 //! Expands the paths a user gives into input files: files as given, directories recursively
 //! (`.yaml`, `.yml`, `.json`; hidden directories and palisade's own `.palisade.yaml` skipped), glob patterns, and `-` for stdin.
-//! Problems (missing paths, globs that match nothing) become error diagnostics.
+//! Problems (missing paths, globs that match nothing) become error diagnostics. Also finds the
+//! Dockerfiles in the same paths (`discover_dockerfiles`), for `palisade dockerfile` and the
+//! Dockerfiles `palisade scan` picks up.
 
 use palisade_core::{DiagLevel, Diagnostic};
 use std::path::{Path, PathBuf};
@@ -274,5 +276,178 @@ fn walk(
             }
         }
         stack.extend(subdirs.into_iter().rev());
+    }
+}
+
+/// Whether a file name is a Dockerfile's, as `palisade scan` and `palisade dockerfile` pick
+/// them up in directories: `Dockerfile`, `Containerfile`, `*.Dockerfile`, `*.Containerfile`,
+/// `Dockerfile.*` and `Dockerfile-*` (not `*.dockerignore`, BuildKit's ignore file next to
+/// a Dockerfile). Case-insensitive.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return false;
+    }
+    matches!(lower.as_str(), "dockerfile" | "containerfile")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("dockerfile-")
+        || lower.starts_with("containerfile.")
+}
+
+fn has_dockerfile_name(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_dockerfile_name)
+}
+
+/// Expands `args` into Dockerfiles: directories walked (hidden directories skipped, symlinked
+/// directories not followed, sorted) for files with a Dockerfile name
+/// ([`is_dockerfile_name`]); a file or glob match is taken whatever its name when `any_name`
+/// (`palisade dockerfile FILE`), else only with a Dockerfile name (`palisade scan`, where
+/// other files are manifests); `-` is stdin when `any_name`. Missing paths and globs that
+/// match nothing are errors, as for manifests.
+pub fn discover_dockerfiles(args: &[String], any_name: bool) -> (Vec<InputFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    let mut take = |p: PathBuf, files: &mut Vec<InputFile>| {
+        if any_name || has_dockerfile_name(&p) {
+            files.push(file(p));
+        }
+    };
+    for arg in args {
+        if arg == "-" {
+            if any_name {
+                files.push(InputFile::Stdin);
+            }
+            continue;
+        }
+        let p = Path::new(arg);
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk_dockerfiles(p, &mut files, &mut diags),
+            Ok(_) => take(p.to_path_buf(), &mut files),
+            Err(_) if arg.contains(['*', '?', '[']) => match glob::glob(arg) {
+                Ok(paths) => {
+                    let mut matched = 0;
+                    for entry in paths {
+                        match entry {
+                            Ok(pb) if pb.is_dir() => {
+                                matched += 1;
+                                walk_dockerfiles(&pb, &mut files, &mut diags)
+                            }
+                            Ok(pb) => {
+                                matched += 1;
+                                take(pb, &mut files)
+                            }
+                            Err(e) => diags.push(error(arg, format!("cannot read: {e}"))),
+                        }
+                    }
+                    if matched == 0 {
+                        diags.push(error(arg, "no files match this pattern".into()));
+                    }
+                }
+                Err(e) => diags.push(error(arg, format!("invalid glob pattern: {e}"))),
+            },
+            Err(e) => diags.push(error(arg, format!("cannot read: {e}"))),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    (files, diags)
+}
+
+/// The Dockerfiles under `dir`, sorted within each directory, depth first.
+fn walk_dockerfiles(dir: &Path, files: &mut Vec<InputFile>, diags: &mut Vec<Diagnostic>) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) => {
+                diags.push(error(&d.to_string_lossy(), format!("cannot read directory: {e}")));
+                continue;
+            }
+        };
+        let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        let mut subdirs = Vec::new();
+        for e in entries {
+            let name = e.file_name();
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            if ft.is_dir() {
+                if !name.to_string_lossy().starts_with('.') {
+                    subdirs.push(path);
+                }
+            } else if name.to_str().is_some_and(is_dockerfile_name) && (ft.is_file() || path.is_file()) {
+                files.push(file(path));
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+}
+
+#[cfg(test)]
+mod dockerfile_tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for yes in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "dev.Dockerfile",
+            "Dockerfile.debug",
+            "Dockerfile-chroot",
+            "app.containerfile",
+        ] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in [
+            "Dockerfile.dockerignore",
+            "x.dockerignore",
+            "Dockerfiles",
+            "docker-compose.yaml",
+            "README.md",
+            "Makefile",
+        ] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn walks_directories_for_dockerfiles_only() {
+        let root = std::env::temp_dir().join(format!("palisade-dkr-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("a/.hidden")).unwrap();
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        for f in [
+            "a/Dockerfile",
+            "a/.hidden/Dockerfile",
+            "a/Dockerfile.dockerignore",
+            "a/x.yaml",
+            "b/web.Dockerfile",
+            "Containerfile",
+        ] {
+            std::fs::write(root.join(f), "FROM scratch\n").unwrap();
+        }
+        let arg = root.to_string_lossy().into_owned();
+        let (files, diags) = discover_dockerfiles(std::slice::from_ref(&arg), false);
+        assert!(diags.is_empty(), "{diags:?}");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.display_name().trim_start_matches(&*arg).to_owned())
+            .collect();
+        assert_eq!(names, ["/Containerfile", "/a/Dockerfile", "/b/web.Dockerfile"]);
+        // A file named on the command line: any name with `any_name`, else only Dockerfiles.
+        let yaml = root.join("a/x.yaml").to_string_lossy().into_owned();
+        assert_eq!(discover_dockerfiles(std::slice::from_ref(&yaml), true).0.len(), 1);
+        assert!(discover_dockerfiles(std::slice::from_ref(&yaml), false)
+            .0
+            .is_empty());
+        let missing = root.join("nope").to_string_lossy().into_owned();
+        assert_eq!(discover_dockerfiles(&[missing], true).1.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -11,7 +11,7 @@ pub mod scalar;
 pub mod validate;
 pub mod yaml;
 
-pub use discover::{discover, InputFile};
+pub use discover::{discover, discover_dockerfiles, is_dockerfile_name, InputFile};
 pub use files::{Bytes, Files};
 pub use load::{is_skipped_document, load_bytes, load_input, Loaded, MAX_FILE_BYTES, SKIPPED_DOCUMENT};
 pub use yaml::in_parser;
