@@ -311,7 +311,7 @@ fn has_dockerfile_name(p: &Path) -> bool {
 pub fn discover_dockerfiles(args: &[String], any_name: bool) -> (Vec<InputFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diags = Vec::new();
-    let mut take = |p: PathBuf, files: &mut Vec<InputFile>| {
+    let take = |p: PathBuf, files: &mut Vec<InputFile>| {
         if any_name || has_dockerfile_name(&p) {
             files.push(file(p));
         }
