@@ -3,7 +3,9 @@
 //! failing it — and a score, in human or JSON form. The controls come from the rules' own
 //! references (`Reference::Cis`, `Reference::Nsa`, `Reference::Pss`); for CIS, section 5
 //! (policies) of the CIS Kubernetes Benchmark v1.12 is listed whole, so the controls no rule
-//! automates show as manual. Typed data built from a finished report; no filtering of it.
+//! automates show as manual. The Dockerfile view (`palisade dockerfile --compliance`) lists
+//! section 4 of the CIS Docker Benchmark whole ([`CIS_DOCKER`]: each item with how far the
+//! `DKR` rules cover it). Typed data built from a finished report; no filtering of it.
 
 use crate::text::{clean_line, object_title};
 use palisade_core::{Check, DiagLevel, Diagnostic, Finding, ObjectRef, Reference, Report, RuleMeta};
@@ -96,6 +98,132 @@ const CIS_POLICIES: &[(&str, &str)] = &[
     ("5.6.4", "The default namespace should not be used"),
 ];
 
+/// How far palisade's Dockerfile rules check a CIS Docker Benchmark item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coverage {
+    /// The rules decide the item from the Dockerfile.
+    Automated,
+    /// The rules check what the Dockerfile shows; the rest (`not_covered`) needs the built
+    /// image, the registry or a person.
+    Partial,
+    /// Nothing in a Dockerfile decides it: check it by hand.
+    Manual,
+}
+
+impl Coverage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Automated => "automated",
+            Coverage::Partial => "partial",
+            Coverage::Manual => "manual",
+        }
+    }
+}
+
+/// One item of section 4 (Container Images and Build File) of the CIS Docker Benchmark
+/// v1.6.0, and palisade's coverage of it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CisDockerItem {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub coverage: Coverage,
+    /// What the rules check.
+    pub checked: &'static str,
+    /// What they do not (empty when automated).
+    pub not_covered: &'static str,
+}
+
+/// CIS Docker Benchmark v1.6.0, section 4: every item, in order, with palisade's coverage.
+/// docs/dockerfile.md shows this table (a test keeps them equal); the rules that check an
+/// item cite it with `Reference::CisDocker`.
+pub const CIS_DOCKER: &[CisDockerItem] = &[
+    CisDockerItem {
+        id: "4.1",
+        title: "Ensure that a user for the container has been created",
+        coverage: Coverage::Automated,
+        checked: "the final stage sets a USER other than root (`USER root`, `USER 0`, `root:root`, `0:0`, a 0 through an ARG default are root; a USER of an earlier stage does not count)",
+        not_covered: "",
+    },
+    CisDockerItem {
+        id: "4.2",
+        title: "Ensure that containers use only trusted base images",
+        coverage: Coverage::Partial,
+        checked: "base images come from the registries of `allowedRegistries` and are pinned by digest",
+        not_covered: "whether the image itself is trustworthy and minimal (its content, publisher, signature)",
+    },
+    CisDockerItem {
+        id: "4.3",
+        title: "Ensure that unnecessary packages are not installed in the container",
+        coverage: Coverage::Partial,
+        checked: "`apt-get install` without `--no-install-recommends`, package caches left in the layer",
+        not_covered: "which of the packages named are unnecessary",
+    },
+    CisDockerItem {
+        id: "4.4",
+        title: "Ensure images are scanned and rebuilt to include security patches",
+        coverage: Coverage::Partial,
+        checked: "in-image upgrades (`apt-get upgrade`, `apk upgrade`, `yum update`) that make builds unreproducible instead of rebuilding from a patched base",
+        not_covered: "vulnerability scanning of the built image and the rebuild cadence",
+    },
+    CisDockerItem {
+        id: "4.5",
+        title: "Ensure Content trust for Docker is Enabled",
+        coverage: Coverage::Manual,
+        checked: "",
+        not_covered: "a setting of the Docker client and daemon (`DOCKER_CONTENT_TRUST=1`), not of the Dockerfile",
+    },
+    CisDockerItem {
+        id: "4.6",
+        title: "Ensure that HEALTHCHECK instructions have been added to container images",
+        coverage: Coverage::Automated,
+        checked: "a HEALTHCHECK (not `NONE`) in the final stage; images meant to have none are declared with the rule's option",
+        not_covered: "",
+    },
+    CisDockerItem {
+        id: "4.7",
+        title: "Ensure update instructions are not used alone in Dockerfiles",
+        coverage: Coverage::Automated,
+        checked: "`apt-get update` (and `apk update`) in a RUN without an install in the same RUN",
+        not_covered: "",
+    },
+    CisDockerItem {
+        id: "4.8",
+        title: "Ensure setuid and setgid permissions are removed",
+        coverage: Coverage::Partial,
+        checked: "packages installed in the final stage without a later `chmod a-s`/`find -perm /6000` removing setuid and setgid bits (advisory)",
+        not_covered: "the setuid and setgid files the base image already has (needs the built image)",
+    },
+    CisDockerItem {
+        id: "4.9",
+        title: "Ensure that COPY is used instead of ADD in Dockerfiles",
+        coverage: Coverage::Automated,
+        checked: "ADD of local files (COPY does the same without unpacking), ADD of remote URLs without `--checksum`",
+        not_covered: "",
+    },
+    CisDockerItem {
+        id: "4.10",
+        title: "Ensure secrets are not stored in Dockerfiles",
+        coverage: Coverage::Partial,
+        checked: "secrets in ENV, ARG and LABEL names and values (the manifest rules' secret detector), COPY/ADD of key and credential files (`id_rsa`, `.env`, `*.pem`, `*.key`, `.npmrc`, `.netrc`, kubeconfig, …), secrets passed by ARG/ENV where `RUN --mount=type=secret` should be used",
+        not_covered: "secrets inside the files of the build context that are copied",
+    },
+    CisDockerItem {
+        id: "4.11",
+        title: "Ensure only verified packages are installed",
+        coverage: Coverage::Partial,
+        checked: "scripts fetched and run unverified (`curl … | sh`, `wget … && sh`), verification turned off (`--allow-unauthenticated`, `--no-check-certificate`, `curl -k`, `pip --trusted-host`, `npm strict-ssl false`, `git http.sslVerify false`, `GIT_SSL_NO_VERIFY`)",
+        not_covered: "whether the package repositories and their keys are the right ones",
+    },
+    CisDockerItem {
+        id: "4.12",
+        title: "Ensure all signed artifacts are validated",
+        coverage: Coverage::Manual,
+        checked: "",
+        not_covered: "signature verification of images and artifacts (cosign, Notation) happens outside the Dockerfile",
+    },
+];
+
 /// A control's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -178,6 +306,20 @@ fn definitions(profile: &str, catalogue: &[&'static RuleMeta]) -> Option<(&'stat
                 })
                 .collect();
             Some(("CIS Kubernetes Benchmark v1.12, section 5 (policies)", defs))
+        }
+        "cis-docker" => {
+            let defs = CIS_DOCKER
+                .iter()
+                .map(|item| Def {
+                    id: item.id.to_owned(),
+                    title: item.title.to_owned(),
+                    rules: referencing(&|r| matches!(r, Reference::CisDocker(c) if *c == item.id)),
+                })
+                .collect();
+            Some((
+                "CIS Docker Benchmark v1.6.0, section 4 (container images and build file)",
+                defs,
+            ))
         }
         "nsa" => {
             let mut sections: Vec<&'static str> = Vec::new();
