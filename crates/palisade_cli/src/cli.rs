@@ -46,6 +46,9 @@ enum Command {
     /// CIS Kubernetes Benchmark, sections 1–4 (control plane, etcd, kubelet, kube-proxy), on a
     /// node: its files, static-pod manifests, units, configs and process command lines.
     Bench(Box<crate::bench::BenchArgs>),
+    /// Lint Dockerfiles: CIS Docker Benchmark section 4 and image hygiene, located at the
+    /// instruction or argument to change (files, directories, globs, or - for stdin).
+    Dockerfile(Box<crate::dockerfile::DockerfileArgs>),
     /// Pod Security Admission audit of namespaces: current levels, violating pods, and what
     /// raising the enforce level would reject (the answer of `kubectl label --dry-run=server`).
     Psa(crate::psa::PsaArgs),
@@ -321,6 +324,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Command::Psa(a) => crate::psa::run(a),
         Command::Audit(c) => crate::audit::run(c),
         Command::Bench(a) => crate::bench::run(*a),
+        Command::Dockerfile(a) => crate::dockerfile::run(*a),
         Command::Serve(a) => crate::serve::run(*a),
         Command::WebhookConfig(a) => crate::webhook_config::webhook_config(a),
         Command::Certs(a) => crate::webhook_config::certs(a),
@@ -358,6 +362,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                         .iter()
                         .copied()
                         .chain(palisade_audit::detect::rules::metas())
+                        .chain(crate::dockerfile::metas())
                         .collect::<Vec<_>>()
                         .into_boxed_slice(),
                 ),
@@ -398,6 +403,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         Command::Explain { rule } => match palisade_rules::find_rule(&rule)
             .or_else(|| palisade_audit::detect::find_rule(&rule).map(|r| r.meta))
+            .or_else(|| crate::dockerfile::find_rule(&rule))
         {
             Some(r) => {
                 let mut out = std::io::stdout().lock();
@@ -617,9 +623,38 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
         timestamp: Some(std::time::SystemTime::now()),
     };
     let config = settings::config_info(&flags, &loaded);
+    // The Dockerfiles in the walked directories (and files given with a Dockerfile name):
+    // linted with the same configuration, their findings joined to the report. Files named
+    // like a Dockerfile are not read as manifests.
+    let dockerfiles = if a.input.cluster.conn.cluster {
+        None
+    } else {
+        match crate::dockerfile::scan_pickup(&flags, &loaded) {
+            Ok(r) => r,
+            Err(e) => return usage(e),
+        }
+    };
+    let manifest_paths: Vec<String> = a
+        .input
+        .paths
+        .iter()
+        .filter(|p| {
+            let path = std::path::Path::new(p.as_str());
+            !(path.is_file()
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(palisade_source::is_dockerfile_name))
+        })
+        .cloned()
+        .collect();
     // Files in a format written as it goes: the findings are written as the scan decides
     // them, never all held (a file of 100,000 workloads has millions).
-    if !a.input.cluster.conn.cluster && !a.compliance && palisade_report::stream::streams(format) {
+    if !a.input.cluster.conn.cluster
+        && !a.compliance
+        && dockerfiles.is_none()
+        && palisade_report::stream::streams(format)
+    {
         let (latest, warnings) = crate::release::pss_latest(kube_version, None);
         opts.pss_latest = latest;
         let source = palisade_source::Files::discover(&a.input.paths);
@@ -680,10 +715,13 @@ fn scan_with(a: ScanArgs, unread_is_error: bool) -> Result<u8> {
     } else {
         let (latest, warnings) = crate::release::pss_latest(kube_version, None);
         opts.pss_latest = latest;
-        let source = palisade_source::Files::discover(&a.input.paths);
+        let source = palisade_source::Files::discover(&manifest_paths);
         let mut report = palisade_engine::scan(&source, &opts);
         if opts.evaluates_pss() {
             report.errors.extend(warnings);
+        }
+        if let Some(d) = dockerfiles {
+            palisade_engine::dockerfile::merge(&mut report, d);
         }
         (report, a.input.paths.join(" "))
     };

@@ -6,6 +6,7 @@ mod audit;
 mod bench;
 mod cli;
 mod cluster;
+mod dockerfile;
 mod input;
 mod netpol;
 mod psa;

@@ -121,14 +121,20 @@ pub fn config_info(flags: &Flags, loaded: &LoadedConfig) -> Option<ConfigInfo> {
         .severity
         .iter()
         .map(|(k, s)| {
-            let code = palisade_rules::find_rule(k).map_or(k.as_str(), |r| r.code);
+            let code = palisade_rules::find_rule(k)
+                .or_else(|| crate::dockerfile::find_rule(k))
+                .map_or(k.as_str(), |r| r.code);
             (code.to_owned(), s.severity())
         })
         .collect();
     let rule_options = cfg
         .rules
         .keys()
-        .map(|k| palisade_rules::find_rule(k).map_or(k.clone(), |r| r.code.to_owned()))
+        .map(|k| {
+            palisade_rules::find_rule(k)
+                .or_else(|| crate::dockerfile::find_rule(k))
+                .map_or(k.clone(), |r| r.code.to_owned())
+        })
         .collect();
     // Shown relative to the working directory when it is below it, as the scanned files are.
     let shown = std::env::current_dir()
@@ -216,7 +222,9 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        if !palisade_rules::all_rules().iter().any(|r| r.matches(s)) {
+        if !palisade_rules::all_rules().iter().any(|r| r.matches(s))
+            && !crate::dockerfile::names_dockerfile_rule(s)
+        {
             return Err(format!(
                 "unknown rule, code prefix or group: {s:?} (see `palisade rules`)"
             ));
@@ -278,13 +286,20 @@ pub fn scan_options(flags: &Flags, loaded: &LoadedConfig) -> Result<ScanOptions,
     };
     let mut opts = ScanOptions::new(pss, rules, fail_on);
     for (key, sev) in &cfg.severity {
+        // Dockerfile rules' overrides (`palisade dockerfile` and the Dockerfiles of a scan).
+        if palisade_rules::find_rule(key).is_none() && crate::dockerfile::find_rule(key).is_some() {
+            continue;
+        }
         let rule = palisade_rules::find_rule(key)
             .ok_or_else(|| format!("{cfg_file}: severity: unknown rule {key:?}"))?;
         opts.severity.insert(rule.code, sev.severity());
     }
     for (key, o) in &cfg.rules {
         // Options of the audit detections (`palisade audit detect` reads them).
-        if palisade_rules::find_rule(key).is_none() && palisade_audit::detect::find_rule(key).is_some() {
+        if palisade_rules::find_rule(key).is_none()
+            && (palisade_audit::detect::find_rule(key).is_some()
+                || crate::dockerfile::find_rule(key).is_some())
+        {
             continue;
         }
         let rule = palisade_rules::find_rule(key)

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod dedupe;
+pub mod dockerfile;
 mod pss_scan;
 mod select;
 pub mod suppress;

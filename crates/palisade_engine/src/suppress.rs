@@ -133,6 +133,33 @@ impl Suppressor {
         })
     }
 
+    /// Why a finding of `rule` on an object that is not a Kubernetes object (a Dockerfile:
+    /// `kind` and `name` only, no namespace or labels) is suppressed by an exception, if it
+    /// is. An exception that names a namespace or labels does not match it.
+    pub fn check_named(&self, kind: &str, name: &str, rule: &RuleMeta) -> Option<Suppression> {
+        self.exceptions.iter().enumerate().find_map(|(i, e)| {
+            let x = &e.exception;
+            let expired = e.expires_day.is_some_and(|d| d < self.today);
+            let matches = x.rules.iter().any(|r| rule.matches(r))
+                && x.kind.as_deref().is_none_or(|k| glob(k, kind))
+                && x.namespace.as_deref().is_none_or(|n| glob(n, ""))
+                && x.name.as_deref().is_none_or(|n| glob(n, name))
+                && x.labels.is_empty();
+            (!expired && matches).then(|| Suppression {
+                kind: SuppressionKind::Exception,
+                reason: x.reason.clone(),
+                owner: Some(x.owner.clone()),
+                expires: x.expires.clone(),
+                source: Some(Location {
+                    file: e.file.clone(),
+                    line: e.pos.line,
+                    column: e.pos.col,
+                }),
+                exception: Some(i),
+            })
+        })
+    }
+
     /// A warning for a malformed ignore annotation on `obj`, or one that names a rule that
     /// does not exist (a typo suppresses nothing).
     pub fn annotation_problem(&self, obj: &Object) -> Option<Diagnostic> {
