@@ -11,10 +11,14 @@ use std::sync::Arc;
 /// Parse `text` (the content of the Dockerfile at `path`).
 pub fn parse(path: &str, text: &str) -> Dockerfile {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let lines: Vec<&str> = text
+    let mut lines: Vec<&str> = text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
+    if text.ends_with('\n') {
+        // The empty "line" after the final newline is not a line.
+        lines.pop();
+    }
     let mut p = Parser {
         lines: &lines,
         escape: '\\',
