@@ -381,7 +381,11 @@ impl Walker<'_> {
         let mut args = Vec::new();
         let mut ranges = Vec::new();
         for item in s.suffix.iter().flat_map(|x| x.0.iter()) {
-            if let ast::CommandPrefixOrSuffixItem::Word(w) = item {
+            // After the command name, `a=b` is an argument (brush marks it as an assignment
+            // for declaration builtins).
+            if let ast::CommandPrefixOrSuffixItem::Word(w)
+            | ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) = item
+            {
                 args.push(self.word(w));
                 ranges.push(self.word_range(w));
             }
