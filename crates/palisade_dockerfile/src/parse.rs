@@ -27,6 +27,14 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
     let directives = p.directives();
     let mut instructions = p.instructions();
     let stages = build_stages(&mut instructions, p.escape, &mut p.errors);
+    if stages.is_empty() {
+        if let Some(first) = instructions.first() {
+            p.errors.push(ParseError {
+                span: first.keyword_span,
+                message: "no build stage: the file has no FROM".to_string(),
+            });
+        }
+    }
     if instructions.is_empty() && p.errors.is_empty() {
         p.errors.push(ParseError {
             span: Span::at(Pos::new(1, 1)),

@@ -173,11 +173,8 @@ fn join_heredocs(text: &ShellText, docs: &[Heredoc]) -> ShellText {
             full.map.push((full.text.len() + o, *p));
         }
         full.text.push_str(&doc.body);
-        let end_line = doc.body_span.end.line + u32::from(!doc.body.is_empty());
-        full.map.push((
-            full.text.len(),
-            Pos::new(end_line.max(doc.body_span.start.line), 1),
-        ));
+        // The delimiter line is located at the `<<EOF` word (an unterminated heredoc has none).
+        full.map.push((full.text.len(), doc.span.start));
         full.text.push_str(&doc.delimiter);
     }
     full.text.push('\n');
@@ -253,7 +250,7 @@ fn parse_into(text: &ShellText, ctx: Ctx, out: &mut Script) {
         Ok(Err((message, pos))) => {
             let at = match pos {
                 Some((l, c)) => w.text.pos(w.offset(l, c)),
-                None => w.text.end_pos(w.text.text.len()),
+                None => w.text.pos(w.text.text.trim_end().len()),
             };
             w.out.errors.push(ParseError {
                 span: Span::at(at),
