@@ -404,16 +404,123 @@ pub fn run(a: ServeArgs) -> Result<u8> {
                 retention_every: Duration::from_secs_f64(a.audit_retention_interval),
             }),
     };
-    let detect: Box<dyn palisade_server::audit::Detect> = Box::new(palisade_server::audit::NoDetections);
+    let detect: Box<dyn palisade_server::audit::Detect> = if a.audit_store.is_some() {
+        match sink_detections(a.config.as_deref()) {
+            Ok(d) => Box::new(d),
+            Err(e) => return fail(e),
+        }
+    } else {
+        Box::new(palisade_server::audit::NoDetections)
+    };
     match palisade_server::serve::run(opts, configure, namespaces, detect) {
         Ok(()) => Ok(0),
         Err(e) => fail(e),
     }
 }
 
+/// The audit detections (`palisade audit detect`'s rules, selected and configured by the same
+/// configuration file as the webhook) run by the audit sink on every stored event.
+///
+/// A request is evaluated once, at its first stage after `RequestReceived` (which has no
+/// response yet): an exec is reported when its stream starts (`ResponseStarted`), not again
+/// when it ends. The audit IDs already evaluated are remembered (the latest 100,000).
+pub(crate) struct SinkDetections {
+    engine: palisade_audit::detect::Engine,
+    found: Vec<palisade_audit::detect::Detection>,
+    seen: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+const SINK_SEEN: usize = 100_000;
+
+pub(crate) fn sink_detections(config: Option<&std::path::Path>) -> Result<SinkDetections, String> {
+    let flags = Flags {
+        config: config.map(std::path::Path::to_path_buf),
+        no_config: config.is_none(),
+        ..Default::default()
+    };
+    let loaded = settings::load_config(&flags).map_err(|e| e.to_string())?;
+    let (rules, cfg) = crate::audit::detect::configured_rules(&loaded.config, &[], &[])?;
+    tracing::info!(rules = rules.len(), "audit detections");
+    Ok(SinkDetections {
+        engine: palisade_audit::detect::Engine::with_rules(&rules, &cfg),
+        found: Vec::new(),
+        seen: std::collections::HashSet::new(),
+        order: std::collections::VecDeque::new(),
+    })
+}
+
+impl palisade_server::audit::Detect for SinkDetections {
+    fn event(
+        &mut self,
+        loc: &palisade_audit::Loc,
+        ev: &palisade_audit::Event<'_>,
+        out: &mut Vec<palisade_server::audit::Detected>,
+    ) {
+        if ev.stage == palisade_audit::Stage::RequestReceived {
+            return;
+        }
+        if !ev.audit_id.is_empty() {
+            if self.seen.contains(ev.audit_id.as_ref()) {
+                return;
+            }
+            let id = ev.audit_id.to_string();
+            self.seen.insert(id.clone());
+            self.order.push_back(id);
+            if self.order.len() > SINK_SEEN {
+                if let Some(old) = self.order.pop_front() {
+                    self.seen.remove(&old);
+                }
+            }
+        }
+        self.found.clear();
+        self.engine.event(loc, ev, &mut self.found);
+        for d in self.found.drain(..) {
+            out.push(palisade_server::audit::Detected {
+                rule: d.rule.code.to_owned(),
+                message: format!(
+                    "{} {} ({}{}): {}",
+                    d.rule.name,
+                    d.severity,
+                    if d.attempt { "attempt, " } else { "" },
+                    d.target,
+                    d.message
+                ),
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sink_detections_run_once_per_request() {
+        use palisade_server::audit::Detect;
+        let mut d = sink_detections(None).unwrap();
+        let text = |stage: &str| {
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x1","stage":"{stage}","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{{"username":"mallory","groups":["system:authenticated"]}},"sourceIPs":["10.0.0.9"],"objectRef":{{"resource":"pods","namespace":"shop","name":"web","subresource":"exec","apiVersion":"v1"}},"responseStatus":{{"code":101}},"stageTimestamp":"2026-11-22T13:03:10.204691Z","annotations":{{"authorization.k8s.io/decision":"allow"}}}}"#
+            )
+        };
+        let loc = palisade_audit::Loc {
+            file: std::sync::Arc::from("sink"),
+            line: 1,
+            item: None,
+        };
+        let mut out = Vec::new();
+        for stage in ["RequestReceived", "ResponseStarted", "ResponseComplete"] {
+            palisade_audit::decode::decode(&text(stage), &mut |_, ev| d.event(&loc, &ev, &mut out)).unwrap();
+        }
+        let codes: Vec<&str> = out.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(codes.iter().filter(|c| **c == codes[0]).count(), 1, "{out:?}");
+        assert!(!out.is_empty());
+        assert!(
+            out.iter().any(|x| x.message.contains("pods/exec shop/web")),
+            "{out:?}"
+        );
+    }
 
     #[test]
     fn ages_and_sizes() {

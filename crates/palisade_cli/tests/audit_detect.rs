@@ -207,3 +207,73 @@ fn rules_and_explain_list_the_audit_rules() {
         "{text}"
     );
 }
+
+/// The question filters choose which requests' detections are reported; every request still
+/// feeds the rules' memory (the role bound at line 713 was created at line 710 by someone else).
+#[test]
+fn filters_choose_the_requests_reported() {
+    let out = palisade(
+        &[
+            "audit",
+            "detect",
+            RECORDED,
+            "-o",
+            "json",
+            "--no-config",
+            "--user",
+            "bob",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ds = v["detections"].as_array().unwrap();
+    assert!(!ds.is_empty());
+    assert!(ds.iter().all(|d| d["impersonatedUser"] == "bob"), "{ds:?}");
+    let lines: std::collections::BTreeSet<u64> = ds.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines.contains(&930) && lines.contains(&1052), "{lines:?}");
+
+    let out = palisade(
+        &[
+            "audit",
+            "detect",
+            RECORDED,
+            "-o",
+            "json",
+            "--no-config",
+            "--resource",
+            "rolebindings.rbac.authorization.k8s.io",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ds = v["detections"].as_array().unwrap();
+    assert!(
+        ds.iter()
+            .any(|d| d["rule"]["code"] == "AUD007" && d["line"] == 713),
+        "{ds:?}"
+    );
+    assert!(
+        ds.iter()
+            .all(|d| d["target"].as_str().unwrap().starts_with("rolebindings")),
+        "{ds:?}"
+    );
+
+    let out = palisade(
+        &[
+            "audit",
+            "detect",
+            RECORDED,
+            "--no-config",
+            "--user",
+            "nobody-here",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

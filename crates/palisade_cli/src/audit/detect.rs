@@ -43,6 +43,13 @@ pub struct DetectArgs {
     /// Do not read any configuration file.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
+    /// Only detections raised by requests matching these filters (every request still feeds
+    /// the rules' memory: roles created, bursts of denials).
+    #[command(flatten)]
+    filter: super::FilterArgs,
+    /// Skip (with an error) lines longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    max_line_bytes: usize,
 }
 
 pub fn run(a: DetectArgs) -> Result<u8> {
@@ -56,38 +63,33 @@ pub fn run(a: DetectArgs) -> Result<u8> {
         Ok(l) => l,
         Err(e) => return usage(e),
     };
-    let (cfg, _scan_rule_keys) = match Config::from_rules_map(&loaded.config.rules) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    let mut select = loaded.config.select.clone();
-    select.retain(|s| {
-        palisade_audit::detect::all_rules()
-            .iter()
-            .any(|r| r.meta.matches(s))
-    });
-    if !a.select.is_empty() {
-        select = a.select.clone();
-    }
-    let mut ignore = loaded.config.ignore.clone();
-    ignore.retain(|s| {
-        palisade_audit::detect::all_rules()
-            .iter()
-            .any(|r| r.meta.matches(s))
-    });
-    ignore.extend(a.ignore.iter().cloned());
-    let rules = match select_rules(&select, &ignore) {
+    let (rules, cfg) = match configured_rules(&loaded.config, &a.select, &a.ignore) {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
     let inputs: Vec<Input> = a.logs.iter().map(|s| Input::parse(s)).collect();
     let mut engine = Engine::with_rules(&rules, &cfg);
     let mut detections = Vec::new();
-    let mut dedup = palisade_audit::dedup::Dedup::default();
-    let summary = read(&inputs, &ReadOptions::default(), &mut |loc, ev| {
-        dedup.push(loc, ev, &mut |loc, ev| engine.event(loc, &ev, &mut detections));
-    });
-    dedup.finish(&mut |loc, ev| engine.event(loc, &ev, &mut detections));
+    let (filter, _) = a.filter.filter()?;
+    let mut run = |loc: &palisade_audit::Loc, ev: palisade_audit::Event<'_>| {
+        let before = detections.len();
+        engine.event(loc, &ev, &mut detections);
+        if !filter.is_empty() && !filter.matches(&ev) {
+            detections.truncate(before);
+        }
+    };
+    let opts = ReadOptions {
+        max_line_bytes: a.max_line_bytes,
+        ..ReadOptions::default()
+    };
+    let summary = if a.filter.all_stages() {
+        read(&inputs, &opts, &mut run)
+    } else {
+        let mut dedup = palisade_audit::dedup::Dedup::default();
+        let s = read(&inputs, &opts, &mut |loc, ev| dedup.push(loc, ev, &mut run));
+        dedup.finish(&mut run);
+        s
+    };
     engine.finish(&mut detections);
     // In log order (dedup hands a request on at its final stage).
     detections
@@ -367,4 +369,28 @@ pub fn to_report(
         });
     }
     report
+}
+
+/// The audit rules selected by the configuration file (its `select`/`ignore` entries that name
+/// audit rules), overridden by `--select`/extended by `--ignore`, with their options from its
+/// `rules:` map. Shared by `palisade audit detect` and the audit sink of `palisade serve`.
+pub fn configured_rules(
+    config: &palisade_engine::config::Config,
+    select_flags: &[String],
+    ignore_flags: &[String],
+) -> Result<(Vec<&'static palisade_audit::detect::AuditRule>, Config), String> {
+    let (cfg, _scan_rule_keys) = Config::from_rules_map(&config.rules)?;
+    let is_audit = |s: &String| {
+        palisade_audit::detect::all_rules()
+            .iter()
+            .any(|r| r.meta.matches(s))
+    };
+    let mut select: Vec<String> = config.select.iter().filter(|s| is_audit(s)).cloned().collect();
+    if !select_flags.is_empty() {
+        select = select_flags.to_vec();
+    }
+    let mut ignore: Vec<String> = config.ignore.iter().filter(|s| is_audit(s)).cloned().collect();
+    ignore.extend(ignore_flags.iter().cloned());
+    let rules = select_rules(&select, &ignore)?;
+    Ok((rules, cfg))
 }

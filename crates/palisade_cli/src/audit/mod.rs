@@ -1,8 +1,8 @@
 //! `palisade audit`: questions asked of audit logs (`who`, `timeline`), and the shared
 //! arguments of every audit subcommand (the logs to read, the filters).
 
+pub(crate) mod detect;
 mod policy;
-mod detect;
 mod query;
 mod rbac;
 
