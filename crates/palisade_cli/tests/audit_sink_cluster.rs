@@ -121,22 +121,24 @@ fn relaunch_with_audit(cp: &ControlPlane, webhook_kubeconfig: &Path) -> Proc {
         .status()
         .unwrap()
         .success());
-    // It drains in-flight requests (the controller-manager's watches) before it exits; as
-    // `control-plane stop` does, a process still running after a grace period is killed.
+    // It drains in-flight requests (the controller-manager's) before it exits; a second
+    // signal makes it exit at once (Kubernetes' signal handler), SIGKILL as a last resort.
     let started = Instant::now();
-    while alive(&pid) && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if alive(&pid) {
-        eprintln!("kube-apiserver {pid} still running 30 s after SIGTERM: SIGKILL");
-        let _ = Command::new("kill").args(["-KILL", &pid]).status();
-        while alive(&pid) {
-            assert!(
-                started.elapsed() < Duration::from_secs(40),
-                "kube-apiserver {pid} did not stop"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+    let mut signalled = (false, false);
+    while alive(&pid) {
+        let t = started.elapsed();
+        if t > Duration::from_secs(10) && !signalled.0 {
+            eprintln!("kube-apiserver {pid} still running 10 s after SIGTERM: SIGTERM again");
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            signalled.0 = true;
         }
+        if t > Duration::from_secs(30) && !signalled.1 {
+            eprintln!("kube-apiserver {pid} still running 30 s after SIGTERM: SIGKILL");
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            signalled.1 = true;
+        }
+        assert!(t < Duration::from_secs(40), "kube-apiserver {pid} did not stop");
+        std::thread::sleep(Duration::from_millis(100));
     }
     eprintln!(
         "kube-apiserver stopped in {:.1} s",
