@@ -8,7 +8,10 @@
 //! ([`Record::from_json`], `insert` in batches of 20,000) inside a bulk load
 //! (`bulk_begin`/`bulk_end`: indexes built once at the end, commits not synced).
 //!
-//! Usage: cargo run --release -p palisade_audit_store --example bulk_store -- LOG STORE N
+//! With `metadata`, the events are stored at level Metadata (request and response bodies
+//! dropped, as a policy recording no bodies would send them): a fifth of the size.
+//!
+//! Usage: cargo run --release -p palisade_audit_store --example bulk_store -- LOG STORE N [metadata]
 
 use palisade_audit_store::{Record, Store};
 use serde_json::Value;
@@ -34,8 +37,15 @@ fn micros(v: &Value) -> Option<i64> {
 }
 
 /// The event as literal text and the fields that vary per copy.
-fn template(line: &str) -> Option<Vec<Part>> {
+fn template(line: &str, metadata: bool) -> Option<Vec<Part>> {
     let mut v: Value = serde_json::from_str(line).ok()?;
+    if metadata {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("requestObject");
+            o.remove("responseObject");
+            o.insert("level".into(), Value::String("Metadata".into()));
+        }
+    }
     let mut vars: Vec<Part> = Vec::new();
     let mut mark = |v: &mut Value, p: Part| {
         *v = Value::String(format!("@@{}@@", vars.len()));
@@ -129,16 +139,17 @@ fn render(parts: &[Part], k: u64, out: &mut String) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        eprintln!("usage: bulk_store LOG STORE N");
+    if !(4..=5).contains(&args.len()) || args.len() == 5 && args[4] != "metadata" {
+        eprintln!("usage: bulk_store LOG STORE N [metadata]");
         std::process::exit(2);
     }
+    let metadata = args.len() == 5;
     let n: u64 = args[3].parse().expect("N: a number of events");
     let text = std::fs::read_to_string(&args[1]).expect("read the log");
     let mut seen = std::collections::HashSet::new();
     let templates: Vec<Vec<Part>> = text
         .lines()
-        .filter_map(template)
+        .filter_map(|l| template(l, metadata))
         .filter(|t| match &t[1] {
             Part::AuditId(id) => seen.insert(id.clone()),
             _ => false,

@@ -39,6 +39,7 @@ fn ids(store: &mut Store, sel: &Selection) -> Vec<String> {
 }
 
 fn upsert_by_audit_id(store: &mut Store) {
+    assert!(store.is_empty().unwrap());
     let t = "2026-11-22T13:00:00.000001Z";
     let first = store
         .insert(&records(&[ev(
@@ -94,6 +95,7 @@ fn upsert_by_audit_id(store: &mut Store) {
         [(id as u64, "u1".into(), Stage::ResponseComplete, "alice".into())]
     );
     assert_eq!(store.size().unwrap().events, 1);
+    assert!(!store.is_empty().unwrap());
 }
 
 fn queries(store: &mut Store) {
