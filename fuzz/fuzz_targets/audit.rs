@@ -1,6 +1,7 @@
 //! The audit-log reader on arbitrary bytes: gzip detection, line splitting, pretty-printed
 //! documents, decoding (events, EventLists, arrays, cloud wrappers), stage joining, filters
-//! and answer rows. Nothing may panic; every event read is counted, every error located.
+//! answer rows and every detection rule (the stateful engine, fed every request). Nothing may
+//! panic; every event read is counted, every error located.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +22,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut summary = ReadSummary::default();
     let mut dedup = Dedup::new(8);
+    let mut engine = palisade_audit::detect::Engine::new(&palisade_audit::detect::Config::default());
+    let mut detections = Vec::new();
     let mut rows = 0u64;
     let mut seen = 0u64;
     let mut out = |loc: &palisade_audit::Loc, ev: palisade_audit::Event<'_>| {
@@ -29,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = Row::new(loc, &ev);
         let _ = ev.query_values("command");
         let _ = ev.request_value();
+        engine.event(loc, &ev, &mut detections);
         rows += 1;
     };
     read_stream(Arc::from("fuzz.log"), Box::new(data), &opts, &mut summary, &mut |loc, ev| {
@@ -36,6 +40,9 @@ fuzz_target!(|data: &[u8]| {
         dedup.push(loc, ev, &mut out)
     });
     dedup.finish(&mut out);
+    for d in &detections {
+        assert!(d.line >= 1 && !d.message.is_empty());
+    }
     assert_eq!(seen, summary.stats.events);
     assert!(rows <= seen);
     for e in &summary.errors {

@@ -197,7 +197,8 @@ fn rules_and_explain_list_the_audit_rules() {
         .filter(|r| r["group"] == "audit")
         .map(|r| r["code"].as_str().unwrap())
         .collect();
-    assert_eq!(audit.len(), 20);
+    assert_eq!(audit.len(), 26);
+    assert_eq!(audit[25], "AUD026");
     assert_eq!(audit[0], "AUD001");
     let out = palisade(&["explain", "audit-pod-security-violation"], None);
     assert_eq!(out.status.code(), Some(0));

@@ -161,3 +161,17 @@ fn bad_flags_are_usage_errors() {
         assert!(err.contains(says), "{flag} {value}: {err}");
     }
 }
+
+/// deploy/audit/ scans clean with every rule (its two exceptions explained in its
+/// .palisade.yaml), and its audit Policy lints clean.
+#[test]
+fn deploy_audit_is_clean() {
+    let out = palisade(&["scan", "deploy/audit", "--profile", "all", "--color", "never"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = palisade(&["scan", "deploy/audit", "--pss", "restricted", "--color", "never"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = palisade(&["audit", "policy", "lint", "deploy/audit/policy.yaml"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = palisade(&["config", "check", "deploy/audit/.palisade.yaml"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}

@@ -1,7 +1,6 @@
 //! End-to-end tests of `palisade audit rbac`: Roles and bindings from the recorded log and
-//! audit2rbac's demo log, YAML that kubectl reads, JSON with located requests, exit codes;
-//! and (needs a cluster) the generated roles applied to a real API server and checked with
-//! `kubectl auth can-i --as`.
+//! audit2rbac's demo log, YAML that kubectl reads, JSON with located requests, exit codes.
+//! The round trip on a real API server (needs cluster) is in audit_rbac_cluster.rs.
 
 mod common;
 

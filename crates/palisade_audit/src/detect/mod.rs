@@ -207,7 +207,15 @@ impl Config {
 fn check_options(meta: &RuleMeta, o: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
     for (k, v) in o {
         let ok = match k.as_str() {
-            "trustedUsers" | "allowedServiceAccounts" | "trustedCidrs" | "trustedImages" => v
+            "trustedUsers"
+            | "allowedServiceAccounts"
+            | "trustedCidrs"
+            | "trustedImages"
+            | "allowedUsers"
+            | "allowedImages"
+            | "allowedNamespaces"
+            | "allowedAdmins"
+            | "allowedNodes" => v
                 .as_array()
                 .is_some_and(|a| a.iter().all(serde_json::Value::is_string)),
             "threshold" | "windowSeconds" => v.as_u64().is_some_and(|n| n > 0),

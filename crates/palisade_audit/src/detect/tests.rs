@@ -103,8 +103,17 @@ fn recorded_scenario() {
     for d in &ds {
         assert_eq!(d.user, "kubernetes-admin", "{d:?}");
     }
-    // Everything else found is one of the above or impersonation (AUD009, every
-    // impersonated request) or kubernetes-admin's own secret lists (1041, 1042).
+    // Impersonation is reported once per pair within the hour: kubernetes-admin acted as
+    // alice, bob and frontend-sa.
+    let mut pairs: Vec<&str> = ds
+        .iter()
+        .filter(|d| d.rule.code == "AUD009")
+        .map(|d| d.impersonated_user.as_deref().unwrap())
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, ["alice", "bob", "system:serviceaccount:shop:frontend-sa"]);
+    // Everything else found is one of the above or impersonation (AUD009) or
+    // kubernetes-admin's own secret lists (1041, 1042).
     let known = [710, 713, 716, 929, 930, 931, 935, 937, 941, 945, 1041, 1042, 1052];
     for d in &ds {
         assert!(
@@ -199,6 +208,7 @@ fn detect_lines(lines: &[String], cfg: &Config) -> Vec<Detection> {
 }
 
 /// One event: `user` (and `as`), verb, objectRef, code, decision and bodies.
+#[derive(Clone)]
 struct Ev {
     user: &'static str,
     groups: &'static [&'static str],
@@ -208,6 +218,7 @@ struct Ev {
     obj: serde_json::Value,
     code: i32,
     decision: &'static str,
+    reason: &'static str,
     body: Option<serde_json::Value>,
     time: String,
     ip: &'static str,
@@ -223,6 +234,7 @@ fn ev(user: &'static str, verb: &'static str, obj: serde_json::Value) -> Ev {
         obj,
         code: 200,
         decision: "allow",
+        reason: "",
         body: None,
         time: "2026-05-01T10:00:00.000000Z".into(),
         ip: "10.0.0.5",
@@ -240,7 +252,7 @@ impl Ev {
             "objectRef": self.obj,
             "responseStatus": {"code": self.code},
             "stageTimestamp": self.time,
-            "annotations": {"authorization.k8s.io/decision": self.decision},
+            "annotations": {"authorization.k8s.io/decision": self.decision, "authorization.k8s.io/reason": self.reason},
         });
         if let Some(i) = self.imp {
             v["impersonatedUser"] = serde_json::json!({"username": i});
@@ -511,6 +523,32 @@ fn workloads_admission_and_impersonation() {
     assert_eq!(codes(&run(&[imp])), ["AUD009"]);
 }
 
+/// Impersonation: once per pair of identities per window.
+#[test]
+fn impersonation_once_per_pair_per_window() {
+    let at = |imp: &'static str, time: &str| {
+        let mut e = ev(
+            "admin",
+            "get",
+            json!({"resource": "pods", "namespace": "a", "name": "p"}),
+        );
+        e.imp = Some(imp);
+        e.time = time.into();
+        e
+    };
+    let evs = [
+        at("alice", "2026-05-01T10:00:00.000000Z"),
+        at("alice", "2026-05-01T10:20:00.000000Z"),
+        at("bob", "2026-05-01T10:30:00.000000Z"),
+        at("alice", "2026-05-01T11:00:00.000000Z"),
+        at("alice", "2026-05-01T11:10:00.000000Z"),
+    ];
+    let lines = |ds: &[Detection]| ds.iter().map(|d| d.line).collect::<Vec<_>>();
+    assert_eq!(lines(&run(&evs)), [1, 3, 4]);
+    let short = cfg("AUD009", json!({"windowSeconds": 600}));
+    assert_eq!(lines(&run_with(&evs, &short)), [1, 2, 3, 4, 5]);
+}
+
 /// Garbage request bodies (wrong types everywhere, deep nesting, huge numbers) never panic.
 #[test]
 fn hostile_request_objects_do_not_panic() {
@@ -566,4 +604,120 @@ fn hostile_request_objects_do_not_panic() {
     }
     // Bodies are only parsed when a rule needs them: nothing panics, whatever the shape.
     let _ = detect_lines(&lines, &Config::default());
+}
+
+/// The allowlist rules (Falco's Disallowed K8s User, Create Disallowed Pod, Create Disallowed
+/// Namespace, Full K8s Administrative Access, Untrusted Node) check nothing until their list is
+/// set, then fire outside it; an Ingress without TLS fires.
+#[test]
+fn allowlist_rules_and_ingress_tls() {
+    // AUD021: once per user per window, only with allowedUsers.
+    let mut a = ev(
+        "mallory",
+        "get",
+        json!({"resource": "pods", "namespace": "a", "name": "p"}),
+    );
+    a.time = "2026-05-01T10:00:00.000000Z".into();
+    let mut b = ev("mallory", "list", json!({"resource": "pods", "namespace": "a"}));
+    b.time = "2026-05-01T10:05:00.000000Z".into();
+    let c = ev(
+        "alice",
+        "get",
+        json!({"resource": "pods", "namespace": "a", "name": "p"}),
+    );
+    assert!(codes(&run(&[a.clone(), b.clone(), c.clone()]))
+        .iter()
+        .all(|c| *c != "AUD021"));
+    let users = cfg("AUD021", json!({"allowedUsers": ["alice", "system:*"]}));
+    let ds: Vec<Detection> = run_with(&[a, b, c], &users)
+        .into_iter()
+        .filter(|d| d.rule.code == "AUD021")
+        .collect();
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].message.contains("mallory"), "{}", ds[0].message);
+
+    // AUD022: images outside allowedImages.
+    let mut pod = ev(
+        "alice",
+        "create",
+        json!({"resource": "pods", "namespace": "a", "name": "p"}),
+    );
+    pod.code = 201;
+    pod.body = Some(
+        json!({"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "ok", "image": "registry.example.com/app:1"}, {"name": "bad", "image": "evil.io/miner"}]}}),
+    );
+    assert!(!codes(&run(&[pod.clone()])).contains(&"AUD022"));
+    let images = cfg("AUD022", json!({"allowedImages": ["registry.example.com/*"]}));
+    let ds = run_with(&[pod], &images);
+    let d = ds.iter().find(|d| d.rule.code == "AUD022").expect("AUD022");
+    assert!(
+        d.message.contains("evil.io/miner") && !d.message.contains("registry.example.com/app"),
+        "{}",
+        d.message
+    );
+
+    // AUD023: namespaces outside allowedNamespaces.
+    let ns = |name: &'static str| {
+        let mut e = ev("alice", "create", json!({"resource": "namespaces", "name": name}));
+        e.code = 201;
+        e.body = Some(json!({"kind": "Namespace", "metadata": {"name": name}}));
+        e
+    };
+    let nss = cfg("AUD023", json!({"allowedNamespaces": ["team-*"]}));
+    assert_eq!(codes(&run_with(&[ns("team-a")], &nss)), Vec::<&str>::new());
+    assert_eq!(codes(&run_with(&[ns("hidden")], &nss)), ["AUD023"]);
+    assert!(codes(&run(&[ns("hidden")])).is_empty());
+
+    // AUD024: cluster-admin by someone outside allowedAdmins.
+    let mut adm = ev(
+        "carol",
+        "delete",
+        json!({"resource": "pods", "namespace": "a", "name": "p"}),
+    );
+    adm.reason =
+        "RBAC: allowed by ClusterRoleBinding \"x\" of ClusterRole \"cluster-admin\" to User \"carol\"";
+    let admins = cfg("AUD024", json!({"allowedAdmins": ["kubernetes-admin"]}));
+    assert!(codes(&run_with(&[adm.clone()], &admins)).contains(&"AUD024"));
+    let ok = cfg("AUD024", json!({"allowedAdmins": ["carol"]}));
+    assert!(!codes(&run_with(&[adm], &ok)).contains(&"AUD024"));
+
+    // AUD025: nodes outside allowedNodes; a refused registration is an attempt.
+    let node = |name: &'static str, code: i32| {
+        let mut e = ev(
+            match name {
+                "worker-1" => "system:node:worker-1",
+                _ => "system:node:rogue",
+            },
+            "create",
+            json!({"resource": "nodes", "name": name}),
+        );
+        e.code = code;
+        e.body = Some(json!({"kind": "Node", "metadata": {"name": name}}));
+        e
+    };
+    let nodes = cfg("AUD025", json!({"allowedNodes": ["worker-*"]}));
+    assert!(!codes(&run_with(&[node("worker-1", 201)], &nodes)).contains(&"AUD025"));
+    let ds = run_with(&[node("rogue", 201), node("rogue", 403)], &nodes);
+    let ds: Vec<&Detection> = ds.iter().filter(|d| d.rule.code == "AUD025").collect();
+    assert_eq!(ds.len(), 2);
+    assert!(!ds[0].attempt && ds[1].attempt);
+
+    // AUD026: Ingress without TLS, with TLS.
+    let ing = |tls: bool| {
+        let mut e = ev(
+            "alice",
+            "create",
+            json!({"resource": "ingresses", "apiGroup": "networking.k8s.io", "namespace": "a", "name": "web"}),
+        );
+        e.code = 201;
+        let mut spec = json!({"rules": [{"host": "shop.example.com"}]});
+        if tls {
+            spec["tls"] = json!([{"hosts": ["shop.example.com"], "secretName": "t"}]);
+        }
+        e.body = Some(json!({"kind": "Ingress", "metadata": {"name": "web"}, "spec": spec}));
+        e
+    };
+    assert_eq!(codes(&run(&[ing(false)])), ["AUD026"]);
+    assert!(codes(&run(&[ing(true)])).is_empty());
 }

@@ -8,6 +8,7 @@
 //! granted together (optional); a rule seen in more than `max_namespaces` namespaces moves
 //! to the ClusterRole (optional). Pure: events in, objects out; [`yaml`] writes them.
 
+pub mod unused;
 pub mod yaml;
 
 use crate::event::{Event, Loc};

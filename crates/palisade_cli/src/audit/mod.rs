@@ -5,6 +5,7 @@ pub(crate) mod detect;
 mod policy;
 mod query;
 mod rbac;
+mod unused;
 
 pub use policy::explain;
 
@@ -33,6 +34,10 @@ pub enum AuditCommand {
     /// powerful bindings, privileged pods, anonymous access, … Exit 1 when something is
     /// detected, 2 on unreadable input.
     Detect(detect::DetectArgs),
+    /// Granted versus used RBAC: per subject of the logs, each binding → role → rule and
+    /// whether a request exercised it, the rules never used (located), and the smaller
+    /// roles that would have sufficed. Exit 1 when unused grants were found.
+    Unused(unused::UnusedArgs),
 }
 
 pub fn run(c: AuditCommand) -> anyhow::Result<u8> {
@@ -42,6 +47,7 @@ pub fn run(c: AuditCommand) -> anyhow::Result<u8> {
         AuditCommand::Policy(c) => policy::run(c),
         AuditCommand::Rbac(a) => rbac::run(a),
         AuditCommand::Detect(a) => detect::run(a),
+        AuditCommand::Unused(a) => unused::run(a),
     }
 }
 

@@ -7,7 +7,7 @@ use palisade_rbac::answer::{Completeness, Unanswered};
 use palisade_rbac::{Aggregation, Model, ModelOptions, Request, Resources};
 
 /// The loaded objects and the model built from them.
-pub(super) struct Loaded {
+pub(crate) struct Loaded {
     pub objects: Vec<Object>,
     pub model: Model,
     pub resources: Resources,
@@ -67,7 +67,7 @@ pub(super) fn load_with_nodes(
     }
 }
 
-fn load_reading(
+pub(crate) fn load_reading(
     paths: &[String],
     cluster: &crate::cluster::ClusterConn,
     no_default_rbac: bool,
@@ -165,7 +165,7 @@ impl Loaded {
 
 /// Prints input problems (errors and warnings) and the model's problems to stderr; returns
 /// whether there were input errors.
-pub(super) fn report_errors(l: &Loaded) -> bool {
+pub(crate) fn report_errors(l: &Loaded) -> bool {
     for d in &l.errors {
         let level = match d.level {
             DiagLevel::Error => "error",

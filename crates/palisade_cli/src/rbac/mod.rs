@@ -5,7 +5,7 @@
 //! can-i); risks 1 with findings; 2 on usage or input errors.
 
 mod can_i;
-mod load;
+pub(crate) mod load;
 mod paths;
 mod subject;
 mod who_can;

@@ -1,8 +1,10 @@
-//! AUD009: a request impersonated another identity.
+//! AUD009: a request impersonated another identity (reported once per pair of identities
+//! per window).
 
 use crate::detect::common::{failure, target, took_effect};
-use crate::detect::{AuditCheck, Ctx, Hit};
-use palisade_core::{Reference, Severity};
+use crate::detect::{AuditCheck, Ctx, Hit, StatefulCheck};
+use palisade_core::{Reference, RuleOptions, Severity};
+use std::collections::HashMap;
 
 declare_audit_rule! {
     /// ## What it does
@@ -10,6 +12,11 @@ declare_audit_rule! {
     /// `Impersonate-User`/`Impersonate-Group` headers, `kubectl --as`), and `impersonate`
     /// requests themselves (the API server's check of the right to impersonate, logged when it
     /// is denied). A denied impersonation is reported as an attempt, at low severity.
+    ///
+    /// One identity acting as another is reported at its first request and then once per
+    /// `windowSeconds` (default 3600) — a proxy or an administrator using `kubectl --as` makes
+    /// every request an impersonated one. `palisade audit timeline --impersonator USER` lists
+    /// them all.
     ///
     /// ## Why is this bad?
     /// Impersonation runs a request with another identity's permissions; impersonating a
@@ -31,40 +38,103 @@ declare_audit_rule! {
         summary: "A request impersonated another user, group or ServiceAccount",
         remediation: "Restrict impersonate to proxies with resourceNames and review impersonated requests by people.",
         references: [Reference::Cis("5.1.8"), Reference::Mitre("T1134")],
-        check: AuditCheck::Event(check),
+        check: AuditCheck::Stateful(new),
     }
 }
 
-fn check(ctx: &Ctx<'_, '_>, hits: &mut Vec<Hit>) {
-    let ev = ctx.ev;
-    if let Some(i) = &ev.impersonated_user {
-        let groups = if i.groups.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (groups {})",
-                i.groups.iter().map(|g| g.as_ref()).collect::<Vec<_>>().join(", ")
-            )
-        };
-        let msg = format!(
-            "{} acted as {}{groups}: {} {}",
-            ev.user.username,
-            i.username,
-            ev.verb,
-            target(ev)
-        );
-        let sev = if i.in_group("system:masters") {
-            Severity::Critical
-        } else {
-            Severity::Medium
-        };
-        hits.push(Hit::new(msg).severity(sev));
-    } else if ev.verb == "impersonate" {
-        let msg = format!("{} impersonate {}", ev.user.username, target(ev));
-        if took_effect(ev) {
-            hits.push(Hit::new(msg));
-        } else {
-            hits.push(Hit::new(format!("{msg} — attempt, {}", failure(ev))).attempt(Severity::Low));
+struct Impersonation {
+    window: jiff::SignedDuration,
+    /// (real user, acted as, groups, verb impersonate?) → when last reported.
+    last: HashMap<(String, String, String, bool), Option<jiff::Timestamp>>,
+}
+
+fn new(opts: &RuleOptions) -> Box<dyn StatefulCheck> {
+    let secs = opts
+        .0
+        .get("windowSeconds")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|n| *n > 0)
+        .unwrap_or(3600);
+    Box::new(Impersonation {
+        window: jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX)),
+        last: HashMap::new(),
+    })
+}
+
+impl Impersonation {
+    /// Whether the pair is reported now (first time, or its window has passed).
+    fn due(&mut self, key: (String, String, String, bool), t: Option<jiff::Timestamp>) -> bool {
+        if self.last.len() > 100_000 {
+            self.last.clear();
+        }
+        match self.last.get(&key) {
+            Some(prev) => {
+                let due = match (prev, t) {
+                    (Some(p), Some(t)) => t.duration_since(*p) >= self.window,
+                    _ => false,
+                };
+                if due {
+                    self.last.insert(key, t);
+                }
+                due
+            }
+            None => {
+                self.last.insert(key, t);
+                true
+            }
+        }
+    }
+}
+
+impl StatefulCheck for Impersonation {
+    fn event(&mut self, ctx: &Ctx<'_, '_>, hits: &mut Vec<Hit>) {
+        let ev = ctx.ev;
+        if let Some(i) = &ev.impersonated_user {
+            let groups: Vec<&str> = i.groups.iter().map(|g| g.as_ref()).collect();
+            let key = (
+                ev.user.username.to_string(),
+                i.username.to_string(),
+                groups.join(","),
+                false,
+            );
+            if !self.due(key, ev.time()) {
+                return;
+            }
+            let groups = if groups.is_empty() {
+                String::new()
+            } else {
+                format!(" (groups {})", groups.join(", "))
+            };
+            let msg = format!(
+                "{} acted as {}{groups}: {} {} (further requests as {} within the window are not reported)",
+                ev.user.username,
+                i.username,
+                ev.verb,
+                target(ev),
+                i.username
+            );
+            let sev = if i.in_group("system:masters") {
+                Severity::Critical
+            } else {
+                Severity::Medium
+            };
+            hits.push(Hit::new(msg).severity(sev));
+        } else if ev.verb == "impersonate" {
+            let key = (
+                ev.user.username.to_string(),
+                target(ev),
+                String::new(),
+                took_effect(ev),
+            );
+            if !self.due(key, ev.time()) {
+                return;
+            }
+            let msg = format!("{} impersonate {}", ev.user.username, target(ev));
+            if took_effect(ev) {
+                hits.push(Hit::new(msg));
+            } else {
+                hits.push(Hit::new(format!("{msg} — attempt, {}", failure(ev))).attempt(Severity::Low));
+            }
         }
     }
 }

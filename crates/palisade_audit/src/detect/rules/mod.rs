@@ -1,13 +1,18 @@
 //! The detection rules, one file per rule, and the one registry list of them.
 
+pub mod admin_access;
 pub mod admission_changed;
 pub mod anonymous_allowed;
 pub mod configmap_credentials;
 pub mod csr_approval;
 pub mod csr_created;
+pub mod disallowed_image;
+pub mod disallowed_namespace;
+pub mod disallowed_user;
 pub mod ephemeral_container;
 pub mod forbidden_burst;
 pub mod impersonation;
+pub mod ingress_without_tls;
 pub mod kube_namespace_object;
 pub mod namespace_deleted;
 pub mod nodeport_service;
@@ -19,6 +24,7 @@ pub mod rbac_deleted;
 pub mod secret_read;
 pub mod system_rbac_changed;
 pub mod token_request;
+pub mod untrusted_node;
 pub mod untrusted_source;
 
 use super::AuditRule;
@@ -46,6 +52,12 @@ static RULES: &[&AuditRule] = &[
     &kube_namespace_object::KUBE_NAMESPACE_OBJECT,
     &untrusted_source::UNTRUSTED_SOURCE,
     &rbac_deleted::RBAC_DELETED,
+    &disallowed_user::DISALLOWED_USER,
+    &disallowed_image::DISALLOWED_IMAGE,
+    &disallowed_namespace::DISALLOWED_NAMESPACE,
+    &admin_access::ADMIN_ACCESS,
+    &untrusted_node::UNTRUSTED_NODE,
+    &ingress_without_tls::INGRESS_WITHOUT_TLS,
 ];
 
 /// Every audit rule, in code order.
