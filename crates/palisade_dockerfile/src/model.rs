@@ -283,12 +283,16 @@ impl ShellText {
     /// The file position just after the character that ends before `end` (the end of a span
     /// that stops at `end`; stays on that character's line even across a continuation).
     pub fn end_pos(&self, end: usize) -> Pos {
-        let last = self
-            .text
-            .char_indices()
-            .take_while(|(i, _)| *i < end)
-            .last()
-            .map(|(i, _)| i);
+        let end = end.min(self.text.len());
+        let last = match self.text.get(..end) {
+            Some(head) => head.char_indices().next_back().map(|(i, _)| i),
+            None => self
+                .text
+                .char_indices()
+                .take_while(|(i, _)| *i < end)
+                .last()
+                .map(|(i, _)| i),
+        };
         match last {
             Some(i) => {
                 let p = self.pos(i);
