@@ -249,7 +249,9 @@ fn parse_into(text: &ShellText, ctx: Ctx, out: &mut Script) {
         }
         Ok(Err((message, pos))) => {
             let at = match pos {
-                Some((l, c)) => w.text.pos(w.offset(l, c)),
+                // Never past the script's last character (the parser may point after the
+                // newline appended to the RUN text, which is not in the file).
+                Some((l, c)) => w.text.pos(w.offset(l, c).min(w.text.text.trim_end().len())),
                 None => w.text.pos(w.text.text.trim_end().len()),
             };
             w.out.errors.push(ParseError {

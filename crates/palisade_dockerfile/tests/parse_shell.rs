@@ -131,6 +131,12 @@ fn syntax_errors_are_located_and_give_no_commands() {
     let s = script(&unclosed.instructions[1]);
     assert!(s.commands.is_empty() && s.errors.len() == 1, "{s:?}");
     assert_eq!(s.errors[0].span.start.line, 2);
+    // Found by the fuzzer: an unterminated backquote at the end of the line was located
+    // one column past the end of the line.
+    let backquote = run("FROM a\nRUN x `\n");
+    let s = script(&backquote.instructions[1]);
+    assert_eq!(s.errors.len(), 1, "{s:?}");
+    assert_eq!(s.errors[0].span.start, Pos::new(2, 8));
 }
 
 #[test]
