@@ -150,6 +150,15 @@ impl Store {
         }
     }
 
+    /// Whether the store holds no event (one row looked up, unlike [`Store::size`] which
+    /// counts them all).
+    pub fn is_empty(&mut self) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.is_empty(),
+            Store::Postgres(p) => p.is_empty(),
+        }
+    }
+
     pub fn size(&mut self) -> Result<Size, StoreError> {
         match self {
             Store::Sqlite(s) => s.size(),

@@ -222,6 +222,14 @@ impl Postgres {
         Ok(n)
     }
 
+    pub fn is_empty(&mut self) -> Result<bool, StoreError> {
+        let any: bool = self
+            .client
+            .query_one("SELECT EXISTS (SELECT 1 FROM events)", &[])?
+            .get(0);
+        Ok(!any)
+    }
+
     pub fn size(&mut self) -> Result<Size, StoreError> {
         let row = self.client.query_one(
             "SELECT count(*), pg_total_relation_size('events') FROM events",

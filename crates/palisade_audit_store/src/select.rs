@@ -34,6 +34,10 @@ pub struct Selection {
     pub namespace: Vec<String>,
     pub name: Vec<String>,
     pub code: Vec<i64>,
+    /// Inclusive ranges of response codes (any of them; a request without a code is in none).
+    pub code_ranges: Vec<(i64, i64)>,
+    /// Only requests refused by authorization: code 403 or decision `forbid`.
+    pub denied: bool,
     pub decision: Vec<String>,
     pub source_ip: Vec<String>,
     pub user_agent: Vec<String>,
@@ -134,6 +138,20 @@ impl Selection {
             &self.namespace_or_itself,
             &mut conds,
         );
+        if !self.code_ranges.is_empty() {
+            let mut any = Vec::new();
+            for (a, b) in &self.code_ranges {
+                params.push(Param::Int(*a));
+                let pa = d.placeholder(params.len());
+                params.push(Param::Int(*b));
+                let pb = d.placeholder(params.len());
+                any.push(format!("code BETWEEN {pa} AND {pb}"));
+            }
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        if self.denied {
+            conds.push("(code = 403 OR decision = 'forbid')".into());
+        }
         if let Some(t) = self.since {
             params.push(Param::Int(crate::micros(t)));
             conds.push(format!("ts >= {}", d.placeholder(params.len())));
@@ -166,9 +184,11 @@ impl Selection {
 
 impl Selection {
     /// The part of a question's filter that the store's columns answer exactly, as a
-    /// selection picking a superset of what the filter matches: globs, groups, networks,
-    /// substrings, code ranges and stages are left to [`Filter::matches`] on the events read
-    /// back (a stored row is the latest stage of its request, as `Dedup` hands on).
+    /// selection picking a superset of what the filter matches: globs, groups, networks and
+    /// substrings are left to [`Filter::matches`] on the events read back. Code ranges,
+    /// `--denied`, stages (a stored row is the latest stage of its request, as `Dedup` hands
+    /// on), subresources, decisions and levels are columns, so they are asked in SQL too:
+    /// rows that cannot match are never read and decoded.
     pub fn from_filter(f: &palisade_audit::filter::Filter) -> Selection {
         let literals = |v: &[palisade_audit::filter::Glob]| -> Vec<String> {
             let l: Vec<String> = v.iter().filter_map(|g| g.literal().map(str::to_owned)).collect();
@@ -215,6 +235,10 @@ impl Selection {
             },
             namespace_or_itself: literals(&f.namespaces),
             name: literals(&f.names),
+            subresource: literals(&f.subresources),
+            code_ranges: f.codes.iter().map(|r| (i64::from(r.0), i64::from(r.1))).collect(),
+            denied: f.denied,
+            stage: f.stages.clone(),
             decision: f.decisions.clone(),
             level: f.levels.iter().map(|l| l.as_str().to_owned()).collect(),
             ..Selection::default()
@@ -249,6 +273,20 @@ mod tests {
         assert_eq!(params.len(), 6);
         let (sql, _) = Selection::default().sql(Dialect::Sqlite, "event");
         assert_eq!(sql, "SELECT id, event FROM events  ORDER BY ts ASC, id ASC");
+        let ranges = Selection {
+            code_ranges: vec![(400, 499), (500, 500)],
+            denied: true,
+            ..Selection::default()
+        };
+        let (w, params) = ranges.where_clause(Dialect::Sqlite);
+        assert_eq!(
+            w,
+            "WHERE (code BETWEEN ?1 AND ?2 OR code BETWEEN ?3 AND ?4) AND (code = 403 OR decision = 'forbid')"
+        );
+        assert_eq!(
+            params,
+            [Param::Int(400), Param::Int(499), Param::Int(500), Param::Int(500)]
+        );
         let (w, _) = s.where_clause(Dialect::Sqlite);
         assert!(w.starts_with("WHERE username = ?1 AND verb IN (?2, ?3)"), "{w}");
     }

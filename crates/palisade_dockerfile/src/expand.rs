@@ -309,14 +309,28 @@ impl Lexer<'_> {
     }
 }
 
-/// Shell glob match of the whole `s` against `pat` (`*`, `?`, literal otherwise).
+/// Shell glob match of the whole `s` against `pat` (`*`, `?`, literal otherwise), in
+/// O(len(pat) × len(s)).
 fn glob(pat: &[char], s: &[char]) -> bool {
-    match pat.split_first() {
-        None => s.is_empty(),
-        Some(('*', rest)) => (0..=s.len()).any(|k| glob(rest, &s[k..])),
-        Some(('?', rest)) => !s.is_empty() && glob(rest, &s[1..]),
-        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    // row[j]: does pat[..i] match s[..j]?
+    let mut row = vec![false; s.len() + 1];
+    row[0] = true;
+    for &p in pat {
+        let mut next = vec![false; s.len() + 1];
+        if p == '*' {
+            let mut any = false;
+            for j in 0..=s.len() {
+                any = any || row[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=s.len() {
+                next[j] = row[j - 1] && (p == '?' || p == s[j - 1]);
+            }
+        }
+        row = next;
     }
+    row[s.len()]
 }
 
 fn boundaries(v: &str) -> Vec<usize> {
@@ -324,6 +338,10 @@ fn boundaries(v: &str) -> Vec<usize> {
 }
 
 fn strip_prefix(v: &str, pat: &str, longest: bool) -> String {
+    // Bounded work on huge values or patterns: left as they are.
+    if v.len() > 2048 || pat.len() > 512 {
+        return v.to_string();
+    }
     let p: Vec<char> = pat.chars().collect();
     let mut ends = boundaries(v);
     if longest {
@@ -339,6 +357,10 @@ fn strip_prefix(v: &str, pat: &str, longest: bool) -> String {
 }
 
 fn strip_suffix(v: &str, pat: &str, longest: bool) -> String {
+    // Bounded work on huge values or patterns: left as they are.
+    if v.len() > 2048 || pat.len() > 512 {
+        return v.to_string();
+    }
     let p: Vec<char> = pat.chars().collect();
     let mut starts = boundaries(v);
     if !longest {
@@ -355,7 +377,8 @@ fn strip_suffix(v: &str, pat: &str, longest: bool) -> String {
 
 /// The first, longest match of `pat` in `v`, as byte offsets.
 fn find_glob(v: &str, pat: &str) -> Option<(usize, usize)> {
-    if pat.is_empty() {
+    // Bounded work: a replacement in a value of more than 512 characters is not attempted.
+    if pat.is_empty() || v.len() > 512 || pat.len() > 512 {
         return None;
     }
     let p: Vec<char> = pat.chars().collect();

@@ -280,9 +280,53 @@ impl ShellText {
         Pos::new(pos.line, pos.column + chars as u32)
     }
 
+    /// The file position just after the character that ends before `end` (the end of a span
+    /// that stops at `end`; stays on that character's line even across a continuation).
+    pub fn end_pos(&self, end: usize) -> Pos {
+        let end = end.min(self.text.len());
+        let last = match self.text.get(..end) {
+            Some(head) => head.char_indices().next_back().map(|(i, _)| i),
+            None => self
+                .text
+                .char_indices()
+                .take_while(|(i, _)| *i < end)
+                .last()
+                .map(|(i, _)| i),
+        };
+        match last {
+            Some(i) => {
+                let p = self.pos(i);
+                Pos::new(p.line, p.column + 1)
+            }
+            None => self.pos(0),
+        }
+    }
+
     /// The file span of `text[range]`.
     pub fn span_of(&self, range: Range<usize>) -> Span {
-        Span::new(self.pos(range.start), self.pos(range.end))
+        let start = self.pos(range.start);
+        if range.end <= range.start {
+            return Span::at(start);
+        }
+        Span::new(start, self.end_pos(range.end))
+    }
+
+    /// `text[range]` as its own `ShellText`, still located in the file.
+    pub fn slice(&self, range: Range<usize>) -> ShellText {
+        let end = range.end.min(self.text.len());
+        let start = range.start.min(end);
+        let mut map = vec![(0, self.pos(start))];
+        map.extend(
+            self.map
+                .iter()
+                .filter(|(o, _)| *o > start && *o < end)
+                .map(|(o, p)| (o - start, *p)),
+        );
+        ShellText {
+            text: self.text.get(start..end).unwrap_or("").to_string(),
+            span: self.span_of(start..end),
+            map,
+        }
     }
 }
 

@@ -87,6 +87,8 @@ pub struct AuditMetrics {
     store_bytes: AtomicU64,
     retention_deleted: AtomicU64,
     detections: Mutex<BTreeMap<String, u64>>,
+    /// Committed batches waiting for the detection thread.
+    detect_queue: AtomicU64,
 }
 
 impl AuditMetrics {
@@ -172,6 +174,11 @@ impl AuditMetrics {
             "# HELP palisade_audit_store_bytes Bytes the store uses (at the last retention pass).\n# TYPE palisade_audit_store_bytes gauge\npalisade_audit_store_bytes {}",
             self.store_bytes.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_detection_queue Committed batches waiting for the detections.\n# TYPE palisade_audit_detection_queue gauge\npalisade_audit_detection_queue {}",
+            self.detect_queue.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP palisade_audit_detections_total Detections raised by stored events, by rule.\n# TYPE palisade_audit_detections_total counter\n");
         for (r, n) in self.detections.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(out, "palisade_audit_detections_total{{rule=\"{}\"}} {n}", esc(r));
@@ -187,11 +194,22 @@ impl Sink {
         let store = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
         let metrics = Arc::new(AuditMetrics::default());
         let (tx, rx) = mpsc::channel::<Job>(64);
+        // Detections run on their own thread, after the commit, so that they never hold up
+        // the writer (and with it the answers to the API server).
+        let (dtx, drx) = std::sync::mpsc::channel::<Stored>();
+        {
+            let metrics = metrics.clone();
+            let name: Arc<str> = Arc::from(store.name());
+            std::thread::Builder::new()
+                .name("palisade-audit-detect".into())
+                .spawn(move || detector(name, drx, detect, &metrics))
+                .map_err(|e| format!("cannot start the audit detections: {e}"))?;
+        }
         {
             let metrics = metrics.clone();
             std::thread::Builder::new()
                 .name("palisade-audit-writer".into())
-                .spawn(move || writer(store, rx, detect, &metrics))
+                .spawn(move || writer(store, rx, dtx, &metrics))
                 .map_err(|e| format!("cannot start the audit writer: {e}"))?;
         }
         let mut retainer = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
@@ -307,16 +325,21 @@ impl Sink {
     }
 }
 
+/// What was committed, handed to the detection thread: each record with its row id (None
+/// when the row was not changed: an earlier stage arriving late).
+struct Stored {
+    records: Vec<Record>,
+    ids: Vec<Option<i64>>,
+}
+
 /// The writer: takes the waiting batches together (up to [`GROUP_EVENTS`] events), commits
-/// them in one transaction, answers each, then runs detections on what was stored.
+/// them in one transaction, answers each, then hands what was stored to the detections.
 fn writer(
     mut store: Store,
     mut rx: mpsc::Receiver<Job>,
-    mut detect: Box<dyn Detect>,
+    detections: std::sync::mpsc::Sender<Stored>,
     metrics: &AuditMetrics,
 ) {
-    let name: Arc<str> = Arc::from(store.name());
-    let mut found = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         let mut events = jobs[0].records.len();
@@ -346,7 +369,31 @@ fn writer(
             at += n;
         }
         let Ok(ins) = result else { continue };
-        for (r, id) in all.iter().zip(&ins.ids) {
+        metrics.detect_queue.fetch_add(1, Ordering::Relaxed);
+        if detections
+            .send(Stored {
+                records: all,
+                ids: ins.ids,
+            })
+            .is_err()
+        {
+            metrics.detect_queue.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The detection thread: runs the detection hook on every stored event, in commit order,
+/// logs and counts what it raises.
+fn detector(
+    name: Arc<str>,
+    rx: std::sync::mpsc::Receiver<Stored>,
+    mut detect: Box<dyn Detect>,
+    metrics: &AuditMetrics,
+) {
+    let mut found = Vec::new();
+    while let Ok(Stored { records: all, ids }) = rx.recv() {
+        metrics.detect_queue.fetch_sub(1, Ordering::Relaxed);
+        for (r, id) in all.iter().zip(&ids) {
             let Some(id) = id else { continue };
             let loc = Loc {
                 file: name.clone(),

@@ -142,7 +142,7 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
     .await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(stored_ids(&o.url).len(), 2);
-    // Detections run after the commit, on the writer thread: wait for them.
+    // Detections run after the commit, on their own thread: wait for them.
     for _ in 0..100 {
         if seen.lock().unwrap().len() == 2 {
             break;
@@ -154,7 +154,16 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
     assert_eq!(ids, ["a", "b"], "the retried event is not detected twice");
     assert_eq!(&*seen[1].0.file, o.url.as_str());
     assert!(seen[1].0.line > 0);
-    let m = metrics(&s).await;
+    // The detection is counted right after the hook returns.
+    let mut m = metrics(&s).await;
+    for _ in 0..100 {
+        if m.contains("palisade_audit_detections_total{rule=\"namespace-deleted\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        m = metrics(&s).await;
+    }
+    assert!(m.contains("palisade_audit_detection_queue 0"), "{m}");
     for want in [
         "palisade_audit_batches_total{code=\"200\"} 2",
         "palisade_audit_events_received_total 3",
