@@ -46,7 +46,11 @@ impl Config {
     }
 
     /// Sets the options of one rule (by code or name).
-    pub fn set(&mut self, rule: &str, options: serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+    pub fn set(
+        &mut self,
+        rule: &str,
+        options: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), String> {
         let r = find_rule(rule).ok_or_else(|| format!("unknown Dockerfile rule {rule:?}"))?;
         check_options(r.meta, &options)?;
         self.options.insert(r.meta.code, RuleOptions(options));
@@ -69,7 +73,9 @@ fn check_options(meta: &RuleMeta, o: &serde_json::Map<String, serde_json::Value>
             return Err(format!("rules: {}: unknown option {k:?}", meta.name));
         };
         let ok = match *ty {
-            "strings" => v.as_array().is_some_and(|a| a.iter().all(serde_json::Value::is_string)),
+            "strings" => v
+                .as_array()
+                .is_some_and(|a| a.iter().all(serde_json::Value::is_string)),
             "bool" => v.is_boolean(),
             "required|optional" => matches!(v.as_str(), Some("required" | "optional")),
             _ => false,

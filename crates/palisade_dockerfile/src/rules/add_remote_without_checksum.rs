@@ -50,19 +50,31 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         }
         for s in sources(ins) {
             let l = s.value.to_ascii_lowercase();
-            let git = l.starts_with("git@") || l.starts_with("git://") || l.contains(".git#") || l.ends_with(".git");
+            let git = l.starts_with("git@")
+                || l.starts_with("git://")
+                || l.contains(".git#")
+                || l.ends_with(".git");
             if git {
-                let pinned = s.value.rsplit_once('#').is_some_and(|(_, r)| is_commit(r.split(':').next().unwrap_or("")));
+                let pinned = s
+                    .value
+                    .rsplit_once('#')
+                    .is_some_and(|(_, r)| is_commit(r.split(':').next().unwrap_or("")));
                 if !pinned {
                     hits.push(RuleHit::new(
                         s.span,
-                        format!("ADD of git repository {:?} without a commit hash: the ref can move", s.value),
+                        format!(
+                            "ADD of git repository {:?} without a commit hash: the ref can move",
+                            s.value
+                        ),
                     ));
                 }
             } else if l.starts_with("http://") || l.starts_with("https://") {
                 hits.push(RuleHit::new(
                     s.span,
-                    format!("ADD of {:?} without --checksum: the download is not verified", s.value),
+                    format!(
+                        "ADD of {:?} without --checksum: the download is not verified",
+                        s.value
+                    ),
                 ));
             }
         }

@@ -42,14 +42,20 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         if p.cmd.args().iter().any(|a| a.value == "--no-cache") {
             continue;
         }
-        if cache_mount(&ctx.file.instructions[p.cmd.ins], &["/var/cache/apk", "/etc/apk/cache"]) {
+        if cache_mount(
+            &ctx.file.instructions[p.cmd.ins],
+            &["/var/cache/apk", "/etc/apk/cache"],
+        ) {
             continue;
         }
         let removed = ctx.scripts.of_ins(p.cmd.ins).any(|c| {
             c.program() == Some("rm") && c.args().iter().any(|a| a.value.starts_with("/var/cache/apk"))
         });
         if !removed {
-            hits.push(RuleHit::new(p.sub.span, "apk add without --no-cache keeps the package index in the layer"));
+            hits.push(RuleHit::new(
+                p.sub.span,
+                "apk add without --no-cache keeps the package index in the layer",
+            ));
         }
     }
 }

@@ -101,12 +101,18 @@ fn texts(ins: &Instruction) -> Vec<(String, Span)> {
                 }
             }
         }
-        Keyword::From | Keyword::Add | Keyword::Copy | Keyword::Expose | Keyword::Stopsignal | Keyword::User
-        | Keyword::Volume | Keyword::Workdir => {
-            if ins.heredocs.is_empty() {
-                for w in ins.words() {
-                    out.push((w.raw.clone(), w.span));
-                }
+        Keyword::From
+        | Keyword::Add
+        | Keyword::Copy
+        | Keyword::Expose
+        | Keyword::Stopsignal
+        | Keyword::User
+        | Keyword::Volume
+        | Keyword::Workdir
+            if ins.heredocs.is_empty() =>
+        {
+            for w in ins.words() {
+                out.push((w.raw.clone(), w.span));
             }
         }
         _ => {}
@@ -148,8 +154,14 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                     continue;
                 }
                 let why = if is_from || ins.stage.is_none() {
-                    if let Some((_, at, _)) = decls.iter().find(|(n, at, st)| *n == name && *at > i && st.is_none()) {
-                        Some(format!("${name} is used before its ARG (line {})", file.instructions[*at].keyword_span.start.line))
+                    if let Some((_, at, _)) = decls
+                        .iter()
+                        .find(|(n, at, st)| *n == name && *at > i && st.is_none())
+                    {
+                        Some(format!(
+                            "${name} is used before its ARG (line {})",
+                            file.instructions[*at].keyword_span.start.line
+                        ))
                     } else {
                         decls.iter().find(|(n, _, st)| *n == name && st.is_some()).map(|(_, at, _)| {
                             format!(
@@ -158,8 +170,9 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                             )
                         })
                     }
-                } else if let Some((_, at, _)) =
-                    decls.iter().find(|(n, at, st)| *n == name && *at > i && *st == ins.stage)
+                } else if let Some((_, at, _)) = decls
+                    .iter()
+                    .find(|(n, at, st)| *n == name && *at > i && *st == ins.stage)
                 {
                     Some(format!(
                         "${name} is used before its ARG at line {} in this stage: it expands to an empty string here",

@@ -55,12 +55,18 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             Some(r) => format!("{r}/{}", b.repository),
             None => b.repository.clone(),
         };
-        if exempt.iter().any(|e| name.starts_with(e.as_str()) || b.raw.starts_with(e.as_str())) {
+        if exempt
+            .iter()
+            .any(|e| name.starts_with(e.as_str()) || b.raw.starts_with(e.as_str()))
+        {
             continue;
         }
         hits.push(RuleHit::new(
             b.span,
-            format!("base image {:?} is not pinned by digest: a rebuild may pull a different image", b.raw),
+            format!(
+                "base image {:?} is not pinned by digest: a rebuild may pull a different image",
+                b.raw
+            ),
         ));
     }
 }

@@ -53,11 +53,18 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         match b.tag.as_deref() {
             None => hits.push(RuleHit::new(
                 b.span,
-                format!("base image {:?} has no tag: it means {:?}, which moves", b.raw, format!("{}:latest", b.raw)),
+                format!(
+                    "base image {:?} has no tag: it means {:?}, which moves",
+                    b.raw,
+                    format!("{}:latest", b.raw)
+                ),
             )),
             Some("latest") => hits.push(RuleHit::new(
                 b.span,
-                format!("base image {:?} uses the latest tag, which moves; name a version", b.raw),
+                format!(
+                    "base image {:?} uses the latest tag, which moves; name a version",
+                    b.raw
+                ),
             )),
             Some(_) => {}
         }

@@ -40,7 +40,11 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         if c.program() != Some("cd") {
             continue;
         }
-        let Some(dir) = c.args().iter().find(|a| !a.value.starts_with('-') || a.value == "-") else {
+        let Some(dir) = c
+            .args()
+            .iter()
+            .find(|a| !a.value.starts_with('-') || a.value == "-")
+        else {
             continue;
         };
         if dir.value == "-" || dir.raw.contains("$(") || dir.raw.contains('`') || dir.value.contains('$') {

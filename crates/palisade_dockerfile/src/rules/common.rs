@@ -159,7 +159,9 @@ pub fn shipped_stages(file: &Dockerfile) -> BTreeSet<usize> {
         }
         let st = &file.stages[i];
         cur = if st.base.is_stage_ref {
-            file.stage_by_ref(&st.base.raw).map(|b| b.index).filter(|&b| b < i)
+            file.stage_by_ref(&st.base.raw)
+                .map(|b| b.index)
+                .filter(|&b| b < i)
         } else {
             None
         };
@@ -228,19 +230,94 @@ impl<'a> PkgCmd<'a> {
             }
             Manager::Zypper => self.sub_is(&["install", "in"]),
             Manager::Apk => self.sub_is(&["add"]),
-            Manager::Npm => self.sub_is(&["install", "i", "add", "isntall", "in", "ins", "inst", "insta", "instal"]),
+            Manager::Npm => self.sub_is(&[
+                "install", "i", "add", "isntall", "in", "ins", "inst", "insta", "instal",
+            ]),
         }
     }
     /// The package arguments of an install (options and their values skipped).
     pub fn packages(&self) -> Vec<&'a CmdWord> {
         let with_value: &[&str] = match self.manager {
             Manager::Apt => &["-o", "-t", "--target-release", "-c", "--config-file"],
-            Manager::Apk => &["-t", "--virtual", "-X", "--repository", "--root", "-p", "--arch", "--repositories-file", "--cache-dir", "--keys-dir"],
-            Manager::Yum | Manager::Dnf | Manager::Microdnf => &["--setopt", "--enablerepo", "--disablerepo", "--installroot", "--releasever", "-c", "--config", "--exclude", "-x", "--repo", "--repofrompath", "--nodocs"],
+            Manager::Apk => &[
+                "-t",
+                "--virtual",
+                "-X",
+                "--repository",
+                "--root",
+                "-p",
+                "--arch",
+                "--repositories-file",
+                "--cache-dir",
+                "--keys-dir",
+            ],
+            Manager::Yum | Manager::Dnf | Manager::Microdnf => &[
+                "--setopt",
+                "--enablerepo",
+                "--disablerepo",
+                "--installroot",
+                "--releasever",
+                "-c",
+                "--config",
+                "--exclude",
+                "-x",
+                "--repo",
+                "--repofrompath",
+                "--nodocs",
+            ],
             Manager::Zypper => &["-r", "--repo", "--from", "-t", "--type"],
-            Manager::Pip => &["-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host", "-t", "--target", "--prefix", "--root", "--src", "--platform", "--python-version", "--implementation", "--abi", "--progress-bar", "--cache-dir", "--log", "--proxy", "--timeout", "--retries", "--upgrade-strategy", "--only-binary", "--no-binary", "--global-option", "--config-settings", "-C", "--report"],
+            Manager::Pip => &[
+                "-r",
+                "--requirement",
+                "-c",
+                "--constraint",
+                "-e",
+                "--editable",
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-f",
+                "--find-links",
+                "--trusted-host",
+                "-t",
+                "--target",
+                "--prefix",
+                "--root",
+                "--src",
+                "--platform",
+                "--python-version",
+                "--implementation",
+                "--abi",
+                "--progress-bar",
+                "--cache-dir",
+                "--log",
+                "--proxy",
+                "--timeout",
+                "--retries",
+                "--upgrade-strategy",
+                "--only-binary",
+                "--no-binary",
+                "--global-option",
+                "--config-settings",
+                "-C",
+                "--report",
+            ],
             Manager::Npm => &["--prefix", "--registry", "--tag", "--cache", "-w", "--workspace"],
-            Manager::Gem => &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "-P", "--trust-policy", "--platform", "-g", "--file"],
+            Manager::Gem => &[
+                "-v",
+                "--version",
+                "-i",
+                "--install-dir",
+                "-n",
+                "--bindir",
+                "--source",
+                "-s",
+                "-P",
+                "--trust-policy",
+                "--platform",
+                "-g",
+                "--file",
+            ],
         };
         let mut out = Vec::new();
         let mut skip = false;
@@ -266,12 +343,23 @@ impl<'a> PkgCmd<'a> {
     /// Whether the install reads packages from a file or installs local files only
     /// (`pip install -r requirements.txt`, `npm ci`).
     pub fn from_file(&self) -> bool {
+        let flags: &[&str] = match self.manager {
+            Manager::Pip => &["-r", "--requirement", "-e", "--editable", "-c", "--constraint"],
+            Manager::Gem => &["-g", "--file"],
+            Manager::Apk
+            | Manager::Apt
+            | Manager::Yum
+            | Manager::Dnf
+            | Manager::Microdnf
+            | Manager::Zypper
+            | Manager::Npm => &[],
+        };
         self.rest.iter().any(|w| {
-            matches!(
-                w.value.as_str(),
-                "-r" | "--requirement" | "-e" | "--editable" | "--file" | "-g" | "--gemdeps"
-            ) || w.value.starts_with("--requirement=")
-                || w.value.starts_with("-r") && w.value.len() > 2 && self.manager == Manager::Pip
+            flags.contains(&w.value.as_str())
+                || flags
+                    .iter()
+                    .any(|f| f.starts_with("--") && w.value.starts_with(&format!("{f}=")))
+                || (self.manager == Manager::Pip && w.value.starts_with("-r") && w.value.len() > 2)
         })
     }
 }
@@ -303,7 +391,14 @@ pub fn pkg_cmd(cmd: &Cmd) -> Option<PkgCmd<'_>> {
     let with_value: &[&str] = match manager {
         Manager::Apt => &["-o", "-c", "-t"],
         Manager::Apk => &["-X", "--repository", "-p", "--root"],
-        Manager::Yum | Manager::Dnf | Manager::Microdnf => &["--setopt", "--enablerepo", "--disablerepo", "-c", "--installroot", "--releasever"],
+        Manager::Yum | Manager::Dnf | Manager::Microdnf => &[
+            "--setopt",
+            "--enablerepo",
+            "--disablerepo",
+            "-c",
+            "--installroot",
+            "--releasever",
+        ],
         Manager::Zypper => &["-R", "--root", "-D", "--reposd-dir"],
         Manager::Pip => &["--proxy", "--log", "--cache-dir", "--timeout", "--retries"],
         Manager::Npm | Manager::Gem => &["--prefix", "--registry", "--cache"],
@@ -326,11 +421,15 @@ pub fn pkg_cmd(cmd: &Cmd) -> Option<PkgCmd<'_>> {
 }
 
 fn is_pip(p: &str) -> bool {
-    p == "pip" || p.strip_prefix("pip").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    p == "pip"
+        || p.strip_prefix("pip")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 fn is_python(p: &str) -> bool {
-    p == "python" || p.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    p == "python"
+        || p.strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 /// Every package-manager command of the file.
@@ -351,7 +450,10 @@ pub fn cache_mount(ins: &Instruction, dirs: &[&str]) -> bool {
                 _ => {}
             }
         }
-        is_cache && dirs.iter().any(|d| target.trim_end_matches('/').starts_with(d.trim_end_matches('/')))
+        is_cache
+            && dirs
+                .iter()
+                .any(|d| target.trim_end_matches('/').starts_with(d.trim_end_matches('/')))
     })
 }
 
@@ -370,7 +472,10 @@ struct Script<'a> {
 
 impl Script<'_> {
     fn byte(&self, char_index: usize) -> usize {
-        self.bytes.get(char_index).copied().unwrap_or(self.text.text.len())
+        self.bytes
+            .get(char_index)
+            .copied()
+            .unwrap_or(self.text.text.len())
     }
     fn range(&self, w: &ast::Word) -> std::ops::Range<usize> {
         match &w.loc {
@@ -380,7 +485,11 @@ impl Script<'_> {
     }
     fn word(&self, w: &ast::Word) -> CmdWord {
         let std::ops::Range { start, end } = self.range(w);
-        let raw = self.text.text.get(start..end).map_or_else(|| w.value.clone(), str::to_owned);
+        let raw = self
+            .text
+            .text
+            .get(start..end)
+            .map_or_else(|| w.value.clone(), str::to_owned);
         CmdWord {
             value: brush_parser::unquote_str(&w.value),
             raw,
@@ -478,7 +587,8 @@ impl Flattener<'_> {
         }
         for item in sc.suffix.iter().flat_map(|p| p.0.iter()) {
             match item {
-                ast::CommandPrefixOrSuffixItem::Word(w) | ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
+                ast::CommandPrefixOrSuffixItem::Word(w)
+                | ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
                     ranges.push(s.range(w));
                     words.push(s.word(w));
                 }
@@ -510,7 +620,8 @@ impl Flattener<'_> {
             let r = ranges.get(cmd.words.len() - cmd.argv().len() + i)?.clone();
             let raw = s.text.text.get(r.clone())?;
             let quoted = raw.len() >= 2
-                && (raw.starts_with('\'') && raw.ends_with('\'') || raw.starts_with('"') && raw.ends_with('"'));
+                && (raw.starts_with('\'') && raw.ends_with('\'')
+                    || raw.starts_with('"') && raw.ends_with('"'));
             Some(if quoted { r.start + 1..r.end - 1 } else { r })
         });
         self.out.push(cmd);
@@ -565,10 +676,17 @@ fn slice(text: &ShellText, range: std::ops::Range<usize>) -> ShellText {
 fn parse_into(text: &ShellText, f: &mut Flattener<'_>) {
     let opts = brush_parser::ParserOptions::default();
     let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.text.as_bytes()), &opts);
-    let Ok(program) = parser.parse_program() else { return };
+    let Ok(program) = parser.parse_program() else {
+        return;
+    };
     let s = Script {
         text,
-        bytes: text.text.char_indices().map(|(b, _)| b).chain([text.text.len()]).collect(),
+        bytes: text
+            .text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([text.text.len()])
+            .collect(),
     };
     for cc in &program.complete_commands {
         f.list(&s, cc);
@@ -576,7 +694,13 @@ fn parse_into(text: &ShellText, f: &mut Flattener<'_>) {
 }
 
 /// Appends the simple commands of RUN `ins` (shell form, heredoc scripts, exec form).
-pub(crate) fn commands_of(file: &Dockerfile, ins: &Instruction, index: usize, pipeline: &mut usize, out: &mut Vec<Cmd>) {
+pub(crate) fn commands_of(
+    file: &Dockerfile,
+    ins: &Instruction,
+    index: usize,
+    pipeline: &mut usize,
+    out: &mut Vec<Cmd>,
+) {
     let _ = file;
     let mut f = Flattener {
         ins: index,
@@ -633,7 +757,10 @@ pub(crate) fn commands_of(file: &Dockerfile, ins: &Instruction, index: usize, pi
                 let text = ShellText {
                     text: w.value.clone(),
                     span: w.span,
-                    map: vec![(0, crate::model::Pos::new(w.span.start.line, w.span.start.column + 1))],
+                    map: vec![(
+                        0,
+                        crate::model::Pos::new(w.span.start.line, w.span.start.column + 1),
+                    )],
                 };
                 parse_into(&text, &mut f);
             }

@@ -52,15 +52,16 @@ pub fn secret_file(path: &str) -> Option<&'static str> {
         return None;
     }
     let kind = match l.as_str() {
-        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk" => "an SSH private key",
+        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk" => {
+            "an SSH private key"
+        }
         ".npmrc" => "an npm configuration (registry tokens)",
         ".pypirc" => "a PyPI configuration (upload credentials)",
         ".netrc" | "_netrc" => "a .netrc (login credentials)",
         ".git-credentials" => "Git credentials",
         "kubeconfig" | "kubeconfig.yaml" | "kubeconfig.yml" => "a kubeconfig",
-        "credentials" | "credentials.json" | "credentials.yaml" | "credentials.yml" | "client_secret.json" => {
-            "a credentials file"
-        }
+        "credentials" | "credentials.json" | "credentials.yaml" | "credentials.yml"
+        | "client_secret.json" => "a credentials file",
         ".htpasswd" => "a password file",
         _ => "",
     };
@@ -78,9 +79,11 @@ pub fn secret_file(path: &str) -> Option<&'static str> {
     }
     if l == ".env" || l.starts_with(".env.") {
         let rest = &l[4..];
-        if ["example", "sample", "template", "dist", "defaults", "default", "tpl", "tmpl", "test"]
-            .iter()
-            .any(|s| rest.contains(s))
+        if [
+            "example", "sample", "template", "dist", "defaults", "default", "tpl", "tmpl", "test",
+        ]
+        .iter()
+        .any(|s| rest.contains(s))
         {
             return None;
         }
@@ -111,7 +114,10 @@ fn check_ins(ins: &Instruction, hits: &mut Vec<RuleHit>) {
         if let Some(kind) = secret_file(&s.value) {
             hits.push(RuleHit::new(
                 s.span,
-                format!("{} copies {:?}, {kind}, into a layer of the image", ins.keyword, s.value),
+                format!(
+                    "{} copies {:?}, {kind}, into a layer of the image",
+                    ins.keyword, s.value
+                ),
             ));
         }
     }

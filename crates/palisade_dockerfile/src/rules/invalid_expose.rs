@@ -59,7 +59,13 @@ pub fn invalid(arg: &str) -> Option<String> {
     };
     let r = match ports.split_once('-') {
         Some((a, b)) => port(a).and_then(|a| {
-            port(b).and_then(|b| if a <= b { Ok(()) } else { Err(format!("range {a}-{b} ends before it starts")) })
+            port(b).and_then(|b| {
+                if a <= b {
+                    Ok(())
+                } else {
+                    Err(format!("range {a}-{b} ends before it starts"))
+                }
+            })
         }),
         None => port(ports).map(|_| ()),
     };

@@ -38,7 +38,11 @@ declare_dockerfile_rule! {
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     for st in &ctx.file.stages {
         for kw in [Keyword::Cmd, Keyword::Entrypoint] {
-            let all: Vec<_> = st.instructions(ctx.file).iter().filter(|i| i.is(kw.clone())).collect();
+            let all: Vec<_> = st
+                .instructions(ctx.file)
+                .iter()
+                .filter(|i| i.is(kw.clone()))
+                .collect();
             if let Some((last, earlier)) = all.split_last() {
                 for ins in earlier {
                     hits.push(RuleHit::new(

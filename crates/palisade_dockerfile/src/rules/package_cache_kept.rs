@@ -73,7 +73,9 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         if !p.is_install() || !p.cmd.stage.is_some_and(|s| shipped.contains(&s)) {
             continue;
         }
-        let Some((dirs, clean)) = cache_of(p.manager) else { continue };
+        let Some((dirs, clean)) = cache_of(p.manager) else {
+            continue;
+        };
         let ins = &ctx.file.instructions[p.cmd.ins];
         if cache_mount(ins, dirs) || (p.manager == Manager::Apt && cache_mount(ins, &["/var/lib/apt"])) {
             continue;
@@ -83,7 +85,13 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                 || pkg_cmd(c).is_some_and(|q| {
                     q.sub_is(clean)
                         && (q.manager == p.manager
-                            || matches!((q.manager, p.manager), (Manager::Dnf | Manager::Yum | Manager::Microdnf, Manager::Dnf | Manager::Yum | Manager::Microdnf)))
+                            || matches!(
+                                (q.manager, p.manager),
+                                (
+                                    Manager::Dnf | Manager::Yum | Manager::Microdnf,
+                                    Manager::Dnf | Manager::Yum | Manager::Microdnf
+                                )
+                            ))
                 })
         });
         if !cleaned {

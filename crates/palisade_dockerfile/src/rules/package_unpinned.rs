@@ -53,9 +53,11 @@ fn skip(v: &str) -> bool {
         || v.starts_with("git+")
         || v.starts_with("git@")
         || v.contains('(')
-        || [".deb", ".apk", ".rpm", ".whl", ".tar.gz", ".tgz", ".zip", ".gem", ".txt"]
-            .iter()
-            .any(|e| v.ends_with(e))
+        || [
+            ".deb", ".apk", ".rpm", ".whl", ".tar.gz", ".tgz", ".zip", ".gem", ".txt",
+        ]
+        .iter()
+        .any(|e| v.ends_with(e))
 }
 
 fn pinned(p: &PkgCmd<'_>, w: &CmdWord) -> bool {
@@ -75,13 +77,22 @@ fn pinned(p: &PkgCmd<'_>, w: &CmdWord) -> bool {
 
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     for p in pkg_cmds(ctx.scripts) {
-        if !p.is_install() || !matches!(p.manager, Manager::Apt | Manager::Apk | Manager::Pip | Manager::Npm | Manager::Gem) {
+        if !p.is_install()
+            || !matches!(
+                p.manager,
+                Manager::Apt | Manager::Apk | Manager::Pip | Manager::Npm | Manager::Gem
+            )
+        {
             continue;
         }
         if p.from_file() {
             continue;
         }
-        if p.manager == Manager::Gem && p.rest.iter().any(|w| w.value == "-v" || w.value.starts_with("--version")) {
+        if p.manager == Manager::Gem
+            && p.rest
+                .iter()
+                .any(|w| w.value == "-v" || w.value.starts_with("--version"))
+        {
             continue;
         }
         let unpinned: Vec<&CmdWord> = p

@@ -48,7 +48,9 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             Manager::Yum | Manager::Dnf | Manager::Microdnf => {
                 p.sub_is(&["update", "upgrade", "distro-sync", "dist-upgrade"]) && p.packages().is_empty()
             }
-            Manager::Zypper => p.sub_is(&["update", "up", "dist-upgrade", "dup", "patch"]) && p.packages().is_empty(),
+            Manager::Zypper => {
+                p.sub_is(&["update", "up", "dist-upgrade", "dup", "patch"]) && p.packages().is_empty()
+            }
             _ => false,
         };
         if whole {

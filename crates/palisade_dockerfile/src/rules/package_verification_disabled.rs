@@ -51,19 +51,22 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             let next = c.args().get(i + 1).map_or("", |n| n.value.as_str());
             let bad = match (manager, prog) {
                 (Some(Manager::Apt), _) => {
-                    matches!(v, "--allow-unauthenticated" | "--force-yes" | "--allow-insecure-repositories")
-                        || (v == "-o"
-                            && (next.contains("AllowUnauthenticated=true")
-                                || next.contains("AllowUnauthenticated=1")
-                                || next.contains("AllowInsecureRepositories=true")
-                                || next.contains("AllowInsecureRepositories=1")))
+                    matches!(
+                        v,
+                        "--allow-unauthenticated" | "--force-yes" | "--allow-insecure-repositories"
+                    ) || (v == "-o"
+                        && (next.contains("AllowUnauthenticated=true")
+                            || next.contains("AllowUnauthenticated=1")
+                            || next.contains("AllowInsecureRepositories=true")
+                            || next.contains("AllowInsecureRepositories=1")))
                 }
                 (Some(Manager::Apk), _) => v == "--allow-untrusted",
                 (Some(Manager::Yum | Manager::Dnf | Manager::Microdnf | Manager::Zypper), _) => {
                     matches!(v, "--nogpgcheck" | "--no-gpg-checks" | "--no-gpgcheck")
                         || v.starts_with("--setopt=gpgcheck=0")
                         || v.eq_ignore_ascii_case("--setopt=gpgcheck=false")
-                        || (v == "--setopt" && (next == "gpgcheck=0" || next.eq_ignore_ascii_case("gpgcheck=false")))
+                        || (v == "--setopt"
+                            && (next == "gpgcheck=0" || next.eq_ignore_ascii_case("gpgcheck=false")))
                 }
                 (_, "rpm") => matches!(v, "--nosignature" | "--nodigest" | "--nogpg"),
                 (_, "echo" | "printf" | "tee") => v.contains("[trusted=yes]") || v.contains(" trusted=yes"),
@@ -75,7 +78,11 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                     format!(
                         "`{}` {} turns off package signature verification",
                         basename(prog),
-                        if v.contains("trusted=yes") { "writes an apt source with [trusted=yes], which" } else { v }
+                        if v.contains("trusted=yes") {
+                            "writes an apt source with [trusted=yes], which"
+                        } else {
+                            v
+                        }
                     ),
                 ));
             }

@@ -40,10 +40,15 @@ declare_dockerfile_rule! {
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     let shipped = super::common::shipped_stages(ctx.file);
     for p in pkg_cmds(ctx.scripts) {
-        if p.manager != Manager::Pip || !p.is_install() || !p.cmd.stage.is_some_and(|s| shipped.contains(&s)) {
+        if p.manager != Manager::Pip || !p.is_install() || !p.cmd.stage.is_some_and(|s| shipped.contains(&s))
+        {
             continue;
         }
-        if p.cmd.args().iter().any(|a| a.value == "--no-cache-dir" || a.value == "--no-cache") {
+        if p.cmd
+            .args()
+            .iter()
+            .any(|a| a.value == "--no-cache-dir" || a.value == "--no-cache")
+        {
             continue;
         }
         let ins = &ctx.file.instructions[p.cmd.ins];
@@ -55,17 +60,29 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                 && (i.is(Keyword::Env) || i.is(Keyword::Arg))
                 && i.key_values().iter().any(|kv| {
                     kv.key.value == "PIP_NO_CACHE_DIR"
-                        && kv
-                            .value
-                            .as_ref()
-                            .is_some_and(|v| !matches!(v.value.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no"))
+                        && kv.value.as_ref().is_some_and(|v| {
+                            !matches!(
+                                v.value.to_ascii_lowercase().as_str(),
+                                "0" | "false" | "off" | "no"
+                            )
+                        })
                 })
-        }) || p.cmd.assignments.iter().any(|a| a.value.starts_with("PIP_NO_CACHE_DIR="));
+        }) || p
+            .cmd
+            .assignments
+            .iter()
+            .any(|a| a.value.starts_with("PIP_NO_CACHE_DIR="));
         let removed = ctx.scripts.of_ins(p.cmd.ins).any(|c| {
-            c.program() == Some("rm") && c.args().iter().any(|a| a.value.contains(".cache/pip") || a.value.ends_with(".cache"))
+            c.program() == Some("rm")
+                && c.args()
+                    .iter()
+                    .any(|a| a.value.contains(".cache/pip") || a.value.ends_with(".cache"))
         });
         if !env_set && !removed {
-            hits.push(RuleHit::new(p.sub.span, "pip install without --no-cache-dir keeps the wheel cache in the layer"));
+            hits.push(RuleHit::new(
+                p.sub.span,
+                "pip install without --no-cache-dir keeps the wheel cache in the layer",
+            ));
         }
     }
 }

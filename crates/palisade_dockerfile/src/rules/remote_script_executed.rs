@@ -46,13 +46,14 @@ declare_dockerfile_rule! {
 }
 
 const INTERPRETERS: &[&str] = &[
-    "sh", "bash", "dash", "ash", "zsh", "ksh", "fish", "python", "python2", "python3", "perl", "ruby", "node", "php",
-    "pwsh", "busybox",
+    "sh", "bash", "dash", "ash", "zsh", "ksh", "fish", "python", "python2", "python3", "perl", "ruby",
+    "node", "php", "pwsh", "busybox",
 ];
 
 fn is_interpreter(p: &str) -> bool {
     INTERPRETERS.contains(&p)
-        || p.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || p.strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 fn is_download(p: &str) -> bool {
@@ -61,14 +62,18 @@ fn is_download(p: &str) -> bool {
 
 fn is_verify(c: &Cmd) -> bool {
     match c.program() {
-        Some("sha256sum" | "sha512sum" | "sha1sum" | "sha384sum" | "sha224sum" | "shasum" | "md5sum" | "b2sum") => {
-            c.args().iter().any(|a| a.value == "-c" || a.value == "--check" || a.value.starts_with("-c"))
-        }
-        Some("gpg" | "gpgv" | "gpg2") => c.args().iter().any(|a| a.value == "--verify") || c.program() == Some("gpgv"),
-        Some("cosign" | "minisign" | "signify" | "slsa-verifier" | "openssl") => c
+        Some(
+            "sha256sum" | "sha512sum" | "sha1sum" | "sha384sum" | "sha224sum" | "shasum" | "md5sum" | "b2sum",
+        ) => c
             .args()
             .iter()
-            .any(|a| a.value.starts_with("verify") || a.value == "-V" || a.value == "-verify" || a.value == "dgst"),
+            .any(|a| a.value == "-c" || a.value == "--check" || a.value.starts_with("-c")),
+        Some("gpg" | "gpgv" | "gpg2") => {
+            c.args().iter().any(|a| a.value == "--verify") || c.program() == Some("gpgv")
+        }
+        Some("cosign" | "minisign" | "signify" | "slsa-verifier" | "openssl") => c.args().iter().any(|a| {
+            a.value.starts_with("verify") || a.value == "-V" || a.value == "-verify" || a.value == "dgst"
+        }),
         _ => false,
     }
 }
@@ -77,8 +82,14 @@ fn is_verify(c: &Cmd) -> bool {
 fn output_file(c: &Cmd) -> Option<String> {
     let prog = c.program()?;
     let args = c.args();
-    let url = args.iter().find(|a| a.value.contains("://")).map(|a| a.value.as_str());
-    let remote_name = || url.and_then(|u| u.split(['?', '#']).next()).map(|u| basename(u).to_owned());
+    let url = args
+        .iter()
+        .find(|a| a.value.contains("://"))
+        .map(|a| a.value.as_str());
+    let remote_name = || {
+        url.and_then(|u| u.split(['?', '#']).next())
+            .map(|u| basename(u).to_owned())
+    };
     let mut i = 0;
     while i < args.len() {
         let v = args[i].value.as_str();
@@ -129,20 +140,29 @@ fn runs_file<'a>(c: &'a Cmd, file: &str) -> Option<&'a CmdWord> {
     let fname = basename(file);
     let same = |w: &CmdWord| {
         let v = w.value.as_str();
-        v == file || (!fname.is_empty() && basename(v) == fname && (v.starts_with("./") || v.contains('/') || v == fname))
+        v == file
+            || (!fname.is_empty()
+                && basename(v) == fname
+                && (v.starts_with("./") || v.contains('/') || v == fname))
     };
     if same(first) {
         return Some(first);
     }
     if is_interpreter(basename(&first.value)) {
-        return argv[1..].iter().find(|w| !w.value.starts_with('-')).filter(|w| same(w)).map(|_| first);
+        return argv[1..]
+            .iter()
+            .find(|w| !w.value.starts_with('-'))
+            .filter(|w| same(w))
+            .map(|_| first);
     }
     None
 }
 
 fn substituted_download(w: &CmdWord) -> bool {
     let r = w.raw.replace(' ', "");
-    ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"].iter().any(|p| r.contains(p))
+    ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"]
+        .iter()
+        .any(|p| r.contains(p))
 }
 
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {

@@ -105,9 +105,7 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             break;
         }
         depth += 1;
-        stage = file
-            .stage_by_ref(&st.base.raw)
-            .filter(|b| b.index < st.index);
+        stage = file.stage_by_ref(&st.base.raw).filter(|b| b.index < st.index);
     }
     let from = &file.instructions[last.from];
     if nonroot_base(&deepest.base) {

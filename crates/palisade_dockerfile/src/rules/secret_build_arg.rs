@@ -50,7 +50,9 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             continue;
         }
         for kv in ins.key_values() {
-            let Some(word) = secret_name_word(&kv.key.value) else { continue };
+            let Some(word) = secret_name_word(&kv.key.value) else {
+                continue;
+            };
             let flagged = match &kv.value {
                 None => is_arg,
                 Some(v) => v.raw.trim().starts_with('$'),

@@ -73,7 +73,10 @@ fn check_ins(ins: &Instruction, hits: &mut Vec<RuleHit>) {
         if let Some((why, shown)) = verdict {
             hits.push(RuleHit::new(
                 v.span,
-                format!("{what} {:?} {why}: {shown}; it is stored in the image history", kv.key.value),
+                format!(
+                    "{what} {:?} {why}: {shown}; it is stored in the image history",
+                    kv.key.value
+                ),
             ));
         }
     }

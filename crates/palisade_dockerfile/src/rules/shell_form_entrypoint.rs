@@ -38,7 +38,9 @@ declare_dockerfile_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
-    let Some(last) = ctx.file.final_stage() else { return };
+    let Some(last) = ctx.file.final_stage() else {
+        return;
+    };
     for ins in last.instructions(ctx.file) {
         if !(ins.is(Keyword::Entrypoint) || ins.is(Keyword::Cmd)) {
             continue;

@@ -45,7 +45,10 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         }
         match &ins.args {
             Args::Exec(w) if !w.is_empty() => {}
-            Args::Exec(_) => hits.push(RuleHit::new(ins.keyword_span, "SHELL with an empty list: name the shell and its options")),
+            Args::Exec(_) => hits.push(RuleHit::new(
+                ins.keyword_span,
+                "SHELL with an empty list: name the shell and its options",
+            )),
             _ => hits.push(RuleHit::new(
                 ins.keyword_span,
                 "SHELL must be in JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]: Docker rejects this one",

@@ -68,25 +68,43 @@ fn cmd_hits(c: &Cmd) -> Vec<(usize, String)> {
         let why = match prog {
             "curl" => (v == "--insecure"
                 || v == "-k"
-                || (v.starts_with('-') && !v.starts_with("--") && v.len() > 2 && v[1..].chars().all(|c| c.is_ascii_alphabetic()) && v.contains('k')))
+                || (v.starts_with('-')
+                    && !v.starts_with("--")
+                    && v.len() > 2
+                    && v[1..].chars().all(|c| c.is_ascii_alphabetic())
+                    && v.contains('k')))
             .then(|| format!("`curl {v}` skips certificate verification")),
-            "wget" => (v == "--no-check-certificate").then(|| "`wget --no-check-certificate` skips certificate verification".to_owned()),
-            "npm" | "yarn" | "pnpm" => (((v == "config" && next == "set") || v == "set")
+            "wget" => (v == "--no-check-certificate")
+                .then(|| "`wget --no-check-certificate` skips certificate verification".to_owned()),
+            "npm" | "yarn" | "pnpm" => (((v == "config" && next == "set")
+                || (v == "set" && (i == 0 || args[i - 1].value != "config")))
                 && args[i..].iter().any(|a| a.value.starts_with("strict-ssl"))
-                && args[i..].iter().any(|a| a.value == "false" || a.value.ends_with("=false")))
+                && args[i..]
+                    .iter()
+                    .any(|a| a.value == "false" || a.value.ends_with("=false")))
             .then(|| format!("`{prog} config set strict-ssl false` skips certificate verification"))
-            .or_else(|| (v == "--strict-ssl=false").then(|| format!("`{prog} {v}` skips certificate verification"))),
-            "git" => ((v == "-c" && next.to_ascii_lowercase().starts_with("http.sslverify=") && next.to_ascii_lowercase().ends_with("false"))
-                || (v == "config" && args[i..].iter().any(|a| a.value.eq_ignore_ascii_case("http.sslVerify")) && args[i..].iter().any(|a| a.value == "false")))
+            .or_else(|| {
+                (v == "--strict-ssl=false").then(|| format!("`{prog} {v}` skips certificate verification"))
+            }),
+            "git" => ((v == "-c"
+                && next.to_ascii_lowercase().starts_with("http.sslverify=")
+                && next.to_ascii_lowercase().ends_with("false"))
+                || (v == "config"
+                    && args[i..]
+                        .iter()
+                        .any(|a| a.value.eq_ignore_ascii_case("http.sslVerify"))
+                    && args[i..].iter().any(|a| a.value == "false")))
             .then(|| "git http.sslVerify false skips certificate verification".to_owned()),
             _ => None,
         };
         let why = why.or_else(|| {
-            let is_pip = super::common::pkg_cmd(c).is_some_and(|p| p.manager == super::common::Manager::Pip) || prog.starts_with("pip");
+            let is_pip = super::common::pkg_cmd(c).is_some_and(|p| p.manager == super::common::Manager::Pip)
+                || prog.starts_with("pip");
             (is_pip
                 && (v == "--trusted-host"
                     || v.starts_with("--trusted-host=")
-                    || ((v == "set" || v == "config") && (next.ends_with(".trusted-host") || next2.ends_with(".trusted-host")))))
+                    || ((v == "set" || v == "config")
+                        && (next.ends_with(".trusted-host") || next2.ends_with(".trusted-host")))))
             .then(|| "pip --trusted-host accepts the host without a valid certificate".to_owned())
         });
         if let Some(why) = why {
@@ -104,7 +122,10 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         for a in &c.assignments {
             if let Some((n, v)) = a.value.split_once('=') {
                 if insecure_var(n, v) {
-                    hits.push(RuleHit::new(a.span, format!("{n}={v} turns off certificate verification")));
+                    hits.push(RuleHit::new(
+                        a.span,
+                        format!("{n}={v} turns off certificate verification"),
+                    ));
                 }
             }
         }
@@ -113,7 +134,10 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             for a in &c.words[1..] {
                 if let Some((n, v)) = a.value.split_once('=') {
                     if insecure_var(n, v) {
-                        hits.push(RuleHit::new(a.span, format!("{n}={v} turns off certificate verification")));
+                        hits.push(RuleHit::new(
+                            a.span,
+                            format!("{n}={v} turns off certificate verification"),
+                        ));
                     }
                 }
             }
@@ -128,7 +152,10 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             if insecure_var(&kv.key.value, &v.value) {
                 hits.push(RuleHit::new(
                     kv.key.span,
-                    format!("{} {}={} turns off certificate verification", ins.keyword, kv.key.value, v.value),
+                    format!(
+                        "{} {}={} turns off certificate verification",
+                        ins.keyword, kv.key.value, v.value
+                    ),
                 ));
             }
         }

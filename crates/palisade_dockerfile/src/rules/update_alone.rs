@@ -45,11 +45,11 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         if !matches!(p.manager, Manager::Apt | Manager::Apk) || !p.sub_is(&["update"]) {
             continue;
         }
-        let installs = ctx
-            .scripts
-            .of_ins(p.cmd.ins)
-            .filter_map(pkg_cmd)
-            .any(|q| q.manager == p.manager && (q.is_install() || q.sub_is(&["upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source"])));
+        let installs = ctx.scripts.of_ins(p.cmd.ins).filter_map(pkg_cmd).any(|q| {
+            q.manager == p.manager
+                && (q.is_install()
+                    || q.sub_is(&["upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source"]))
+        });
         if installs {
             continue;
         }
@@ -59,7 +59,11 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             format!(
                 "`{} update` {}: the cached index goes stale; update and install in the same RUN",
                 p.cmd.program().unwrap_or(p.manager.name()),
-                if alone { "alone in a RUN" } else { "without an install in the same RUN" }
+                if alone {
+                    "alone in a RUN"
+                } else {
+                    "without an install in the same RUN"
+                }
             ),
         ));
     }
