@@ -66,6 +66,7 @@ fn check_options(meta: &RuleMeta, o: &serde_json::Map<String, serde_json::Value>
         "DKR003" => &[("requireDigest", "bool"), ("exemptImages", "strings")],
         "DKR007" => &[("healthcheck", "required|optional"), ("exemptImages", "strings")],
         "DKR001" => &[("allowedUsers", "strings")],
+        "DKR031" => &[("buildContexts", "strings")],
         _ => &[],
     };
     for (k, v) in o {

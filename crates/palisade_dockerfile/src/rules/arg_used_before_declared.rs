@@ -18,7 +18,9 @@ declare_dockerfile_rule! {
     ///   not redeclare it with `ARG NAME` — global ARGs are only in scope for FROM lines;
     /// - a FROM uses an ARG declared inside a stage — FROM only sees the global ARGs.
     ///
-    /// Variables the file never declares are not flagged: they may come from the base
+    /// BuildKit's automatic platform ARGs (`TARGETPLATFORM`, `BUILDPLATFORM`, `TARGETARCH`, …)
+    /// are in scope for FROM without a declaration. Variables the file never declares are
+    /// not flagged: they may come from the base
     /// image's ENV (`WORKDIR $GOPATH/src`). RUN, CMD and ENTRYPOINT are not checked: the shell
     /// substitutes those at run time, from the environment.
     ///
@@ -137,6 +139,17 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     let file = ctx.file;
     let decls = arg_decls(file);
     let global: BTreeSet<String> = file.global_args().into_keys().collect();
+    // BuildKit's automatic platform ARGs are in the global scope (FROM lines) undeclared.
+    const AUTOMATIC: &[&str] = &[
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+    ];
     for (i, ins) in file.instructions.iter().enumerate() {
         let is_from = ins.is(Keyword::From);
         let in_scope: BTreeSet<String> = if is_from || ins.stage.is_none() {
@@ -151,6 +164,9 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         for (text, span) in texts(ins) {
             for name in var_refs(&text, file.escape) {
                 if in_scope.contains(&name) || earlier_in_ins.contains(&name) {
+                    continue;
+                }
+                if (is_from || ins.stage.is_none()) && AUTOMATIC.contains(&name.as_str()) {
                     continue;
                 }
                 let why = if is_from || ins.stage.is_none() {

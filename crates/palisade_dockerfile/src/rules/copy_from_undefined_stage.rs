@@ -18,7 +18,10 @@ declare_dockerfile_rule! {
     ///   a typo of a stage name. Write the image with a tag (`--from=busybox:1.36`) to copy
     ///   from an image on purpose.
     ///
-    /// Values with variables are not judged.
+    /// Values with variables are not judged. Named build contexts
+    /// (`docker buildx build --build-context NAME=…`) are resolved like stages; the option
+    /// `buildContexts` lists the names a project supplies that way, and the message of a bare
+    /// name mentions the possibility.
     ///
     /// ## Why is this bad?
     /// The build fails, or — worse — copies files out of an unrelated public image that
@@ -72,10 +75,11 @@ fn from_refs(ins: &Instruction) -> Vec<(String, crate::model::Span)> {
 fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     let file = ctx.file;
     let named = file.stages.iter().any(|s| s.name.is_some());
+    let contexts = ctx.opts.strings("buildContexts").unwrap_or_default();
     for ins in &file.instructions {
         let Some(cur) = ins.stage else { continue };
         for (x, span) in from_refs(ins) {
-            if x.is_empty() || x.contains('$') {
+            if x.is_empty() || x.contains('$') || contexts.iter().any(|c| c.eq_ignore_ascii_case(&x)) {
                 continue;
             }
             let by_name = file
@@ -97,7 +101,7 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
                         cur.saturating_sub(1)
                     )),
                     Err(_) if named && !x.contains(['/', ':', '@', '.']) => Some(format!(
-                        "--from={x}: no stage is named {x:?}; BuildKit would pull the image docker.io/library/{x}:latest"
+                        "--from={x}: no stage is named {x:?}; unless the build supplies a named context {x:?} (--build-context), BuildKit pulls the image docker.io/library/{x}:latest"
                     )),
                     Err(_) => None,
                 },

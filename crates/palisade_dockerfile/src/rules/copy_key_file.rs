@@ -13,7 +13,9 @@ declare_dockerfile_rule! {
     /// `.env` files (`.env`, `.env.production`; not `.env.example`/`.sample`/`.template`),
     /// `credentials`/`credentials.json`, `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`,
     /// `.docker/config.json`, `kubeconfig` and `.kube/config`, `*.keystore`/`*.jks`, and
-    /// `.aws/credentials`. Public files (`*.pub`, certificates named `*.crt`) are not flagged.
+    /// `.aws/credentials`. Public files are not flagged: `*.pub`, `*.crt`, and `.pem` files named as
+    /// certificates, chains, CA bundles or public keys (`cert.pem`, `cert-chain.pem`,
+    /// `ca.pem`, `public.pem`).
     ///
     /// ## Why is this bad?
     /// Everything copied into a layer can be extracted from the image by whoever can pull it,
@@ -90,6 +92,15 @@ pub fn secret_file(path: &str) -> Option<&'static str> {
         return Some("an environment file");
     }
     let ext = l.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    // Certificates, chains, CA bundles and public keys are public material.
+    let public = [
+        "cert", "chain", "public", "pub.", "-pub", "_pub", "bundle", "ca.", "ca-", "ca_", "root",
+    ]
+    .iter()
+    .any(|p| l.contains(p));
+    if public && ext == "pem" {
+        return None;
+    }
     match ext {
         "pem" => Some("a PEM file (private key or certificate with key)"),
         "key" if !l.ends_with(".pub.key") => Some("a private key"),
