@@ -152,3 +152,52 @@ pub fn lint_with(file: &Dockerfile, rules: &[&'static DockerfileRule], cfg: &Con
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_by_code_prefix_name_and_group() {
+        let s = |sel: &[&str], ign: &[&str]| -> Result<Vec<&str>, String> {
+            let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            select_rules(&v(sel), &v(ign)).map(|r| r.iter().map(|r| r.meta.code).collect())
+        };
+        assert_eq!(s(&["DKR001"], &[]).unwrap(), ["DKR001"]);
+        assert_eq!(s(&["dockerfile-sudo,DKR02"], &["DKR021"]).unwrap().len(), 10);
+        assert_eq!(s(&["dockerfile"], &[]).unwrap().len(), all_rules().len());
+        assert!(s(&["DKR9"], &[]).is_err());
+    }
+
+    #[test]
+    fn options_are_typed() {
+        let map =
+            |j: &str| -> serde_json::Map<String, serde_json::Value> { serde_json::from_str(j).unwrap() };
+        let mut cfg = Config::default();
+        cfg.set(
+            "dockerfile-base-image-registry",
+            map(r#"{"allowedRegistries": ["r.example.com"]}"#),
+        )
+        .unwrap();
+        assert!(cfg
+            .set("DKR002", map(r#"{"allowedRegistries": "r.example.com"}"#))
+            .is_err());
+        assert!(cfg.set("DKR007", map(r#"{"healthcheck": "sometimes"}"#)).is_err());
+        assert!(cfg.set("DKR004", map(r#"{"x": 1}"#)).is_err());
+        let rules: BTreeMap<String, serde_json::Map<String, serde_json::Value>> = [
+            ("DKR007".to_string(), map(r#"{"healthcheck": "optional"}"#)),
+            ("allowed-registries".to_string(), map("{}")),
+        ]
+        .into_iter()
+        .collect();
+        let (cfg, others) = Config::from_rules_map(&rules).unwrap();
+        assert_eq!(others, ["allowed-registries"]);
+        let df = crate::parse("Dockerfile", "FROM alpine:3.19\nUSER 10001\n");
+        assert!(lint(&df, &cfg).iter().all(|h| h.rule.code != "DKR007"));
+        assert!(lint(&df, &Config::default())
+            .iter()
+            .any(|h| h.rule.code == "DKR007"));
+    }
+
+    use std::collections::BTreeMap;
+}

@@ -1,7 +1,7 @@
 //! Every rule on the real Dockerfiles of `../shared/corpus/dockerfiles/` (the files listed in
 //! its SOURCES.tsv): no panic, every hit located inside its file at a position where the file
 //! has text, and the rules' hits listed (`PALISADE_DKR_HITS=path` writes them as TSV for the
-//! review in docs/dockerfile-review.md).
+//! review in docs/dockerfile-review.md, with the line of the instruction each hit is in).
 
 use palisade_dockerfile::lint::{lint, Config};
 use std::collections::BTreeMap;
@@ -42,9 +42,15 @@ fn rules_on_the_corpus() {
                 h.message
             );
             *per_rule.entry(h.rule.code).or_default() += 1;
+            // The line of the instruction the hit is in (hadolint reports that one).
+            let ins_line = df
+                .instructions
+                .iter()
+                .find(|i| i.span.start <= h.span.start && h.span.start <= i.span.end)
+                .map_or(l, |i| i.span.start.line as usize);
             let _ = writeln!(
                 tsv,
-                "{}\t{}\t{f}:{l}:{c}\t{}",
+                "{}\t{}\t{f}:{l}:{c}\t{}\t{ins_line}",
                 h.rule.code,
                 h.rule.name,
                 h.message.replace('\t', " ")

@@ -62,8 +62,13 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
             Some("latest") => hits.push(RuleHit::new(
                 b.span,
                 format!(
-                    "base image {:?} uses the latest tag, which moves; name a version",
-                    b.raw
+                    "base image {:?} uses the latest tag{}, which moves; name a version",
+                    b.raw,
+                    if b.uses_variable {
+                        " (by its ARG default)"
+                    } else {
+                        ""
+                    }
                 ),
             )),
             Some(_) => {}

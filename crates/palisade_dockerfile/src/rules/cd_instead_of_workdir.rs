@@ -6,8 +6,9 @@ use palisade_core::Reference;
 declare_dockerfile_rule! {
     /// ## What it does
     /// Flags `cd DIR` commands in RUN scripts (wherever they are: `&&` chains, subshells,
-    /// `sh -c`). `cd -`, `cd` to a variable (`cd "$dir"` in a loop) and `cd "$(…)"` are
-    /// skipped: WORKDIR cannot express them. (hadolint DL3003.)
+    /// `sh -c`). `cd -`, `cd "$(…)"` and `cd` to a shell variable that is not an ARG or ENV
+    /// of the stage (`cd "$dir"` in a loop) are skipped: WORKDIR cannot express them.
+    /// (hadolint DL3003.)
     ///
     /// ## Why is this bad?
     /// `cd` lasts only until the end of the RUN; the next instruction starts in WORKDIR
@@ -47,8 +48,23 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         else {
             continue;
         };
-        if dir.value == "-" || dir.raw.contains("$(") || dir.raw.contains('`') || dir.value.contains('$') {
+        if dir.value == "-" || dir.raw.contains("$(") || dir.raw.contains('`') {
             continue;
+        }
+        // `cd "$d"` in a loop cannot be a WORKDIR; `cd /src/${APP}` with an ARG or ENV can.
+        let refs = super::arg_used_before_declared::var_refs(&dir.raw, '\\');
+        if !refs.is_empty() {
+            let ins = &ctx.file.instructions[c.ins];
+            let mut known = ctx.file.vars_in_scope(ins.stage, c.ins);
+            known.extend(
+                ctx.file
+                    .args_in_scope(ins.stage, c.ins)
+                    .into_keys()
+                    .map(|k| (k, String::new())),
+            );
+            if !refs.iter().all(|r| known.contains_key(r)) {
+                continue;
+            }
         }
         hits.push(RuleHit::new(
             c.argv()[0].span,

@@ -9,7 +9,8 @@ declare_dockerfile_rule! {
     /// Flags a RUN of a stage that ships (the final stage and the stages it is built `FROM`)
     /// that installs packages and does not remove the package manager's cache in the same
     /// RUN:
-    /// - `apt-get`/`apt install` without `rm -rf /var/lib/apt/lists/*` (hadolint DL3009);
+    /// - `apt-get`/`apt update` and `install` without `rm -rf /var/lib/apt/lists/*` (hadolint
+    ///   DL3009; an install without an update in its RUN downloads no lists);
     /// - `yum install` without `yum clean all` or removing `/var/cache/yum` (DL3032);
     /// - `dnf`/`microdnf install` without `dnf clean all` / `microdnf clean all` or removing
     ///   `/var/cache/dnf` (DL3040, DL3041's neighbour);
@@ -76,6 +77,17 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
         let Some((dirs, clean)) = cache_of(p.manager) else {
             continue;
         };
+        // apt only downloads package lists on `update`: an install in a RUN without one
+        // adds no lists to the layer (the update's own RUN is `dockerfile-update-alone`).
+        if p.manager == Manager::Apt
+            && !ctx
+                .scripts
+                .of_ins(p.cmd.ins)
+                .filter_map(pkg_cmd)
+                .any(|q| q.manager == Manager::Apt && q.sub_is(&["update"]))
+        {
+            continue;
+        }
         let ins = &ctx.file.instructions[p.cmd.ins];
         if cache_mount(ins, dirs) || (p.manager == Manager::Apt && cache_mount(ins, &["/var/lib/apt"])) {
             continue;

@@ -17,7 +17,8 @@ declare_dockerfile_rule! {
     /// - `gem install rails` (pin: `rails:7.1.3` or `-v 7.1.3`; DL3028).
     ///
     /// One finding per install command, at its first unpinned package, naming them all.
-    /// Variables (`$PKG`) and `.deb`/`.apk`/`.rpm`/`.whl` files are skipped.
+    /// Arguments that are a variable (`$PKGS`) and `.deb`/`.apk`/`.rpm`/`.whl` files are
+    /// skipped; a variable inside a name (`mysql-client-${V}`) is part of the name, not a pin.
     ///
     /// ## Why is this bad?
     /// Without versions, two builds of the same commit get different packages: a build
@@ -45,7 +46,7 @@ declare_dockerfile_rule! {
 }
 
 fn skip(v: &str) -> bool {
-    v.contains('$')
+    v.starts_with('$')
         || v.starts_with('.')
         || v.starts_with('/')
         || v.starts_with('~')

@@ -14,7 +14,7 @@ declare_dockerfile_rule! {
     /// value comes from an ARG or ENV default (`ARG UID=0` … `USER $UID`). A final stage
     /// built `FROM` an earlier stage inherits that stage's last USER. Base images documented
     /// to run as non-root without a USER (distroless `:nonroot` tags, `cgr.dev/chainguard`
-    /// images other than `-dev` variants) are accepted. The option
+    /// images other than `-dev` variants, Windows Nano Server) are accepted. The option
     /// `allowedUsers` lists further user names to accept as non-root.
     ///
     /// ## Why is this bad?
@@ -49,10 +49,16 @@ declare_dockerfile_rule! {
 
 /// Base images documented to run as a non-root user: the distroless `:nonroot` and
 /// `:debug-nonroot` tags (uid 65532) and Chainguard's images (`cgr.dev/chainguard/…`, uid
-/// 65532 unless a `-dev`/`:latest-dev` variant).
+/// 65532 unless a `-dev`/`:latest-dev` variant), and Windows Nano Server (ContainerUser).
 fn nonroot_base(base: &crate::model::ImageRef) -> bool {
     let tag = base.tag.as_deref().unwrap_or("");
     if tag.contains("nonroot") {
+        return true;
+    }
+    if base.registry.as_deref() == Some("mcr.microsoft.com")
+        && base.repository.ends_with("windows/nanoserver")
+    {
+        // Nano Server runs as ContainerUser, not ContainerAdministrator.
         return true;
     }
     base.registry.as_deref() == Some("cgr.dev") && !tag.contains("dev")
@@ -111,13 +117,49 @@ fn check(ctx: &Ctx<'_>, hits: &mut Vec<RuleHit>) {
     if nonroot_base(&deepest.base) {
         return;
     }
-    let base = if last.base.is_scratch {
+    let base = if deepest.base.is_scratch {
         "scratch (root: uid 0)".to_owned()
     } else {
-        format!("base image {:?}, root unless it sets a USER", last.base.raw)
+        format!("base image {:?}, root unless it sets a USER", deepest.base.raw)
     };
     hits.push(RuleHit::new(
         from.keyword_span,
         format!("the final stage has no USER instruction: it runs as the user of its {base}"),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{lint_with, Config};
+
+    fn hits(text: &str) -> Vec<String> {
+        let df = crate::parse("Dockerfile", text);
+        lint_with(&df, &[&super::ROOT_USER], &Config::default())
+            .into_iter()
+            .map(|h| format!("{}:{} {}", h.span.start.line, h.span.start.column, h.message))
+            .collect()
+    }
+
+    #[test]
+    fn bases_that_run_as_non_root_and_those_that_do_not() {
+        assert!(hits("FROM gcr.io/distroless/static:nonroot\nCOPY app /app\n").is_empty());
+        assert!(hits("FROM cgr.dev/chainguard/static:latest\n").is_empty());
+        assert!(hits("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\n").is_empty());
+        let h = hits("FROM debian:12 AS base\nFROM base\nCOPY app /app\n");
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(
+            h[0].starts_with("2:1 ") && h[0].contains("\"debian:12\""),
+            "{h:?}"
+        );
+        let h = hits("FROM gcr.io/distroless/static\n");
+        assert_eq!(h.len(), 1, "{h:?}");
+        let h = hits("FROM scratch\nCOPY app /app\n");
+        assert!(h[0].contains("scratch"), "{h:?}");
+        assert!(
+            super::is_root("0:0")
+                && super::is_root("root")
+                && super::is_root("000")
+                && !super::is_root("10001")
+        );
+    }
 }
