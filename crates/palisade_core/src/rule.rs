@@ -12,6 +12,8 @@ pub enum Reference {
     Pss(&'static str),
     /// CIS Kubernetes Benchmark id, e.g. "5.2.2".
     Cis(&'static str),
+    /// CIS Docker Benchmark id (section 4, container images and build files), e.g. "4.1".
+    CisDocker(&'static str),
     /// NSA/CISA Kubernetes Hardening Guidance section.
     Nsa(&'static str),
     /// MITRE ATT&CK technique id, e.g. "T1611".
@@ -28,6 +30,7 @@ impl Reference {
         match self {
             Reference::Pss(s) => format!("Pod Security Standards: {s}"),
             Reference::Cis(s) => format!("CIS Kubernetes Benchmark {s}"),
+            Reference::CisDocker(s) => format!("CIS Docker Benchmark {s}"),
             Reference::Nsa(s) => format!("NSA/CISA Kubernetes Hardening Guidance: {s}"),
             Reference::Mitre(s) => format!("MITRE ATT&CK {s}"),
             Reference::Checkov(s) => format!("Checkov {s}"),

@@ -61,6 +61,7 @@ pub(crate) fn reference(r: &Reference) -> JsonReference {
     let (kind, id) = match *r {
         Reference::Pss(s) => ("pss", s),
         Reference::Cis(s) => ("cis", s),
+        Reference::CisDocker(s) => ("cis-docker", s),
         Reference::Nsa(s) => ("nsa", s),
         Reference::Mitre(s) => ("mitre", s),
         Reference::Checkov(s) => ("checkov", s),

@@ -92,7 +92,7 @@ pub(super) fn literal_env<'a>(c: &ContainerRef<'a>) -> Vec<(usize, &'a str, &'a 
 
 /// An upper-case identifier that repeats the secret word is a placeholder to fill in, not a
 /// value: `GOOGLE_API_KEY_VAL`, `SECRET`, `DB_PASSWORD_HERE`.
-pub(super) fn echoes_name(word: &str, value: &str) -> bool {
+pub fn echoes_name(word: &str, value: &str) -> bool {
     let v = value.trim();
     v.bytes()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
@@ -100,7 +100,7 @@ pub(super) fn echoes_name(word: &str, value: &str) -> bool {
 }
 
 /// Why a literal env var holds a secret, when it does: `(kind, masked value)`.
-pub(super) fn classify(name: &str, value: &str) -> Option<(String, String)> {
+pub fn classify(name: &str, value: &str) -> Option<(String, String)> {
     if is_placeholder(value) || is_trivial(value) {
         return None;
     }

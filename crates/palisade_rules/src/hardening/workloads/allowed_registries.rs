@@ -97,7 +97,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
 }
 
 /// Whether allow-list entry `a` (lower case, no trailing slash) admits the image.
-fn matches(a: &str, registry: &str, repository: &str) -> bool {
+pub fn matches(a: &str, registry: &str, repository: &str) -> bool {
     let (host, prefix) = match a.split_once('/') {
         Some((h, p)) => (h, Some(p)),
         None => (a, None),
