@@ -465,6 +465,22 @@ impl Dockerfile {
         name.parse::<usize>().ok().and_then(|i| self.stages.get(i))
     }
 
+    /// The earlier stage a `COPY --from=…` (or `RUN --mount=…,from=…`) of instruction `ins`
+    /// refers to, by name or index; `None` when it names an image (or there is no `--from`).
+    pub fn source_stage(&self, ins: &Instruction) -> Option<&Stage> {
+        let from = match ins.flag("from").and_then(|f| f.value.as_deref()) {
+            Some(v) => v.to_string(),
+            None => ins
+                .flags_named("mount")
+                .filter_map(|f| f.value.as_deref())
+                .flat_map(|v| v.split(','))
+                .find_map(|kv| kv.strip_prefix("from="))?
+                .to_string(),
+        };
+        let current = ins.stage.unwrap_or(usize::MAX);
+        self.stage_by_ref(&from).filter(|s| s.index < current)
+    }
+
     /// The ARGs declared before the first FROM, with their defaults (the scope of FROM lines).
     pub fn global_args(&self) -> ArgScope {
         let mut scope = ArgScope::new();

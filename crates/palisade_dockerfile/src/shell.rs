@@ -79,6 +79,18 @@ pub struct Script {
     pub errors: Vec<ParseError>,
 }
 
+thread_local! {
+    static IN_SHELL_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while brush-parser runs on this thread. brush-parser 0.4 can panic on some malformed
+/// scripts (an `unwrap` in its tokenizer); [`script`] contains such a panic and reports a
+/// located error instead. A panic hook can use this to tell those panics from others (the
+/// fuzz target does).
+pub fn in_shell_parser() -> bool {
+    IN_SHELL_PARSER.with(|c| c.get())
+}
+
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"];
 
 /// The simple commands a RUN (or ONBUILD RUN) runs, flattened in order. Empty on a shell
@@ -219,6 +231,7 @@ struct Walker<'a> {
 fn parse_into(text: &ShellText, ctx: Ctx, out: &mut Script) {
     let options = brush_parser::ParserOptions::default();
     let src = text.text.clone();
+    IN_SHELL_PARSER.with(|c| c.set(true));
     let parsed = std::panic::catch_unwind(move || {
         let mut parser = brush_parser::Parser::new(src.as_bytes(), &options);
         parser.parse_program().map_err(|e| {
@@ -232,6 +245,7 @@ fn parse_into(text: &ShellText, ctx: Ctx, out: &mut Script) {
             (e.to_string(), pos)
         })
     });
+    IN_SHELL_PARSER.with(|c| c.set(false));
     let mut w = Walker {
         line_starts: std::iter::once(0)
             .chain(text.text.match_indices('\n').map(|(i, _)| i + 1))

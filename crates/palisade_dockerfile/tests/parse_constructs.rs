@@ -221,6 +221,17 @@ fn stages_and_image_refs() {
     assert_eq!(df.stages[0].instructions, 0..2);
     assert_eq!(df.final_stage().unwrap().instructions(&df).len(), 2);
     assert_eq!(df.instructions[5].stage, Some(3));
+    assert_eq!(df.source_stage(&df.instructions[5]).map(|s| s.index), Some(0));
+    let m = parse("D", "FROM a AS deps\nFROM b\nRUN --mount=type=bind,from=DEPS,target=/d x\nCOPY --from=nginx:1 /a /b\nCOPY --from=later /a /b\nFROM c AS later\n");
+    assert_eq!(m.source_stage(&m.instructions[2]).map(|s| s.index), Some(0));
+    assert!(
+        m.source_stage(&m.instructions[3]).is_none(),
+        "an image, not a stage"
+    );
+    assert!(
+        m.source_stage(&m.instructions[4]).is_none(),
+        "a later stage is not a source"
+    );
 }
 
 #[test]

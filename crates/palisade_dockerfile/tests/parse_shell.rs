@@ -140,6 +140,20 @@ fn syntax_errors_are_located_and_give_no_commands() {
 }
 
 #[test]
+fn a_shell_parser_panic_is_a_located_error() {
+    // Found by the fuzzer: brush-parser 0.4 panics (an `unwrap` in its tokenizer) on `${`
+    // at the end of a line before a heredoc body. The panic is contained and reported.
+    let df = run("FROM a\nRUN cat <<E ${H}${\nE\nUSER app\n");
+    let s = script(&df.instructions[1]);
+    assert!(s.commands.is_empty());
+    assert_eq!(s.errors.len(), 1, "{s:?}");
+    assert!(s.errors[0].message.contains("shell parser failed"), "{s:?}");
+    assert_eq!(s.errors[0].span.start, Pos::new(2, 5));
+    assert!(!palisade_dockerfile::shell::in_shell_parser());
+    assert_eq!(commands(&df.instructions[1]), vec![]);
+}
+
+#[test]
 fn onbuild_run_and_other_instructions() {
     let df = run("FROM a\nONBUILD RUN make install\nCMD make\n");
     let cmds = commands(&df.instructions[1]);
