@@ -440,10 +440,10 @@ fn deploy_manifests_pass_the_restricted_check() {
     assert_eq!(out.status.code(), Some(0), "{}", v["findings"]);
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["errors"], 0);
-    // The accepted findings: the image digests (palisade's and kubectl's), unknown until the
-    // image is published and the deployment pins them.
+    // The accepted findings: the image digests (palisade's and kubectl's, and the Dockerfile's
+    // runtime base), unknown until the image is published and the deployment pins them.
     assert!(
-        v["summary"]["suppressed"].as_u64().unwrap() <= 2,
+        v["summary"]["suppressed"].as_u64().unwrap() <= 3,
         "{}",
         v["summary"]
     );

@@ -62,7 +62,7 @@ fn root_user_located_in_every_format() {
     assert_eq!(code(&out), 1, "{}", text(&out));
     let v = json(&out);
     let hits = codes_at(&v);
-    assert!(hits.contains(&("DKR001".into(), 3, 1)), "{hits:?}");
+    assert!(hits.contains(&("DKR001".into(), 3, 6)), "{hits:?}");
     let f0 = v["findings"]
         .as_array()
         .unwrap()
@@ -73,7 +73,7 @@ fn root_user_located_in_every_format() {
     let line = palisade(&["dockerfile", "--no-config", &f, "-o", "line"]);
     assert_eq!(code(&line), 1);
     assert!(
-        text(&line).contains(&format!("{f}:3:1: DKR001 [high]")),
+        text(&line).contains(&format!("{f}:3:6: DKR001 [high]")),
         "{}",
         text(&line)
     );
@@ -162,7 +162,7 @@ fn directories_are_walked_and_stdin_is_read() {
     );
     let out = palisade_stdin(&["dockerfile", "--no-config", "-", "-o", "line"], ROOT_USER);
     assert_eq!(code(&out), 1);
-    assert!(text(&out).contains("<stdin>:3:1: DKR001"), "{}", text(&out));
+    assert!(text(&out).contains("<stdin>:3:6: DKR001"), "{}", text(&out));
     // A directory without any Dockerfile: nothing linted, exit 2.
     std::fs::create_dir_all(d.join("empty")).unwrap();
     let out = palisade_in(&d, &["dockerfile", "--no-config", "empty"]);
@@ -448,7 +448,7 @@ fn scan_picks_up_dockerfiles() {
         assert_eq!(code(&out), 1, "{}", text(&out));
         if fmt == "line" {
             let t = text(&out);
-            assert!(t.contains("./img/Dockerfile:3:1: DKR001"), "{t}");
+            assert!(t.contains("./img/Dockerfile:3:6: DKR001"), "{t}");
             assert!(t.contains("./pod.yaml:"), "{t}");
             // In file order: the Dockerfile (./img/…) before ./pod.yaml.
             assert!(

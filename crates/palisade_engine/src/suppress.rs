@@ -143,7 +143,12 @@ impl Suppressor {
             let matches = x.rules.iter().any(|r| rule.matches(r))
                 && x.kind.as_deref().is_none_or(|k| glob(k, kind))
                 && x.namespace.as_deref().is_none_or(|n| glob(n, ""))
-                && x.name.as_deref().is_none_or(|n| glob(n, name))
+                && x.name.as_deref().is_none_or(|n| {
+                    // A path is matched as written and without a leading `./` (`palisade
+                    // dockerfile .` names `./tools/debug/Dockerfile`, the exception
+                    // `tools/*/Dockerfile`).
+                    glob(n, name) || name.strip_prefix("./").is_some_and(|p| glob(n, p))
+                })
                 && x.labels.is_empty();
             (!expired && matches).then(|| Suppression {
                 kind: SuppressionKind::Exception,
