@@ -463,7 +463,8 @@ fn deploy_manifests_pass_the_restricted_check() {
     let shown = palisade(&["scan", "--show-suppressed", "deploy/", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     for f in v["suppressed"].as_array().unwrap() {
-        assert_eq!(f["code"], "HRD002", "{f}");
+        // The image digests: the manifests' (HRD002) and the Dockerfile's base (DKR003).
+        assert!(f["code"] == "HRD002" || f["code"] == "DKR003", "{f}");
     }
 }
 
