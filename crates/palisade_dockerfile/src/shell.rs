@@ -185,9 +185,13 @@ fn join_heredocs(text: &ShellText, docs: &[Heredoc]) -> ShellText {
             full.map.push((full.text.len() + o, *p));
         }
         full.text.push_str(&doc.body);
-        // The delimiter line is located at the `<<EOF` word (an unterminated heredoc has none).
-        full.map.push((full.text.len(), doc.span.start));
-        full.text.push_str(&doc.delimiter);
+        // Every character of the delimiter line is located at the start of the `<<EOF` word
+        // (an unterminated heredoc has no such line; the word may be shorter than the rest of
+        // its line or span lines).
+        for c in doc.delimiter.chars() {
+            full.map.push((full.text.len(), doc.span.start));
+            full.text.push(c);
+        }
     }
     full.text.push('\n');
     full
