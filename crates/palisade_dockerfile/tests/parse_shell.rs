@@ -170,6 +170,16 @@ fn a_shell_parser_panic_is_a_located_error() {
 }
 
 #[test]
+fn a_word_before_a_shell_continuation_ends_on_its_line() {
+    // Found by the fuzzer: with a backquote escape, a RUN ending in a backslash is a shell
+    // line continuation; the last word's span ran past the end of the line.
+    let df = run("# escape=`\nFROM a\nRUN true && c\\\n");
+    let cmds = commands(&df.instructions[1]);
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert_eq!(cmds[1].name.span, Span::new(Pos::new(3, 13), Pos::new(3, 15)));
+}
+
+#[test]
 fn onbuild_run_and_other_instructions() {
     let df = run("FROM a\nONBUILD RUN make install\nCMD make\n");
     let cmds = commands(&df.instructions[1]);
