@@ -185,9 +185,13 @@ fn join_heredocs(text: &ShellText, docs: &[Heredoc]) -> ShellText {
             full.map.push((full.text.len() + o, *p));
         }
         full.text.push_str(&doc.body);
-        // The delimiter line is located at the `<<EOF` word (an unterminated heredoc has none).
-        full.map.push((full.text.len(), doc.span.start));
-        full.text.push_str(&doc.delimiter);
+        // Every character of the delimiter line is located at the start of the `<<EOF` word
+        // (an unterminated heredoc has no such line; the word may be shorter than the rest of
+        // its line or span lines).
+        for c in doc.delimiter.chars() {
+            full.map.push((full.text.len(), doc.span.start));
+            full.text.push(c);
+        }
     }
     full.text.push('\n');
     full
@@ -295,25 +299,25 @@ impl Walker<'_> {
     }
 
     fn word(&self, w: &ast::Word) -> Word {
-        let (span, raw) = match &w.loc {
-            Some(loc) => {
-                let a = self.offset(loc.start.line, loc.start.column);
-                let b = self.offset(loc.end.line, loc.end.column).max(a);
-                (self.text.span_of(a..b), w.value.clone())
-            }
-            None => (self.text.span, w.value.clone()),
+        let span = match self.word_range(w) {
+            Some(r) => self.text.span_of(r),
+            None => self.text.span,
         };
         Word {
-            value: unquote(&raw, '\\'),
-            raw,
+            value: unquote(&w.value, '\\'),
+            raw: w.value.clone(),
             span,
         }
     }
 
+    /// The word's byte range in the script, without trailing newlines (a word ending in a
+    /// shell line continuation, or at the newline appended to the RUN text, ends on its line).
     fn word_range(&self, w: &ast::Word) -> Option<std::ops::Range<usize>> {
         let loc = w.loc.as_ref()?;
         let a = self.offset(loc.start.line, loc.start.column);
-        Some(a..self.offset(loc.end.line, loc.end.column).max(a))
+        let b = self.offset(loc.end.line, loc.end.column).max(a);
+        let trimmed = self.text.text.get(a..b)?.trim_end_matches('\n').len();
+        Some(a..a + trimmed)
     }
 
     fn list(&mut self, list: &ast::CompoundList, first: &mut bool, mut conn: Connector) {

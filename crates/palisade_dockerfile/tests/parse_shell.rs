@@ -150,7 +150,33 @@ fn a_shell_parser_panic_is_a_located_error() {
     assert!(s.errors[0].message.contains("shell parser failed"), "{s:?}");
     assert_eq!(s.errors[0].span.start, Pos::new(2, 5));
     assert!(!palisade_dockerfile::shell::in_shell_parser());
+    // Found by the fuzzer: an unterminated heredoc whose delimiter is longer than what
+    // follows it on its line was located past the end of the line.
+    let long = parse(
+        "D",
+        "FROM a\nRUN cat <<\"A \\\nBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\" && echo ${\n",
+    );
+    assert_eq!(long.instructions[1].heredocs[0].delimiter.len(), 45);
+    let s = script(&long.instructions[1]);
+    assert!(!s.errors.is_empty());
+    for e in &s.errors {
+        let Pos { line, column } = e.span.start;
+        assert!(
+            (line == 2 && column <= 14) || (line == 3 && column <= 56),
+            "{s:?}"
+        );
+    }
     assert_eq!(commands(&df.instructions[1]), vec![]);
+}
+
+#[test]
+fn a_word_before_a_shell_continuation_ends_on_its_line() {
+    // Found by the fuzzer: with a backquote escape, a RUN ending in a backslash is a shell
+    // line continuation; the last word's span ran past the end of the line.
+    let df = run("# escape=`\nFROM a\nRUN true && c\\\n");
+    let cmds = commands(&df.instructions[1]);
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert_eq!(cmds[1].name.span, Span::new(Pos::new(3, 13), Pos::new(3, 15)));
 }
 
 #[test]
