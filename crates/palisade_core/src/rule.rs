@@ -111,3 +111,38 @@ impl PartialEq for RuleMeta {
         self.code == other.code
     }
 }
+
+/// The rules of `all` matching `select` (every rule when it is empty) and not matching
+/// `ignore`: codes, code prefixes, names or groups ([`RuleMeta::matches`]), repeated or
+/// comma-separated. A selector that names no rule of `all` is an error naming `what`
+/// ("audit", "Dockerfile"). For rule families with their own runner (audit detections,
+/// Dockerfile rules) that select like `palisade scan --select`.
+pub fn select_from<T: Copy>(
+    all: &[T],
+    meta: impl Fn(&T) -> &'static RuleMeta,
+    select: &[String],
+    ignore: &[String],
+    what: &str,
+) -> Result<Vec<T>, String> {
+    let split = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let (select, ignore) = (split(select), split(ignore));
+    for s in select.iter().chain(&ignore) {
+        if !all.iter().any(|r| meta(r).matches(s)) {
+            return Err(format!(
+                "unknown {what} rule, code prefix or group: {s:?} (see `palisade rules`)"
+            ));
+        }
+    }
+    Ok(all
+        .iter()
+        .copied()
+        .filter(|r| select.is_empty() || select.iter().any(|s| meta(r).matches(s)))
+        .filter(|r| !ignore.iter().any(|s| meta(r).matches(s)))
+        .collect())
+}

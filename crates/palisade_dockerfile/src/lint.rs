@@ -99,27 +99,7 @@ fn check_options(meta: &RuleMeta, o: &serde_json::Map<String, serde_json::Value>
 /// The rules matching `select` (all when empty) and not matching `ignore`: codes, code
 /// prefixes (`DKR00`), names, or the group `dockerfile`, comma-separated or repeated.
 pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static DockerfileRule>, String> {
-    let split = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .flat_map(|s| s.split(','))
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    let (select, ignore) = (split(select), split(ignore));
-    for s in select.iter().chain(&ignore) {
-        if !all_rules().iter().any(|r| r.meta.matches(s)) {
-            return Err(format!(
-                "unknown Dockerfile rule, code prefix or group: {s:?} (see `palisade rules`)"
-            ));
-        }
-    }
-    Ok(all_rules()
-        .iter()
-        .copied()
-        .filter(|r| select.is_empty() || select.iter().any(|s| r.meta.matches(s)))
-        .filter(|r| !ignore.iter().any(|s| r.meta.matches(s)))
-        .collect())
+    palisade_core::rule::select_from(all_rules(), |r| r.meta, select, ignore, "Dockerfile")
 }
 
 /// Runs every rule on `file`.

@@ -204,6 +204,51 @@ pub fn object_name<'v>(ev: &'v Event<'_>, obj: Option<&'v serde_json::Value>) ->
     from_obj.unwrap_or_else(|| ev.object_ref.as_ref().map_or("", |o| o.name.as_ref()))
 }
 
+/// `windowSeconds` of a rule's options (a positive number), else `default` seconds.
+pub fn window_option(opts: &RuleOptions, default: u64) -> jiff::SignedDuration {
+    let secs = opts
+        .0
+        .get("windowSeconds")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|n| *n > 0)
+        .unwrap_or(default);
+    jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// Reports a key at most once per window: the first time it is seen, then again once the
+/// window has passed since it was last reported. Memory is bounded (at 100,000 keys it
+/// starts over).
+pub struct Throttle<K> {
+    window: jiff::SignedDuration,
+    last: std::collections::HashMap<K, Option<jiff::Timestamp>>,
+}
+
+impl<K: std::hash::Hash + Eq> Throttle<K> {
+    pub fn new(window: jiff::SignedDuration) -> Throttle<K> {
+        Throttle {
+            window,
+            last: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether `key`, seen at `t`, is reported now.
+    pub fn due(&mut self, key: K, t: Option<jiff::Timestamp>) -> bool {
+        let due = match self.last.get(&key) {
+            None => true,
+            Some(prev) => {
+                matches!((prev, t), (Some(p), Some(t)) if t.duration_since(*p) >= self.window)
+            }
+        };
+        if due {
+            if self.last.len() >= 100_000 {
+                self.last.clear();
+            }
+            self.last.insert(key, t);
+        }
+        due
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,9 @@
 //! AUD024: administrative access by a user outside the allowed administrators (Falco's "Full
 //! K8s Administrative Access"), once per user per window.
 
-use crate::detect::common::{glob, target};
+use crate::detect::common::{glob, target, window_option, Throttle};
 use crate::detect::{AuditCheck, Ctx, Hit, StatefulCheck};
 use palisade_core::{Reference, RuleOptions};
-use std::collections::HashMap;
 
 declare_audit_rule! {
     /// ## What it does
@@ -44,21 +43,13 @@ declare_audit_rule! {
 
 struct Admin {
     allowed: Option<Vec<String>>,
-    window: jiff::SignedDuration,
-    last: HashMap<String, Option<jiff::Timestamp>>,
+    seen: Throttle<String>,
 }
 
 fn new(opts: &RuleOptions) -> Box<dyn StatefulCheck> {
-    let secs = opts
-        .0
-        .get("windowSeconds")
-        .and_then(serde_json::Value::as_u64)
-        .filter(|n| *n > 0)
-        .unwrap_or(3600);
     Box::new(Admin {
         allowed: opts.strings("allowedAdmins"),
-        window: jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX)),
-        last: HashMap::new(),
+        seen: Throttle::new(window_option(opts, 3600)),
     })
 }
 
@@ -81,18 +72,9 @@ impl StatefulCheck for Admin {
         if allowed.iter().any(|p| glob(p, user) || glob(p, real)) {
             return;
         }
-        let t = ev.time();
-        let due = match self.last.get(user) {
-            None => true,
-            Some(prev) => matches!((prev, t), (Some(p), Some(t)) if t.duration_since(*p) >= self.window),
-        };
-        if !due {
+        if !self.seen.due(user.to_owned(), ev.time()) {
             return;
         }
-        if self.last.len() > 100_000 {
-            self.last.clear();
-        }
-        self.last.insert(user.to_owned(), t);
         let how = if by_role {
             "ClusterRole cluster-admin"
         } else {

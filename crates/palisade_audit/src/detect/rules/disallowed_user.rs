@@ -1,10 +1,9 @@
 //! AUD021: a request from a user outside the configured allowlist (Falco's "Disallowed K8s
 //! User"), once per user per window.
 
-use crate::detect::common::{glob, target};
+use crate::detect::common::{glob, target, window_option, Throttle};
 use crate::detect::{AuditCheck, Ctx, Hit, StatefulCheck};
 use palisade_core::{Reference, RuleOptions};
-use std::collections::HashMap;
 
 declare_audit_rule! {
     /// ## What it does
@@ -43,21 +42,13 @@ declare_audit_rule! {
 
 struct Disallowed {
     allowed: Option<Vec<String>>,
-    window: jiff::SignedDuration,
-    last: HashMap<String, Option<jiff::Timestamp>>,
+    seen: Throttle<String>,
 }
 
 fn new(opts: &RuleOptions) -> Box<dyn StatefulCheck> {
-    let secs = opts
-        .0
-        .get("windowSeconds")
-        .and_then(serde_json::Value::as_u64)
-        .filter(|n| *n > 0)
-        .unwrap_or(3600);
     Box::new(Disallowed {
         allowed: opts.strings("allowedUsers"),
-        window: jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX)),
-        last: HashMap::new(),
+        seen: Throttle::new(window_option(opts, 3600)),
     })
 }
 
@@ -69,18 +60,9 @@ impl StatefulCheck for Disallowed {
         if ev.decision() == Some("forbid") || allowed.iter().any(|p| glob(p, user)) {
             return;
         }
-        let t = ev.time();
-        let due = match self.last.get(user) {
-            None => true,
-            Some(prev) => matches!((prev, t), (Some(p), Some(t)) if t.duration_since(*p) >= self.window),
-        };
-        if !due {
+        if !self.seen.due(user.to_owned(), ev.time()) {
             return;
         }
-        if self.last.len() > 100_000 {
-            self.last.clear();
-        }
-        self.last.insert(user.to_owned(), t);
         hits.push(Hit::new(format!(
             "user {user} is not in allowedUsers: {} {} (further requests within the window are not reported)",
             ev.verb,

@@ -1,10 +1,9 @@
 //! AUD009: a request impersonated another identity (reported once per pair of identities
 //! per window).
 
-use crate::detect::common::{failure, target, took_effect};
+use crate::detect::common::{failure, target, took_effect, window_option, Throttle};
 use crate::detect::{AuditCheck, Ctx, Hit, StatefulCheck};
 use palisade_core::{Reference, RuleOptions, Severity};
-use std::collections::HashMap;
 
 declare_audit_rule! {
     /// ## What it does
@@ -43,47 +42,14 @@ declare_audit_rule! {
 }
 
 struct Impersonation {
-    window: jiff::SignedDuration,
-    /// (real user, acted as, groups, verb impersonate?) → when last reported.
-    last: HashMap<(String, String, String, bool), Option<jiff::Timestamp>>,
+    /// (real user, acted as, groups, verb impersonate that took effect?).
+    seen: Throttle<(String, String, String, bool)>,
 }
 
 fn new(opts: &RuleOptions) -> Box<dyn StatefulCheck> {
-    let secs = opts
-        .0
-        .get("windowSeconds")
-        .and_then(serde_json::Value::as_u64)
-        .filter(|n| *n > 0)
-        .unwrap_or(3600);
     Box::new(Impersonation {
-        window: jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX)),
-        last: HashMap::new(),
+        seen: Throttle::new(window_option(opts, 3600)),
     })
-}
-
-impl Impersonation {
-    /// Whether the pair is reported now (first time, or its window has passed).
-    fn due(&mut self, key: (String, String, String, bool), t: Option<jiff::Timestamp>) -> bool {
-        if self.last.len() > 100_000 {
-            self.last.clear();
-        }
-        match self.last.get(&key) {
-            Some(prev) => {
-                let due = match (prev, t) {
-                    (Some(p), Some(t)) => t.duration_since(*p) >= self.window,
-                    _ => false,
-                };
-                if due {
-                    self.last.insert(key, t);
-                }
-                due
-            }
-            None => {
-                self.last.insert(key, t);
-                true
-            }
-        }
-    }
 }
 
 impl StatefulCheck for Impersonation {
@@ -97,7 +63,7 @@ impl StatefulCheck for Impersonation {
                 groups.join(","),
                 false,
             );
-            if !self.due(key, ev.time()) {
+            if !self.seen.due(key, ev.time()) {
                 return;
             }
             let groups = if groups.is_empty() {
@@ -126,7 +92,7 @@ impl StatefulCheck for Impersonation {
                 String::new(),
                 took_effect(ev),
             );
-            if !self.due(key, ev.time()) {
+            if !self.seen.due(key, ev.time()) {
                 return;
             }
             let msg = format!("{} impersonate {}", ev.user.username, target(ev));
