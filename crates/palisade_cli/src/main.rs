@@ -105,10 +105,11 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
 }
 
 fn main() -> ExitCode {
-    // The loader contains parser panics and reports them as input errors; keep them quiet.
+    // The YAML loader and the Dockerfile shell parser contain their parsers' panics and report
+    // them as located input errors; keep them quiet.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !palisade_source::in_parser() {
+        if !palisade_source::in_parser() && !palisade_dockerfile::shell::in_shell_parser() {
             default_hook(info)
         }
     }));

@@ -495,3 +495,31 @@ fn deploy_scans_clean_with_its_dockerfile() {
     let out = palisade(&["dockerfile", "deploy/", "--fail-on", "info", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
 }
+
+/// A RUN the shell parser cannot read is linted without its commands, with a located warning
+/// in every format; the parser's own panic (brush-parser 0.4 on `${` before a heredoc body) is
+/// contained and never printed.
+#[test]
+fn unreadable_run_is_a_located_warning_and_never_a_panic() {
+    let d = scratch("shell-warning");
+    std::fs::write(d.join("Dockerfile"), "FROM a\nRUN cat <<E ${H}${\nE\nUSER app\n").unwrap();
+    let out = palisade_in(&d, &["dockerfile", "--no-config", "Dockerfile", "-o", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let v = json(&out);
+    let warnings: Vec<&serde_json::Value> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().contains("were not checked"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", v["errors"]);
+    assert_eq!(warnings[0]["line"], 2, "{}", warnings[0]);
+    let line = palisade_in(&d, &["dockerfile", "--no-config", "Dockerfile", "-o", "line"]);
+    assert!(
+        text(&line).contains("Dockerfile:2:5: warning: shell syntax error"),
+        "{}",
+        text(&line)
+    );
+}

@@ -238,6 +238,18 @@ pub fn lint_texts(inputs: &[(Arc<str>, String)], opts: &DockerfileOptions) -> Re
                 object: None,
             });
         }
+        // A RUN the shell parser cannot read (a syntax error, or a construct it does not
+        // know) is linted without its commands: say so, as a located warning.
+        for e in palisade_dockerfile::shell::check(&df) {
+            report.errors.push(Diagnostic {
+                level: DiagLevel::Warning,
+                file: Some(file.clone()),
+                line: Some(e.span.start.line),
+                column: Some(e.span.start.column),
+                message: format!("{}; the commands of this RUN were not checked", e.message),
+                object: None,
+            });
+        }
         let ignores = if opts.suppressor.inline {
             inline_ignores(file, text, &df, &known, &mut report.errors)
         } else {
