@@ -2,8 +2,9 @@
 //! batches; each is parsed, committed to the store, and only then acknowledged (200). The
 //! sink owns one writer thread (batches waiting together are committed in one transaction,
 //! each one acknowledged when that commit returns), a retention thread with its own
-//! connection (short delete transactions, so ingest is never blocked for long), the
-//! detection hook (called per stored event after the commit) and the sink's metrics.
+//! connection (short delete transactions, so ingest is never blocked for long), a detection
+//! thread (the detection hook, called per stored event after the commit, in commit order) and
+//! the sink's metrics.
 //!
 //! Answers: 200 when every event of the batch is stored; 400 naming what is wrong when the
 //! body is not a batch, or when some of its items are not audit events (the good items are
@@ -34,7 +35,7 @@ pub struct Detected {
     pub message: String,
 }
 
-/// Called with every stored event (in commit order, on the writer thread, after the commit):
+/// Called with every stored event (in commit order, on the detection thread, after the commit):
 /// the detections run here. Stateful detectors keep their state across calls.
 pub trait Detect: Send {
     fn event(&mut self, loc: &Loc, ev: &Event<'_>, out: &mut Vec<Detected>);
