@@ -85,6 +85,25 @@ pub struct Size {
 /// so ingest is never blocked for long.
 pub const RETENTION_CHUNK: i64 = 2000;
 
+/// Deletes up to `limit` rows, [`RETENTION_CHUNK`] at a time: `delete(chunk)` deletes at most
+/// `chunk` rows in one statement (one transaction) and says how many it deleted; a short chunk
+/// means nothing is left to delete.
+pub(crate) fn delete_in_chunks(
+    limit: u64,
+    mut delete: impl FnMut(i64) -> Result<u64, StoreError>,
+) -> Result<u64, StoreError> {
+    let mut deleted = 0u64;
+    while deleted < limit {
+        let chunk = RETENTION_CHUNK.min((limit - deleted).min(i64::MAX as u64) as i64);
+        let n = delete(chunk)?;
+        deleted += n;
+        if n < chunk as u64 {
+            break;
+        }
+    }
+    Ok(deleted)
+}
+
 /// An opened store.
 pub enum Store {
     Sqlite(sqlite::Sqlite),

@@ -11,7 +11,7 @@
 use crate::record::Record;
 use crate::select::{Dialect, Param, Selection};
 use crate::sqlite::now_micros;
-use crate::{hand_on, Inserted, Retained, Retention, Size, StoreError, RETENTION_CHUNK};
+use crate::{delete_in_chunks, hand_on, Inserted, Retained, Retention, Size, StoreError};
 use ::postgres::types::ToSql;
 use ::postgres::{Client, NoTls, Statement};
 use palisade_audit::{Event, Loc};
@@ -244,10 +244,8 @@ impl Postgres {
     }
 
     fn delete_chunks(&mut self, cutoff: Option<i64>, limit: u64) -> Result<u64, StoreError> {
-        let mut deleted = 0u64;
-        while deleted < limit {
-            let chunk = RETENTION_CHUNK.min((limit - deleted).min(i64::MAX as u64) as i64);
-            let n = match cutoff {
+        delete_in_chunks(limit, |chunk| {
+            Ok(match cutoff {
                 Some(c) => self.client.execute(
                     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < $2 ORDER BY ts LIMIT $1)",
                     &[&chunk, &c],
@@ -256,13 +254,8 @@ impl Postgres {
                     "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY ts LIMIT $1)",
                     &[&chunk],
                 )?,
-            };
-            deleted += n;
-            if n < chunk as u64 {
-                break;
-            }
-        }
-        Ok(deleted)
+            })
+        })
     }
 
     pub fn retain(&mut self, r: &Retention, now: jiff::Timestamp) -> Result<Retained, StoreError> {

@@ -6,7 +6,7 @@
 
 use crate::record::Record;
 use crate::select::{Dialect, Param, Selection};
-use crate::{hand_on, Inserted, Retained, Retention, Size, StoreError, RETENTION_CHUNK};
+use crate::{delete_in_chunks, hand_on, Inserted, Retained, Retention, Size, StoreError};
 use palisade_audit::{Event, Loc};
 use rusqlite::{params, Connection, OpenFlags, ToSql};
 use std::ops::ControlFlow;
@@ -243,19 +243,12 @@ impl Sqlite {
     /// Delete the rows `sql` selects (`?1`: chunk size, `?2`: the time bound if any), chunk by
     /// chunk, until `limit` rows are gone or none is left. Each chunk is its own transaction.
     fn delete_chunks(&mut self, sql: &str, bound: Option<i64>, limit: u64) -> Result<u64, StoreError> {
-        let mut deleted = 0u64;
-        while deleted < limit {
-            let chunk = RETENTION_CHUNK.min((limit - deleted).min(i64::MAX as u64) as i64);
-            let n = match bound {
+        delete_in_chunks(limit, |chunk| {
+            Ok(match bound {
                 Some(b) => self.conn.execute(sql, params![chunk, b])?,
                 None => self.conn.execute(sql, params![chunk])?,
-            } as u64;
-            deleted += n;
-            if n < chunk as u64 {
-                break;
-            }
-        }
-        Ok(deleted)
+            } as u64)
+        })
     }
 
     pub fn retain(&mut self, r: &Retention, now: jiff::Timestamp) -> Result<Retained, StoreError> {
