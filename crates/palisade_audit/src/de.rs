@@ -80,19 +80,43 @@ impl<'de> Deserialize<'de> for Strs<'de> {
     }
 }
 
-type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+/// A value of a map of strings: a string ([`Str`]) or a list of strings ([`Strs`]), each
+/// borrowed when possible.
+trait MapValue<'de>: Deserialize<'de> {
+    type Inner;
+    /// What a map of these is, for errors.
+    const EXPECTING: &'static str;
+    fn inner(self) -> Self::Inner;
+}
 
-struct PairsVisitor;
+impl<'de> MapValue<'de> for Str<'de> {
+    type Inner = Cow<'de, str>;
+    const EXPECTING: &'static str = "a map of strings";
+    fn inner(self) -> Cow<'de, str> {
+        self.0
+    }
+}
 
-impl<'de> Visitor<'de> for PairsVisitor {
-    type Value = Pairs<'de>;
+impl<'de> MapValue<'de> for Strs<'de> {
+    type Inner = Vec<Cow<'de, str>>;
+    const EXPECTING: &'static str = "a map of string lists";
+    fn inner(self) -> Vec<Cow<'de, str>> {
+        self.0
+    }
+}
+
+/// A map of strings to `V`, in input order (or `null`, read as empty).
+struct MapVisitor<V>(std::marker::PhantomData<V>);
+
+impl<'de, V: MapValue<'de>> Visitor<'de> for MapVisitor<V> {
+    type Value = Vec<(Cow<'de, str>, V::Inner)>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map of strings")
+        f.write_str(V::EXPECTING)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
-        while let Some((Str(k), Str(v))) = map.next_entry()? {
-            out.push((k, v));
+        while let Some((Str(k), v)) = map.next_entry::<Str<'de>, V>()? {
+            out.push((k, v.inner()));
         }
         Ok(out)
     }
@@ -104,36 +128,16 @@ impl<'de> Visitor<'de> for PairsVisitor {
     }
 }
 
+type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// A map of strings to strings (`annotations`), in input order.
 pub fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Pairs<'de>, D::Error> {
-    d.deserialize_any(PairsVisitor)
+    d.deserialize_any(MapVisitor::<Str<'de>>(std::marker::PhantomData))
 }
 
 type Extra<'a> = Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>;
 
-struct ExtraVisitor;
-
-impl<'de> Visitor<'de> for ExtraVisitor {
-    type Value = Extra<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map of string lists")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some((Str(k), Strs(v))) = map.next_entry()? {
-            out.push((k, v));
-        }
-        Ok(out)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-}
-
 /// `user.extra`: a map of strings to lists of strings, in input order.
 pub fn extra<'de, D: Deserializer<'de>>(d: D) -> Result<Extra<'de>, D::Error> {
-    d.deserialize_any(ExtraVisitor)
+    d.deserialize_any(MapVisitor::<Strs<'de>>(std::marker::PhantomData))
 }
