@@ -1,6 +1,6 @@
 //! AUD005: a burst of denied requests from one identity (permission discovery).
 
-use crate::detect::common::authz_denied;
+use crate::detect::common::{authz_denied, window_option};
 use crate::detect::{AuditCheck, Ctx, Hit, StatefulCheck};
 use palisade_core::{Reference, RuleOptions};
 use std::collections::{HashMap, VecDeque};
@@ -53,7 +53,7 @@ fn new(opts: &RuleOptions) -> Box<dyn StatefulCheck> {
     };
     Box::new(Burst {
         threshold: usize::try_from(num("threshold", 10)).unwrap_or(usize::MAX),
-        window: jiff::SignedDuration::from_secs(i64::try_from(num("windowSeconds", 60)).unwrap_or(i64::MAX)),
+        window: window_option(opts, 60),
         denials: HashMap::new(),
     })
 }
