@@ -312,6 +312,23 @@ fn the_sink_records_what_a_real_api_server_does() {
         String::from_utf8_lossy(&denied.stderr)
     );
     cp.kubectl(&["create", "namespace", "open"]);
+    // The controller-manager creates the namespace's default ServiceAccount a moment later;
+    // the ServiceAccount admission plugin refuses pods until it exists.
+    let sa_ready = (0..100).any(|_| {
+        let ok = std::process::Command::new("kubectl")
+            .env("KUBECONFIG", &cp.kubeconfig)
+            .args(["get", "serviceaccount", "default", "-n", "open"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        ok
+    });
+    assert!(
+        sa_ready,
+        "the default ServiceAccount of namespace open never appeared"
+    );
     let pod = work.join("root-shell.yaml");
     std::fs::write(&pod, PRIVILEGED).unwrap();
     cp.kubectl(&["create", "-f", pod.to_str().unwrap()]);
