@@ -104,6 +104,11 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
     eprintln!("palisade: {level}: {}; see the report", parts.join(", "));
 }
 
+/// mimalloc: faster than glibc malloc on palisade's many small, short-lived allocations made
+/// on several threads, and no larger (docs/scan.md, "Speed and memory", has the numbers).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // The YAML loader and the Dockerfile shell parser contain their parsers' panics and report
     // them as located input errors; keep them quiet.

@@ -195,6 +195,11 @@ struct Builder<'t, 'b> {
     docs: Vec<Node>,
     warnings: Vec<YamlError>,
     dropped_warnings: usize,
+    /// Emptied scratch vectors of closed collections: a collection grows in a reused one and
+    /// leaves in an exactly sized copy (one allocation, no slack), so building a tree does
+    /// not reallocate as entries are added.
+    spare_items: Vec<Vec<Node>>,
+    spare_entries: Vec<Vec<Entry>>,
 }
 
 /// Keys longer than this are not interned.
@@ -224,6 +229,15 @@ fn intern(k: &str) -> Arc<str> {
         t.insert(a.clone());
         a
     })
+}
+
+/// Scratch vectors kept per thread between documents (one per nesting level in use).
+const SPARE_MAX: usize = 64;
+
+thread_local! {
+    #[allow(clippy::type_complexity)]
+    static SPARE: std::cell::RefCell<(Vec<Vec<Node>>, Vec<Vec<Entry>>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 thread_local! {
@@ -288,7 +302,14 @@ pub fn decode_with_budget(
         docs: Vec::new(),
         warnings: Vec::new(),
         dropped_warnings: 0,
+        spare_items: Vec::new(),
+        spare_entries: Vec::new(),
     };
+    SPARE.with(|sp| {
+        let mut sp = sp.borrow_mut();
+        b.spare_items = std::mem::take(&mut sp.0);
+        b.spare_entries = std::mem::take(&mut sp.1);
+    });
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_events(&mut b, input)));
     IN_PARSER.with(|c| c.set(false));
     let res = match r {
@@ -303,6 +324,19 @@ pub fn decode_with_budget(
                 .into(),
         }),
     };
+    // The scratch vectors serve the next document decoded on this thread (a few, emptied).
+    SPARE.with(|sp| {
+        let mut sp = sp.borrow_mut();
+        // A huge collection's scratch is not kept.
+        b.spare_items.retain(|v| v.capacity() <= 1024);
+        b.spare_entries.retain(|v| v.capacity() <= 1024);
+        b.spare_items.truncate(SPARE_MAX);
+        b.spare_entries.truncate(SPARE_MAX);
+        b.spare_items.iter_mut().for_each(Vec::clear);
+        b.spare_entries.iter_mut().for_each(Vec::clear);
+        sp.0 = std::mem::take(&mut b.spare_items);
+        sp.1 = std::mem::take(&mut b.spare_entries);
+    });
     let decoded = Decoded {
         docs: std::mem::take(&mut b.docs),
         warnings: std::mem::take(&mut b.warnings),
@@ -495,8 +529,9 @@ impl Builder<'_, '_> {
             }
             EventData::SequenceStart { anchor, .. } => {
                 self.open(pos)?;
+                let items = self.spare_items.pop().unwrap_or_default();
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    items,
                     pos,
                     anchor,
                     size: Size::node(0),
@@ -505,8 +540,9 @@ impl Builder<'_, '_> {
             }
             EventData::MappingStart { anchor, .. } => {
                 self.open(pos)?;
+                let entries = self.spare_entries.pop().unwrap_or_default();
                 self.stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    entries,
                     pos,
                     anchor,
                     key: None,
@@ -524,8 +560,9 @@ impl Builder<'_, '_> {
                         size,
                     }) => {
                         let mut items = items;
-                        items.shrink_to_fit();
-                        (Node::new(Value::Seq(items), pos), anchor, size)
+                        let exact: Vec<Node> = items.drain(..).collect();
+                        self.spare_items.push(items);
+                        (Node::new(Value::Seq(exact), pos), anchor, size)
                     }
                     Some(Frame::Map {
                         mut entries,
@@ -547,8 +584,9 @@ impl Builder<'_, '_> {
                             });
                         }
                         self.check_duplicates(&entries);
-                        entries.shrink_to_fit();
-                        (Node::new(Value::Map(entries), pos), anchor, size)
+                        let exact: Vec<Entry> = entries.drain(..).collect();
+                        self.spare_entries.push(entries);
+                        (Node::new(Value::Map(exact), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
                 };
