@@ -42,6 +42,6 @@ pub use report::{
     Report, ScannedObject, SeverityFilter, Stats, REPORT_SCHEMA_VERSION,
 };
 pub use rule::{Reference, RuleMeta, Scope};
-pub use selector::{labels_of, LabelSelector};
+pub use selector::{labels_of, LabelSelector, LabelSet, Labels};
 pub use source::{Batch, Sink, Source};
 pub use template::{pod_templates, PodTemplate, TemplateKind, TemplateSite};

@@ -363,6 +363,10 @@ impl FieldPath {
         self.0.push(Seg::Index(i));
         self
     }
+    /// Gives back unused room (for a path kept for long).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
     /// Paths are built a segment at a time and most are 4 to 8 deep: the first segment
     /// makes room for 8, one allocation instead of two or three.
     fn room(&mut self) {

@@ -144,7 +144,7 @@ impl LabelSelector {
     }
 
     /// Whether the selector matches a label set.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches<L: LabelSet + ?Sized>(&self, labels: &L) -> bool {
         if self.invalid {
             return false;
         }
@@ -179,8 +179,83 @@ impl LabelSelector {
     }
 }
 
+/// What a selector reads of a label set: the value of one key.
+pub trait LabelSet {
+    fn get(&self, key: &str) -> Option<&String>;
+    fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+impl LabelSet for BTreeMap<String, String> {
+    fn get(&self, key: &str) -> Option<&String> {
+        BTreeMap::get(self, key)
+    }
+}
+
+/// A label set held for long (one per workload of a scan): the pairs sorted by key in one
+/// allocation. A `BTreeMap` of one label costs a 544-byte node; this costs the pair.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Labels(Box<[(String, String)]>);
+
+impl Labels {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// The pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl LabelSet for Labels {
+    fn get(&self, key: &str) -> Option<&String> {
+        Labels::get(self, key)
+    }
+}
+
+/// As a map is collected: a later pair replaces an earlier one of the same key.
+impl FromIterator<(String, String)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Labels {
+        let mut v: Vec<(String, String)> = it.into_iter().collect();
+        // Stable: pairs of one key stay in input order, and the last of each run is kept.
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, String)> = Vec::with_capacity(v.len());
+        for pair in v {
+            match out.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => out.push(pair),
+            }
+        }
+        Labels(out.into_boxed_slice())
+    }
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
 /// Labels of a `metadata` node (non-string values are skipped).
-pub fn labels_of(metadata: Option<&Node>) -> BTreeMap<String, String> {
+pub fn labels_of<L: FromIterator<(String, String)> + Default>(metadata: Option<&Node>) -> L {
     metadata
         .and_then(|m| m.get("labels"))
         .and_then(Node::as_map)
@@ -248,6 +323,33 @@ pub fn label_value_problem(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_a_map_in_one_slice() {
+        let pairs = [("b", "1"), ("a", "2"), ("b", "3"), ("c", "")];
+        let l: Labels = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let m: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // The same pairs as a map collected from the same input: the last value of a key wins.
+        assert_eq!(l.iter().collect::<Vec<_>>(), m.iter().collect::<Vec<_>>());
+        assert_eq!(l.len(), 3);
+        assert_eq!(l.get("b").map(String::as_str), Some("3"));
+        assert_eq!(l.get("c").map(String::as_str), Some(""));
+        assert!(l.get("d").is_none() && !l.contains_key("d") && l.contains_key("a"));
+        assert!(Labels::default().is_empty());
+        let (s, _) = sel(
+            serde_json::json!({"matchLabels": {"b": "3"}, "matchExpressions": [{"key": "d", "operator": "DoesNotExist"}]}),
+        );
+        assert!(s.matches(&l) && s.matches(&m));
+        let (s, _) =
+            sel(serde_json::json!({"matchExpressions": [{"key": "a", "operator": "In", "values": ["1"]}]}));
+        assert!(!s.matches(&l) && !s.matches(&m));
+    }
 
     fn sel(yaml_json: serde_json::Value) -> (LabelSelector, Vec<SelectorProblem>) {
         LabelSelector::parse(&Node::from_json(&yaml_json), &FieldPath::root().key("s"))

@@ -8,7 +8,9 @@ use crate::ip::Cidr;
 use crate::ports::Proto;
 use palisade_core::kinds::known;
 use palisade_core::Reads;
-use palisade_core::{labels_of, pod_templates, FieldPath, LabelSelector, Location, Node, Object, ObjectRef};
+use palisade_core::{
+    labels_of, pod_templates, FieldPath, LabelSelector, Labels, Location, Node, Object, ObjectRef,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
@@ -41,7 +43,7 @@ pub struct Workload {
     pub kind: String,
     pub name: String,
     /// Pod labels (the template's `metadata.labels`).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// Every container port (named or not).
     pub ports: Vec<NamedPort>,
     pub host_network: bool,
@@ -433,11 +435,12 @@ impl Model {
                 }
             }
             let meta_path = tpl.metadata_path.clone();
-            let labels_path = if tpl.metadata.and_then(|m| m.get("labels")).is_some() {
+            let mut labels_path = if tpl.metadata.and_then(|m| m.get("labels")).is_some() {
                 meta_path.key("labels")
             } else {
                 meta_path
             };
+            labels_path.shrink_to_fit();
             self.workloads.push(Workload {
                 namespace: ns_of(o),
                 kind: o.kind.clone(),
