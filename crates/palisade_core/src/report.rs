@@ -88,7 +88,8 @@ impl FindingSink for Vec<Finding> {
 /// What Pod Security Admission would do with one object under one namespace mode.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AdmissionVerdict {
-    pub object: ObjectRef,
+    /// Shared with the object's findings.
+    pub object: std::sync::Arc<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::finding::Location>,
     pub mode: crate::finding::PssMode,
@@ -96,7 +97,9 @@ pub struct AdmissionVerdict {
     pub policy: String,
     pub action: crate::finding::AdmissionAction,
     /// The exact text Kubernetes would print (denial message, warning, or audit annotation).
-    pub message: String,
+    /// Shared: objects that fail the same checks the same way get the same text, and a large
+    /// input holds it once (see `palisade_engine`).
+    pub message: std::sync::Arc<str>,
 }
 
 /// The Pod Security labels of one namespace found in the input, as PSA parses them.

@@ -220,6 +220,21 @@ impl Labels {
     }
 }
 
+impl Labels {
+    /// Labels of a `metadata` node (non-string values are skipped), as [`labels_of`].
+    pub fn of(metadata: Option<&Node>) -> Labels {
+        metadata
+            .and_then(|m| m.get("labels"))
+            .and_then(Node::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 impl LabelSet for Labels {
     fn get(&self, key: &str) -> Option<&String> {
         Labels::get(self, key)
@@ -255,7 +270,7 @@ impl<'a> IntoIterator for &'a Labels {
 }
 
 /// Labels of a `metadata` node (non-string values are skipped).
-pub fn labels_of<L: FromIterator<(String, String)> + Default>(metadata: Option<&Node>) -> L {
+pub fn labels_of(metadata: Option<&Node>) -> BTreeMap<String, String> {
     metadata
         .and_then(|m| m.get("labels"))
         .and_then(Node::as_map)

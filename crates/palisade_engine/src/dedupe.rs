@@ -41,7 +41,9 @@ fn key(f: &Finding) -> Option<Key<'_>> {
 pub fn merge_concerns(findings: &mut Vec<Finding>) {
     // Candidates grouped by a hash of their key, then by the key itself; members of a group
     // stay in input order.
-    let hasher = std::collections::hash_map::RandomState::new();
+    // foldhash: the keys are hashed once each, millions of them on a large input; SipHash's
+    // resistance to chosen collisions buys nothing here (equal hashes are compared by key).
+    let hasher = foldhash::fast::RandomState::default();
     let mut keyed: Vec<(u64, u32)> = findings
         .iter()
         .enumerate()

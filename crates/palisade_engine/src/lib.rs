@@ -546,8 +546,19 @@ fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
 
 /// The report's order of findings: place, object, rule, then the path as printed.
 fn report_order(x: &Finding, y: &Finding) -> std::cmp::Ordering {
-    (x.location.as_ref(), &*x.object, x.rule.code)
-        .cmp(&(y.location.as_ref(), &*y.object, y.rule.code))
+    // The findings of one object share its reference: equal without comparing its text.
+    let object = |x: &Finding, y: &Finding| {
+        if std::sync::Arc::ptr_eq(&x.object, &y.object) {
+            std::cmp::Ordering::Equal
+        } else {
+            x.object.cmp(&y.object)
+        }
+    };
+    x.location
+        .as_ref()
+        .cmp(&y.location.as_ref())
+        .then_with(|| object(x, y))
+        .then_with(|| x.rule.code.cmp(y.rule.code))
         .then_with(|| {
             if x.path == y.path {
                 std::cmp::Ordering::Equal
@@ -721,6 +732,10 @@ pub fn scan_loaded_into(
     // Verdicts as decided, each with its object's input index: in input order at the end.
     let mut verdicts: Vec<palisade_core::AdmissionVerdict> = Vec::new();
     let mut verdict_objects: Vec<u32> = Vec::new();
+    // Verdicts wait for the end of the report: objects that fail the same checks the same way
+    // (thousands of copies of one chart) hold one copy of their message.
+    let mut messages: std::collections::HashSet<std::sync::Arc<str>, foldhash::fast::RandomState> =
+        Default::default();
     let (lookup, pss, pod_rules) = (&lookup, &pss, &pod_rules);
     // Evaluates one step and frees its documents (on the evaluating threads).
     let evaluate = move |step: Vec<(u32, Object)>| -> Vec<(u32, pss_scan::Outcome)> {
@@ -746,7 +761,15 @@ pub fn scan_loaded_into(
                 fresh.extend(o.findings);
                 report.errors.extend(o.diagnostics);
                 verdict_objects.extend(std::iter::repeat_n(i, o.verdicts.len()));
-                verdicts.extend(o.verdicts);
+                verdicts.extend(o.verdicts.into_iter().map(|mut v| {
+                    match messages.get(&v.message) {
+                        Some(m) => v.message = m.clone(),
+                        None => {
+                            messages.insert(v.message.clone());
+                        }
+                    }
+                    v
+                }));
             }
             sort_findings(&mut fresh);
             em.emit(fresh, &verdicts[first..], bound);

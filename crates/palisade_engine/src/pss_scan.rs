@@ -190,12 +190,12 @@ fn evaluate_template(
         if !(pod_rejected && mode_name == Mode::Warn) {
             let (loc, _) = obj.locate(&t.spec_path);
             out.verdicts.push(AdmissionVerdict {
-                object: obj.reference(),
+                object: obj.shared_reference(),
                 location: loc.or_else(|| obj.location_of(obj.root.pos)),
                 mode: mode_name,
                 policy: key.clone(),
                 action,
-                message,
+                message: message.into(),
             });
         }
         for check in &eval.forbidden {

@@ -43,7 +43,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                 && namespace(d) == namespace(pdb)
                 && d.pod_templates()
                     .first()
-                    .is_some_and(|t| selector.matches(&labels_of::<palisade_core::Labels>(t.metadata)))
+                    .is_some_and(|t| selector.matches(&labels_of(t.metadata)))
         });
         let Some(deployment) = selected else {
             continue;

@@ -8,9 +8,7 @@ use crate::ip::Cidr;
 use crate::ports::Proto;
 use palisade_core::kinds::known;
 use palisade_core::Reads;
-use palisade_core::{
-    labels_of, pod_templates, FieldPath, LabelSelector, Labels, Location, Node, Object, ObjectRef,
-};
+use palisade_core::{pod_templates, FieldPath, LabelSelector, Labels, Location, Node, Object, ObjectRef};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
@@ -383,7 +381,7 @@ impl Model {
 
     fn add_workloads(&mut self, input: usize, o: &Object) {
         for tpl in pod_templates(o) {
-            let labels = labels_of(tpl.metadata);
+            let labels = Labels::of(tpl.metadata);
             let mut ports = Vec::new();
             for list in ["containers", "initContainers"] {
                 for c in tpl.spec.get(list).and_then(Node::as_seq).unwrap_or(&[]) {

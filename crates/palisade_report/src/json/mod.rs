@@ -336,7 +336,7 @@ struct JsonVerdict<'a> {
 impl<'a> From<&'a AdmissionVerdict> for JsonVerdict<'a> {
     fn from(v: &'a AdmissionVerdict) -> Self {
         JsonVerdict {
-            object: (&v.object).into(),
+            object: (&*v.object).into(),
             location: v.location.as_ref().map(Into::into),
             mode: v.mode.as_str(),
             policy: &v.policy,

@@ -236,7 +236,7 @@ pub fn report() -> Report {
         },
     ];
     let admission = vec![AdmissionVerdict {
-        object: frontend(),
+        object: frontend().into(),
         location: Some(loc(FRONTEND_FILE, 3, 1)),
         mode: PssMode::Enforce,
         policy: "restricted:latest".into(),

@@ -25,7 +25,7 @@ fn streamed(format: Format, show_suppressed: bool) -> String {
             let verdicts: Vec<_> = r
                 .admission
                 .iter()
-                .filter(|v| v.object == *batch[0].object)
+                .filter(|v| *v.object == *batch[0].object)
                 .cloned()
                 .collect();
             s.accept(batch, &verdicts);
