@@ -16,17 +16,15 @@ use std::sync::Arc;
 pub struct Sqlite {
     conn: Connection,
     name: Arc<str>,
+    /// The insert statement, with the conflict target of this store's key.
+    insert_sql: String,
 }
 
-/// The schema (version 1). Indexes: time; who acted (real and effective user); where
-/// (namespace; resource and name, the "who deleted my namespace" question); what (verb and
-/// resource); from where (source IP); refused requests (decision). Low-cardinality columns
-/// (level, stage, code, subresource, API group) are filtered alongside one of these: an index
-/// on a column of a handful of values would not select.
-pub(crate) const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS events (
+/// The table. One row per request: `audit_id` is unique together with the time the request
+/// was received (the same in every stage of a request), see [`REQUEST_KEY`].
+const TABLE: &str = "CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY,
-        audit_id TEXT NOT NULL UNIQUE,
+        audit_id TEXT NOT NULL,
         ts INTEGER NOT NULL,
         received_ts INTEGER,
         stage INTEGER NOT NULL,
@@ -45,7 +43,27 @@ pub(crate) const SCHEMA: &[&str] = &[
         user_agent TEXT NOT NULL,
         ingested INTEGER NOT NULL,
         event BLOB NOT NULL
-    )",
+    )";
+
+/// The upsert's key: the request's receipt time, then its `auditID`. Every stage of a request
+/// carries the same `requestReceivedTimestamp`, so this finds the row of an earlier stage as
+/// `auditID` alone would; but it is (nearly) in arrival order, so a batch's new keys go to
+/// the last pages of the index. An index on the random `auditID`s (UUIDs) alone put each new
+/// key on its own page: a batch of 400 events dirtied some 400 index pages, each written to
+/// the WAL and then checkpointed, the largest cost of a commit. Events without
+/// `requestReceivedTimestamp` (the API server always sets it) are keyed by `auditID` alone.
+/// Stores created with the old table (`audit_id ... UNIQUE`) keep that key (see
+/// [`Sqlite::open`]).
+const REQUEST_KEY: &str =
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_request ON events (coalesce(received_ts, 0), audit_id)";
+const REQUEST_CONFLICT: &str = "(coalesce(received_ts, 0), audit_id)";
+
+/// The secondary indexes. Time; who acted (real and effective user); where (namespace;
+/// resource and name, the "who deleted my namespace" question); what (verb and resource);
+/// from where (source IP); refused requests (decision). Low-cardinality columns (level,
+/// stage, code, subresource, API group) are filtered alongside one of these: an index on a
+/// column of a handful of values would not select.
+pub(crate) const INDEXES: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)",
     "CREATE INDEX IF NOT EXISTS events_user ON events (username, ts)",
     "CREATE INDEX IF NOT EXISTS events_effective_user ON events (effective_user, ts)",
@@ -87,12 +105,31 @@ impl Sqlite {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        for s in SCHEMA {
+        conn.execute(TABLE, [])?;
+        // A store made by an earlier palisade has `audit_id ... UNIQUE` in its table (that
+        // constraint cannot be dropped without copying the table): it keeps that key.
+        let table: String = conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+            [],
+            |r| r.get(0),
+        )?;
+        let conflict = if table.contains("UNIQUE") {
+            "(audit_id)"
+        } else {
+            conn.execute(REQUEST_KEY, [])?;
+            REQUEST_CONFLICT
+        };
+        for s in INDEXES {
             conn.execute(s, [])?;
         }
         Ok(Sqlite {
             conn,
             name: Arc::from(format!("sqlite:{}", path.display())),
+            insert_sql: format!(
+                "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                 ON CONFLICT {conflict} DO UPDATE SET {UPSERT_SET} WHERE excluded.stage > events.stage
+                 RETURNING id"
+            ),
         })
     }
 
@@ -107,7 +144,7 @@ impl Sqlite {
     /// `synchronous=FULL`. Without a journal, a crash in between can leave the file corrupt:
     /// this is for filling a new store, never for what an API server is acknowledged.
     pub fn bulk_begin(&mut self) -> Result<(), StoreError> {
-        for s in SCHEMA.iter().filter(|s| s.starts_with("CREATE INDEX")) {
+        for s in INDEXES {
             if let Some(name) = s.split_whitespace().nth(5) {
                 self.conn.execute(&format!("DROP INDEX IF EXISTS {name}"), [])?;
             }
@@ -122,7 +159,7 @@ impl Sqlite {
 
     /// End a bulk load: build the indexes, gather the planner's statistics, sync.
     pub fn bulk_end(&mut self) -> Result<(), StoreError> {
-        for s in SCHEMA {
+        for s in INDEXES {
             self.conn.execute(s, [])?;
         }
         self.conn.execute_batch("ANALYZE")?;
@@ -144,11 +181,7 @@ impl Sqlite {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(records.len());
         {
-            let mut st = tx.prepare_cached(&format!(
-                "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
-                 ON CONFLICT (audit_id) DO UPDATE SET {UPSERT_SET} WHERE excluded.stage > events.stage
-                 RETURNING id"
-            ))?;
+            let mut st = tx.prepare_cached(&self.insert_sql)?;
             for r in records {
                 let blob = lz4_flex::compress_prepend_size(r.json.as_bytes());
                 let mut rows = st.query(params![

@@ -322,6 +322,103 @@ fn sqlite_reopens_what_it_stored() {
     assert_eq!(s.name(), url);
 }
 
+/// The SQL of the store's table and indexes, from `sqlite_master`.
+fn sqlite_schema(path: &std::path::Path) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c
+        .prepare("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'events' ORDER BY name")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn sqlite_keys_a_request_by_its_receipt_time_and_audit_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    upsert_by_audit_id(&mut s);
+    drop(s);
+    let schema = sqlite_schema(&path);
+    let names: Vec<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
+    // No index on the random auditIDs alone (no `sqlite_autoindex_events_1`): the key is
+    // ordered by time first.
+    assert!(
+        !names.iter().any(|n| n.starts_with("sqlite_autoindex")),
+        "{names:?}"
+    );
+    let key = &schema
+        .iter()
+        .find(|(n, _)| n == "events_request")
+        .expect("the key")
+        .1;
+    assert!(
+        key.contains("UNIQUE") && key.contains("(coalesce(received_ts, 0), audit_id)"),
+        "{key}"
+    );
+    // Events without requestReceivedTimestamp are keyed by auditID alone: stages still join.
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    let bare = |stage: &str, t: &str| {
+        ev("n1", stage, "carol", "get", "pods", "shop", "web", t)
+            .replace(&format!(r#""requestReceivedTimestamp":"{t}","#), "")
+    };
+    let first = s
+        .insert(&records(&[bare("ResponseStarted", "2026-11-22T14:00:00Z")]))
+        .unwrap();
+    assert!(records(&[bare("ResponseStarted", "2026-11-22T14:00:00Z")])[0]
+        .received_ts
+        .is_none());
+    let later = s
+        .insert(&records(&[bare("ResponseComplete", "2026-11-22T14:00:05Z")]))
+        .unwrap();
+    assert_eq!(first.ids, later.ids);
+    assert!(first.ids[0].is_some());
+    assert_eq!(s.size().unwrap().events, 2);
+}
+
+#[test]
+fn sqlite_store_of_the_first_schema_keeps_its_audit_id_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // The table as palisade created it before the time-ordered key.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE events (
+                id INTEGER PRIMARY KEY, audit_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL,
+                received_ts INTEGER, stage INTEGER NOT NULL, level TEXT NOT NULL,
+                username TEXT NOT NULL, effective_user TEXT NOT NULL, verb TEXT NOT NULL,
+                resource TEXT NOT NULL, subresource TEXT NOT NULL, api_group TEXT NOT NULL,
+                namespace TEXT NOT NULL, name TEXT NOT NULL, code INTEGER,
+                decision TEXT NOT NULL, source_ip TEXT NOT NULL, user_agent TEXT NOT NULL,
+                ingested INTEGER NOT NULL, event BLOB NOT NULL)",
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    upsert_by_audit_id(&mut s);
+    // Another stage of u1 with another receipt time still finds the row by auditID alone.
+    let other = ev(
+        "u1",
+        "Panic",
+        "alice",
+        "get",
+        "pods",
+        "shop",
+        "web",
+        "2026-11-22T15:00:00Z",
+    );
+    let ins = s.insert(&records(&[other])).unwrap();
+    assert!(ins.ids[0].is_some());
+    assert_eq!(s.size().unwrap().events, 1);
+    drop(s);
+    let names: Vec<String> = sqlite_schema(&path).into_iter().map(|(n, _)| n).collect();
+    assert!(!names.iter().any(|n| n == "events_request"), "{names:?}");
+    assert!(names.iter().any(|n| n == "events_ts"), "{names:?}");
+}
+
 fn truncate(pg: &Pg) {
     let mut c = ::postgres::Client::connect(&pg.url(), ::postgres::NoTls).unwrap();
     c.batch_execute("TRUNCATE events").unwrap();
