@@ -6,9 +6,14 @@
 //! events/s, the CPU time (user+sys of the process: only this thread works while timed) and
 //! the size of the store and of its WAL at the end.
 //!
-//! Usage: cargo run --release -p palisade_audit_store --example ingest_store -- LOG STORE N [B] [same-times]
+//! With `checkpointer`, the writer leaves checkpoints to a second connection on another
+//! thread, as the sink does (`Store::checkpoint_elsewhere`, `Store::checkpoint`).
+//!
+//! Usage: cargo run --release -p palisade_audit_store --example ingest_store -- LOG STORE N [B] [same-times] [checkpointer]
 
-use palisade_audit_store::{parse_batch, Store};
+use palisade_audit_store::{parse_batch, Store, WalLimits};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn cpu_seconds() -> f64 {
@@ -46,6 +51,7 @@ fn main() {
     let n: usize = n.parse().expect("N");
     let per: usize = rest.first().map_or(400, |b| b.parse().expect("BATCH"));
     let same_times = rest.iter().any(|a| a == "same-times");
+    let checkpointer = rest.iter().any(|a| a == "checkpointer");
     let text = std::fs::read_to_string(log).expect("read the log");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let id_of = |l: &str| -> Option<(usize, usize)> {
@@ -73,6 +79,30 @@ fn main() {
         batches.push(parsed.records);
     }
     let mut s = Store::open(store).expect("open the store");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut checkpoints = None;
+    if checkpointer {
+        let frames = s
+            .checkpoint_elsewhere(WalLimits::default())
+            .expect("checkpoint elsewhere")
+            .expect("SQLite");
+        let mut c = Store::open(store).expect("open the store again");
+        let stop = stop.clone();
+        checkpoints = Some(std::thread::spawn(move || {
+            let (mut n, mut max) = (0, 0);
+            while !stop.load(Ordering::Relaxed) {
+                max = max.max(frames.get());
+                if let Some(done) = c
+                    .checkpoint(frames.get(), &WalLimits::default())
+                    .expect("checkpoint")
+                {
+                    n += usize::from(done.copied >= 0);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            (n, max)
+        }));
+    }
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let mut stored = 0;
@@ -81,6 +111,10 @@ fn main() {
     }
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu0;
+    stop.store(true, Ordering::Relaxed);
+    if let Some((n, max)) = checkpoints.and_then(|t| t.join().ok()) {
+        println!("checkpointer: {n} checkpoints, WAL at most {max} frames");
+    }
     let size = |p: &str| std::fs::metadata(p).map_or(0, |m| m.len());
     println!(
         "{:.0} events/s ({stored} stored, batches of {per}, {wall:.2} s wall, {cpu:.2} s cpu = {:.1} us/event); db {:.0} MB, wal {:.1} MB",

@@ -2,7 +2,10 @@
 //! batch is in the write-ahead log on disk (fsync) before `insert` returns: it survives a
 //! crash of palisade and a power loss. Readers (questions) and retention use their own
 //! connections; WAL readers never block the writer, and retention deletes in short
-//! transactions. Event JSON is kept LZ4-compressed (about a quarter of its size).
+//! transactions. The sink's writer can leave checkpoints (copying the WAL into the database
+//! file) to a connection on another thread ([`Sqlite::checkpoint_elsewhere`],
+//! [`Sqlite::checkpoint`]), so that it only appends to the WAL. Event JSON is kept
+//! LZ4-compressed (about a quarter of its size).
 
 use crate::record::Record;
 use crate::select::{Dialect, Param, Selection};
@@ -11,6 +14,7 @@ use palisade_audit::{Event, Loc};
 use rusqlite::{params, Connection, OpenFlags, ToSql};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 pub struct Sqlite {
@@ -18,6 +22,11 @@ pub struct Sqlite {
     name: Arc<str>,
     /// The insert statement, with the conflict target of this store's key.
     insert_sql: String,
+    /// The WAL frames copied by this connection's last passive checkpoint (as a checkpointer).
+    copied: i64,
+    /// As a writer that leaves checkpoints to a checkpointer: the WAL's length it publishes
+    /// and when it copies the rest itself.
+    wal: Option<(WalFrames, WalLimits)>,
 }
 
 /// The table. One row per request: `audit_id` is unique together with the time the request
@@ -79,6 +88,54 @@ const COLUMNS: &str = "audit_id, ts, received_ts, stage, level, username, effect
 /// Replace a stored row only with a later stage of the same request.
 pub(crate) const UPSERT_SET: &str = "ts = excluded.ts, received_ts = excluded.received_ts, stage = excluded.stage, level = excluded.level, username = excluded.username, effective_user = excluded.effective_user, verb = excluded.verb, resource = excluded.resource, subresource = excluded.subresource, api_group = excluded.api_group, namespace = excluded.namespace, name = excluded.name, code = excluded.code, decision = excluded.decision, source_ip = excluded.source_ip, user_agent = excluded.user_agent, ingested = excluded.ingested, event = excluded.event";
 
+/// When the WAL is copied into the database file, in WAL frames (pages), when the writer
+/// leaves checkpoints to a checkpointer ([`Sqlite::checkpoint_elsewhere`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalLimits {
+    /// The checkpointer runs a passive checkpoint (it never blocks the writer) once this
+    /// many frames were appended since its last one: each copies a page once however often
+    /// it was written in between.
+    pub passive: i64,
+    /// Past this many frames the writer, after its commit, copies what the checkpointer has
+    /// not yet copied itself (the checkpointer keeps close behind it from `restart -
+    /// passive` frames on, copying every new frame, and stops at `restart`, so that is a
+    /// few frames): the WAL is then wholly copied when the writer's next commit starts, so
+    /// that commit starts the WAL anew. Passive checkpoints alone never catch up with a
+    /// writer under sustained load (it appends while they copy), and a restarting checkpoint
+    /// from another connection would wait for a gap between the writer's commits that never
+    /// comes.
+    pub restart: i64,
+}
+
+impl Default for WalLimits {
+    /// 16 MiB of 4 KiB pages between passive checkpoints; the WAL started anew past 64 MiB.
+    fn default() -> Self {
+        WalLimits {
+            passive: 4096,
+            restart: 16384,
+        }
+    }
+}
+
+/// The WAL's length in frames as the writer left it at its last commit (its WAL hook sets
+/// it), read by the checkpointer.
+#[derive(Debug, Clone, Default)]
+pub struct WalFrames(Arc<AtomicI64>);
+
+impl WalFrames {
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// What a checkpointer did on one call of [`Sqlite::checkpoint`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointed {
+    /// Frames in the WAL and, of those, copied into the database file.
+    pub wal: i64,
+    pub copied: i64,
+}
+
 pub(crate) fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()
 }
@@ -93,8 +150,13 @@ impl Sqlite {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         // auto_vacuum takes effect only before the first table is created: freed pages can
-        // then be given back to the file system by retention (incremental_vacuum).
-        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        // then be given back to the file system by retention (incremental_vacuum). Set only
+        // on a new file: setting it takes the write lock, so a connection opened beside a
+        // busy writer (a question, the checkpointer) would wait for a gap between commits.
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables == 0 {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Other(format!(
@@ -130,11 +192,72 @@ impl Sqlite {
                  ON CONFLICT {conflict} DO UPDATE SET {UPSERT_SET} WHERE excluded.stage > events.stage
                  RETURNING id"
             ),
+            copied: 0,
+            wal: None,
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Leave checkpoints to another connection (the sink's checkpointer thread calling
+    /// [`Sqlite::checkpoint`] with the same `limits`): this one no longer checkpoints every
+    /// 1,000 pages after its commits (SQLite's automatic checkpoint copies pages into the
+    /// database file and fsyncs it on the writer's time); it publishes the WAL's length after
+    /// each commit in the returned [`WalFrames`], and past [`WalLimits::restart`] frames it
+    /// copies the few frames the checkpointer has not yet copied, so that its next commit
+    /// starts the WAL anew. Durability is unchanged: a commit returns once its frames are
+    /// fsynced in the WAL.
+    pub fn checkpoint_elsewhere(&mut self, limits: WalLimits) -> Result<WalFrames, StoreError> {
+        let frames = WalFrames::default();
+        let f = frames.0.clone();
+        // Setting a WAL hook replaces the automatic checkpoint (itself a WAL hook).
+        self.conn.wal_hook(Some(
+            move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+                f.store(i64::from(pages), Ordering::Relaxed);
+                Ok(())
+            },
+        ))?;
+        // When the WAL is started anew, its file is cut back to this size.
+        self.conn
+            .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        self.wal = Some((frames.clone(), limits));
+        Ok(frames)
+    }
+
+    /// One step of a checkpointer (a connection of its own, on its own thread), given the
+    /// WAL's length that the writer published ([`Sqlite::checkpoint_elsewhere`]): a passive
+    /// checkpoint once [`WalLimits::passive`] frames were appended since the last one, and
+    /// of every new frame from `restart - passive` frames on, up to [`WalLimits::restart`]
+    /// (past it the writer copies the rest and starts the WAL anew). A passive checkpoint
+    /// never blocks the writer. Returns None when nothing was due or the writer was copying
+    /// the WAL's last frames itself.
+    pub fn checkpoint(&mut self, wal: i64, limits: &WalLimits) -> Result<Option<Checkpointed>, StoreError> {
+        if wal < self.copied {
+            // The writer started the WAL anew.
+            self.copied = 0;
+        }
+        let new = wal - self.copied;
+        let due = wal < limits.restart
+            && (new >= limits.passive || (wal >= limits.restart - limits.passive && new > 0));
+        if !due {
+            return Ok(None);
+        }
+        let (log, copied) = match self
+            .conn
+            .wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)
+        {
+            Ok(done) => done,
+            // The writer is copying the WAL's last frames itself: next time.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        self.copied = i64::from(copied);
+        Ok(Some(Checkpointed {
+            wal: i64::from(log),
+            copied: i64::from(copied),
+        }))
     }
 
     /// Start a bulk load (filling a new store with millions of events, e.g. an import or a
@@ -212,6 +335,17 @@ impl Sqlite {
             }
         }
         tx.commit()?;
+        if let Some((frames, limits)) = &self.wal {
+            if frames.get() >= limits.restart {
+                // Copy what the checkpointer has not (it stays close behind and stops here):
+                // the next commit then starts the WAL anew. The batch is committed
+                // whatever this does; when the checkpointer holds the checkpoint lock (busy),
+                // the next commit tries again.
+                let _ = self
+                    .conn
+                    .wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE);
+            }
+        }
         Ok(Inserted { ids })
     }
 
