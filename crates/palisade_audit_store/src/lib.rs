@@ -20,6 +20,7 @@ pub mod sqlite;
 
 pub use record::{parse_batch, Batch, BatchError, Record};
 pub use select::{Order, Selection};
+pub use sqlite::{Checkpointed, WalFrames, WalLimits};
 
 use palisade_audit::{Event, Loc};
 use std::ops::ControlFlow;
@@ -144,6 +145,25 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.insert(records),
             Store::Postgres(p) => p.insert(records),
+        }
+    }
+
+    /// Leave this connection's checkpoints to a checkpointer on another connection
+    /// ([`Store::checkpoint`]); SQLite only (PostgreSQL checkpoints by itself: None). See
+    /// [`sqlite::Sqlite::checkpoint_elsewhere`].
+    pub fn checkpoint_elsewhere(&mut self, limits: WalLimits) -> Result<Option<WalFrames>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.checkpoint_elsewhere(limits).map(Some),
+            Store::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// One step of a checkpointer, given the WAL's length the writer published; see
+    /// [`sqlite::Sqlite::checkpoint`]. None when nothing was due (always for PostgreSQL).
+    pub fn checkpoint(&mut self, wal: i64, limits: &WalLimits) -> Result<Option<Checkpointed>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.checkpoint(wal, limits),
+            Store::Postgres(_) => Ok(None),
         }
     }
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::{batch, ev, Pg};
 use palisade_audit::Stage;
-use palisade_audit_store::{parse_batch, Order, Record, Retention, Selection, Store};
+use palisade_audit_store::{parse_batch, Order, Record, Retention, Selection, Store, WalLimits};
 use std::ops::ControlFlow;
 use std::time::Duration;
 
@@ -322,6 +322,103 @@ fn sqlite_reopens_what_it_stored() {
     assert_eq!(s.name(), url);
 }
 
+/// The SQL of the store's table and indexes, from `sqlite_master`.
+fn sqlite_schema(path: &std::path::Path) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c
+        .prepare("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'events' ORDER BY name")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn sqlite_keys_a_request_by_its_receipt_time_and_audit_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    upsert_by_audit_id(&mut s);
+    drop(s);
+    let schema = sqlite_schema(&path);
+    let names: Vec<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
+    // No index on the random auditIDs alone (no `sqlite_autoindex_events_1`): the key is
+    // ordered by time first.
+    assert!(
+        !names.iter().any(|n| n.starts_with("sqlite_autoindex")),
+        "{names:?}"
+    );
+    let key = &schema
+        .iter()
+        .find(|(n, _)| n == "events_request")
+        .expect("the key")
+        .1;
+    assert!(
+        key.contains("UNIQUE") && key.contains("(coalesce(received_ts, 0), audit_id)"),
+        "{key}"
+    );
+    // Events without requestReceivedTimestamp are keyed by auditID alone: stages still join.
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    let bare = |stage: &str, t: &str| {
+        ev("n1", stage, "carol", "get", "pods", "shop", "web", t)
+            .replace(&format!(r#""requestReceivedTimestamp":"{t}","#), "")
+    };
+    let first = s
+        .insert(&records(&[bare("ResponseStarted", "2026-11-22T14:00:00Z")]))
+        .unwrap();
+    assert!(records(&[bare("ResponseStarted", "2026-11-22T14:00:00Z")])[0]
+        .received_ts
+        .is_none());
+    let later = s
+        .insert(&records(&[bare("ResponseComplete", "2026-11-22T14:00:05Z")]))
+        .unwrap();
+    assert_eq!(first.ids, later.ids);
+    assert!(first.ids[0].is_some());
+    assert_eq!(s.size().unwrap().events, 2);
+}
+
+#[test]
+fn sqlite_store_of_the_first_schema_keeps_its_audit_id_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // The table as palisade created it before the time-ordered key.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE events (
+                id INTEGER PRIMARY KEY, audit_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL,
+                received_ts INTEGER, stage INTEGER NOT NULL, level TEXT NOT NULL,
+                username TEXT NOT NULL, effective_user TEXT NOT NULL, verb TEXT NOT NULL,
+                resource TEXT NOT NULL, subresource TEXT NOT NULL, api_group TEXT NOT NULL,
+                namespace TEXT NOT NULL, name TEXT NOT NULL, code INTEGER,
+                decision TEXT NOT NULL, source_ip TEXT NOT NULL, user_agent TEXT NOT NULL,
+                ingested INTEGER NOT NULL, event BLOB NOT NULL)",
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    upsert_by_audit_id(&mut s);
+    // Another stage of u1 with another receipt time still finds the row by auditID alone.
+    let other = ev(
+        "u1",
+        "Panic",
+        "alice",
+        "get",
+        "pods",
+        "shop",
+        "web",
+        "2026-11-22T15:00:00Z",
+    );
+    let ins = s.insert(&records(&[other])).unwrap();
+    assert!(ins.ids[0].is_some());
+    assert_eq!(s.size().unwrap().events, 1);
+    drop(s);
+    let names: Vec<String> = sqlite_schema(&path).into_iter().map(|(n, _)| n).collect();
+    assert!(!names.iter().any(|n| n == "events_request"), "{names:?}");
+    assert!(names.iter().any(|n| n == "events_ts"), "{names:?}");
+}
+
 fn truncate(pg: &Pg) {
     let mut c = ::postgres::Client::connect(&pg.url(), ::postgres::NoTls).unwrap();
     c.batch_execute("TRUNCATE events").unwrap();
@@ -471,4 +568,148 @@ fn postgres_pushed_down_filters_keep_answers() {
     let pg = Pg::start();
     let mut s = Store::open(&pg.url()).unwrap();
     pushed_down_filters_keep_answers(&mut s);
+}
+
+/// A batch of `n` distinct events whose times follow batch `b`'s.
+fn numbered(b: usize, n: usize) -> Vec<Record> {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            let t = format!(
+                "2026-11-22T{:02}:{:02}:{:02}.{i:06}Z",
+                (b / 3600) % 24,
+                (b / 60) % 60,
+                b % 60
+            );
+            ev(
+                &format!("w{b}-{i}"),
+                "ResponseComplete",
+                &format!("user-{}", i % 7),
+                "get",
+                "pods",
+                &format!("ns-{}", i % 13),
+                &format!("web-{i}"),
+                &t,
+            )
+        })
+        .collect();
+    records(&items)
+}
+
+#[test]
+fn sqlite_checkpointer_copies_the_wal_and_the_writer_starts_it_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("audit.db").display().to_string();
+    let limits = WalLimits {
+        passive: 100,
+        restart: 1500,
+    };
+    let mut w = Store::open(&url).unwrap();
+    let frames = w.checkpoint_elsewhere(limits).unwrap().expect("SQLite");
+    let mut c = Store::open(&url).unwrap();
+    assert_eq!(c.checkpoint(frames.get(), &limits).unwrap(), None);
+    let mut b = 0;
+    while frames.get() < limits.passive {
+        w.insert(&numbered(b, 50)).unwrap();
+        b += 1;
+    }
+    let done = c.checkpoint(frames.get(), &limits).unwrap().expect("due");
+    assert_eq!((done.wal, done.copied), (frames.get(), frames.get()));
+    // Nothing new: nothing to do.
+    assert_eq!(c.checkpoint(frames.get(), &limits).unwrap(), None);
+    // The WAL was wholly copied: the writer's next commit starts it anew.
+    let before = frames.get();
+    w.insert(&numbered(b, 50)).unwrap();
+    b += 1;
+    assert!(frames.get() < before, "{} after {before}", frames.get());
+    // The writer no longer checkpoints by itself (SQLite's automatic checkpoint would have
+    // started the WAL anew past 1,000 frames): it grows up to the restart limit ...
+    let mut last = frames.get();
+    while frames.get() < limits.restart {
+        w.insert(&numbered(b, 50)).unwrap();
+        b += 1;
+        assert!(frames.get() > last, "{} after {last}", frames.get());
+        last = frames.get();
+    }
+    assert!(last > 1000);
+    // ... where the checkpointer leaves the rest to the writer, which copied it after its
+    // commit: its next commit starts the WAL anew.
+    assert_eq!(c.checkpoint(frames.get(), &limits).unwrap(), None);
+    w.insert(&numbered(b, 50)).unwrap();
+    b += 1;
+    assert!(frames.get() < last / 2, "{} after {last}", frames.get());
+    assert_eq!(w.size().unwrap().events, 50 * b as u64);
+}
+
+#[test]
+fn sqlite_wal_stays_bounded_under_sustained_load_with_a_checkpointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("audit.db").display().to_string();
+    let limits = WalLimits {
+        passive: 200,
+        restart: 800,
+    };
+    let mut w = Store::open(&url).unwrap();
+    let frames = w.checkpoint_elsewhere(limits).unwrap().expect("SQLite");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checkpointer = {
+        let (frames, stop, url) = (frames.clone(), stop.clone(), url.clone());
+        std::thread::spawn(move || {
+            let mut c = Store::open(&url).unwrap();
+            let mut passes = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                passes += usize::from(c.checkpoint(frames.get(), &limits).unwrap().is_some());
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            passes
+        })
+    };
+    let (mut most, mut per_commit) = (0, 0);
+    let batches = 120;
+    for b in 0..batches {
+        let before = frames.get();
+        w.insert(&numbered(b, 100)).unwrap();
+        per_commit = per_commit.max(frames.get() - before);
+        most = most.max(frames.get());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let passes = checkpointer.join().unwrap();
+    assert!(passes > 0);
+    // In all, many times the restart limit's worth of frames were written, yet the WAL never
+    // went past the limit by more than a few commits (when the writer crosses it while the
+    // checkpointer's last pass still runs, the writer copies the rest after a later commit).
+    assert!(per_commit * batches as i64 > 10 * limits.restart, "{per_commit}");
+    assert!(
+        most <= limits.restart + 4 * per_commit,
+        "{most} frames (a commit: {per_commit})"
+    );
+    let wal = std::fs::metadata(format!("{url}-wal")).map_or(0, |m| m.len());
+    assert!(
+        wal < 2 * (limits.restart + per_commit) as u64 * 4096,
+        "{wal} bytes of WAL"
+    );
+    drop(w);
+    let mut s = Store::open(&url).unwrap();
+    assert_eq!(s.size().unwrap().events, 100 * batches as u64);
+}
+
+#[test]
+fn sqlite_opens_beside_a_writer_holding_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let mut s = Store::open(path.to_str().unwrap()).unwrap();
+    queries(&mut s);
+    // A writer in the middle of a transaction (the sink's writer under sustained load holds
+    // the write lock nearly all the time).
+    let w = rusqlite::Connection::open(&path).unwrap();
+    w.execute_batch("BEGIN IMMEDIATE; DELETE FROM events WHERE audit_id = 'q1'")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut reader = Store::open(path.to_str().unwrap()).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(reader.size().unwrap().events, 5);
+    w.execute_batch("ROLLBACK").unwrap();
 }

@@ -1,10 +1,11 @@
 //! The audit sink behind `POST /audit`: the API server's webhook backend sends `EventList`
 //! batches; each is parsed, committed to the store, and only then acknowledged (200). The
 //! sink owns one writer thread (batches waiting together are committed in one transaction,
-//! each one acknowledged when that commit returns), a retention thread with its own
-//! connection (short delete transactions, so ingest is never blocked for long), a detection
-//! thread (the detection hook, called per stored event after the commit, in commit order) and
-//! the sink's metrics.
+//! each one acknowledged when that commit returns), a checkpointer thread with its own
+//! connection (SQLite: it copies the WAL into the database file, so the writer only appends
+//! to the WAL), a retention thread with its own connection (short delete transactions, so
+//! ingest is never blocked for long), a detection thread (the detection hook, called per
+//! stored event after the commit, in commit order) and the sink's metrics.
 //!
 //! Answers: 200 when every event of the batch is stored; 400 naming what is wrong when the
 //! body is not a batch, or when some of its items are not audit events (the good items are
@@ -13,7 +14,7 @@
 //! backoff). It does no SQL itself: that is `palisade_audit_store`.
 
 use palisade_audit::{Event, Loc};
-use palisade_audit_store::{parse_batch, Inserted, Record, Retention, Size, Store};
+use palisade_audit_store::{parse_batch, Inserted, Record, Retention, Size, Store, WalLimits};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,6 +91,11 @@ pub struct AuditMetrics {
     detections: Mutex<BTreeMap<String, u64>>,
     /// Committed batches waiting for the detection thread.
     detect_queue: AtomicU64,
+    /// SQLite: the WAL's length in frames at the writer's last commit.
+    wal_frames: AtomicU64,
+    checkpoint_errors: AtomicU64,
+    /// Transactions the writer ran (committed or failed), each for one or more batches.
+    transactions: AtomicU64,
 }
 
 impl AuditMetrics {
@@ -180,6 +186,21 @@ impl AuditMetrics {
             "# HELP palisade_audit_detection_queue Committed batches waiting for the detections.\n# TYPE palisade_audit_detection_queue gauge\npalisade_audit_detection_queue {}",
             self.detect_queue.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_transactions_total Transactions the audit writer ran (committed or failed), each for the batches waiting together.\n# TYPE palisade_audit_transactions_total counter\npalisade_audit_transactions_total {}",
+            self.transactions.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_wal_frames SQLite: frames (pages) in the write-ahead log at the last commit.\n# TYPE palisade_audit_wal_frames gauge\npalisade_audit_wal_frames {}",
+            self.wal_frames.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP palisade_audit_checkpoint_errors_total SQLite: checkpoints of the write-ahead log that failed.\n# TYPE palisade_audit_checkpoint_errors_total counter\npalisade_audit_checkpoint_errors_total {}",
+            self.checkpoint_errors.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP palisade_audit_detections_total Detections raised by stored events, by rule.\n# TYPE palisade_audit_detections_total counter\n");
         for (r, n) in self.detections.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(out, "palisade_audit_detections_total{{rule=\"{}\"}} {n}", esc(r));
@@ -192,9 +213,37 @@ impl Sink {
     /// Open the store (a store that cannot be opened stops the start) and start the writer
     /// and retention threads.
     pub fn start(opts: SinkOptions, detect: Box<dyn Detect>) -> Result<Sink, String> {
-        let store = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
+        let mut store = Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
         let metrics = Arc::new(AuditMetrics::default());
         let (tx, rx) = mpsc::channel::<Job>(64);
+        // SQLite: the writer only appends to the WAL; a checkpointer on its own connection
+        // copies it into the database file (passive checkpoints, which never block the
+        // writer), and the WAL stays bounded (see `WalLimits`).
+        let limits = WalLimits::default();
+        if let Some(frames) = store
+            .checkpoint_elsewhere(limits)
+            .map_err(|e| format!("audit store {}: {e}", opts.url))?
+        {
+            let mut checkpointer =
+                Store::open(&opts.url).map_err(|e| format!("audit store {}: {e}", opts.url))?;
+            let metrics = metrics.clone();
+            let weak = tx.downgrade();
+            std::thread::Builder::new()
+                .name("palisade-audit-checkpoint".into())
+                .spawn(move || {
+                    while weak.upgrade().is_some() {
+                        let wal = frames.get();
+                        metrics.wal_frames.store(wal.max(0) as u64, Ordering::Relaxed);
+                        if let Err(e) = checkpointer.checkpoint(wal, &limits) {
+                            metrics.checkpoint_errors.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(error = %e, wal_frames = wal, "audit store checkpoint failed");
+                            std::thread::sleep(Duration::from_secs(1));
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                })
+                .map_err(|e| format!("cannot start the audit checkpointer: {e}"))?;
+        }
         // Detections run on their own thread, after the commit, so that they never hold up
         // the writer (and with it the answers to the API server).
         let (dtx, drx) = std::sync::mpsc::channel::<Stored>();
@@ -359,6 +408,7 @@ fn writer(
             .flat_map(|j| std::mem::take(&mut j.records))
             .collect();
         let result = store.insert(&all);
+        metrics.transactions.fetch_add(1, Ordering::Relaxed);
         let mut at = 0;
         for (j, n) in jobs.into_iter().zip(counts) {
             let _ = j.done.send(match &result {
@@ -418,5 +468,86 @@ fn detector(
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str) -> String {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":"list","user":{{"username":"alice"}},"sourceIPs":["127.0.0.1"],"objectRef":{{"resource":"pods","apiVersion":"v1"}},"responseStatus":{{"code":200}},"requestReceivedTimestamp":"2026-11-22T13:02:53.883701Z","stageTimestamp":"2026-11-22T13:02:53.901211Z"}}"#
+        )
+    }
+
+    type Answer = oneshot::Receiver<Result<Inserted, String>>;
+
+    /// `batches` jobs of `per` events each, all queued before the writer starts (so that
+    /// they wait together), and the writer run until the queue closes.
+    fn run_writer(store: Store, batches: usize, per: usize) -> (Vec<Answer>, Vec<Stored>, AuditMetrics) {
+        let (tx, rx) = mpsc::channel::<Job>(64);
+        let mut answers = Vec::new();
+        for b in 0..batches {
+            let items: Vec<String> = (0..per).map(|i| ev(&format!("b{b}-{i}"))).collect();
+            let body = format!(
+                r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{}]}}"#,
+                items.join(",")
+            );
+            let parsed = parse_batch(body.as_bytes());
+            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+            let (done, wait) = oneshot::channel();
+            tx.try_send(Job {
+                records: parsed.records,
+                done,
+            })
+            .unwrap();
+            answers.push(wait);
+        }
+        drop(tx);
+        let (dtx, drx) = std::sync::mpsc::channel();
+        let metrics = AuditMetrics::default();
+        writer(store, rx, dtx, &metrics);
+        (answers, drx.try_iter().collect(), metrics)
+    }
+
+    #[test]
+    fn batches_waiting_together_are_one_commit_and_each_is_answered_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("audit.db").display().to_string();
+        let (answers, stored, metrics) = run_writer(Store::open(&url).unwrap(), 5, 10);
+        assert_eq!(metrics.transactions.load(Ordering::Relaxed), 1);
+        let mut all = Vec::new();
+        for a in answers {
+            let ins = a.blocking_recv().unwrap().unwrap();
+            assert_eq!(ins.stored(), 10, "{ins:?}");
+            all.extend(ins.ids.into_iter().flatten());
+        }
+        // Each batch got its own rows: 50 distinct row ids, all in the store.
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 50);
+        assert_eq!(Store::open(&url).unwrap().size().unwrap().events, 50);
+        // One hand-over to the detections, with every record.
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].records.len(), 50);
+    }
+
+    #[test]
+    fn a_failed_commit_is_an_error_for_every_batch_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("audit.db").display().to_string();
+        let store = Store::open(&url).unwrap();
+        rusqlite::Connection::open(dir.path().join("audit.db"))
+            .unwrap()
+            .execute_batch("DROP TABLE events")
+            .unwrap();
+        let (answers, stored, metrics) = run_writer(store, 4, 3);
+        assert_eq!(metrics.transactions.load(Ordering::Relaxed), 1);
+        for a in answers {
+            let e = a.blocking_recv().unwrap().unwrap_err();
+            assert!(e.contains("events"), "{e}");
+        }
+        assert!(stored.is_empty());
     }
 }

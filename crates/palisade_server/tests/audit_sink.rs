@@ -171,9 +171,27 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
         "palisade_audit_events_rejected_total 0",
         "palisade_audit_ingest_duration_seconds_count 2",
         "palisade_audit_detections_total{rule=\"namespace-deleted\"} 1",
+        "palisade_audit_transactions_total 2",
+        "palisade_audit_checkpoint_errors_total 0",
     ] {
         assert!(m.contains(want), "{want} not in\n{m}");
     }
+    // The checkpointer reports the WAL's length at the writer's last commit.
+    let frames = |m: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix("palisade_audit_wal_frames "))
+            .expect("the WAL gauge")
+            .parse()
+            .unwrap()
+    };
+    for _ in 0..200 {
+        if frames(&m) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        m = metrics(&s).await;
+    }
+    assert!(frames(&m) > 0, "{m}");
 }
 
 #[tokio::test]
