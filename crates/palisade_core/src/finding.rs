@@ -69,7 +69,7 @@ impl fmt::Display for ObjectRef {
 }
 
 /// A place in a source file. Line and column are 1-based. Ordered by file, line and column.
-#[derive(Clone, Debug, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, Eq, Serialize)]
 pub struct Location {
     pub file: Arc<str>,
     pub line: u32,
@@ -83,6 +83,15 @@ impl PartialEq for Location {
         self.line == other.line
             && self.column == other.column
             && (Arc::ptr_eq(&self.file, &other.file) || self.file == other.file)
+    }
+}
+
+// Hashes what `eq` compares, so equal places hash alike.
+impl std::hash::Hash for Location {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.file.hash(state);
+        self.line.hash(state);
+        self.column.hash(state);
     }
 }
 

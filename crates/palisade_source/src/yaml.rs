@@ -560,7 +560,9 @@ impl Builder<'_, '_> {
                         size,
                     }) => {
                         let mut items = items;
-                        let exact: Vec<Node> = items.drain(..).collect();
+                        // Moved into an exact-size vector; the scratch keeps its capacity.
+                        let mut exact = Vec::with_capacity(items.len());
+                        exact.append(&mut items);
                         self.spare_items.push(items);
                         (Node::new(Value::Seq(exact), pos), anchor, size)
                     }
@@ -584,7 +586,8 @@ impl Builder<'_, '_> {
                             });
                         }
                         self.check_duplicates(&entries);
-                        let exact: Vec<Entry> = entries.drain(..).collect();
+                        let mut exact = Vec::with_capacity(entries.len());
+                        exact.append(&mut entries);
                         self.spare_entries.push(entries);
                         (Node::new(Value::Map(exact), pos), anchor, size)
                     }
