@@ -4,11 +4,11 @@
 //! change the output silently.
 
 use crate::stream::{Head, Tally};
-use crate::text::count_diagnostics;
+use crate::text::{count_diagnostics, unique_references};
 use crate::RenderOptions;
 use palisade_core::{
-    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
-    PssContext, PssLatest, Reference, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, FieldPath, Finding, Location, NamespacePolicy,
+    ObjectRef, PssContext, PssLatest, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -234,17 +234,20 @@ struct JsonFinding<'a> {
     container: Option<&'a str>,
     message: &'a str,
     remediation: &'a str,
-    path: String,
+    /// The field path as text, written straight into the output.
+    #[serde(serialize_with = "as_text")]
+    path: &'a FieldPath,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<JsonLocation<'a>>,
     exact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss: Option<JsonPss<'a>>,
     /// The other codes of a merged finding (one concern, one finding).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    also: Vec<&'a str>,
+    #[serde(skip_serializing_if = "no_codes", serialize_with = "codes")]
+    also: &'a [&'static RuleMeta],
     /// The references of every code (PSS control, CIS, NSA/CISA, MITRE, …), each once.
-    references: Vec<Reference>,
+    #[serde(serialize_with = "references")]
+    references: &'a Finding,
     /// `palisade_core::fingerprint`: file, object, code and path (what `--baseline` matches).
     fingerprint: String,
 }
@@ -259,15 +262,34 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             container: f.container.as_deref(),
             message: &f.message,
             remediation: f.remediation(),
-            path: f.path.to_string(),
+            path: &f.path,
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
             pss: f.pss.as_deref().map(Into::into),
-            also: f.also.iter().map(|r| r.code).collect(),
-            references: f.references(),
+            also: &f.also,
+            references: f,
             fingerprint: f.fingerprint(),
         }
     }
+}
+
+/// A value written as its `Display` text (a JSON string), without a temporary `String`.
+fn as_text<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn no_codes(also: &&[&'static RuleMeta]) -> bool {
+    also.is_empty()
+}
+
+/// The codes of the merged rules.
+fn codes<S: serde::Serializer>(also: &&[&'static RuleMeta], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(also.iter().map(|r| r.code))
+}
+
+/// What `Finding::references` lists, written without collecting it first.
+fn references<S: serde::Serializer>(f: &&Finding, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(unique_references(f))
 }
 
 /// A suppressed finding: the finding's fields, then why it is suppressed.
@@ -451,20 +473,98 @@ impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
     }
 }
 
-/// Writes `v` as pretty JSON nested `depth` levels deep (JSON strings hold no raw newline,
-/// so every newline of the standalone text is a line break to indent).
-fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>, out: &mut dyn Write) -> io::Result<()> {
-    buf.clear();
-    serde_json::to_writer_pretty(&mut *buf, v)?;
-    let indent = &b"\n            "[..1 + 2 * depth];
-    let mut rest = &buf[..];
-    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-        out.write_all(&rest[..i])?;
-        out.write_all(indent)?;
-        rest = &rest[i + 1..];
-    }
-    out.write_all(rest)
+/// serde_json's pretty format (two-space indent) for a value nested `depth` levels deep in
+/// the document: every line break is followed by the document's indentation, so a finding is
+/// written straight into the output as it would be inside the whole report.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+    /// Leave out the first `{`: the value's keys continue an object already open.
+    continues: bool,
 }
+
+impl Nested {
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = b"                                ";
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        let bracket: &[u8] = if std::mem::take(&mut self.continues) {
+            b""
+        } else {
+            b"{"
+        };
+        self.open(w, bracket)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Appends `v` to `buf` as pretty JSON nested `depth` levels deep.
+fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        buf,
+        Nested {
+            depth,
+            has_value: false,
+            continues: false,
+        },
+    );
+    v.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// Written as it grows: a large report is never held whole as text.
+const FLUSH_AT: usize = 1 << 16;
 
 /// The JSON report written as the findings arrive: the head and `"findings": [` first, each
 /// finding as it comes, then the summary and the rest.
@@ -496,12 +596,18 @@ impl Stream {
     }
 
     pub(crate) fn batch(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        self.buf.clear();
         for f in findings {
-            out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
-            nested(&JsonFinding::from(f), 2, &mut self.buf, out)?;
+            self.buf
+                .extend_from_slice(if self.written == 0 { b"\n    " } else { b",\n    " });
+            nested(&JsonFinding::from(f), 2, &mut self.buf)?;
             self.written += 1;
+            if self.buf.len() >= FLUSH_AT {
+                out.write_all(&self.buf)?;
+                self.buf.clear();
+            }
         }
-        Ok(())
+        out.write_all(&self.buf)
     }
 
     pub(crate) fn finish(
@@ -538,10 +644,18 @@ impl Stream {
             rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
             config: report.config.as_ref().map(Into::into),
         };
-        // The tail's keys continue the document: `{` replaced by a comma.
-        let text = serde_json::to_string_pretty(&doc)?;
+        // The tail's keys continue the document: `{` replaced by a comma. It is written
+        // straight to `out` (its admission verdicts, one per workload, can be many).
         out.write_all(b",")?;
-        out.write_all(text.strip_prefix('{').unwrap_or(&text).as_bytes())?;
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut *out,
+            Nested {
+                depth: 0,
+                has_value: false,
+                continues: true,
+            },
+        );
+        doc.serialize(&mut ser).map_err(io::Error::from)?;
         out.write_all(b"\n")
     }
 }
