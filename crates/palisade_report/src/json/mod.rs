@@ -10,6 +10,7 @@ use palisade_core::{
     AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, FieldPath, Finding, Location, NamespacePolicy,
     ObjectRef, PssContext, PssLatest, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -563,14 +564,17 @@ fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>) -> io::Result<()
     v.serialize(&mut ser).map_err(io::Error::from)
 }
 
-/// Written as it grows: a large report is never held whole as text.
-const FLUSH_AT: usize = 1 << 16;
+/// How many findings one thread serializes at a time.
+const CHUNK_FINDINGS: usize = 256;
+/// How many chunks are serialized at once (in parallel) before they are written.
+const PARALLEL_CHUNKS: usize = 16;
 
 /// The JSON report written as the findings arrive: the head and `"findings": [` first, each
 /// finding as it comes, then the summary and the rest.
 pub(crate) struct Stream {
     written: usize,
-    buf: Vec<u8>,
+    /// A buffer per chunk of findings, reused by every batch.
+    bufs: Vec<Vec<u8>>,
 }
 
 impl Stream {
@@ -591,23 +595,40 @@ impl Stream {
         out.write_all(b",\n  \"findings\": [")?;
         Ok(Stream {
             written: 0,
-            buf: Vec::new(),
+            bufs: Vec::new(),
         })
     }
 
     pub(crate) fn batch(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-        self.buf.clear();
-        for f in findings {
-            self.buf
-                .extend_from_slice(if self.written == 0 { b"\n    " } else { b",\n    " });
-            nested(&JsonFinding::from(f), 2, &mut self.buf)?;
-            self.written += 1;
-            if self.buf.len() >= FLUSH_AT {
-                out.write_all(&self.buf)?;
-                self.buf.clear();
+        // Findings are serialized in parallel, a chunk per buffer, and written in order: a
+        // large report is never held whole as text.
+        let bufs = &mut self.bufs;
+        bufs.resize_with(PARALLEL_CHUNKS, Vec::new);
+        for slice in findings.chunks(CHUNK_FINDINGS * PARALLEL_CHUNKS) {
+            let first = self.written == 0;
+            slice
+                .par_chunks(CHUNK_FINDINGS)
+                .zip(bufs.par_iter_mut())
+                .enumerate()
+                .try_for_each(|(n, (fs, buf))| -> io::Result<()> {
+                    buf.clear();
+                    for (i, f) in fs.iter().enumerate() {
+                        let sep: &[u8] = if first && n == 0 && i == 0 {
+                            b"\n    "
+                        } else {
+                            b",\n    "
+                        };
+                        buf.extend_from_slice(sep);
+                        nested(&JsonFinding::from(f), 2, buf)?;
+                    }
+                    Ok(())
+                })?;
+            for buf in &bufs[..slice.len().div_ceil(CHUNK_FINDINGS)] {
+                out.write_all(buf)?;
             }
+            self.written += slice.len();
         }
-        out.write_all(&self.buf)
+        Ok(())
     }
 
     pub(crate) fn finish(
