@@ -48,22 +48,33 @@ impl SelectedChecks {
     }
 }
 
-/// The lines of a verdict's message: (0, head) then (1, one violated check) each; `None` when
-/// no violated check is selected. A message without the PSA list is one line.
-pub(crate) fn lines(message: &str, selected: &SelectedChecks) -> Option<Vec<(usize, String)>> {
+/// Hands the lines of a verdict's message to `line`: (0, head) then (1, one violated check)
+/// each. Returns false, having handed on nothing, when no violated check is selected. A
+/// message without the PSA list is one line.
+pub(crate) fn each_line(message: &str, selected: &SelectedChecks, mut line: impl FnMut(usize, &str)) -> bool {
     let Some((head, list)) = split_head(message) else {
-        return Some(vec![(0, message.to_owned())]);
+        line(0, message);
+        return true;
     };
-    let items: Vec<&str> = split_items(list)
-        .into_iter()
-        .filter(|i| selected.shows(i))
-        .collect();
-    if items.is_empty() {
-        return None;
-    }
-    let mut out = vec![(0, head.to_owned())];
-    out.extend(items.into_iter().map(|i| (1, i.to_owned())));
-    Some(out)
+    let mut any = false;
+    each_item(list, |i| {
+        if selected.shows(i) {
+            if !any {
+                line(0, head);
+                any = true;
+            }
+            line(1, i);
+        }
+    });
+    any
+}
+
+/// The lines of a verdict's message, as [`each_line`] hands them on; `None` when no
+/// violated check is selected.
+#[cfg(test)]
+pub(crate) fn lines(message: &str, selected: &SelectedChecks) -> Option<Vec<(usize, String)>> {
+    let mut out = Vec::new();
+    each_line(message, selected, |d, l| out.push((d, l.to_owned()))).then_some(out)
 }
 
 /// `…violates PodSecurity "restricted:latest":` and the list of violations after it.
@@ -73,9 +84,14 @@ fn split_head(message: &str) -> Option<(&str, &str)> {
     Some((&message[..close + 2], &message[close + 3..]))
 }
 
-/// Splits `a (x, y), b (z)` at the commas outside parentheses and quotes.
-fn split_items(list: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+/// Hands on the non-empty pieces of `a (x, y), b (z)` split at the commas outside
+/// parentheses and quotes.
+fn each_item<'a>(list: &'a str, mut item: impl FnMut(&'a str)) {
+    let mut emit = |s: &'a str| {
+        if !s.is_empty() {
+            item(s);
+        }
+    };
     let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0);
     let bytes = list.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
@@ -93,34 +109,50 @@ fn split_items(list: &str) -> Vec<&str> {
             b'(' => depth += 1,
             b')' => depth -= 1,
             b',' if depth == 0 && bytes.get(i + 1) == Some(&b' ') => {
-                out.push(&list[start..i]);
+                emit(&list[start..i]);
                 start = i + 2;
             }
             _ => {}
         }
     }
-    out.push(&list[start..]);
-    out.retain(|s| !s.is_empty());
-    out
+    emit(&list[start..]);
 }
 
-/// Wraps `text` at spaces to lines of at most `width` characters (a longer word stays whole);
-/// continuation lines are indented by two spaces.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
+/// Hands on the lines of `text` wrapped at spaces to at most `width` characters (a longer
+/// word stays whole), as (whether it is a continuation line, its words joined by spaces);
+/// continuation lines are meant to be indented by two more spaces (`width` counts them).
+pub(crate) fn each_wrapped<'a>(text: &'a str, width: usize, mut line: impl FnMut(bool, &'a str)) {
+    // The line so far is `text[start..end]`, `chars` characters (plus the indent).
+    let (mut start, mut end, mut chars) = (0, 0, 0);
+    let mut first_line = true;
+    let mut pos = 0;
     for word in text.split(' ') {
-        if line.is_empty() && out.is_empty() {
-            line.push_str(word);
-        } else if line.chars().count() + 1 + word.chars().count() > width {
-            out.push(std::mem::take(&mut line));
-            line = format!("  {word}");
+        let wstart = pos;
+        pos += word.len() + 1;
+        let wchars = word.chars().count();
+        let indent = if first_line { 0 } else { 2 };
+        if first_line && start == end {
+            // Nothing on the first line yet (the text starts with spaces): the word starts it.
+            (start, end, chars) = (wstart, wstart + word.len(), wchars);
+        } else if indent + chars + 1 + wchars > width {
+            line(!first_line, &text[start..end]);
+            first_line = false;
+            (start, end, chars) = (wstart, wstart + word.len(), wchars);
         } else {
-            line.push(' ');
-            line.push_str(word);
+            end = wstart + word.len();
+            chars += 1 + wchars;
         }
     }
-    out.push(line);
+    line(!first_line, &text[start..end]);
+}
+
+/// [`each_wrapped`]'s lines with their indent.
+#[cfg(test)]
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    each_wrapped(text, width, |cont, l| {
+        out.push(if cont { format!("  {l}") } else { l.to_owned() })
+    });
     out
 }
 

@@ -4,29 +4,33 @@
 //! marked `[suppressed]`; input problems follow as `file:line:col: error: message`. Findings
 //! without a source position (cluster objects) start with the object instead of the place.
 
-use crate::text::{clean_line, object_title};
+use crate::text::{clean_line, object_title, push_clean_line, push_location, push_object_title};
 use crate::RenderOptions;
 use palisade_core::{DiagLevel, Finding, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 fn finding(s: &mut String, f: &Finding, suppressed: bool) {
-    let at = match &f.location {
-        Some(l) => l.to_string(),
-        None => object_title(&f.object),
-    };
-    let _ = write!(
-        s,
-        "{}: {} [{}]{} {}",
-        clean_line(&at),
-        f.code(),
-        f.severity,
-        if suppressed { " [suppressed]" } else { "" },
-        clean_line(&f.message)
-    );
+    match &f.location {
+        Some(l) => push_location(s, l),
+        None => push_object_title(s, &f.object),
+    }
+    s.push_str(": ");
+    s.push_str(f.code());
+    s.push_str(" [");
+    s.push_str(f.severity.as_str());
+    s.push(']');
+    if suppressed {
+        s.push_str(" [suppressed]");
+    }
+    s.push(' ');
+    push_clean_line(s, &f.message);
+    for (i, r) in f.also.iter().enumerate() {
+        s.push_str(if i == 0 { " (also " } else { ", " });
+        s.push_str(r.code);
+    }
     if !f.also.is_empty() {
-        let codes: Vec<&str> = f.also.iter().map(|r| r.code).collect();
-        let _ = write!(s, " (also {})", codes.join(", "));
+        s.push(')');
     }
     s.push('\n');
 }

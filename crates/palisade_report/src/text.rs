@@ -1,10 +1,12 @@
 //! Helpers shared by the renderers: grouping findings by object, counting by severity, and
 //! making untrusted text (object names, messages from manifests) safe for a terminal.
 
-use palisade_core::{AdmissionVerdict, DiagLevel, Finding, ObjectRef, Report, Severity, Suppression};
+use palisade_core::{
+    AdmissionVerdict, DiagLevel, Finding, Location, ObjectRef, Reference, Report, Severity, Suppression,
+};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 /// The findings and admission verdicts of one object in one file.
 pub(crate) struct ObjectGroup<'a> {
@@ -59,13 +61,16 @@ pub(crate) fn group_findings<'a>(
     }
     let mut groups: Vec<ObjectGroup<'a>> = Vec::new();
     let mut index: Index<'a> = HashMap::new();
+    // An object's findings come one after another and share its reference and file name:
+    // the same pointers as the previous finding's are its group, without hashing the key.
+    let mut last: Option<(&'a ObjectRef, Option<&'a str>, usize)> = None;
     for f in findings {
-        let i = slot(
-            &mut groups,
-            &mut index,
-            &f.object,
-            f.location.as_ref().map(|l| &*l.file),
-        );
+        let file = f.location.as_ref().map(|l| &*l.file);
+        let i = match last {
+            Some((o, fl, i)) if std::ptr::eq(o, &*f.object) && same_str(fl, file) => i,
+            _ => slot(&mut groups, &mut index, &f.object, file),
+        };
+        last = Some((&f.object, file, i));
         groups[i].findings.push(f);
         if let Some(loc) = &f.location {
             groups[i].line = min_line(groups[i].line, loc.line);
@@ -121,6 +126,15 @@ pub(crate) fn group_findings<'a>(
     groups
 }
 
+/// Whether `a` and `b` are the same string in memory (not only equal).
+fn same_str(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 pub(crate) fn count_diagnostics(report: &Report, level: DiagLevel) -> usize {
     report.errors.iter().filter(|d| d.level == level).count()
 }
@@ -168,10 +182,30 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 /// shown escaped as `\u{1b}` so a manifest cannot inject terminal sequences. Newlines and
 /// tabs are kept.
 pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe_control) {
+    if !needs_clean(s, false) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
+    push_clean(&mut out, s);
+    Cow::Owned(out)
+}
+
+/// Like [`clean`], and newlines are escaped too: for text that must stay on one line.
+pub(crate) fn clean_line(s: &str) -> Cow<'_, str> {
+    if !needs_clean(s, true) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    push_clean_line(&mut out, s);
+    Cow::Owned(out)
+}
+
+/// Appends `s` to `out` made safe as [`clean`] makes it, without a temporary string.
+pub(crate) fn push_clean(out: &mut String, s: &str) {
+    if !needs_clean(s, false) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         if is_unsafe_control(c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
@@ -179,15 +213,14 @@ pub(crate) fn clean(s: &str) -> Cow<'_, str> {
             out.push(c);
         }
     }
-    Cow::Owned(out)
 }
 
-/// Like [`clean`], and newlines are escaped too: for text that must stay on one line.
-pub(crate) fn clean_line(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() || is_unsafe_control(c)) {
-        return Cow::Borrowed(s);
+/// Appends `s` to `out` made safe as [`clean_line`] makes it, without a temporary string.
+pub(crate) fn push_clean_line(out: &mut String, s: &str) {
+    if !needs_clean(s, true) {
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\n' => out.push_str("\\n"),
@@ -198,7 +231,86 @@ pub(crate) fn clean_line(s: &str) -> Cow<'_, str> {
             c => out.push(c),
         }
     }
-    Cow::Owned(out)
+}
+
+/// Whether [`clean`] (or, with `line`, [`clean_line`]) changes `s`. Printable ASCII, the
+/// text of nearly every manifest, is decided a byte at a time.
+fn needs_clean(s: &str, line: bool) -> bool {
+    for &b in s.as_bytes() {
+        match b {
+            b'\n' | b'\t' if !line => {}
+            0..=0x1f | 0x7f => return true,
+            0x80.. => {
+                return s
+                    .chars()
+                    .any(|c| is_unsafe_control(c) || (line && c.is_control()));
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A [`fmt::Write`] that appends to a `String` what it is given made safe as [`clean_line`]
+/// makes it: `write!(CleanLine(s), "{}", location)` writes a `Display` value straight into
+/// the output (cleaning is a character at a time, so cleaning the pieces is cleaning the
+/// whole).
+pub(crate) struct CleanLine<'a>(pub &'a mut String);
+
+impl fmt::Write for CleanLine<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        push_clean_line(self.0, s);
+        Ok(())
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_u32(out: &mut String, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends `file:line:column` made safe for one line (what `clean_line(&loc.to_string())` gives).
+pub(crate) fn push_location(out: &mut String, loc: &Location) {
+    push_clean_line(out, &loc.file);
+    out.push(':');
+    push_u32(out, loc.line);
+    out.push(':');
+    push_u32(out, loc.column);
+}
+
+/// Appends [`object_title`] made safe for one line.
+pub(crate) fn push_object_title(out: &mut String, o: &ObjectRef) {
+    push_clean_line(out, &o.kind);
+    out.push(' ');
+    if let Some(ns) = &o.namespace {
+        push_clean_line(out, ns);
+        out.push('/');
+    }
+    push_clean_line(out, &o.name);
+}
+
+/// The references of every rule `f` stands for, each once, in order: what
+/// `Finding::references` lists, without collecting them.
+pub(crate) fn unique_references(f: &Finding) -> impl Iterator<Item = &'static Reference> + '_ {
+    f.rules().enumerate().flat_map(move |(i, r)| {
+        r.references.iter().enumerate().filter_map(move |(j, x)| {
+            let seen = r.references[..j].contains(x) || f.rules().take(i).any(|p| p.references.contains(x));
+            (!seen).then_some(x)
+        })
+    })
 }
 
 fn is_unsafe_control(c: char) -> bool {
@@ -228,5 +340,58 @@ mod tests {
         assert_eq!(clean_line("x\ny\u{7}"), "x\\ny\\u{7}");
         assert_eq!(clean("bidi\u{202e}"), "bidi\\u{202e}");
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+
+    /// What `clean` and `clean_line` did before they wrote in place: a character at a time.
+    fn reference(s: &str, line: bool) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '\n' if line => out.push_str("\\n"),
+                '\t' if line => out.push(' '),
+                c if is_unsafe_control(c) || (line && c.is_control()) => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn in_place_cleaning_matches_char_by_char() {
+        let samples = [
+            "",
+            "plain text: spec.containers[0]",
+            "tab\there\nnewline",
+            "del\u{7f} nul\u{0} esc\u{1b}[0m",
+            "caf\u{e9} \u{2603} \u{1f600}",
+            "c1 \u{85} \u{9f} \u{a0}",
+            "bidi \u{202a}\u{202e}\u{2066}\u{2069} \u{2065}\u{206a}",
+            "\u{e9}\nafter a non-ASCII character\t",
+        ];
+        for s in samples {
+            for line in [false, true] {
+                let mut out = String::from(">");
+                if line {
+                    push_clean_line(&mut out, s);
+                } else {
+                    push_clean(&mut out, s);
+                }
+                assert_eq!(out[1..], reference(s, line), "{s:?} line={line}");
+                let cow = if line { clean_line(s) } else { clean(s) };
+                assert_eq!(cow, reference(s, line));
+                assert_eq!(matches!(cow, Cow::Borrowed(_)), cow == s);
+            }
+        }
+        let mut out = String::new();
+        let file = "a\nb";
+        let _ = write!(CleanLine(&mut out), "{file}:{}", 7);
+        assert_eq!(out, "a\\nb:7");
+        for n in [0, 7, 10, 4_294_967_295] {
+            let mut out = String::new();
+            push_u32(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 }

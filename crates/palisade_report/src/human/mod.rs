@@ -3,10 +3,11 @@
 //! and a one-line summary. Colours only on
 //! request; everything taken from the input is stripped of terminal control sequences.
 
+use crate::admission::SelectedChecks;
 use crate::stream::{Head, Tally};
 use crate::text::{
-    clean, clean_line, count_diagnostics, group_findings, object_title, plural, severity_label,
-    suppression_text, ObjectGroup,
+    clean_line, count_diagnostics, group_findings, plural, push_clean, push_clean_line, push_location,
+    push_object_title, push_u32, severity_label, suppression_text, unique_references, CleanLine, ObjectGroup,
 };
 use crate::RenderOptions;
 use palisade_core::{AdmissionVerdict, DiagLevel, Finding, PssContext, Report, Severity};
@@ -36,6 +37,18 @@ impl Style {
     fn severity(&self, s: Severity, text: &str) -> String {
         self.paint(severity_sgr(s), text)
     }
+    /// Appends what `text` appends, painted with `sgr` when colours are on.
+    fn paint_to(&self, s: &mut String, sgr: &str, text: impl FnOnce(&mut String)) {
+        if self.color {
+            s.push_str("\x1b[");
+            s.push_str(sgr);
+            s.push('m');
+        }
+        text(s);
+        if self.color {
+            s.push_str("\x1b[0m");
+        }
+    }
 }
 
 fn severity_sgr(s: Severity) -> &'static str {
@@ -51,6 +64,8 @@ fn severity_sgr(s: Severity) -> &'static str {
 /// The text buffered before it is written out.
 /// How many objects' texts are made at once (in parallel) before they are written.
 const PARALLEL_GROUPS: usize = 1024;
+/// How many objects' texts one thread makes at a time.
+const CHUNK_GROUPS: usize = 64;
 
 /// The human format written as the findings arrive: the header, then each batch's objects
 /// with their findings, then (at [`Stream::finish`]) the sections that follow them.
@@ -60,6 +75,8 @@ pub(crate) struct Stream {
     previous: Vec<AdmissionVerdict>,
     /// Objects with findings written so far.
     objects: usize,
+    /// The texts of one slice of objects, a buffer per chunk, reused by every batch.
+    bufs: Vec<String>,
 }
 
 impl Stream {
@@ -90,6 +107,7 @@ impl Stream {
         Ok(Stream {
             previous: Vec::new(),
             objects: 0,
+            bufs: Vec::new(),
         })
     }
 
@@ -104,25 +122,33 @@ impl Stream {
         let mut groups = group_findings(findings, self.previous.iter().chain(verdicts), false);
         // The objects' texts are made in parallel, a slice of objects at a time, and written
         // in order as they are made: a large report is never held whole as text.
-        let text = |gs: &mut [ObjectGroup<'_>]| -> String {
-            let mut s = String::new();
+        // Each slice of objects is written into a buffer kept from batch to batch, so the
+        // text is made without growing a new string per slice.
+        let text = |gs: &mut [ObjectGroup<'_>], s: &mut String| {
+            s.clear();
             for g in gs {
                 by_severity_then_line(&mut g.findings);
-                object_header(&mut s, &st, g, opts.verbose);
+                object_header(s, &st, g, opts.verbose);
                 for f in &g.findings {
-                    finding(&mut s, &st, f, opts.verbose);
+                    finding(s, &st, f, opts.verbose);
                 }
                 s.push('\n');
             }
-            s
         };
+        let bufs = &mut self.bufs;
+        bufs.resize_with(PARALLEL_GROUPS / CHUNK_GROUPS, String::new);
         for slice in groups.chunks_mut(PARALLEL_GROUPS) {
-            let parts: Vec<String> = if slice.len() < 64 {
-                vec![text(slice)]
+            let used = if slice.len() < CHUNK_GROUPS {
+                text(slice, &mut bufs[0]);
+                1
             } else {
-                slice.par_chunks_mut(64).map(text).collect()
+                slice
+                    .par_chunks_mut(CHUNK_GROUPS)
+                    .zip(bufs.par_iter_mut())
+                    .for_each(|(gs, s)| text(gs, s));
+                slice.len().div_ceil(CHUNK_GROUPS)
             };
-            for p in parts {
+            for p in &bufs[..used] {
                 out.write_all(p.as_bytes())?;
             }
         }
@@ -132,7 +158,7 @@ impl Stream {
     }
 
     pub(crate) fn finish(
-        self,
+        mut self,
         report: &Report,
         tally: &Tally,
         opts: &RenderOptions,
@@ -153,30 +179,26 @@ impl Stream {
 
         if !report.admission.is_empty() {
             let _ = writeln!(s, "{}", st.paint("1", "Pod Security Admission:"));
-            let selected = crate::admission::SelectedChecks::of(report);
-            for v in &report.admission {
-                let Some(body) = crate::admission::lines(&v.message, &selected) else {
-                    continue;
-                };
-                let mut line = format!(
-                    "  {}  {}  {}  {}",
-                    clean_line(v.mode.as_str()),
-                    clean_line(&v.policy),
-                    st.paint(
-                        action_sgr(v.action.as_str()),
-                        &clean_line(&action_text(v.action.as_str()))
-                    ),
-                    clean_line(&object_title(&v.object))
-                );
-                if let Some(loc) = &v.location {
-                    let _ = write!(line, "  {}", clean_line(&loc.to_string()));
+            let selected = SelectedChecks::of(report);
+            // A verdict per workload: made in parallel like the objects' texts, and written
+            // a slice at a time.
+            out.write_all(s.as_bytes())?;
+            s.clear();
+            let text = |vs: &[AdmissionVerdict], s: &mut String| {
+                s.clear();
+                for v in vs {
+                    admission_verdict(s, &st, v, &selected);
                 }
-                let _ = writeln!(s, "{line}");
-                for (depth, l) in body {
-                    let indent = if depth == 0 { "    " } else { "      " };
-                    for w in crate::admission::wrap(&l, WRAP_WIDTH - indent.len()) {
-                        let _ = writeln!(s, "{indent}{}", clean(&w));
-                    }
+            };
+            let bufs = &mut self.bufs;
+            bufs.resize_with(PARALLEL_GROUPS / CHUNK_GROUPS, String::new);
+            for slice in report.admission.chunks(PARALLEL_GROUPS) {
+                slice
+                    .par_chunks(CHUNK_GROUPS)
+                    .zip(bufs.par_iter_mut())
+                    .for_each(|(vs, s)| text(vs, s));
+                for p in &bufs[..slice.len().div_ceil(CHUNK_GROUPS)] {
+                    out.write_all(p.as_bytes())?;
                 }
             }
             if let Some(note) = selected.note() {
@@ -207,60 +229,106 @@ impl Stream {
     }
 }
 
+/// A verdict of the admission section: `scan  restricted:latest  violation  Deployment a/b
+/// file:16:5`, then its message a line per violated check, wrapped; nothing when none of its
+/// checks is selected.
+fn admission_verdict(s: &mut String, st: &Style, v: &AdmissionVerdict, selected: &SelectedChecks) {
+    let start = s.len();
+    s.push_str("  ");
+    push_clean_line(s, v.mode.as_str());
+    s.push_str("  ");
+    push_clean_line(s, &v.policy);
+    s.push_str("  ");
+    st.paint_to(s, action_sgr(v.action.as_str()), |s| {
+        push_clean_line(s, action_text(v.action.as_str()))
+    });
+    s.push_str("  ");
+    push_object_title(s, &v.object);
+    if let Some(loc) = &v.location {
+        s.push_str("  ");
+        push_location(s, loc);
+    }
+    s.push('\n');
+    let shown = crate::admission::each_line(&v.message, selected, |depth, l| {
+        let indent = if depth == 0 { "    " } else { "      " };
+        crate::admission::each_wrapped(l, WRAP_WIDTH - indent.len(), |continued, w| {
+            s.push_str(indent);
+            if continued {
+                s.push_str("  ");
+            }
+            push_clean(s, w);
+            s.push('\n');
+        });
+    });
+    if !shown {
+        s.truncate(start);
+    }
+}
+
 /// `Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3`.
 fn object_header(s: &mut String, st: &Style, g: &ObjectGroup<'_>, verbose: bool) {
-    let mut header = st.paint("1", &clean_line(&object_title(g.object)));
+    st.paint_to(s, "1", |s| push_object_title(s, g.object));
     if verbose {
-        let _ = write!(header, " ({})", clean_line(&g.object.api_version));
+        s.push_str(" (");
+        push_clean_line(s, &g.object.api_version);
+        s.push(')');
     }
     if let Some(file) = g.file {
-        let _ = write!(header, "  {}", clean_line(file));
+        s.push_str("  ");
+        push_clean_line(s, file);
         if let Some(line) = g.line {
-            let _ = write!(header, ":{line}");
+            s.push(':');
+            push_u32(s, line);
         }
     } else if let Some(uid) = &g.object.uid {
-        let _ = write!(header, "  uid {}", clean_line(uid));
+        s.push_str("  uid ");
+        push_clean_line(s, uid);
     }
-    let _ = writeln!(s, "{header}");
+    s.push('\n');
 }
 
 /// The first lines of a finding: severity, code, rule and container; the message; where.
 fn finding_head(s: &mut String, st: &Style, f: &Finding) {
     let label = severity_label(f.severity);
-    let mut head = format!(
-        "  {}{} {} {}",
-        st.severity(f.severity, label),
-        " ".repeat(LABEL_WIDTH - label.len()),
-        f.code(),
-        f.rule.name
-    );
-    if let Some(c) = &f.container {
-        let _ = write!(head, "  container \"{}\"", clean_line(c));
+    s.push_str("  ");
+    st.paint_to(s, severity_sgr(f.severity), |s| s.push_str(label));
+    for _ in label.len()..LABEL_WIDTH {
+        s.push(' ');
     }
-    let _ = writeln!(s, "{head}");
+    s.push(' ');
+    s.push_str(f.code());
+    s.push(' ');
+    s.push_str(f.rule.name);
+    if let Some(c) = &f.container {
+        s.push_str("  container \"");
+        push_clean_line(s, c);
+        s.push('"');
+    }
+    s.push('\n');
     indented(s, INDENT, &f.message);
     if !f.also.is_empty() {
-        let _ = writeln!(s, "{INDENT}{}", clean_line(&also_text(f)));
+        s.push_str(INDENT);
+        let _ = write_also(&mut CleanLine(s), f);
+        s.push('\n');
     }
 
-    let mut at = String::from("at ");
+    s.push_str(INDENT);
+    s.push_str("at ");
     match &f.location {
         Some(loc) => {
-            let _ = write!(
-                at,
-                "{}  {}",
-                clean_line(&loc.to_string()),
-                clean_line(&f.path.to_string())
-            );
+            push_location(s, loc);
+            s.push_str("  ");
+            let _ = write!(CleanLine(s), "{}", f.path);
             if !f.exact {
-                at.push_str("  (field absent; location of its parent)");
+                s.push_str("  (field absent; location of its parent)");
             }
         }
         None => {
-            let _ = write!(at, "{}  (no source position)", clean_line(&f.path.to_string()));
+            let _ = write!(CleanLine(s), "{}", f.path);
+            s.push_str("  (no source position)");
         }
     }
-    let _ = writeln!(s, "{INDENT}{at}");
+    s.push('\n');
 }
 
 /// Findings of one object, most severe first, then by line and column.
@@ -273,32 +341,40 @@ fn by_severity_then_line(findings: &mut [&Finding]) {
 
 /// `also PSS014 pss-capabilities-restricted; CIS 5.2.8, 5.2.9; PSS Capabilities`: the other
 /// codes a merged finding stands for and the benchmark controls of all of them.
-pub(crate) fn also_text(f: &Finding) -> String {
+fn write_also(w: &mut impl std::fmt::Write, f: &Finding) -> std::fmt::Result {
     use palisade_core::Reference;
-    let codes: Vec<String> = f.also.iter().map(|r| format!("{} {}", r.code, r.name)).collect();
-    let refs = f.references();
-    let cis: Vec<&str> = refs
-        .iter()
-        .filter_map(|r| match r {
-            Reference::Cis(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let pss: Vec<&str> = refs
-        .iter()
-        .filter_map(|r| match r {
-            Reference::Pss(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let mut t = format!("also {}", codes.join(", "));
-    if !cis.is_empty() {
-        let _ = write!(t, "; CIS {}", cis.join(", "));
+    w.write_str("also ")?;
+    for (i, r) in f.also.iter().enumerate() {
+        if i > 0 {
+            w.write_str(", ")?;
+        }
+        w.write_str(r.code)?;
+        w.write_str(" ")?;
+        w.write_str(r.name)?;
     }
-    if !pss.is_empty() {
-        let _ = write!(t, "; PSS {}", pss.join(", "));
+    let cis = unique_references(f).filter_map(|r| match r {
+        Reference::Cis(id) => Some(*id),
+        _ => None,
+    });
+    write_list(w, "; CIS ", cis)?;
+    let pss = unique_references(f).filter_map(|r| match r {
+        Reference::Pss(id) => Some(*id),
+        _ => None,
+    });
+    write_list(w, "; PSS ", pss)
+}
+
+/// `label` and the items joined by `, `; nothing when there are no items.
+fn write_list<'a>(
+    w: &mut impl std::fmt::Write,
+    label: &str,
+    items: impl Iterator<Item = &'a str>,
+) -> std::fmt::Result {
+    for (i, item) in items.enumerate() {
+        w.write_str(if i == 0 { label } else { ", " })?;
+        w.write_str(item)?;
     }
-    t
+    Ok(())
 }
 
 /// A suppressed finding: its head and why it is suppressed (no PSS context, no fix).
@@ -314,55 +390,59 @@ fn suppressed_finding(s: &mut String, st: &Style, f: &Finding) {
 fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
     finding_head(s, st, f);
     if let Some(p) = &f.pss {
-        let _ = writeln!(s, "{INDENT}{}", pss_line(st, p));
+        s.push_str(INDENT);
+        pss_line(s, st, p);
+        s.push('\n');
         if verbose {
-            let _ = writeln!(
-                s,
-                "{INDENT}check {}: {}: {}",
-                clean_line(p.check),
-                clean_line(&p.reason),
-                clean_line(&p.detail)
-            );
+            s.push_str(INDENT);
+            s.push_str("check ");
+            push_clean_line(s, p.check);
+            s.push_str(": ");
+            push_clean_line(s, &p.reason);
+            s.push_str(": ");
+            push_clean_line(s, &p.detail);
+            s.push('\n');
         }
     }
-    let fix = st.paint("32", "fix:");
     let mut lines = f.remediation().lines();
     let first = lines.next().unwrap_or("");
-    let _ = writeln!(s, "{INDENT}{fix} {}", clean(first));
+    s.push_str(INDENT);
+    st.paint_to(s, "32", |s| s.push_str("fix:"));
+    s.push(' ');
+    push_clean(s, first);
+    s.push('\n');
     for l in lines {
-        let _ = writeln!(s, "{INDENT}     {}", clean(l));
+        s.push_str(INDENT);
+        s.push_str("     ");
+        push_clean(s, l);
+        s.push('\n');
     }
 }
 
 /// `pss restricted:latest, enforce: rejected`.
-fn pss_line(st: &Style, p: &PssContext) -> String {
-    let mut line = format!(
-        "pss {}:{}, {}",
-        clean_line(&p.level),
-        clean_line(&p.version),
-        clean_line(p.mode.as_str())
-    );
+fn pss_line(s: &mut String, st: &Style, p: &PssContext) {
+    s.push_str("pss ");
+    push_clean_line(s, &p.level);
+    s.push(':');
+    push_clean_line(s, &p.version);
+    s.push_str(", ");
+    push_clean_line(s, p.mode.as_str());
     if p.action.as_str() != p.mode.as_str() {
-        let _ = write!(
-            line,
-            ": {}",
-            st.paint(
-                action_sgr(p.action.as_str()),
-                &clean_line(&action_text(p.action.as_str()))
-            )
-        );
+        s.push_str(": ");
+        st.paint_to(s, action_sgr(p.action.as_str()), |s| {
+            push_clean_line(s, action_text(p.action.as_str()))
+        });
     }
-    line
 }
 
 /// What an admission action means, in words.
-fn action_text(action: &str) -> String {
+fn action_text(action: &str) -> &str {
     match action {
-        "reject" => "rejected".to_owned(),
-        "reject-pods" => "pods rejected (controller admitted)".to_owned(),
-        "warn" => "warning".to_owned(),
-        "audit" => "audit annotation".to_owned(),
-        other => other.to_owned(),
+        "reject" => "rejected",
+        "reject-pods" => "pods rejected (controller admitted)",
+        "warn" => "warning",
+        "audit" => "audit annotation",
+        other => other,
     }
 }
 
@@ -377,7 +457,9 @@ fn action_sgr(action: &str) -> &'static str {
 /// Writes `text` line by line, each line prefixed with `indent`.
 fn indented(s: &mut String, indent: &str, text: &str) {
     for l in text.lines() {
-        let _ = writeln!(s, "{indent}{}", clean(l));
+        s.push_str(indent);
+        push_clean(s, l);
+        s.push('\n');
     }
 }
 

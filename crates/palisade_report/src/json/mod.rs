@@ -4,12 +4,13 @@
 //! change the output silently.
 
 use crate::stream::{Head, Tally};
-use crate::text::count_diagnostics;
+use crate::text::{count_diagnostics, unique_references};
 use crate::RenderOptions;
 use palisade_core::{
-    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, Finding, Location, NamespacePolicy, ObjectRef,
-    PssContext, PssLatest, Reference, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
+    AdmissionVerdict, ConfigInfo, DiagLevel, Diagnostic, FieldPath, Finding, Location, NamespacePolicy,
+    ObjectRef, PssContext, PssLatest, Report, RuleMeta, Severity, Stats, Suppression, REPORT_SCHEMA_VERSION,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -234,17 +235,20 @@ struct JsonFinding<'a> {
     container: Option<&'a str>,
     message: &'a str,
     remediation: &'a str,
-    path: String,
+    /// The field path as text, written straight into the output.
+    #[serde(serialize_with = "as_text")]
+    path: &'a FieldPath,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<JsonLocation<'a>>,
     exact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss: Option<JsonPss<'a>>,
     /// The other codes of a merged finding (one concern, one finding).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    also: Vec<&'a str>,
+    #[serde(skip_serializing_if = "no_codes", serialize_with = "codes")]
+    also: &'a [&'static RuleMeta],
     /// The references of every code (PSS control, CIS, NSA/CISA, MITRE, …), each once.
-    references: Vec<Reference>,
+    #[serde(serialize_with = "references")]
+    references: &'a Finding,
     /// `palisade_core::fingerprint`: file, object, code and path (what `--baseline` matches).
     fingerprint: String,
 }
@@ -259,15 +263,34 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             container: f.container.as_deref(),
             message: &f.message,
             remediation: f.remediation(),
-            path: f.path.to_string(),
+            path: &f.path,
             location: f.location.as_ref().map(Into::into),
             exact: f.exact,
             pss: f.pss.as_deref().map(Into::into),
-            also: f.also.iter().map(|r| r.code).collect(),
-            references: f.references(),
+            also: &f.also,
+            references: f,
             fingerprint: f.fingerprint(),
         }
     }
+}
+
+/// A value written as its `Display` text (a JSON string), without a temporary `String`.
+fn as_text<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn no_codes(also: &&[&'static RuleMeta]) -> bool {
+    also.is_empty()
+}
+
+/// The codes of the merged rules.
+fn codes<S: serde::Serializer>(also: &&[&'static RuleMeta], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(also.iter().map(|r| r.code))
+}
+
+/// What `Finding::references` lists, written without collecting it first.
+fn references<S: serde::Serializer>(f: &&Finding, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(unique_references(f))
 }
 
 /// A suppressed finding: the finding's fields, then why it is suppressed.
@@ -451,26 +474,107 @@ impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
     }
 }
 
-/// Writes `v` as pretty JSON nested `depth` levels deep (JSON strings hold no raw newline,
-/// so every newline of the standalone text is a line break to indent).
-fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>, out: &mut dyn Write) -> io::Result<()> {
-    buf.clear();
-    serde_json::to_writer_pretty(&mut *buf, v)?;
-    let indent = &b"\n            "[..1 + 2 * depth];
-    let mut rest = &buf[..];
-    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-        out.write_all(&rest[..i])?;
-        out.write_all(indent)?;
-        rest = &rest[i + 1..];
-    }
-    out.write_all(rest)
+/// serde_json's pretty format (two-space indent) for a value nested `depth` levels deep in
+/// the document: every line break is followed by the document's indentation, so a finding is
+/// written straight into the output as it would be inside the whole report.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+    /// Leave out the first `{`: the value's keys continue an object already open.
+    continues: bool,
 }
+
+impl Nested {
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = b"                                ";
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        let bracket: &[u8] = if std::mem::take(&mut self.continues) {
+            b""
+        } else {
+            b"{"
+        };
+        self.open(w, bracket)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Appends `v` to `buf` as pretty JSON nested `depth` levels deep.
+fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        buf,
+        Nested {
+            depth,
+            has_value: false,
+            continues: false,
+        },
+    );
+    v.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// How many findings one thread serializes at a time.
+const CHUNK_FINDINGS: usize = 256;
+/// How many chunks are serialized at once (in parallel) before they are written.
+const PARALLEL_CHUNKS: usize = 16;
 
 /// The JSON report written as the findings arrive: the head and `"findings": [` first, each
 /// finding as it comes, then the summary and the rest.
 pub(crate) struct Stream {
     written: usize,
-    buf: Vec<u8>,
+    /// A buffer per chunk of findings, reused by every batch.
+    bufs: Vec<Vec<u8>>,
 }
 
 impl Stream {
@@ -491,15 +595,38 @@ impl Stream {
         out.write_all(b",\n  \"findings\": [")?;
         Ok(Stream {
             written: 0,
-            buf: Vec::new(),
+            bufs: Vec::new(),
         })
     }
 
     pub(crate) fn batch(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-        for f in findings {
-            out.write_all(if self.written == 0 { b"\n    " } else { b",\n    " })?;
-            nested(&JsonFinding::from(f), 2, &mut self.buf, out)?;
-            self.written += 1;
+        // Findings are serialized in parallel, a chunk per buffer, and written in order: a
+        // large report is never held whole as text.
+        let bufs = &mut self.bufs;
+        bufs.resize_with(PARALLEL_CHUNKS, Vec::new);
+        for slice in findings.chunks(CHUNK_FINDINGS * PARALLEL_CHUNKS) {
+            let first = self.written == 0;
+            slice
+                .par_chunks(CHUNK_FINDINGS)
+                .zip(bufs.par_iter_mut())
+                .enumerate()
+                .try_for_each(|(n, (fs, buf))| -> io::Result<()> {
+                    buf.clear();
+                    for (i, f) in fs.iter().enumerate() {
+                        let sep: &[u8] = if first && n == 0 && i == 0 {
+                            b"\n    "
+                        } else {
+                            b",\n    "
+                        };
+                        buf.extend_from_slice(sep);
+                        nested(&JsonFinding::from(f), 2, buf)?;
+                    }
+                    Ok(())
+                })?;
+            for buf in &bufs[..slice.len().div_ceil(CHUNK_FINDINGS)] {
+                out.write_all(buf)?;
+            }
+            self.written += slice.len();
         }
         Ok(())
     }
@@ -538,10 +665,18 @@ impl Stream {
             rules: report.rules.iter().map(|r| JsonRule::from(*r)).collect(),
             config: report.config.as_ref().map(Into::into),
         };
-        // The tail's keys continue the document: `{` replaced by a comma.
-        let text = serde_json::to_string_pretty(&doc)?;
+        // The tail's keys continue the document: `{` replaced by a comma. It is written
+        // straight to `out` (its admission verdicts, one per workload, can be many).
         out.write_all(b",")?;
-        out.write_all(text.strip_prefix('{').unwrap_or(&text).as_bytes())?;
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut *out,
+            Nested {
+                depth: 0,
+                has_value: false,
+                continues: true,
+            },
+        );
+        doc.serialize(&mut ser).map_err(io::Error::from)?;
         out.write_all(b"\n")
     }
 }
