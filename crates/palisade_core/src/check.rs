@@ -58,22 +58,33 @@ impl RuleOptions {
 #[derive(Debug, Default)]
 pub struct Inventory {
     pub objects: Vec<Object>,
-    by_key: HashMap<(String, String, String), usize>,
+    /// Indexes into `objects` by (kind, namespace, name), hashed from the objects' own names
+    /// (no copies: a large input has hundreds of thousands); the first object of a key wins.
+    by_key: hashbrown::HashTable<u32>,
+    hasher: std::hash::RandomState,
 }
 
 impl Inventory {
     pub fn new(objects: Vec<Object>) -> Inventory {
-        let mut by_key = HashMap::new();
+        let hasher = std::hash::RandomState::new();
+        let mut by_key = hashbrown::HashTable::with_capacity(objects.len());
         for (i, o) in objects.iter().enumerate() {
-            by_key
-                .entry((
-                    o.kind.clone(),
-                    o.namespace.clone().unwrap_or_default(),
-                    o.name.clone(),
-                ))
-                .or_insert(i);
+            let key = key_of(o);
+            let hash = hash_key(&hasher, key);
+            if by_key
+                .find(hash, |&j: &u32| key_of(&objects[j as usize]) == key)
+                .is_none()
+            {
+                by_key.insert_unique(hash, i as u32, |&j| {
+                    hash_key(&hasher, key_of(&objects[j as usize]))
+                });
+            }
         }
-        Inventory { objects, by_key }
+        Inventory {
+            objects,
+            by_key,
+            hasher,
+        }
     }
     /// The objects, in their order, without the index.
     pub fn into_objects(self) -> Vec<Object> {
@@ -81,9 +92,12 @@ impl Inventory {
     }
     /// The object of `kind` named `name` in namespace `ns` (`""` for cluster-scoped).
     pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Object> {
+        let key = (kind, ns, name);
         self.by_key
-            .get(&(kind.to_owned(), ns.to_owned(), name.to_owned()))
-            .map(|&i| &self.objects[i])
+            .find(hash_key(&self.hasher, key), |&j| {
+                key_of(&self.objects[j as usize]) == key
+            })
+            .map(|&j| &self.objects[j as usize])
     }
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
         self.objects.iter().filter(move |o| o.kind == kind)
@@ -92,6 +106,16 @@ impl Inventory {
     pub fn has_kind(&self, kind: &str) -> bool {
         self.objects.iter().any(|o| o.kind == kind)
     }
+}
+
+/// An object's key in the inventory: kind, namespace (`""` when none), name.
+fn key_of(o: &Object) -> (&str, &str, &str) {
+    (&o.kind, o.namespace.as_deref().unwrap_or(""), &o.name)
+}
+
+fn hash_key(hasher: &std::hash::RandomState, key: (&str, &str, &str)) -> u64 {
+    use std::hash::BuildHasher;
+    hasher.hash_one(key)
 }
 
 /// A container of a pod template, with its list and index.
@@ -289,5 +313,78 @@ impl Check {
     /// Whether an object check applies to `obj`.
     pub fn applies_to(kinds: &[GroupKind], obj: &Object) -> bool {
         kinds.iter().any(|k| k.matches(obj))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Entry, Pos, Value};
+    use crate::object::Origin;
+
+    fn string(s: &str) -> Node {
+        Node::new(Value::Str(s.into()), Pos::NONE)
+    }
+
+    fn map(pairs: Vec<(&str, Node)>) -> Node {
+        let entries = pairs
+            .into_iter()
+            .map(|(k, v)| Entry {
+                key: k.into(),
+                key_pos: Pos::NONE,
+                value: v,
+            })
+            .collect::<Vec<_>>();
+        Node::new(Value::Map(entries.into()), Pos::NONE)
+    }
+
+    fn object(kind: &str, ns: Option<&str>, name: &str, marker: &str) -> Object {
+        let mut meta = vec![("name", string(name))];
+        if let Some(ns) = ns {
+            meta.push(("namespace", string(ns)));
+        }
+        meta.push(("uid", string(marker)));
+        let root = map(vec![
+            ("apiVersion", string("v1")),
+            ("kind", string(kind)),
+            ("metadata", map(meta)),
+        ]);
+        let origin = Origin::Cluster {
+            context: "test".into(),
+        };
+        Object::from_node(root, origin).expect("an object")
+    }
+
+    fn marker(o: &Object) -> &str {
+        o.root
+            .at(&["metadata", "uid"])
+            .and_then(Node::as_str)
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn inventory_finds_objects_by_kind_namespace_and_name_first_one_wins() {
+        let inv = Inventory::new(vec![
+            object("ServiceAccount", Some("shop"), "web", "first"),
+            object("ServiceAccount", Some("shop"), "web", "second"),
+            object("ServiceAccount", Some("blog"), "web", "other-namespace"),
+            object("ConfigMap", Some("shop"), "web", "other-kind"),
+            object("Namespace", None, "shop", "cluster-scoped"),
+        ]);
+        let get = |k, ns, n| inv.get(k, ns, n).map(marker);
+        assert_eq!(get("ServiceAccount", "shop", "web"), Some("first"));
+        assert_eq!(get("ServiceAccount", "blog", "web"), Some("other-namespace"));
+        assert_eq!(get("ConfigMap", "shop", "web"), Some("other-kind"));
+        assert_eq!(get("Namespace", "", "shop"), Some("cluster-scoped"));
+        assert_eq!(get("ServiceAccount", "shop", "api"), None);
+        assert_eq!(get("ServiceAccount", "", "web"), None);
+        // The parts of the key do not run into each other.
+        assert_eq!(get("ServiceAccoun", "tshop", "web"), None);
+        assert_eq!(
+            Inventory::new(Vec::new())
+                .get("Namespace", "", "shop")
+                .map(marker),
+            None
+        );
     }
 }

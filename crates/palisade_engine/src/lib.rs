@@ -165,14 +165,13 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
             );
             // Group by object so suppression is decided once per object.
             hits.sort_by_key(|h| h.object);
-            let mut i = 0;
-            while i < hits.len() {
-                let obj = hits[i].object;
-                let mut j = i;
-                while j < hits.len() && hits[j].object == obj {
-                    j += 1;
+            let mut hits = hits.into_iter().peekable();
+            while let Some(first) = hits.next() {
+                let obj = first.object;
+                let mut group = vec![first.hit];
+                while let Some(h) = hits.next_if(|h| h.object == obj) {
+                    group.push(h.hit);
                 }
-                let group: Vec<Hit> = hits[i..j].iter().map(|h| h.hit.clone()).collect();
                 if let Some(o) = inv.objects.get(obj) {
                     out.extend(findings_from_hits(
                         o,
@@ -182,7 +181,6 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
                         group,
                     ));
                 }
-                i = j;
             }
         }
     }
@@ -203,7 +201,10 @@ pub fn findings_from_hits(
     let suppressed = suppressor.check(obj, rule).map(std::sync::Arc::new);
     let object = obj.shared_reference();
     hits.into_iter()
-        .map(|h| {
+        .map(|mut h| {
+            // Kept until written, a step or the whole input later: without the room it was
+            // built in (a path reserves 8 segments).
+            h.path.shrink_to_fit();
             let (location, exact) = obj.locate(&h.path);
             let object_location = obj.location_of(obj.root.pos);
             Finding {
@@ -359,6 +360,16 @@ impl<'a> Collector<'a> {
         let mut parts = self.parts.into_inner().unwrap_or_else(|e| e.into_inner());
         parts.sort_by_key(|(i, _)| *i);
         let mut out = Loaded::default();
+        // Each list in one allocation of its final size (growing by doubling would hold up
+        // to twice the objects' room, and a copy, at the start of the scan's peak).
+        out.objects
+            .reserve_exact(parts.iter().map(|(_, p)| p.batch.objects.len()).sum());
+        out.findings
+            .reserve_exact(parts.iter().map(|(_, p)| p.findings.len()).sum());
+        out.scanned
+            .reserve_exact(parts.iter().map(|(_, p)| p.scanned.len()).sum());
+        out.seen
+            .reserve_exact(parts.iter().map(|(_, p)| p.seen_objects.len()).sum());
         for (_, p) in parts {
             out.objects_seen += p.seen;
             out.objects.extend(p.batch.objects);
@@ -674,6 +685,7 @@ pub fn scan_loaded_into(
     // The cross-object analyses first, while every kept object is whole; their findings wait
     // with the object rules' for their place in the order.
     let mut pending = run_inventory_rules(&inv, opts);
+    pending.reserve_exact(loaded.findings.len());
     pending.extend(loaded.findings);
     sort_findings(&mut pending);
 

@@ -236,7 +236,8 @@ fn evaluate_template(
                     })
                     .collect()
             };
-            for (path, container, detail) in offenders {
+            for (mut path, container, detail) in offenders {
+                path.shrink_to_fit();
                 let (location, exact) = obj.locate(&path);
                 out.findings.push(Finding {
                     rule,
