@@ -334,8 +334,8 @@ mod tests {
                 key_pos: Pos::NONE,
                 value: v,
             })
-            .collect::<Vec<_>>();
-        Node::new(Value::Map(entries.into()), Pos::NONE)
+            .collect();
+        Node::new(Value::Map(entries), Pos::NONE)
     }
 
     fn object(kind: &str, ns: Option<&str>, name: &str, marker: &str) -> Object {
