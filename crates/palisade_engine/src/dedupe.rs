@@ -43,11 +43,13 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
     // stay in input order.
     // foldhash: the keys are hashed once each, millions of them on a large input; SipHash's
     // resistance to chosen collisions buys nothing here (equal hashes are compared by key).
+    // Only part of the key is hashed (the concern, the object's name, the field): equal keys
+    // still hash alike, and the whole key is compared within a group.
     let hasher = foldhash::fast::RandomState::default();
     let mut keyed: Vec<(u64, u32)> = findings
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| key(f).map(|k| (hasher.hash_one(k), i as u32)))
+        .filter_map(|(i, f)| key(f).map(|k| (hasher.hash_one((k.0, &k.1.name, k.4)), i as u32)))
         .collect();
     keyed.sort_unstable();
     let mut dropped = vec![false; findings.len()];
@@ -58,7 +60,14 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
         while j < keyed.len() && keyed[j].0 == keyed[i].0 {
             j += 1;
         }
-        if j - i > 1 {
+        if j - i == 2 {
+            // The usual group: two findings (a hardening rule and its PSS control).
+            let (a, b) = (keyed[i].1 as usize, keyed[i + 1].1 as usize);
+            if key(&findings[a]) == key(&findings[b]) {
+                merge(findings, &[a, b], &mut dropped);
+                any = true;
+            }
+        } else if j - i > 2 {
             let mut run: Vec<usize> = keyed[i..j].iter().map(|&(_, x)| x as usize).collect();
             while let Some(&first) = run.first() {
                 let k = key(&findings[first]);

@@ -622,10 +622,17 @@ impl Emitter<'_> {
         bound: Option<&Start>,
     ) {
         let lt = |f: &Finding| bound.is_none_or(|b| before(f, b));
-        let mut mine = std::mem::take(&mut self.carry);
-        mine.extend(fresh);
-        let (mut batch, keep): (Vec<Finding>, Vec<Finding>) = mine.into_iter().partition(|f| lt(f));
-        self.carry = keep;
+        // In the report's order, those before `bound` are a prefix: split there, no copy of
+        // the prefix. `carry` (rare) is sorted in.
+        let mut batch = if self.carry.is_empty() {
+            fresh
+        } else {
+            let mut mine = std::mem::take(&mut self.carry);
+            mine.extend(fresh);
+            sort_findings(&mut mine);
+            mine
+        };
+        self.carry = batch.split_off(batch.partition_point(|f| lt(f)));
         while let Some(f) = self.pending.next_if(|f| lt(f)) {
             batch.push(f);
         }

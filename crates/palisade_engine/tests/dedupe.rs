@@ -192,3 +192,27 @@ fn an_exception_of_one_code_suppresses_the_concern_and_is_used() {
         r.findings
     );
 }
+
+#[test]
+fn objects_of_one_name_keep_their_own_findings() {
+    // Two Pods named `web` (two namespaces, one file) flag the same field for the same
+    // reason: each is one finding of its own object, never merged across the objects.
+    let two = format!(
+        "{}---\n{}",
+        pod(""),
+        pod("").replace("namespace: shop", "namespace: blog")
+    );
+    let r = scan(&two, &["HRD028", "PSS019", "HRD016", "PSS014"]);
+    for path in [SECCOMP, NET_ADMIN] {
+        let found = at(&r, path);
+        let mut namespaces: Vec<&str> = found
+            .iter()
+            .map(|f| f.object().namespace.as_deref().unwrap_or(""))
+            .collect();
+        namespaces.sort();
+        assert_eq!(namespaces, ["blog", "shop"], "{path}: {found:#?}");
+        for f in found {
+            assert_eq!(f.rules().count(), 2, "{path}: {f:#?}");
+        }
+    }
+}
