@@ -29,8 +29,10 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(Box<str>),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    /// Items of a sequence, in an exact-size box (a `Vec` would add a capacity word to
+    /// every node of every tree); code that edits one turns it into a `Vec` and back.
+    Seq(Box<[Node]>),
+    Map(Box<[Entry]>),
 }
 
 /// One key/value pair of a mapping. Keys are strings, as in Kubernetes JSON; shared (the
@@ -221,10 +223,11 @@ impl Drop for Node {
     fn drop(&mut self) {
         let mut stack: Vec<Node> = Vec::new();
         let take = |v: &mut Value, stack: &mut Vec<Node>| match v {
-            Value::Seq(items) if !items.is_empty() => stack.append(items),
+            Value::Seq(items) if !items.is_empty() => stack.extend(std::mem::take(items).into_vec()),
             Value::Map(entries) if !entries.is_empty() => stack.extend(
-                entries
-                    .drain(..)
+                std::mem::take(entries)
+                    .into_vec()
+                    .into_iter()
                     .map(|mut e| std::mem::replace(&mut e.value, Node::null_raw())),
             ),
             _ => {}
@@ -256,27 +259,36 @@ mod tests {
     #[test]
     fn locate_falls_back_to_nearest_ancestor() {
         let sc = Node::new(
-            Value::Map(vec![Entry {
-                key: "privileged".into(),
-                key_pos: Pos::new(4, 9),
-                value: s("x", 4),
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "privileged".into(),
+                    key_pos: Pos::new(4, 9),
+                    value: s("x", 4),
+                }]
+                .into(),
+            ),
             Pos::new(4, 9),
         );
         let c = Node::new(
-            Value::Map(vec![Entry {
-                key: "securityContext".into(),
-                key_pos: Pos::new(3, 7),
-                value: sc,
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "securityContext".into(),
+                    key_pos: Pos::new(3, 7),
+                    value: sc,
+                }]
+                .into(),
+            ),
             Pos::new(3, 7),
         );
         let root = Node::new(
-            Value::Map(vec![Entry {
-                key: "containers".into(),
-                key_pos: Pos::new(2, 3),
-                value: Node::new(Value::Seq(vec![c]), Pos::new(3, 5)),
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "containers".into(),
+                    key_pos: Pos::new(2, 3),
+                    value: Node::new(Value::Seq(vec![c].into()), Pos::new(3, 5)),
+                }]
+                .into(),
+            ),
             Pos::new(2, 3),
         );
         let p = FieldPath::root()
@@ -299,26 +311,37 @@ mod tests {
     fn deep_tree_drops_without_overflow() {
         let mut n = Node::null();
         for _ in 0..200_000 {
-            n = Node::new(Value::Seq(vec![n]), Pos::NONE);
+            n = Node::new(Value::Seq(vec![n].into()), Pos::NONE);
         }
         drop(n);
     }
 
     #[test]
+    fn tree_types_stay_compact() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Value>(), 24);
+        assert_eq!(size_of::<Node>(), 32);
+        assert_eq!(size_of::<Entry>(), 56);
+    }
+
+    #[test]
     fn last_duplicate_key_wins() {
         let m = Node::new(
-            Value::Map(vec![
-                Entry {
-                    key: "a".into(),
-                    key_pos: Pos::new(1, 1),
-                    value: s("first", 1),
-                },
-                Entry {
-                    key: "a".into(),
-                    key_pos: Pos::new(2, 1),
-                    value: s("second", 2),
-                },
-            ]),
+            Value::Map(
+                vec![
+                    Entry {
+                        key: "a".into(),
+                        key_pos: Pos::new(1, 1),
+                        value: s("first", 1),
+                    },
+                    Entry {
+                        key: "a".into(),
+                        key_pos: Pos::new(2, 1),
+                        value: s("second", 2),
+                    },
+                ]
+                .into(),
+            ),
             Pos::new(1, 1),
         );
         assert_eq!(m.get("a").and_then(Node::as_str), Some("second"));

@@ -564,7 +564,7 @@ impl Builder<'_, '_> {
                         let mut exact = Vec::with_capacity(items.len());
                         exact.append(&mut items);
                         self.spare_items.push(items);
-                        (Node::new(Value::Seq(exact), pos), anchor, size)
+                        (Node::new(Value::Seq(exact.into_boxed_slice()), pos), anchor, size)
                     }
                     Some(Frame::Map {
                         mut entries,
@@ -589,7 +589,7 @@ impl Builder<'_, '_> {
                         let mut exact = Vec::with_capacity(entries.len());
                         exact.append(&mut entries);
                         self.spare_entries.push(entries);
-                        (Node::new(Value::Map(exact), pos), anchor, size)
+                        (Node::new(Value::Map(exact.into_boxed_slice()), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
                 };
@@ -678,7 +678,7 @@ impl Builder<'_, '_> {
                     let mut node = node;
                     let sources: Vec<Node> = match std::mem::replace(&mut node.value, Value::Null) {
                         Value::Map(entries) => vec![Node::new(Value::Map(entries), node.pos)],
-                        Value::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => items,
+                        Value::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => items.into_vec(),
                         _ => {
                             return Err(YamlError {
                                 pos: mpos,
