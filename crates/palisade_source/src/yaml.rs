@@ -623,15 +623,15 @@ impl Builder<'_, '_> {
 
     fn scalar_value(&self, text: String, style: ScalarStyle, tag: &Option<String>) -> Value {
         if is_core(tag, "str") || is_core(tag, "binary") {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         if style != ScalarStyle::Plain && tag.is_none() {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         if style != ScalarStyle::Plain
             && !(is_core(tag, "int") || is_core(tag, "float") || is_core(tag, "bool") || is_core(tag, "null"))
         {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         match resolve_plain_owned(text) {
             Value::Int(i) if is_core(tag, "float") => Value::Float(i as f64),
