@@ -28,10 +28,118 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Box<str>),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Str(SmallStr),
+    /// Items of a sequence, in an exact-size box (a `Vec` would add a capacity word to
+    /// every node of every tree); code that edits one turns it into a `Vec` and back.
+    Seq(Box<[Node]>),
+    Map(Box<[Entry]>),
 }
+
+/// The text of a string value: up to [`SmallStr::INLINE`] bytes held in place, longer text in
+/// a heap block. Most strings of a manifest (names, labels, images, ports) are short, and a
+/// heap block would cost 32 bytes or more beside the 24 of the value. Reads go through
+/// [`SmallStr::as_str`] (or `Deref<Target = str>`); build one with `From`/`.into()`.
+#[derive(Clone)]
+pub struct SmallStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `buf[..len]` holds the bytes of a whole `str`; the rest is zero.
+    Inline {
+        len: u8,
+        buf: [u8; SmallStr::INLINE],
+    },
+    Heap(Box<str>),
+}
+
+impl SmallStr {
+    /// The longest text held without a heap block (keeps `Value` at 24 bytes).
+    pub const INLINE: usize = 22;
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Only `SmallStr::inline` fills `buf`, from a whole `str`: this never fails (and
+            // the check is cheap: at most 22 bytes).
+            Repr::Inline { len, buf } => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default(),
+            Repr::Heap(s) => s,
+        }
+    }
+
+    /// Inline storage for `s` when it is short enough.
+    fn inline(s: &str) -> Option<SmallStr> {
+        let len = u8::try_from(s.len())
+            .ok()
+            .filter(|&l| usize::from(l) <= Self::INLINE)?;
+        let mut buf = [0; Self::INLINE];
+        buf[..s.len()].copy_from_slice(s.as_bytes());
+        Some(SmallStr(Repr::Inline { len, buf }))
+    }
+}
+
+impl std::ops::Deref for SmallStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SmallStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SmallStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for SmallStr {
+    fn from(s: &str) -> SmallStr {
+        SmallStr::inline(s).unwrap_or_else(|| SmallStr(Repr::Heap(s.into())))
+    }
+}
+
+impl From<String> for SmallStr {
+    fn from(s: String) -> SmallStr {
+        SmallStr::inline(&s).unwrap_or_else(|| SmallStr(Repr::Heap(s.into_boxed_str())))
+    }
+}
+
+impl From<Box<str>> for SmallStr {
+    fn from(s: Box<str>) -> SmallStr {
+        SmallStr::inline(&s).unwrap_or(SmallStr(Repr::Heap(s)))
+    }
+}
+
+impl PartialEq for SmallStr {
+    fn eq(&self, other: &SmallStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SmallStr {}
+
+impl PartialEq<str> for SmallStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SmallStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for SmallStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+crate::display_as_str!(SmallStr);
 
 /// One key/value pair of a mapping. Keys are strings, as in Kubernetes JSON; shared (the
 /// decoder interns them: thousands of objects hold one `apiVersion`, one `metadata`).
@@ -221,10 +329,11 @@ impl Drop for Node {
     fn drop(&mut self) {
         let mut stack: Vec<Node> = Vec::new();
         let take = |v: &mut Value, stack: &mut Vec<Node>| match v {
-            Value::Seq(items) if !items.is_empty() => stack.append(items),
+            Value::Seq(items) if !items.is_empty() => stack.extend(std::mem::take(items).into_vec()),
             Value::Map(entries) if !entries.is_empty() => stack.extend(
-                entries
-                    .drain(..)
+                std::mem::take(entries)
+                    .into_vec()
+                    .into_iter()
                     .map(|mut e| std::mem::replace(&mut e.value, Node::null_raw())),
             ),
             _ => {}
@@ -256,27 +365,36 @@ mod tests {
     #[test]
     fn locate_falls_back_to_nearest_ancestor() {
         let sc = Node::new(
-            Value::Map(vec![Entry {
-                key: "privileged".into(),
-                key_pos: Pos::new(4, 9),
-                value: s("x", 4),
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "privileged".into(),
+                    key_pos: Pos::new(4, 9),
+                    value: s("x", 4),
+                }]
+                .into(),
+            ),
             Pos::new(4, 9),
         );
         let c = Node::new(
-            Value::Map(vec![Entry {
-                key: "securityContext".into(),
-                key_pos: Pos::new(3, 7),
-                value: sc,
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "securityContext".into(),
+                    key_pos: Pos::new(3, 7),
+                    value: sc,
+                }]
+                .into(),
+            ),
             Pos::new(3, 7),
         );
         let root = Node::new(
-            Value::Map(vec![Entry {
-                key: "containers".into(),
-                key_pos: Pos::new(2, 3),
-                value: Node::new(Value::Seq(vec![c]), Pos::new(3, 5)),
-            }]),
+            Value::Map(
+                vec![Entry {
+                    key: "containers".into(),
+                    key_pos: Pos::new(2, 3),
+                    value: Node::new(Value::Seq(vec![c].into()), Pos::new(3, 5)),
+                }]
+                .into(),
+            ),
             Pos::new(2, 3),
         );
         let p = FieldPath::root()
@@ -299,26 +417,70 @@ mod tests {
     fn deep_tree_drops_without_overflow() {
         let mut n = Node::null();
         for _ in 0..200_000 {
-            n = Node::new(Value::Seq(vec![n]), Pos::NONE);
+            n = Node::new(Value::Seq(vec![n].into()), Pos::NONE);
         }
         drop(n);
     }
 
     #[test]
+    fn tree_types_stay_compact() {
+        // `Value` fits `SmallStr`'s 24 bytes by keeping its tag in a spare value of
+        // `SmallStr`'s own tag byte.
+        use std::mem::size_of;
+        assert_eq!(size_of::<Value>(), 24);
+        assert_eq!(size_of::<Node>(), 32);
+        assert_eq!(size_of::<Entry>(), 56);
+    }
+
+    #[test]
+    fn small_strings_stay_inline_and_read_back() {
+        for text in [
+            "",
+            "a",
+            "nginx:1.25",
+            "exactly-twenty-two-byt",
+            "twenty-three bytes long",
+            "ünïcödé-ünïcöxy",
+            "ünïcödé-ünïcöxyz",
+        ] {
+            let from_str = SmallStr::from(text);
+            let from_string = SmallStr::from(text.to_owned());
+            let from_box = SmallStr::from(Box::<str>::from(text));
+            for v in [&from_str, &from_string, &from_box] {
+                assert_eq!(v.as_str(), text);
+                assert_eq!(
+                    matches!(v.0, Repr::Inline { .. }),
+                    text.len() <= SmallStr::INLINE,
+                    "{text}"
+                );
+                assert_eq!(format!("{v:?}"), format!("{text:?}"));
+                assert_eq!(v.to_string(), text);
+            }
+            assert_eq!(from_str, from_string);
+        }
+        let n = Node::new(Value::Str("image".into()), Pos::NONE);
+        assert_eq!(n.as_str(), Some("image"));
+        assert_eq!(n.to_json(), serde_json::json!("image"));
+    }
+
+    #[test]
     fn last_duplicate_key_wins() {
         let m = Node::new(
-            Value::Map(vec![
-                Entry {
-                    key: "a".into(),
-                    key_pos: Pos::new(1, 1),
-                    value: s("first", 1),
-                },
-                Entry {
-                    key: "a".into(),
-                    key_pos: Pos::new(2, 1),
-                    value: s("second", 2),
-                },
-            ]),
+            Value::Map(
+                vec![
+                    Entry {
+                        key: "a".into(),
+                        key_pos: Pos::new(1, 1),
+                        value: s("first", 1),
+                    },
+                    Entry {
+                        key: "a".into(),
+                        key_pos: Pos::new(2, 1),
+                        value: s("second", 2),
+                    },
+                ]
+                .into(),
+            ),
             Pos::new(1, 1),
         );
         assert_eq!(m.get("a").and_then(Node::as_str), Some("second"));

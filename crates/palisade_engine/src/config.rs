@@ -325,7 +325,10 @@ fn decode_yaml(file: &str, text: &str) -> Result<Node, ConfigError> {
     }
     match palisade_source::yaml::decode(text, 0) {
         Ok(mut d) if !d.docs.is_empty() => Ok(d.docs.remove(0)),
-        Ok(_) => Ok(Node::new(palisade_core::Value::Map(Vec::new()), Pos::new(1, 1))),
+        Ok(_) => Ok(Node::new(
+            palisade_core::Value::Map(Box::default()),
+            Pos::new(1, 1),
+        )),
         Err((e, _)) => Err(ConfigError {
             file: file.to_owned(),
             pos: e.pos,

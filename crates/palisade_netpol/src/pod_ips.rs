@@ -79,7 +79,9 @@ fn set_status_pod_ips(root: &mut Node, list: Vec<Node>) {
     let status = match entries.iter().rposition(|e| &*e.key == "status") {
         Some(i) => &mut entries[i].value,
         None => {
-            entries.push(entry("status", map(Vec::new())));
+            let mut grown = std::mem::take(entries).into_vec();
+            grown.push(entry("status", map(Vec::new())));
+            *entries = grown.into_boxed_slice();
             &mut entries.last_mut().expect("just pushed").value
         }
     };
@@ -89,15 +91,19 @@ fn set_status_pod_ips(root: &mut Node, list: Vec<Node>) {
     let Value::Map(fields) = &mut status.value else {
         return;
     };
-    let value = Node::new(Value::Seq(list), Pos::NONE);
+    let value = Node::new(Value::Seq(list.into_boxed_slice()), Pos::NONE);
     match fields.iter().rposition(|e| &*e.key == "podIPs") {
         Some(i) => fields[i].value = value,
-        None => fields.push(entry("podIPs", value)),
+        None => {
+            let mut grown = std::mem::take(fields).into_vec();
+            grown.push(entry("podIPs", value));
+            *fields = grown.into_boxed_slice();
+        }
     }
 }
 
 fn map(entries: Vec<Entry>) -> Node {
-    Node::new(Value::Map(entries), Pos::NONE)
+    Node::new(Value::Map(entries.into_boxed_slice()), Pos::NONE)
 }
 
 fn entry(key: &str, value: Node) -> Entry {

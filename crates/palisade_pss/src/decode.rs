@@ -252,12 +252,15 @@ mod tests {
             value,
         };
         let map = Node::new(
-            Value::Map(vec![
-                e("a", s("1")),
-                e("b", Node::null()),
-                e("a", s("2")),
-                e("c", Node::new(Value::Bool(true), Pos::NONE)),
-            ]),
+            Value::Map(
+                vec![
+                    e("a", s("1")),
+                    e("b", Node::null()),
+                    e("a", s("2")),
+                    e("c", Node::new(Value::Bool(true), Pos::NONE)),
+                ]
+                .into(),
+            ),
             Pos::NONE,
         );
         let mut d = Decoder::default();
@@ -286,10 +289,13 @@ mod tests {
             value,
         };
         let map = Node::new(
-            Value::Map(vec![
-                entry("late", at_line(Value::Int(1), 9)),
-                entry("early", at_line(Value::Int(2), 4)),
-            ]),
+            Value::Map(
+                vec![
+                    entry("late", at_line(Value::Int(1), 9)),
+                    entry("early", at_line(Value::Int(2), 4)),
+                ]
+                .into(),
+            ),
             Pos::new(1, 1),
         );
         let at = At::new(&map, FieldPath::root());

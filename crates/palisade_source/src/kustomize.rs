@@ -178,9 +178,14 @@ fn take_origin(root: &mut Node) -> Option<String> {
         return None;
     };
     let i = ann.iter().rposition(|e| &*e.key == ORIGIN)?;
-    let e = ann.remove(i);
-    if ann.is_empty() {
-        meta.remove(ai);
+    let mut rest = std::mem::take(ann).into_vec();
+    let e = rest.remove(i);
+    let emptied = rest.is_empty();
+    *ann = rest.into_boxed_slice();
+    if emptied {
+        let mut fields = std::mem::take(meta).into_vec();
+        fields.remove(ai);
+        *meta = fields.into_boxed_slice();
     }
     let text = e.value.as_str()?;
     text.lines()

@@ -560,11 +560,12 @@ fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
         _ => return,
     };
     // `items: null` is an empty list.
-    let Value::Seq(mut items) = std::mem::replace(&mut { items }.value, Value::Null) else {
+    let Value::Seq(items) = std::mem::replace(&mut { items }.value, Value::Null) else {
         return;
     };
-    for (i, mut item) in items.drain(..).enumerate() {
-        if let Value::Map(entries) = &mut item.value {
+    for (i, mut item) in items.into_vec().into_iter().enumerate() {
+        if let Value::Map(fields) = &mut item.value {
+            let mut entries = std::mem::take(fields).into_vec();
             if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {
                 entries.push(Entry {
                     key: "kind".into(),
@@ -579,6 +580,7 @@ fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
                     value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE),
                 });
             }
+            *fields = entries.into_boxed_slice();
         }
         if let Some(mut o) = to_object(out, name, item, origin.clone()) {
             o.list_path = Some(FieldPath::root().key("items").idx(i));

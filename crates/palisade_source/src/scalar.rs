@@ -14,7 +14,7 @@ pub fn resolve_plain(s: &str) -> Value {
 pub fn resolve_plain_owned(s: String) -> Value {
     match special_plain(&s) {
         Some(v) => v,
-        None => Value::Str(s.into_boxed_str()),
+        None => Value::Str(s.into()),
     }
 }
 

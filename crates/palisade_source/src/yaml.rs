@@ -564,7 +564,7 @@ impl Builder<'_, '_> {
                         let mut exact = Vec::with_capacity(items.len());
                         exact.append(&mut items);
                         self.spare_items.push(items);
-                        (Node::new(Value::Seq(exact), pos), anchor, size)
+                        (Node::new(Value::Seq(exact.into_boxed_slice()), pos), anchor, size)
                     }
                     Some(Frame::Map {
                         mut entries,
@@ -589,7 +589,7 @@ impl Builder<'_, '_> {
                         let mut exact = Vec::with_capacity(entries.len());
                         exact.append(&mut entries);
                         self.spare_entries.push(entries);
-                        (Node::new(Value::Map(exact), pos), anchor, size)
+                        (Node::new(Value::Map(exact.into_boxed_slice()), pos), anchor, size)
                     }
                     None => return self.err(pos, "unbalanced collection end"),
                 };
@@ -623,15 +623,15 @@ impl Builder<'_, '_> {
 
     fn scalar_value(&self, text: String, style: ScalarStyle, tag: &Option<String>) -> Value {
         if is_core(tag, "str") || is_core(tag, "binary") {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         if style != ScalarStyle::Plain && tag.is_none() {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         if style != ScalarStyle::Plain
             && !(is_core(tag, "int") || is_core(tag, "float") || is_core(tag, "bool") || is_core(tag, "null"))
         {
-            return Value::Str(text.into_boxed_str());
+            return Value::Str(text.into());
         }
         match resolve_plain_owned(text) {
             Value::Int(i) if is_core(tag, "float") => Value::Float(i as f64),
@@ -678,7 +678,7 @@ impl Builder<'_, '_> {
                     let mut node = node;
                     let sources: Vec<Node> = match std::mem::replace(&mut node.value, Value::Null) {
                         Value::Map(entries) => vec![Node::new(Value::Map(entries), node.pos)],
-                        Value::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => items,
+                        Value::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => items.into_vec(),
                         _ => {
                             return Err(YamlError {
                                 pos: mpos,

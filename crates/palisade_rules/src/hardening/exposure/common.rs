@@ -340,7 +340,7 @@ mod tests {
                 "matchLabels",
                 map(labels.iter().map(|(k, v)| (*k, s(v))).collect()),
             ),
-            ("matchExpressions", Node::new(Value::Seq(exprs), Pos::NONE)),
+            ("matchExpressions", Node::new(Value::Seq(exprs.into()), Pos::NONE)),
         ])
     }
 
