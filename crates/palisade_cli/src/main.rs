@@ -105,7 +105,8 @@ pub(crate) fn report_input_problems(report: &palisade_core::Report, list: bool) 
 }
 
 /// mimalloc: faster than glibc malloc on palisade's many small, short-lived allocations made
-/// on several threads, and no larger (docs/scan.md, "Speed and memory", has the numbers).
+/// on several threads (a third less CPU on a large file; about 20 MB more on a small scan:
+/// docs/scan.md, "Speed and memory", has the numbers).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
