@@ -698,9 +698,11 @@ pub fn scan_loaded_into(
 
     // The workloads leave the inventory: each is evaluated once, then freed. The pod rules
     // look up what stays (ServiceAccounts; the namespaces' Pod Security labels).
-    let mut work: Vec<(u32, Object)> = Vec::new();
-    let mut rest: Vec<Object> = Vec::new();
-    for (i, o) in inv.into_objects().into_iter().enumerate() {
+    let objects = inv.into_objects();
+    let workloads = objects.iter().filter(|o| o.has_pod_templates()).count();
+    let mut work: Vec<(u32, Object)> = Vec::with_capacity(workloads);
+    let mut rest: Vec<Object> = Vec::with_capacity(objects.len() - workloads);
+    for (i, o) in objects.into_iter().enumerate() {
         if o.has_pod_templates() {
             work.push((i as u32, o));
         } else {
@@ -728,17 +730,23 @@ pub fn scan_loaded_into(
     }
 
     // The workloads in the order of their places, so that findings leave in the report's
-    // order, in steps; `bounds[k]` is where step k + 1 starts.
+    // order, in steps of `STEP`; `bounds[k]` is where step k + 1 starts. `work` is sorted
+    // backwards and each step split off its end, so the objects are never held twice.
     let start_of = |o: &Object| -> Start { (o.location_of(o.root.pos), o.shared_reference()) };
-    work.sort_by_cached_key(|(i, o)| (start_of(o), *i));
-    let mut steps: Vec<Vec<(u32, Object)>> = Vec::new();
-    let mut it = work.into_iter().peekable();
-    while it.peek().is_some() {
-        steps.push(it.by_ref().take(STEP).collect());
-    }
-    let bounds: Vec<Option<Start>> = (0..steps.len())
-        .map(|k| steps.get(k + 1).map(|s| start_of(&s[0].1)))
+    work.sort_by_cached_key(|(i, o)| std::cmp::Reverse((start_of(o), *i)));
+    let n = work.len();
+    let n_steps = n.div_ceil(STEP);
+    let bounds: Vec<Option<Start>> = (1..=n_steps)
+        .map(|k| (k * STEP < n).then(|| start_of(&work[n - 1 - k * STEP].1)))
         .collect();
+    let mut next_step = move || -> Option<Vec<(u32, Object)>> {
+        if work.is_empty() {
+            return None;
+        }
+        let mut step = work.split_off(work.len().saturating_sub(STEP));
+        step.reverse();
+        Some(step)
+    };
 
     let mut em = Emitter {
         sink,
@@ -793,20 +801,20 @@ pub fn scan_loaded_into(
             sort_findings(&mut fresh);
             em.emit(fresh, &verdicts[first..], bound);
         };
-    if steps.len() <= 1 {
+    if n_steps <= 1 {
         // One step (an admission request, a small input): on this thread.
-        for (step, bound) in steps.into_iter().zip(&bounds) {
+        for bound in &bounds {
+            let step = next_step().unwrap_or_default();
             handle(evaluate(step), bound.as_ref(), &mut em);
         }
     } else {
         // The next step is evaluated while this one's findings are written.
         std::thread::scope(|sc| {
-            let mut steps = steps.into_iter();
-            let mut next = steps.next().map(|s| sc.spawn(move || evaluate(s)));
+            let mut next = next_step().map(|s| sc.spawn(move || evaluate(s)));
             let mut k = 0;
             while let Some(h) = next.take() {
                 let outcomes = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-                next = steps.next().map(|s| sc.spawn(move || evaluate(s)));
+                next = next_step().map(|s| sc.spawn(move || evaluate(s)));
                 handle(outcomes, bounds[k].as_ref(), &mut em);
                 k += 1;
             }
