@@ -319,36 +319,18 @@ impl Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::{Entry, Pos, Value};
     use crate::object::Origin;
 
-    fn string(s: &str) -> Node {
-        Node::new(Value::Str(s.into()), Pos::NONE)
-    }
-
-    fn map(pairs: Vec<(&str, Node)>) -> Node {
-        let entries = pairs
-            .into_iter()
-            .map(|(k, v)| Entry {
-                key: k.into(),
-                key_pos: Pos::NONE,
-                value: v,
-            })
-            .collect();
-        Node::new(Value::Map(entries), Pos::NONE)
-    }
-
     fn object(kind: &str, ns: Option<&str>, name: &str, marker: &str) -> Object {
-        let mut meta = vec![("name", string(name))];
+        let mut meta = serde_json::json!({"name": name, "uid": marker});
         if let Some(ns) = ns {
-            meta.push(("namespace", string(ns)));
+            meta["namespace"] = ns.into();
         }
-        meta.push(("uid", string(marker)));
-        let root = map(vec![
-            ("apiVersion", string("v1")),
-            ("kind", string(kind)),
-            ("metadata", map(meta)),
-        ]);
+        let root = Node::from_json(&serde_json::json!({
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": meta,
+        }));
         let origin = Origin::Cluster {
             context: "test".into(),
         };

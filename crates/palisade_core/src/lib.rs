@@ -34,7 +34,7 @@ pub use finding::{
     Severity, Suppression, SuppressionKind,
 };
 pub use kinds::{GroupKind, KindSet, Reads};
-pub use node::{Entry, Node, Pos, SmallStr, Value};
+pub use node::{edit_vec, Entry, Node, Pos, SmallStr, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Key, Seg};
 pub use report::{

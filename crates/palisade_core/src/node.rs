@@ -141,6 +141,15 @@ impl std::fmt::Debug for SmallStr {
 
 crate::display_as_str!(SmallStr);
 
+/// Edits the items of a sequence or the entries of a mapping (held in exact-size boxes) as a
+/// `Vec`, and puts the result back: `edit_vec(entries, |v| v.push(e))`.
+pub fn edit_vec<T, R>(items: &mut Box<[T]>, f: impl FnOnce(&mut Vec<T>) -> R) -> R {
+    let mut v = std::mem::take(items).into_vec();
+    let r = f(&mut v);
+    *items = v.into_boxed_slice();
+    r
+}
+
 /// One key/value pair of a mapping. Keys are strings, as in Kubernetes JSON; shared (the
 /// decoder interns them: thousands of objects hold one `apiVersion`, one `metadata`).
 #[derive(Clone, Debug, PartialEq)]

@@ -210,7 +210,7 @@ impl Labels {
     }
     /// The pairs in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
     pub fn len(&self) -> usize {
         self.0.len()
@@ -223,15 +223,7 @@ impl Labels {
 impl Labels {
     /// Labels of a `metadata` node (non-string values are skipped), as [`labels_of`].
     pub fn of(metadata: Option<&Node>) -> Labels {
-        metadata
-            .and_then(|m| m.get("labels"))
-            .and_then(Node::as_map)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default()
+        label_pairs(metadata).collect()
     }
 }
 
@@ -271,15 +263,17 @@ impl<'a> IntoIterator for &'a Labels {
 
 /// Labels of a `metadata` node (non-string values are skipped).
 pub fn labels_of(metadata: Option<&Node>) -> BTreeMap<String, String> {
+    label_pairs(metadata).collect()
+}
+
+/// The string-valued pairs of a `metadata` node's `labels`, in document order.
+fn label_pairs(metadata: Option<&Node>) -> impl Iterator<Item = (String, String)> + '_ {
     metadata
         .and_then(|m| m.get("labels"))
         .and_then(Node::as_map)
-        .map(|m| {
-            m.iter()
-                .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
-                .collect()
-        })
         .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e.value.as_str().map(|v| (e.key.to_string(), v.to_owned())))
 }
 
 fn is_name_part(s: &str, max: usize) -> bool {

@@ -3,7 +3,7 @@
 //! `status.podIPs`, so that NetworkPolicy `ipBlock`s can match a workload by its pods' IPs,
 //! and the owned objects are dropped. Works on the objects' trees directly; no I/O.
 
-use palisade_core::{Entry, Node, Object, Pos, Value};
+use palisade_core::{edit_vec, Entry, Node, Object, Pos, Value};
 use std::collections::HashMap;
 
 /// How deep ownership chains are followed (Pod → ReplicaSet → Deployment is 2).
@@ -79,9 +79,7 @@ fn set_status_pod_ips(root: &mut Node, list: Vec<Node>) {
     let status = match entries.iter().rposition(|e| &*e.key == "status") {
         Some(i) => &mut entries[i].value,
         None => {
-            let mut grown = std::mem::take(entries).into_vec();
-            grown.push(entry("status", map(Vec::new())));
-            *entries = grown.into_boxed_slice();
+            edit_vec(entries, |v| v.push(entry("status", map(Vec::new()))));
             &mut entries.last_mut().expect("just pushed").value
         }
     };
@@ -94,11 +92,7 @@ fn set_status_pod_ips(root: &mut Node, list: Vec<Node>) {
     let value = Node::new(Value::Seq(list.into_boxed_slice()), Pos::NONE);
     match fields.iter().rposition(|e| &*e.key == "podIPs") {
         Some(i) => fields[i].value = value,
-        None => {
-            let mut grown = std::mem::take(fields).into_vec();
-            grown.push(entry("podIPs", value));
-            *fields = grown.into_boxed_slice();
-        }
+        None => edit_vec(fields, |v| v.push(entry("podIPs", value))),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::discover::{normalise, KUSTOMIZATION_FILES};
 use crate::docs::split_documents;
 use crate::load::{load_bytes, Loaded};
 use crate::yaml::decode;
-use palisade_core::{DiagLevel, Diagnostic, Entry, Node, Origin, Pos, Value};
+use palisade_core::{edit_vec, DiagLevel, Diagnostic, Entry, Node, Origin, Pos, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -178,14 +178,9 @@ fn take_origin(root: &mut Node) -> Option<String> {
         return None;
     };
     let i = ann.iter().rposition(|e| &*e.key == ORIGIN)?;
-    let mut rest = std::mem::take(ann).into_vec();
-    let e = rest.remove(i);
-    let emptied = rest.is_empty();
-    *ann = rest.into_boxed_slice();
-    if emptied {
-        let mut fields = std::mem::take(meta).into_vec();
-        fields.remove(ai);
-        *meta = fields.into_boxed_slice();
+    let e = edit_vec(ann, |v| v.remove(i));
+    if ann.is_empty() {
+        edit_vec(meta, |v| v.remove(ai));
     }
     let text = e.value.as_str()?;
     text.lines()

@@ -5,7 +5,7 @@
 use crate::discover::InputFile;
 use crate::docs::split_documents;
 use crate::yaml::{decode_with_budget, Budget, Decoded, YamlError};
-use palisade_core::{DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
+use palisade_core::{edit_vec, DiagLevel, Diagnostic, Entry, FieldPath, Node, Object, Origin, Pos, Value};
 use rayon::prelude::*;
 use std::io::Read;
 use std::sync::Arc;
@@ -565,22 +565,22 @@ fn flatten_list(out: &mut Loaded, name: &Arc<str>, mut list: Object) {
     };
     for (i, mut item) in items.into_vec().into_iter().enumerate() {
         if let Value::Map(fields) = &mut item.value {
-            let mut entries = std::mem::take(fields).into_vec();
-            if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {
-                entries.push(Entry {
-                    key: "kind".into(),
-                    key_pos: Pos::NONE,
-                    value: Node::new(Value::Str(item_kind.as_str().into()), Pos::NONE),
-                });
-            }
-            if !entries.iter().any(|e| &*e.key == "apiVersion") {
-                entries.push(Entry {
-                    key: "apiVersion".into(),
-                    key_pos: Pos::NONE,
-                    value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE),
-                });
-            }
-            *fields = entries.into_boxed_slice();
+            edit_vec(fields, |entries| {
+                if !item_kind.is_empty() && !entries.iter().any(|e| &*e.key == "kind") {
+                    entries.push(Entry {
+                        key: "kind".into(),
+                        key_pos: Pos::NONE,
+                        value: Node::new(Value::Str(item_kind.as_str().into()), Pos::NONE),
+                    });
+                }
+                if !entries.iter().any(|e| &*e.key == "apiVersion") {
+                    entries.push(Entry {
+                        key: "apiVersion".into(),
+                        key_pos: Pos::NONE,
+                        value: Node::new(Value::Str(api_version.as_str().into()), Pos::NONE),
+                    });
+                }
+            });
         }
         if let Some(mut o) = to_object(out, name, item, origin.clone()) {
             o.list_path = Some(FieldPath::root().key("items").idx(i));
