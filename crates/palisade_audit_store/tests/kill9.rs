@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{batch, ev};
+use common::{batch, batch_time, ev};
 use palisade_audit_store::{parse_batch, Selection, Store, WalLimits};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -44,12 +44,7 @@ fn child(path: &str, checkpointer: bool) -> ! {
     for b in 0u64.. {
         let items: Vec<String> = (0..PER_BATCH)
             .map(|i| {
-                let t = format!(
-                    "2026-11-22T{:02}:{:02}:{:02}.{i:06}Z",
-                    (b / 3600) % 24,
-                    (b / 60) % 60,
-                    b % 60
-                );
+                let t = batch_time(b, i);
                 ev(
                     &format!("b{b}-{i}"),
                     "ResponseComplete",

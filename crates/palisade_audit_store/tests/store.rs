@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{batch, ev, Pg};
+use common::{batch, batch_time, ev, Pg};
 use palisade_audit::Stage;
 use palisade_audit_store::{parse_batch, Order, Record, Retention, Selection, Store, WalLimits};
 use std::ops::ControlFlow;
@@ -574,12 +574,7 @@ fn postgres_pushed_down_filters_keep_answers() {
 fn numbered(b: usize, n: usize) -> Vec<Record> {
     let items: Vec<String> = (0..n)
         .map(|i| {
-            let t = format!(
-                "2026-11-22T{:02}:{:02}:{:02}.{i:06}Z",
-                (b / 3600) % 24,
-                (b / 60) % 60,
-                b % 60
-            );
+            let t = batch_time(b as u64, i);
             ev(
                 &format!("w{b}-{i}"),
                 "ResponseComplete",

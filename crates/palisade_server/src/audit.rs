@@ -171,36 +171,21 @@ impl AuditMetrics {
             let _ = writeln!(out, "palisade_audit_ingest_duration_seconds_sum {}", h.2);
             let _ = writeln!(out, "palisade_audit_ingest_duration_seconds_count {}", h.1);
         }
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_store_events Events in the store (at the last retention pass).\n# TYPE palisade_audit_store_events gauge\npalisade_audit_store_events {}",
-            self.store_events.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_store_bytes Bytes the store uses (at the last retention pass).\n# TYPE palisade_audit_store_bytes gauge\npalisade_audit_store_bytes {}",
-            self.store_bytes.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_detection_queue Committed batches waiting for the detections.\n# TYPE palisade_audit_detection_queue gauge\npalisade_audit_detection_queue {}",
-            self.detect_queue.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_transactions_total Transactions the audit writer ran (committed or failed), each for the batches waiting together.\n# TYPE palisade_audit_transactions_total counter\npalisade_audit_transactions_total {}",
-            self.transactions.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_wal_frames SQLite: frames (pages) in the write-ahead log at the last commit.\n# TYPE palisade_audit_wal_frames gauge\npalisade_audit_wal_frames {}",
-            self.wal_frames.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP palisade_audit_checkpoint_errors_total SQLite: checkpoints of the write-ahead log that failed.\n# TYPE palisade_audit_checkpoint_errors_total counter\npalisade_audit_checkpoint_errors_total {}",
-            self.checkpoint_errors.load(Ordering::Relaxed)
-        );
+        // One value each: (metric, type, help, value).
+        for (name, kind, help, v) in [
+            ("palisade_audit_store_events", "gauge", "Events in the store (at the last retention pass).", &self.store_events),
+            ("palisade_audit_store_bytes", "gauge", "Bytes the store uses (at the last retention pass).", &self.store_bytes),
+            ("palisade_audit_detection_queue", "gauge", "Committed batches waiting for the detections.", &self.detect_queue),
+            ("palisade_audit_transactions_total", "counter", "Transactions the audit writer ran (committed or failed), each for the batches waiting together.", &self.transactions),
+            ("palisade_audit_wal_frames", "gauge", "SQLite: frames (pages) in the write-ahead log at the last commit.", &self.wal_frames),
+            ("palisade_audit_checkpoint_errors_total", "counter", "SQLite: checkpoints of the write-ahead log that failed.", &self.checkpoint_errors),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP palisade_audit_detections_total Detections raised by stored events, by rule.\n# TYPE palisade_audit_detections_total counter\n");
         for (r, n) in self.detections.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(out, "palisade_audit_detections_total{{rule=\"{}\"}} {n}", esc(r));

@@ -29,6 +29,17 @@ pub fn ev(
     )
 }
 
+/// The time of item `i` of batch `b`: batches a second apart, items a microsecond apart, so
+/// that events arrive in time order as an API server sends them.
+pub fn batch_time(b: u64, i: usize) -> String {
+    format!(
+        "2026-11-22T{:02}:{:02}:{:02}.{i:06}Z",
+        (b / 3600) % 24,
+        (b / 60) % 60,
+        b % 60
+    )
+}
+
 /// An `EventList` as the webhook backend sends it.
 pub fn batch(items: &[String]) -> String {
     format!(
