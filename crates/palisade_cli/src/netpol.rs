@@ -261,7 +261,7 @@ fn endpoint(an: &Analysis<'_>, spec: &str) -> Result<Endpoint, String> {
         .iter()
         .enumerate()
         .filter(|(_, w)| {
-            w.namespace == ns && w.name == name && kind.is_none_or(|k| w.kind.eq_ignore_ascii_case(k))
+            w.namespace() == ns && w.name() == name && kind.is_none_or(|k| w.kind().eq_ignore_ascii_case(k))
         })
         .map(|(i, _)| i)
         .collect();

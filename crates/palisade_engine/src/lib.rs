@@ -143,7 +143,7 @@ struct Part {
 /// Runs the inventory rules (cross-object analyses) once over every kept object.
 fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
     let cache = AnalysisCache::default();
-    let mut out = Vec::new();
+    let mut all_hits = Vec::new();
     for rule in &opts.rules {
         if let Check::Inventory { check, reads } = rule.check {
             // A rule reports on the objects it reads: with none of them (a scan of workloads
@@ -163,24 +163,33 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
                 },
                 &mut hits,
             );
-            // Group by object so suppression is decided once per object.
-            hits.sort_by_key(|h| h.object);
-            let mut hits = hits.into_iter().peekable();
-            while let Some(first) = hits.next() {
-                let obj = first.object;
-                let mut group = vec![first.hit];
-                while let Some(h) = hits.next_if(|h| h.object == obj) {
-                    group.push(h.hit);
-                }
-                if let Some(o) = inv.objects.get(obj) {
-                    out.extend(findings_from_hits(
-                        o,
-                        rule,
-                        opts.severity_of(rule),
-                        &opts.suppressor,
-                        group,
-                    ));
-                }
+            if !hits.is_empty() {
+                all_hits.push((rule, hits));
+            }
+        }
+    }
+    // The analyses (a NetworkPolicy model of every workload, an RBAC model) are freed before
+    // the findings are made, and the findings are made in one list of their final size.
+    drop(cache);
+    let mut out = Vec::with_capacity(all_hits.iter().map(|(_, h)| h.len()).sum());
+    for (rule, mut hits) in all_hits {
+        // Group by object so suppression is decided once per object.
+        hits.sort_by_key(|h| h.object);
+        let mut hits = hits.into_iter().peekable();
+        while let Some(first) = hits.next() {
+            let obj = first.object;
+            let mut group = vec![first.hit];
+            while let Some(h) = hits.next_if(|h| h.object == obj) {
+                group.push(h.hit);
+            }
+            if let Some(o) = inv.objects.get(obj) {
+                out.extend(findings_from_hits(
+                    o,
+                    rule,
+                    opts.severity_of(rule),
+                    &opts.suppressor,
+                    group,
+                ));
             }
         }
     }

@@ -95,7 +95,9 @@ impl<'a> MatrixView<'a> {
     ) -> Self {
         let model = analysis.model;
         let kept = (0..model.workloads.len())
-            .filter(|&w| namespaces.is_empty() || namespaces.contains(&model.workloads[w].namespace))
+            .filter(|&w| {
+                namespaces.is_empty() || namespaces.iter().any(|n| n == model.workloads[w].namespace())
+            })
             .collect();
         MatrixView {
             analysis,
@@ -116,9 +118,9 @@ impl<'a> MatrixView<'a> {
                 MatrixEndpoint::Workload {
                     id: w.id(),
                     kind_of: "workload",
-                    namespace: w.namespace.clone(),
-                    kind: w.kind.clone(),
-                    name: w.name.clone(),
+                    namespace: w.namespace().to_owned(),
+                    kind: w.kind().to_owned(),
+                    name: w.name().to_owned(),
                     ingress_isolated: an.isolated(i, Direction::Ingress),
                     egress_isolated: an.isolated(i, Direction::Egress),
                     host_network: w.host_network,

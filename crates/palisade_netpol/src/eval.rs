@@ -148,7 +148,7 @@ impl<'m> Analysis<'m> {
         // Workloads by namespace.
         let mut by_ns: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
         for (i, w) in model.workloads.iter().enumerate() {
-            by_ns.entry(w.namespace.as_str()).or_default().push(i);
+            by_ns.entry(w.namespace()).or_default().push(i);
         }
         // hostNetwork pods in node mode: matched by ipBlocks on their node IP (§2.6 (b)).
         let host_pods: Vec<usize> = (0..n)

@@ -37,9 +37,6 @@ pub struct NamedPort {
 /// A node of the reachability graph: a workload (its pod template) or a bare Pod.
 #[derive(Clone, Debug)]
 pub struct Workload {
-    pub namespace: String,
-    pub kind: String,
-    pub name: String,
     /// Pod labels (the template's `metadata.labels`).
     pub labels: Labels,
     /// Every container port (named or not).
@@ -52,18 +49,29 @@ pub struct Workload {
     pub location: Option<Location>,
     /// Path of the pod template's labels (or of its metadata when it has none).
     pub labels_path: FieldPath,
-    /// Shared with the object's findings.
+    /// Shared with the object's findings; its namespace, kind and name are the workload's.
     pub reference: std::sync::Arc<ObjectRef>,
 }
 
 impl Workload {
+    /// The namespace (`default` for an object written without one: where `kubectl apply`
+    /// puts it).
+    pub fn namespace(&self) -> &str {
+        self.reference.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
+    }
+    pub fn kind(&self) -> &str {
+        &self.reference.kind
+    }
+    pub fn name(&self) -> &str {
+        &self.reference.name
+    }
     /// `shop/Deployment/web`.
     pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.namespace, self.kind, self.name)
+        format!("{}/{}/{}", self.namespace(), self.kind(), self.name())
     }
     /// `Deployment shop/web`.
     pub fn display(&self) -> String {
-        format!("{} {}/{}", self.kind, self.namespace, self.name)
+        format!("{} {}/{}", self.kind(), self.namespace(), self.name())
     }
     /// The port a named port resolves to on this workload (same name and protocol).
     pub fn resolve(&self, name: &str, proto: Proto) -> Option<u16> {
@@ -292,7 +300,11 @@ impl Model {
         };
         let mut ingresses = Vec::new();
         let mut seen: HashMap<(String, String), Option<Location>> = HashMap::new();
-        for (i, o) in objects.into_iter().enumerate() {
+        let objects = objects.into_iter();
+        // Most inputs are mostly workloads: room for one per object, not grown by doubling
+        // (returned below when far too much).
+        m.workloads.reserve(objects.size_hint().0);
+        for (i, o) in objects.enumerate() {
             let g = o.group();
             if g.is_empty() && o.kind == "Namespace" {
                 m.add_namespace(&o.name, Some((i, o)));
@@ -326,28 +338,38 @@ impl Model {
         }
         // The same workload defined more than once: the last definition is what `kubectl
         // apply` of all of them leaves.
-        let mut last: HashMap<(String, String, String), usize> = HashMap::new();
+        let mut last: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(m.workloads.len());
         for (i, w) in m.workloads.iter().enumerate() {
-            last.insert((w.namespace.clone(), w.kind.clone(), w.name.clone()), i);
+            last.insert((w.namespace(), w.kind(), w.name()), i);
         }
         if last.len() < m.workloads.len() {
-            let all = std::mem::take(&mut m.workloads);
-            m.workloads = all
-                .into_iter()
+            let keep: Vec<bool> = m
+                .workloads
+                .iter()
                 .enumerate()
-                .filter(|(i, w)| last[&(w.namespace.clone(), w.kind.clone(), w.name.clone())] == *i)
-                .map(|(_, w)| w)
+                .map(|(i, w)| last[&(w.namespace(), w.kind(), w.name())] == i)
                 .collect();
+            drop(last);
+            let mut keep = keep.into_iter();
+            m.workloads.retain(|_| keep.next().unwrap_or(true));
+        } else {
+            drop(last);
+        }
+        if m.workloads.capacity() > 2 * m.workloads.len() {
+            m.workloads.shrink_to_fit();
         }
         for (i, o) in ingresses {
             m.add_ingress(i, o);
         }
-        // Namespaces named by objects but not defined.
+        // Namespaces named by objects but not defined (each name once, in order).
+        let mut known: std::collections::HashSet<&str> = Default::default();
         let named: Vec<String> = m
             .workloads
             .iter()
-            .map(|w| w.namespace.clone())
-            .chain(m.policies.iter().map(|p| p.namespace.clone()))
+            .map(Workload::namespace)
+            .chain(m.policies.iter().map(|p| p.namespace.as_str()))
+            .filter(|n| !m.ns_index.contains_key(*n) && known.insert(n))
+            .map(str::to_owned)
             .collect();
         for n in named {
             m.add_namespace(&n, None);
@@ -440,9 +462,6 @@ impl Model {
             };
             labels_path.shrink_to_fit();
             self.workloads.push(Workload {
-                namespace: ns_of(o),
-                kind: o.kind.clone(),
-                name: o.name.clone(),
                 labels,
                 ports,
                 host_network: tpl.spec.get("hostNetwork").and_then(Node::as_bool) == Some(true),

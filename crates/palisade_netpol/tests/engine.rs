@@ -239,7 +239,7 @@ fn endpoint(a: &Analysis<'_>, s: &str) -> Result<Endpoint, String> {
     a.model
         .workloads
         .iter()
-        .position(|w| w.namespace == ns && w.name == name)
+        .position(|w| w.namespace() == ns && w.name() == name)
         .map(Endpoint::Workload)
         .ok_or_else(|| format!("no workload {s}"))
 }

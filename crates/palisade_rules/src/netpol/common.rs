@@ -18,7 +18,7 @@ pub fn model(ctx: &InvCtx<'_>) -> Arc<Model> {
 /// Whether `p` selects workload `w` (same namespace, podSelector matches; hostNetwork pods are
 /// not selected, the default mode).
 pub fn selects(m: &Model, p: &Policy, w: &Workload) -> bool {
-    p.namespace == w.namespace
+    p.namespace == w.namespace()
         && !(w.host_network && m.options.host_network == HostNetworkMode::Node)
         && p.pod_selector.matches(&w.labels)
 }
@@ -36,7 +36,7 @@ pub fn namespace_anchor(m: &Model, ns: &str) -> Option<(usize, FieldPath)> {
     }
     m.workloads
         .iter()
-        .find(|w| w.namespace == ns)
+        .find(|w| w.namespace() == ns)
         .map(|w| (w.input, FieldPath::root().key("metadata").key("namespace")))
 }
 
@@ -198,7 +198,7 @@ pub fn no_default_deny(
         .workloads
         .iter()
         .filter(|w| !w.host_network)
-        .map(|w| w.namespace.as_str())
+        .map(|w| w.namespace())
         .collect();
     namespaces.sort_unstable();
     namespaces.dedup();
@@ -213,7 +213,7 @@ pub fn no_default_deny(
         let workloads: Vec<&Workload> = m
             .workloads
             .iter()
-            .filter(|w| w.namespace == ns && !w.host_network)
+            .filter(|w| w.namespace() == ns && !w.host_network)
             .collect();
         let open = workloads.iter().filter(|w| !isolated(&m, w, d)).count();
         let Some((obj, path)) = namespace_anchor(&m, ns) else {

@@ -60,7 +60,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
             .workloads
             .iter()
             .filter(|w| {
-                w.namespace == e.namespace
+                w.namespace() == e.namespace
                     && e.selectors
                         .iter()
                         .any(|s| s.iter().all(|(k, v)| w.labels.get(k) == Some(v)))

@@ -57,7 +57,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         let all_exposed = !selected.is_empty()
             && selected.iter().all(|w| {
                 m.exposures.iter().any(|e| {
-                    e.namespace == w.namespace
+                    e.namespace == w.namespace()
                         && e.selectors
                             .iter()
                             .any(|s| s.iter().all(|(k, v)| w.labels.get(k) == Some(v)))

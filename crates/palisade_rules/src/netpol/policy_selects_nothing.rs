@@ -53,7 +53,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         let in_ns: Vec<&Workload> = m
             .workloads
             .iter()
-            .filter(|w| w.namespace == p.namespace)
+            .filter(|w| w.namespace() == p.namespace)
             .collect();
         if in_ns.is_empty() || in_ns.iter().any(|w| selects(m, p, w)) {
             return;

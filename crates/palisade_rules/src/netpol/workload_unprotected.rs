@@ -59,6 +59,7 @@ declare_rule! {
 
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
+    hits.reserve(m.workloads.len());
     for w in &m.workloads {
         if w.host_network || isolated(&m, w, Direction::Ingress) {
             continue;
