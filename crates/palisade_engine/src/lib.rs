@@ -612,7 +612,9 @@ fn before(f: &Finding, start: &Start) -> bool {
 struct Emitter<'s> {
     sink: &'s mut dyn palisade_core::FindingSink,
     /// Findings decided before the per-object pass (object and inventory rules), sorted.
-    pending: std::iter::Peekable<std::vec::IntoIter<Finding>>,
+    pending: std::vec::IntoIter<Finding>,
+    /// The room of `pending`'s list: moved into a smaller one as it empties.
+    pending_room: usize,
     /// Findings of evaluated objects that sort after the next object's start (rare).
     carry: Vec<Finding>,
     /// Uses of each exception, counted before concerns are merged.
@@ -642,8 +644,15 @@ impl Emitter<'_> {
             mine
         };
         self.carry = batch.split_off(batch.partition_point(|f| lt(f)));
-        while let Some(f) = self.pending.next_if(|f| lt(f)) {
-            batch.push(f);
+        let k = self.pending.as_slice().partition_point(|f| lt(f));
+        batch.reserve_exact(k);
+        batch.extend(self.pending.by_ref().take(k));
+        // What was emitted of the list is not held until its end.
+        if k > 0 && self.pending.len() <= self.pending_room / 2 {
+            let mut rest = Vec::with_capacity(self.pending.len());
+            rest.extend(std::mem::take(&mut self.pending));
+            self.pending_room = rest.len();
+            self.pending = rest.into_iter();
         }
         if batch.is_empty() && verdicts.is_empty() {
             return;
@@ -759,7 +768,8 @@ pub fn scan_loaded_into(
 
     let mut em = Emitter {
         sink,
-        pending: pending.into_iter().peekable(),
+        pending_room: pending.len(),
+        pending: pending.into_iter(),
         carry: Vec::new(),
         used: vec![0usize; opts.suppressor.exceptions.len()],
         suppressed: Vec::new(),
@@ -791,7 +801,7 @@ pub fn scan_loaded_into(
     };
     let mut handle =
         |outcomes: Vec<(u32, pss_scan::Outcome)>, bound: Option<&Start>, em: &mut Emitter<'_>| {
-            let mut fresh = Vec::new();
+            let mut fresh = Vec::with_capacity(outcomes.iter().map(|(_, o)| o.findings.len()).sum());
             let first = verdicts.len();
             for (i, o) in outcomes {
                 fresh.extend(o.findings);

@@ -46,7 +46,7 @@ fn memchr_nl(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
-fn is_separator(line: &str) -> bool {
+pub(crate) fn is_separator(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("---") else {
         return false;
     };

@@ -92,6 +92,17 @@ pub fn load_input_with(input: &InputFile, each: &PartSink<'_>) {
                 ));
                 return each(0, l);
             }
+            Ok(m) if m.len() >= STREAM_MIN_BYTES => {
+                match load_stream_with(name.clone(), || std::fs::File::open(path), STREAM_BLOCK, each) {
+                    Ok(true) => return,
+                    // Not plain UTF-8 YAML (UTF-16, binary, JSON, invalid UTF-8): read whole,
+                    // for the same answer and the same located error as a small file.
+                    Ok(false) => std::fs::File::open(path)
+                        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+                        .map(|_| ()),
+                    Err(e) => Err(e),
+                }
+            }
             _ => std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
                 .map(|_| ()),
@@ -104,6 +115,175 @@ pub fn load_input_with(input: &InputFile, each: &PartSink<'_>) {
         return each(0, l);
     }
     load_parts_with(name, &buf, each)
+}
+
+/// Files at least this large are read a block at a time ([`load_stream_with`]): their text is
+/// not held whole while their documents are decoded.
+const STREAM_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// How much of a large file is read at a time.
+const STREAM_BLOCK: usize = 4 * 1024 * 1024;
+
+/// Fills `buf` from `r` (short only at the end of the input); returns how much was read.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads an input through once to learn whether it is plain UTF-8 YAML (no UTF-16 byte-order
+/// mark, no NUL byte, valid UTF-8, not JSON, within [`MAX_FILE_BYTES`]); returns its size if so.
+fn plain_yaml_size(mut r: impl Read, block: usize) -> std::io::Result<Option<u64>> {
+    let mut buf = vec![0u8; block.max(4)];
+    // The bytes of a character split between two blocks.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut total = 0u64;
+    let mut start = true;
+    loop {
+        let n = fill(&mut r, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            return Ok(None);
+        }
+        let mut chunk = &buf[..n];
+        if total == n as u64 {
+            if chunk.starts_with(&[0xFF, 0xFE]) || chunk.starts_with(&[0xFE, 0xFF]) {
+                return Ok(None);
+            }
+            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+        }
+        if chunk.contains(&0) {
+            return Ok(None);
+        }
+        if start {
+            // JSON (one document, not split) or text that starts with a non-ASCII character
+            // (perhaps Unicode white space before JSON): the whole-input path decides.
+            // (`trim_start` also takes the vertical tab for white space.)
+            match chunk.iter().find(|b| !(b.is_ascii_whitespace() || **b == 0x0B)) {
+                Some(b'{' | b'[') => return Ok(None),
+                Some(b) if !b.is_ascii() => return Ok(None),
+                Some(_) => start = false,
+                None => {}
+            }
+        }
+        carry.extend_from_slice(chunk);
+        match std::str::from_utf8(&carry) {
+            Ok(_) => carry.clear(),
+            Err(e) if e.error_len().is_none() => {
+                carry.drain(..e.valid_up_to());
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(carry.is_empty().then_some(total))
+}
+
+/// Decodes a large input of plain UTF-8 YAML a block at a time, each block cut after its last
+/// document separator, so that the input's text is never held whole: the same documents,
+/// positions and diagnostics as [`load_parts_with`] on the whole text. `open` opens the input
+/// (it is read twice: once to check it, once to decode it). Returns false, having handed on
+/// nothing, when the input is not plain UTF-8 YAML ([`plain_yaml_size`]).
+fn load_stream_with<R: Read>(
+    name: Arc<str>,
+    open: impl Fn() -> std::io::Result<R>,
+    block: usize,
+    each: &PartSink<'_>,
+) -> std::io::Result<bool> {
+    let Some(total) = plain_yaml_size(open()?, block)? else {
+        return Ok(false);
+    };
+    let block = block.max(4);
+    let mut r = open()?;
+    let mut d = Decoder::new(name, total, each);
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * block);
+    // Lines of the input before `buf`; where the next line to check for a separator starts.
+    let (mut line_base, mut scan) = (0u32, 0usize);
+    let mut first = true;
+    loop {
+        let old = buf.len();
+        buf.resize(old + block, 0);
+        let n = match fill(&mut r, &mut buf[old..]) {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(old);
+                stream_failed(&mut d, format!("cannot read: {e}"));
+                break;
+            }
+        };
+        buf.truncate(old + n);
+        let eof = n < block;
+        if first {
+            first = false;
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+        }
+        // Whole documents: up to the end of the last separator line (everything at the end).
+        let mut cut = 0;
+        if eof {
+            cut = buf.len();
+        } else {
+            while let Some(i) = buf[scan..].iter().position(|&b| b == b'\n') {
+                let end = scan + i + 1;
+                let line = &buf[scan..end];
+                if line.starts_with(b"---") && std::str::from_utf8(line).is_ok_and(crate::docs::is_separator)
+                {
+                    cut = end;
+                }
+                scan = end;
+            }
+        }
+        if cut > 0 || eof {
+            let Ok(text) = std::str::from_utf8(&buf[..cut]) else {
+                stream_failed(
+                    &mut d,
+                    "cannot read: the file changed while it was read (it is no longer valid UTF-8)".into(),
+                );
+                break;
+            };
+            let mut docs = split_documents(text);
+            if !eof {
+                // The text after the separator: the start of the next block's first document.
+                docs.pop();
+            }
+            for doc in &mut docs {
+                doc.first_line = doc.first_line.saturating_add(line_base);
+            }
+            d.documents(&docs);
+            let lines = buf[..cut].iter().filter(|&&b| b == b'\n').count();
+            line_base = line_base.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+            buf.drain(..cut);
+            scan -= cut.min(scan);
+        }
+        if eof {
+            break;
+        }
+    }
+    d.finish();
+    Ok(true)
+}
+
+/// A large input that could not be read to its end: what was decoded stands, and an error
+/// says why the rest is missing.
+fn stream_failed(d: &mut Decoder<'_>, message: String) {
+    let mut l = Loaded::default();
+    l.diagnostics.push(diag(DiagLevel::Error, &d.name, None, message));
+    if !d.bytes_told {
+        l.bytes = d.bytes;
+        d.bytes_told = true;
+    }
+    (d.each)(d.next, l);
+    d.next += 1;
 }
 
 /// The position of byte `at`: lines counted on `\n`, columns in characters (an invalid
@@ -194,78 +374,123 @@ pub fn load_parts_with(name: Arc<str>, bytes: &[u8], each: &PartSink<'_>) {
     } else {
         split_documents(text)
     };
-    // One alias budget for the whole input, however many documents it is split into.
-    let budget = Budget::default();
-    let groups: Vec<&[crate::docs::DocText<'_>]> = chunks.chunks(GROUP).collect();
-    // Document indexes continue across groups; diagnostics are capped for the whole input.
-    let mut offset = 0u32;
-    let mut kept = 0usize;
-    // Diagnostics left out past MAX_DIAGNOSTICS: (errors, warnings).
-    let mut dropped = (0usize, 0usize);
-    let mut next = 0usize;
-    let mut bytes_told = false;
-    for window in groups.chunks(WINDOW) {
+    let mut d = Decoder::new(name, out.bytes, each);
+    d.documents(&chunks);
+    d.finish();
+}
+
+/// Decodes the documents of one input as they come, [`WINDOW`] groups of [`GROUP`] at a time,
+/// and hands each group's batch on: the state kept across windows (document indexes, the
+/// diagnostics cap, the alias budget).
+struct Decoder<'e> {
+    name: Arc<str>,
+    /// The input's size, told by its first batch.
+    bytes: u64,
+    each: &'e PartSink<'e>,
+    /// One alias budget for the whole input, however many documents it is split into.
+    budget: Budget,
+    /// Document indexes continue across groups.
+    offset: u32,
+    /// Diagnostics kept, and left out past MAX_DIAGNOSTICS: (errors, warnings).
+    kept: usize,
+    dropped: (usize, usize),
+    /// The ordinal of the next batch.
+    next: usize,
+    bytes_told: bool,
+}
+
+impl<'e> Decoder<'e> {
+    fn new(name: Arc<str>, bytes: u64, each: &'e PartSink<'e>) -> Decoder<'e> {
+        Decoder {
+            name,
+            bytes,
+            each,
+            budget: Budget::default(),
+            offset: 0,
+            kept: 0,
+            dropped: (0, 0),
+            next: 0,
+            bytes_told: false,
+        }
+    }
+
+    /// Decodes consecutive documents of the input (the next ones after those already given).
+    fn documents(&mut self, chunks: &[crate::docs::DocText<'_>]) {
+        let groups: Vec<&[crate::docs::DocText<'_>]> = chunks.chunks(GROUP).collect();
+        for window in groups.chunks(WINDOW) {
+            self.window(window);
+        }
+    }
+
+    fn window(&mut self, window: &[&[crate::docs::DocText<'_>]]) {
+        let (name, budget) = (&self.name, &self.budget);
         let mut parts: Vec<Group> = if window.len() == 1 {
-            vec![decode_group(&name, window[0], &budget)]
+            vec![decode_group(name, window[0], budget)]
         } else {
             // A large stream: its documents are decoded in parallel, GROUP at a time.
-            window
-                .par_iter()
-                .map(|g| decode_group(&name, g, &budget))
-                .collect()
+            window.par_iter().map(|g| decode_group(name, g, budget)).collect()
         };
         for g in &mut parts {
             for o in &mut g.loaded.objects {
                 if let Origin::File { doc, .. } = &mut o.origin {
-                    *doc = doc.saturating_add(offset);
+                    *doc = doc.saturating_add(self.offset);
                 }
             }
-            offset = offset.saturating_add(g.docs);
-            let room = MAX_DIAGNOSTICS.saturating_sub(kept);
+            self.offset = self.offset.saturating_add(g.docs);
+            let room = MAX_DIAGNOSTICS.saturating_sub(self.kept);
             for d in g.loaded.diagnostics.drain(room.min(g.loaded.diagnostics.len())..) {
                 match d.level {
-                    DiagLevel::Error => dropped.0 += 1,
-                    DiagLevel::Warning => dropped.1 += 1,
+                    DiagLevel::Error => self.dropped.0 += 1,
+                    DiagLevel::Warning => self.dropped.1 += 1,
                 }
             }
-            kept += g.loaded.diagnostics.len();
-            dropped.0 += g.dropped.0;
-            dropped.1 += g.dropped.1;
+            self.kept += g.loaded.diagnostics.len();
+            self.dropped.0 += g.dropped.0;
+            self.dropped.1 += g.dropped.1;
         }
-        if !bytes_told {
+        if !self.bytes_told {
             if let Some(first) = parts.first_mut() {
-                first.loaded.bytes = out.bytes;
-                bytes_told = true;
+                first.loaded.bytes = self.bytes;
+                self.bytes_told = true;
             }
         }
-        let first = next;
-        next += parts.len();
+        let first = self.next;
+        self.next += parts.len();
+        let each = self.each;
         parts
             .into_par_iter()
             .enumerate()
             .for_each(|(k, g)| each(first + k, g.loaded));
     }
-    if !bytes_told {
-        // No document at all (an empty input): one empty batch that counts its bytes.
-        each(next, out);
-        return;
-    }
-    let mut tail = Loaded::default();
-    for (n, level, what) in [
-        (dropped.0, DiagLevel::Error, "errors"),
-        (dropped.1, DiagLevel::Warning, "warnings"),
-    ] {
-        if n > 0 {
-            tail.diagnostics.push(diag(
-                level,
-                &name,
-                None,
-                format!("{n} more {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
-            ));
+
+    /// Ends the input: the count of diagnostics left out, or, for an input without a
+    /// document, one empty batch that counts its bytes.
+    fn finish(self) {
+        if !self.bytes_told {
+            let out = Loaded {
+                bytes: self.bytes,
+                ..Loaded::default()
+            };
+            (self.each)(self.next, out);
+            return;
         }
-    }
-    if !tail.diagnostics.is_empty() {
-        each(next, tail);
+        let mut tail = Loaded::default();
+        for (n, level, what) in [
+            (self.dropped.0, DiagLevel::Error, "errors"),
+            (self.dropped.1, DiagLevel::Warning, "warnings"),
+        ] {
+            if n > 0 {
+                tail.diagnostics.push(diag(
+                    level,
+                    &self.name,
+                    None,
+                    format!("{n} more {what} in this input not shown (only the first {MAX_DIAGNOSTICS} diagnostics are kept)"),
+                ));
+            }
+        }
+        if !tail.diagnostics.is_empty() {
+            (self.each)(self.next, tail);
+        }
     }
 }
 
@@ -595,6 +820,89 @@ mod tests {
 
     fn load(src: &str) -> Loaded {
         load_bytes("t.yaml".into(), src.as_bytes())
+    }
+
+    /// `bytes` decoded a block of `block` bytes at a time, as a large file is; None when the
+    /// input is left to the whole-input path.
+    fn load_streamed(bytes: &[u8], block: usize) -> Option<Loaded> {
+        let parts = std::sync::Mutex::new(Vec::new());
+        let streamed = load_stream_with(
+            "t.yaml".into(),
+            || Ok(std::io::Cursor::new(bytes)),
+            block,
+            &|j, l| parts.lock().unwrap().push((j, l)),
+        )
+        .unwrap();
+        let mut v = parts.into_inner().unwrap();
+        if !streamed {
+            assert!(v.is_empty(), "nothing is handed on before falling back");
+            return None;
+        }
+        let ordinals: std::collections::BTreeSet<usize> = v.iter().map(|(j, _)| *j).collect();
+        assert_eq!(ordinals.len(), v.len(), "each batch has its own ordinal");
+        v.sort_by_key(|(j, _)| *j);
+        Some(concat(v.into_iter().map(|(_, l)| l).collect()))
+    }
+
+    #[test]
+    fn a_large_file_read_a_block_at_a_time_decodes_as_the_whole_text() {
+        let mut src = String::from("\u{feff}# leading comment\n");
+        for i in 0..700 {
+            match i % 7 {
+                0 => src.push_str(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: ünï}}\n")),
+                1 => src.push_str("--- # a comment after the separator\n"),
+                2 => src.push_str(&format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: |\n    ---x\n    ok\n"
+                )),
+                3 => src.push_str("---\n"),
+                4 => src.push_str("metadata:\n  name: [broken\n"),
+                5 => src.push_str("---\n# Source: chart/templates/x.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: a, image: b, ports: [{containerPort: 99999}]}]}}}\n---\n"),
+                _ => src.push_str("kind: Service\napiVersion: v1\nmetadata: {name: s, name: s2}\n---\n---\n"),
+            }
+        }
+        let whole = format!("{:?}", load(&src));
+        for block in [4, 5, 64, 333, 4096, src.len(), src.len() + 1] {
+            let streamed = load_streamed(src.as_bytes(), block).expect("plain YAML is streamed");
+            assert_eq!(format!("{streamed:?}"), whole, "block of {block} bytes");
+        }
+        // Ending on a separator line, and without a final newline.
+        for tail in ["---\n", "---", "kind: Pod"] {
+            let s = format!("{src}{tail}");
+            let streamed = load_streamed(s.as_bytes(), 100).unwrap();
+            assert_eq!(
+                format!("{streamed:?}"),
+                format!("{:?}", load(&s)),
+                "ending {tail:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_that_are_not_plain_yaml_are_left_to_the_whole_input_path() {
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: 1\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let mut invalid = b"a: 1\n".repeat(40);
+        invalid.extend_from_slice(b"b: \xC3\n");
+        let mut split_char = b"a: 1\n".repeat(3);
+        split_char.extend_from_slice("b: é\n".as_bytes());
+        for (what, bytes) in [
+            ("UTF-16", utf16),
+            ("NUL", b"a: 1\n\0\n".to_vec()),
+            ("invalid UTF-8", invalid),
+            ("truncated character", b"a: \xC3".to_vec()),
+            ("JSON", b"  \n{\"kind\": \"Pod\"}".to_vec()),
+            ("JSON after a vertical tab", b"\x0B[]".to_vec()),
+        ] {
+            assert!(load_streamed(&bytes, 8).is_none(), "{what}");
+        }
+        // A character split between two blocks is valid UTF-8.
+        let s = load_streamed(&split_char, 16).unwrap();
+        assert_eq!(
+            format!("{s:?}"),
+            format!("{:?}", load_bytes("t.yaml".into(), &split_char))
+        );
     }
 
     #[test]
