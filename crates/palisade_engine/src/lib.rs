@@ -716,17 +716,21 @@ pub fn scan_loaded_into(
 
     // The workloads leave the inventory: each is evaluated once, then freed. The pod rules
     // look up what stays (ServiceAccounts; the namespaces' Pod Security labels).
-    let objects = inv.into_objects();
-    let workloads = objects.iter().filter(|o| o.has_pod_templates()).count();
-    let mut work: Vec<(u32, Object)> = Vec::with_capacity(workloads);
-    let mut rest: Vec<Object> = Vec::with_capacity(objects.len() - workloads);
-    for (i, o) in objects.into_iter().enumerate() {
-        if o.has_pod_templates() {
-            work.push((i as u32, o));
-        } else {
-            rest.push(o);
-        }
-    }
+    // The other objects move out of the list; the workloads stay in it, with their input
+    // indexes beside them (never a second list of every workload).
+    let mut work = inv.into_objects();
+    let mut index: Vec<u32> = Vec::new();
+    let mut at = 0u32;
+    let rest: Vec<Object> = work
+        .extract_if(.., |o| {
+            let other = !o.has_pod_templates();
+            if !other {
+                index.push(at);
+            }
+            at += 1;
+            other
+        })
+        .collect();
     let lookup = Inventory::new(rest);
 
     let pss_rules: Vec<&'static RuleMeta> = opts
@@ -751,18 +755,32 @@ pub fn scan_loaded_into(
     // order, in steps of `STEP`; `bounds[k]` is where step k + 1 starts. `work` is sorted
     // backwards and each step split off its end, so the objects are never held twice.
     let start_of = |o: &Object| -> Start { (o.location_of(o.root.pos), o.shared_reference()) };
-    work.sort_by_cached_key(|(i, o)| std::cmp::Reverse((start_of(o), *i)));
+    let mut order: Vec<u32> = (0..work.len() as u32).collect();
+    order.sort_by_cached_key(|&k| std::cmp::Reverse((start_of(&work[k as usize]), index[k as usize])));
+    permute(&mut index, order.clone());
+    permute(&mut work, order);
     let n = work.len();
     let n_steps = n.div_ceil(STEP);
     let bounds: Vec<Option<Start>> = (1..=n_steps)
-        .map(|k| (k * STEP < n).then(|| start_of(&work[n - 1 - k * STEP].1)))
+        .map(|k| (k * STEP < n).then(|| start_of(&work[n - 1 - k * STEP])))
         .collect();
     let mut next_step = move || -> Option<Vec<(u32, Object)>> {
         if work.is_empty() {
             return None;
         }
-        let mut step = work.split_off(work.len().saturating_sub(STEP));
-        step.reverse();
+        let from = work.len().saturating_sub(STEP);
+        let step: Vec<(u32, Object)> = index
+            .split_off(from)
+            .into_iter()
+            .zip(work.split_off(from))
+            .rev()
+            .collect();
+        // The list's room goes as it empties (moved into a smaller one at half).
+        if work.len() <= work.capacity() / 2 {
+            let mut smaller = Vec::with_capacity(work.len());
+            smaller.append(&mut work);
+            work = smaller;
+        }
         Some(step)
     };
 
