@@ -251,6 +251,26 @@ pub struct InvCtx<'a> {
 pub struct InvHit {
     pub object: usize,
     pub hit: Hit,
+    /// When set, `hit` is empty: the hit is made from the object by `Later::make` when its
+    /// findings are decided (a workload's turn in the per-object pass), so that an analysis
+    /// that flags every workload of a large input does not hold a message and a path for each
+    /// of them meanwhile.
+    pub later: Option<Later>,
+}
+
+/// A hit made later from its object ([`InvHit::later`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Later {
+    /// Makes the hit from the object and `tag`; None when it no longer applies.
+    pub make: fn(&Object, u32) -> Option<Hit>,
+    /// What the check noted for `make` (which pod template of the object).
+    pub tag: u32,
+}
+
+impl PartialEq for Later {
+    fn eq(&self, other: &Later) -> bool {
+        self.tag == other.tag && std::ptr::fn_addr_eq(self.make, other.make)
+    }
 }
 
 impl InvHit {
@@ -259,6 +279,16 @@ impl InvHit {
         InvHit {
             object,
             hit: Hit::new(path, message),
+            later: None,
+        }
+    }
+    /// A hit of inventory object `object` made by `make(object, tag)` when the object's
+    /// findings are decided. `make` must give the hit the check would have given.
+    pub fn later(object: usize, tag: u32, make: fn(&Object, u32) -> Option<Hit>) -> InvHit {
+        InvHit {
+            object,
+            hit: Hit::new(FieldPath::root(), String::new()),
+            later: Some(Later { make, tag }),
         }
     }
 }

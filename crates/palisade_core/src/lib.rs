@@ -27,7 +27,8 @@ pub mod source;
 pub mod template;
 
 pub use check::{
-    AnalysisCache, AnalysisSettings, Check, Hit, InvCtx, InvHit, Inventory, ObjCtx, PodCtx, RuleOptions,
+    AnalysisCache, AnalysisSettings, Check, Hit, InvCtx, InvHit, Inventory, Later, ObjCtx, PodCtx,
+    RuleOptions,
 };
 pub use finding::{
     fingerprint, AdmissionAction, Finding, FingerprintParts, Location, ObjectRef, PssContext, PssMode,

@@ -140,8 +140,18 @@ struct Part {
     seen_objects: Vec<ScannedObject>,
 }
 
-/// Runs the inventory rules (cross-object analyses) once over every kept object.
-fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
+/// An inventory rule's hit on a workload, made at the workload's turn in the per-object pass
+/// ([`InvHit::later`]).
+struct Deferred {
+    /// The object's index in the inventory.
+    object: u32,
+    rule: &'static RuleMeta,
+    later: palisade_core::Later,
+}
+
+/// Runs the inventory rules (cross-object analyses) once over every kept object: their
+/// findings, and the hits to be made at their workload's turn (by object, in rule order).
+fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Vec<Deferred>) {
     let cache = AnalysisCache::default();
     let mut all_hits = Vec::new();
     for rule in &opts.rules {
@@ -171,29 +181,68 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> Vec<Finding> {
     // The analyses (a NetworkPolicy model of every workload, an RBAC model) are freed before
     // the findings are made, and the findings are made in one list of their final size.
     drop(cache);
-    let mut out = Vec::with_capacity(all_hits.iter().map(|(_, h)| h.len()).sum());
+    let now = all_hits
+        .iter()
+        .flat_map(|(_, h)| h)
+        .filter(|h| h.later.is_none())
+        .count();
+    let mut out = Vec::with_capacity(now);
+    let mut deferred = Vec::new();
     for (rule, mut hits) in all_hits {
         // Group by object so suppression is decided once per object.
         hits.sort_by_key(|h| h.object);
         let mut hits = hits.into_iter().peekable();
         while let Some(first) = hits.next() {
             let obj = first.object;
-            let mut group = vec![first.hit];
+            let mut group = vec![first];
             while let Some(h) = hits.next_if(|h| h.object == obj) {
-                group.push(h.hit);
+                group.push(h);
             }
-            if let Some(o) = inv.objects.get(obj) {
-                out.extend(findings_from_hits(
-                    o,
-                    rule,
-                    opts.severity_of(rule),
-                    &opts.suppressor,
-                    group,
-                ));
+            let Some(o) = inv.objects.get(obj) else {
+                continue;
+            };
+            let mut made = Vec::with_capacity(group.len());
+            for h in group {
+                match h.later {
+                    None => made.push(h.hit),
+                    // A workload waits for its turn (the objects evaluated a step at a time).
+                    Some(later) if o.has_pod_templates() => deferred.push(Deferred {
+                        object: obj as u32,
+                        rule,
+                        later,
+                    }),
+                    Some(later) => made.extend((later.make)(o, later.tag)),
+                }
             }
+            out.extend(findings_from_hits(
+                o,
+                rule,
+                opts.severity_of(rule),
+                &opts.suppressor,
+                made,
+            ));
         }
     }
-    out
+    deferred.sort_by_key(|d| d.object);
+    (out, deferred)
+}
+
+/// The findings of the hits deferred to `obj`'s turn (`deferred` of one object, in rule order).
+fn deferred_findings(obj: &Object, deferred: &[Deferred], opts: &ScanOptions, out: &mut Vec<Finding>) {
+    for run in deferred.chunk_by(|a, b| std::ptr::eq(a.rule, b.rule)) {
+        let rule = run[0].rule;
+        let hits = run
+            .iter()
+            .filter_map(|d| (d.later.make)(obj, d.later.tag))
+            .collect();
+        out.extend(findings_from_hits(
+            obj,
+            rule,
+            opts.severity_of(rule),
+            &opts.suppressor,
+            hits,
+        ));
+    }
 }
 
 /// Turns a rule's hits on `obj` into located findings.
@@ -709,7 +758,7 @@ pub fn scan_loaded_into(
     let inv = Inventory::new(loaded.objects);
     // The cross-object analyses first, while every kept object is whole; their findings wait
     // with the object rules' for their place in the order.
-    let mut pending = run_inventory_rules(&inv, opts);
+    let (mut pending, deferred) = run_inventory_rules(&inv, opts);
     pending.reserve_exact(loaded.findings.len());
     pending.extend(loaded.findings);
     sort_findings(&mut pending);
@@ -800,7 +849,7 @@ pub fn scan_loaded_into(
     // (thousands of copies of one chart) hold one copy of their message.
     let mut messages: std::collections::HashSet<std::sync::Arc<str>, foldhash::fast::RandomState> =
         Default::default();
-    let (lookup, pss, pod_rules) = (&lookup, &pss, &pod_rules);
+    let (lookup, pss, pod_rules, deferred) = (&lookup, &pss, &pod_rules, &deferred);
     // Evaluates one step and frees its documents (on the evaluating threads).
     let evaluate = move |step: Vec<(u32, Object)>| -> Vec<(u32, pss_scan::Outcome)> {
         let one = |(i, o): (u32, Object)| {
@@ -809,6 +858,9 @@ pub fn scan_loaded_into(
                 p.evaluate(&o, opts, &mut out);
             }
             run_pod_rules(&o, lookup, pod_rules, opts, &mut out.findings);
+            let from = deferred.partition_point(|d| d.object < i);
+            let to = from + deferred[from..].partition_point(|d| d.object == i);
+            deferred_findings(&o, &deferred[from..to], opts, &mut out.findings);
             (i, out)
         };
         if step.len() < PARALLEL_MIN {

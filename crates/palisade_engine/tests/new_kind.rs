@@ -11,7 +11,7 @@
 mod common;
 
 use palisade_core::{
-    labels_of, Check, FieldPath, Finding, GroupKind, Hit, InvCtx, InvHit, LabelSelector, Node, Object, Reads,
+    labels_of, Check, FieldPath, Finding, GroupKind, InvCtx, InvHit, LabelSelector, Node, Object, Reads,
     Reference, RuleMeta, Severity,
 };
 use palisade_pss::Level;
@@ -59,17 +59,15 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         let Some((field, why)) = blocking(spec, replicas) else {
             continue;
         };
-        hits.push(InvHit {
-            object: i,
-            hit: Hit::new(
-                FieldPath::root().key("spec").key(field),
-                format!(
-                    "PodDisruptionBudget {:?} allows no voluntary disruption of Deployment {:?} ({why}): \
-                     kubectl drain on its nodes never finishes, so they are not patched",
-                    pdb.name, deployment.name
-                ),
+        hits.push(InvHit::new(
+            i,
+            FieldPath::root().key("spec").key(field),
+            format!(
+                "PodDisruptionBudget {:?} allows no voluntary disruption of Deployment {:?} ({why}): \
+                 kubectl drain on its nodes never finishes, so they are not patched",
+                pdb.name, deployment.name
             ),
-        });
+        ));
     }
 }
 

@@ -8,7 +8,9 @@ use crate::ip::Cidr;
 use crate::ports::Proto;
 use palisade_core::kinds::known;
 use palisade_core::Reads;
-use palisade_core::{pod_templates, FieldPath, LabelSelector, Labels, Location, Node, Object, ObjectRef};
+use palisade_core::{
+    pod_templates, FieldPath, LabelSelector, Labels, Location, Node, Object, ObjectRef, PodTemplate,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
@@ -47,10 +49,10 @@ pub struct Workload {
     /// Index of the object among the model's inputs.
     pub input: usize,
     pub location: Option<Location>,
-    /// Path of the pod template's labels (or of its metadata when it has none).
-    pub labels_path: FieldPath,
     /// Shared with the object's findings; its namespace, kind and name are the workload's.
     pub reference: std::sync::Arc<ObjectRef>,
+    /// Which of the object's pod templates this is (`Object::pod_templates` order).
+    pub template: u32,
 }
 
 impl Workload {
@@ -283,6 +285,52 @@ fn ns_of(o: &Object) -> String {
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
 }
 
+/// The ports a pod template's pods serve: every container port, named or not, of the
+/// containers and of the sidecars (init containers with `restartPolicy: Always`).
+pub fn template_ports(tpl: &PodTemplate<'_>) -> Vec<NamedPort> {
+    let mut ports = Vec::new();
+    for list in ["containers", "initContainers"] {
+        for c in tpl.spec.get(list).and_then(Node::as_seq).unwrap_or(&[]) {
+            // Spec §2.5: named ports are `containers[*].ports[*]`; of the init
+            // containers only sidecars (`restartPolicy: Always`) still run in the steady
+            // state (§2.6) and serve their ports.
+            if list == "initContainers" && c.get("restartPolicy").and_then(Node::as_str) != Some("Always") {
+                continue;
+            }
+            for p in c.get("ports").and_then(Node::as_seq).unwrap_or(&[]) {
+                let Some(port) = p
+                    .get("containerPort")
+                    .and_then(Node::as_i64)
+                    .and_then(|v| u16::try_from(v).ok())
+                else {
+                    continue;
+                };
+                let proto = p
+                    .get("protocol")
+                    .and_then(Node::as_str)
+                    .and_then(Proto::parse)
+                    .unwrap_or(Proto::Tcp);
+                let name = p.get("name").and_then(Node::as_str).unwrap_or("").to_owned();
+                ports.push(NamedPort { name, port, proto });
+            }
+        }
+    }
+    ports
+}
+
+/// Where a pod template's labels are (what a policy selects), or its metadata when it has
+/// none: where findings about what selects the workload go.
+pub fn labels_path(tpl: &PodTemplate<'_>) -> FieldPath {
+    let meta_path = tpl.metadata_path.clone();
+    let mut path = if tpl.metadata.and_then(|m| m.get("labels")).is_some() {
+        meta_path.key("labels")
+    } else {
+        meta_path
+    };
+    path.shrink_to_fit();
+    path
+}
+
 /// What the NetworkPolicy model reads: the workloads (pod templates), their Namespaces,
 /// NetworkPolicies, and the Services and Ingresses that expose workloads.
 pub const READS: Reads = Reads::pod_templates_and(&[
@@ -402,37 +450,9 @@ impl Model {
     }
 
     fn add_workloads(&mut self, input: usize, o: &Object) {
-        for tpl in pod_templates(o) {
+        for (template, tpl) in pod_templates(o).into_iter().enumerate() {
             let labels = Labels::of(tpl.metadata);
-            let mut ports = Vec::new();
-            for list in ["containers", "initContainers"] {
-                for c in tpl.spec.get(list).and_then(Node::as_seq).unwrap_or(&[]) {
-                    // Spec §2.5: named ports are `containers[*].ports[*]`; of the init
-                    // containers only sidecars (`restartPolicy: Always`) still run in the steady
-                    // state (§2.6) and serve their ports.
-                    if list == "initContainers"
-                        && c.get("restartPolicy").and_then(Node::as_str) != Some("Always")
-                    {
-                        continue;
-                    }
-                    for p in c.get("ports").and_then(Node::as_seq).unwrap_or(&[]) {
-                        let Some(port) = p
-                            .get("containerPort")
-                            .and_then(Node::as_i64)
-                            .and_then(|v| u16::try_from(v).ok())
-                        else {
-                            continue;
-                        };
-                        let proto = p
-                            .get("protocol")
-                            .and_then(Node::as_str)
-                            .and_then(Proto::parse)
-                            .unwrap_or(Proto::Tcp);
-                        let name = p.get("name").and_then(Node::as_str).unwrap_or("").to_owned();
-                        ports.push(NamedPort { name, port, proto });
-                    }
-                }
-            }
+            let ports = template_ports(&tpl);
             // A Pod's IPs; a controller read from a cluster carries those of its pods here
             // too (the cluster source folds them in).
             let mut ips = Vec::new();
@@ -454,13 +474,6 @@ impl Model {
                     }
                 }
             }
-            let meta_path = tpl.metadata_path.clone();
-            let mut labels_path = if tpl.metadata.and_then(|m| m.get("labels")).is_some() {
-                meta_path.key("labels")
-            } else {
-                meta_path
-            };
-            labels_path.shrink_to_fit();
             self.workloads.push(Workload {
                 labels,
                 ports,
@@ -468,8 +481,8 @@ impl Model {
                 ips,
                 input,
                 location: o.location_of(o.root.pos),
-                labels_path,
                 reference: o.shared_reference(),
+                template: u32::try_from(template).unwrap_or(u32::MAX),
             });
         }
     }

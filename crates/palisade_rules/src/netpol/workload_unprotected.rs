@@ -1,7 +1,7 @@
 //! NET003: workload is selected by no ingress NetworkPolicy: every pod can connect to it.
 
 use super::common::*;
-use palisade_core::{Check, InvCtx, InvHit, Reference};
+use palisade_core::{Check, Hit, InvCtx, InvHit, Object, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -64,20 +64,37 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
         if w.host_network || isolated(&m, w, Direction::Ingress) {
             continue;
         }
-        let ports: Vec<String> = w
-            .ports
-            .iter()
-            .map(|p| format!("{}/{}", p.port, p.proto.as_str()))
-            .collect();
-        let ports = if ports.is_empty() {
-            String::new()
-        } else {
-            format!(" (container ports {})", ports.join(", "))
-        };
-        hits.push(InvHit::new(w.input, w.labels_path.clone(),
-                format!(
-                    "no NetworkPolicy of type Ingress selects {}{ports}: every pod of every namespace can connect to it on every port",
-                    w.display()
-                )));
+        // Made at the workload's turn: a large input flags every workload, and its findings
+        // would otherwise wait, message and path, until then.
+        hits.push(InvHit::later(w.input, w.template, hit));
     }
+}
+
+/// The finding on pod template `template` of `o` (a workload the model found unprotected).
+fn hit(o: &Object, template: u32) -> Option<Hit> {
+    let tpl = o.pod_templates().into_iter().nth(template as usize)?;
+    let ns = o
+        .namespace
+        .as_deref()
+        .unwrap_or(palisade_netpol::model::DEFAULT_NAMESPACE);
+    let workload = format!("{} {}/{}", o.kind, ns, o.name);
+    Some(Hit::new(
+        palisade_netpol::model::labels_path(&tpl),
+        message(&workload, &palisade_netpol::model::template_ports(&tpl)),
+    ))
+}
+
+fn message(workload: &str, ports: &[palisade_netpol::model::NamedPort]) -> String {
+    let ports: Vec<String> = ports
+        .iter()
+        .map(|p| format!("{}/{}", p.port, p.proto.as_str()))
+        .collect();
+    let ports = if ports.is_empty() {
+        String::new()
+    } else {
+        format!(" (container ports {})", ports.join(", "))
+    };
+    format!(
+        "no NetworkPolicy of type Ingress selects {workload}{ports}: every pod of every namespace can connect to it on every port"
+    )
 }
