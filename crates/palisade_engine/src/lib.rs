@@ -320,7 +320,7 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
 
 /// How many objects the pod-template and PSS passes handle per parallel step: their findings
 /// are handed on (to the report, or a streaming renderer) step by step.
-pub(crate) const STEP: usize = 4096;
+pub(crate) const STEP: usize = 2048;
 
 /// Below this many objects a pass runs on the calling thread: handing one object (an
 /// admission request) to the thread pool and waiting for it costs more than checking it.

@@ -10,7 +10,7 @@ use palisade_engine::{scan, scan_streaming};
 use palisade_pss::Level;
 use std::collections::{BTreeSet, HashMap};
 
-/// More workloads than one evaluation step (4096) holds, over two files given in an order
+/// More workloads than one evaluation step (2048) holds, over two files given in an order
 /// that is not the order of their names, with a labelled Namespace, a NetworkPolicy, a
 /// ServiceAccount and a RoleBinding (the cross-object rules' inputs, which come after the
 /// workloads that need them).
@@ -86,7 +86,7 @@ fn streamed_findings_are_the_scan_s_findings_in_order_and_whole_per_object() {
     );
     assert!(
         rec.batches.len() >= 2,
-        "one batch per step of 4096 objects: {} batches",
+        "one batch per step of 2048 objects: {} batches",
         rec.batches.len()
     );
     let all: Vec<String> = rec.batches.iter().flatten().map(key).collect();
