@@ -214,13 +214,7 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Ve
                     Some(later) => made.extend((later.make)(o, later.tag)),
                 }
             }
-            out.extend(findings_from_hits(
-                o,
-                rule,
-                opts.severity_of(rule),
-                &opts.suppressor,
-                made,
-            ));
+            add_findings(o, rule, opts, made, &mut out);
         }
     }
     deferred.sort_by_key(|d| d.object);
@@ -235,13 +229,7 @@ fn deferred_findings(obj: &Object, deferred: &[Deferred], opts: &ScanOptions, ou
             .iter()
             .filter_map(|d| (d.later.make)(obj, d.later.tag))
             .collect();
-        out.extend(findings_from_hits(
-            obj,
-            rule,
-            opts.severity_of(rule),
-            &opts.suppressor,
-            hits,
-        ));
+        add_findings(obj, rule, opts, hits, out);
     }
 }
 
@@ -294,6 +282,17 @@ fn run_check<C>(
 ) {
     let mut hits = Vec::new();
     check(ctx, &mut hits);
+    add_findings(obj, rule, opts, hits, out);
+}
+
+/// Adds the findings of `rule`'s hits on `obj`, with the severity and suppressions in force.
+fn add_findings(
+    obj: &Object,
+    rule: &'static RuleMeta,
+    opts: &ScanOptions,
+    hits: Vec<Hit>,
+    out: &mut Vec<Finding>,
+) {
     out.extend(findings_from_hits(
         obj,
         rule,
