@@ -878,6 +878,36 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_8_mib_or_more_is_read_in_blocks_with_the_same_answer() {
+        let dir = std::env::temp_dir().join(format!("palisade-source-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.yaml");
+        let mut text = String::new();
+        let mut i = 0;
+        while (text.len() as u64) < STREAM_MIN_BYTES + STREAM_BLOCK as u64 {
+            text.push_str(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: ns}}\ndata:\n  k: {}\n---\n",
+                "v".repeat(2000 + i % 97)
+            ));
+            if i % 1000 == 0 {
+                text.push_str("metadata: [broken\n---\n");
+            }
+            i += 1;
+        }
+        std::fs::write(&path, &text).unwrap();
+        let input = InputFile::Path {
+            path: path.clone(),
+            display: "big.yaml".into(),
+        };
+        let read = load_input(&input);
+        let whole = load_bytes("big.yaml".into(), text.as_bytes());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(read.objects.len(), i);
+        assert!(read.diagnostics.len() > 4, "{:?}", read.diagnostics);
+        assert_eq!(format!("{read:?}"), format!("{whole:?}"));
+    }
+
+    #[test]
     fn inputs_that_are_not_plain_yaml_are_left_to_the_whole_input_path() {
         let utf16: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
