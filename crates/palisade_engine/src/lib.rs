@@ -194,14 +194,12 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Ve
         let mut hits = hits.into_iter().peekable();
         while let Some(first) = hits.next() {
             let obj = first.object;
-            let mut group = vec![first];
-            while let Some(h) = hits.next_if(|h| h.object == obj) {
-                group.push(h);
-            }
             let Some(o) = inv.objects.get(obj) else {
                 continue;
             };
-            let mut made = Vec::with_capacity(group.len());
+            let group =
+                std::iter::once(first).chain(std::iter::from_fn(|| hits.next_if(|h| h.object == obj)));
+            let mut made = Vec::new();
             for h in group {
                 match h.later {
                     None => made.push(h.hit),
@@ -612,6 +610,16 @@ fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
     }
 }
 
+/// Gives back the room of a list emptied from its end once it is half empty (its items move
+/// into a list of their size), so that it does not hold its first size to the last.
+fn shed_room<T>(v: &mut Vec<T>) {
+    if v.len() <= v.capacity() / 2 {
+        let mut smaller = Vec::with_capacity(v.len());
+        smaller.append(v);
+        *v = smaller;
+    }
+}
+
 /// The report's order of findings: place, object, rule, then the path as printed.
 fn report_order(x: &Finding, y: &Finding) -> std::cmp::Ordering {
     // The findings of one object share its reference: equal without comparing its text.
@@ -659,10 +667,9 @@ fn before(f: &Finding, start: &Start) -> bool {
 /// to be evaluated can produce one that sorts before it.
 struct Emitter<'s> {
     sink: &'s mut dyn palisade_core::FindingSink,
-    /// Findings decided before the per-object pass (object and inventory rules), sorted.
-    pending: std::vec::IntoIter<Finding>,
-    /// The room of `pending`'s list: moved into a smaller one as it empties.
-    pending_room: usize,
+    /// Findings decided before the per-object pass (object and inventory rules), sorted
+    /// backwards: the next to leave are at the end.
+    pending: Vec<Finding>,
     /// Findings of evaluated objects that sort after the next object's start (rare).
     carry: Vec<Finding>,
     /// Uses of each exception, counted before concerns are merged.
@@ -692,16 +699,10 @@ impl Emitter<'_> {
             mine
         };
         self.carry = batch.split_off(batch.partition_point(|f| lt(f)));
-        let k = self.pending.as_slice().partition_point(|f| lt(f));
-        batch.reserve_exact(k);
-        batch.extend(self.pending.by_ref().take(k));
-        // What was emitted of the list is not held until its end.
-        if k > 0 && self.pending.len() <= self.pending_room / 2 {
-            let mut rest = Vec::with_capacity(self.pending.len());
-            rest.extend(std::mem::take(&mut self.pending));
-            self.pending_room = rest.len();
-            self.pending = rest.into_iter();
-        }
+        let from = self.pending.partition_point(|f| !lt(f));
+        batch.reserve_exact(self.pending.len() - from);
+        batch.extend(self.pending.drain(from..).rev());
+        shed_room(&mut self.pending);
         if batch.is_empty() && verdicts.is_empty() {
             return;
         }
@@ -761,6 +762,7 @@ pub fn scan_loaded_into(
     pending.reserve_exact(loaded.findings.len());
     pending.extend(loaded.findings);
     sort_findings(&mut pending);
+    pending.reverse();
 
     // The workloads leave the inventory: each is evaluated once, then freed. The pod rules
     // look up what stays (ServiceAccounts; the namespaces' Pod Security labels).
@@ -823,19 +825,13 @@ pub fn scan_loaded_into(
             .zip(work.split_off(from))
             .rev()
             .collect();
-        // The list's room goes as it empties (moved into a smaller one at half).
-        if work.len() <= work.capacity() / 2 {
-            let mut smaller = Vec::with_capacity(work.len());
-            smaller.append(&mut work);
-            work = smaller;
-        }
+        shed_room(&mut work);
         Some(step)
     };
 
     let mut em = Emitter {
         sink,
-        pending_room: pending.len(),
-        pending: pending.into_iter(),
+        pending,
         carry: Vec::new(),
         used: vec![0usize; opts.suppressor.exceptions.len()],
         suppressed: Vec::new(),

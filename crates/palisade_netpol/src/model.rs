@@ -73,7 +73,7 @@ impl Workload {
     }
     /// `Deployment shop/web`.
     pub fn display(&self) -> String {
-        format!("{} {}/{}", self.kind(), self.namespace(), self.name())
+        workload_display(&self.reference)
     }
     /// The port a named port resolves to on this workload (same name and protocol).
     pub fn resolve(&self, name: &str, proto: Proto) -> Option<u16> {
@@ -285,6 +285,17 @@ fn ns_of(o: &Object) -> String {
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
 }
 
+/// How a workload is named in messages: `Deployment shop/web` (`default` for an object
+/// written without a namespace).
+pub fn workload_display(r: &ObjectRef) -> String {
+    format!(
+        "{} {}/{}",
+        r.kind,
+        r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
+        r.name
+    )
+}
+
 /// The ports a pod template's pods serve: every container port, named or not, of the
 /// containers and of the sidecars (init containers with `restartPolicy: Always`).
 pub fn template_ports(tpl: &PodTemplate<'_>) -> Vec<NamedPort> {
@@ -386,22 +397,24 @@ impl Model {
         }
         // The same workload defined more than once: the last definition is what `kubectl
         // apply` of all of them leaves.
-        let mut last: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(m.workloads.len());
-        for (i, w) in m.workloads.iter().enumerate() {
-            last.insert((w.namespace(), w.kind(), w.name()), i);
-        }
-        if last.len() < m.workloads.len() {
-            let keep: Vec<bool> = m
-                .workloads
-                .iter()
-                .enumerate()
-                .map(|(i, w)| last[&(w.namespace(), w.kind(), w.name())] == i)
-                .collect();
-            drop(last);
+        let keep: Vec<bool> = {
+            let mut last: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(m.workloads.len());
+            for (i, w) in m.workloads.iter().enumerate() {
+                last.insert((w.namespace(), w.kind(), w.name()), i);
+            }
+            if last.len() == m.workloads.len() {
+                Vec::new()
+            } else {
+                m.workloads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| last[&(w.namespace(), w.kind(), w.name())] == i)
+                    .collect()
+            }
+        };
+        if !keep.is_empty() {
             let mut keep = keep.into_iter();
             m.workloads.retain(|_| keep.next().unwrap_or(true));
-        } else {
-            drop(last);
         }
         if m.workloads.capacity() > 2 * m.workloads.len() {
             m.workloads.shrink_to_fit();

@@ -77,8 +77,10 @@ pub fn load_input_with(input: &InputFile, each: &PartSink<'_>) {
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut buf)
             .map(|_| ()),
-        InputFile::Path { path, .. } => match std::fs::metadata(path) {
-            Ok(m) if m.len() > MAX_FILE_BYTES => {
+        InputFile::Path { path, .. } => {
+            // (Unreadable metadata: the open below says why.)
+            let len = std::fs::metadata(path).map_or(0, |m| m.len());
+            if len > MAX_FILE_BYTES {
                 let mut l = Loaded::default();
                 l.diagnostics.push(diag(
                     DiagLevel::Error,
@@ -86,27 +88,25 @@ pub fn load_input_with(input: &InputFile, each: &PartSink<'_>) {
                     None,
                     format!(
                         "file is too large ({} MiB; the limit is {} MiB)",
-                        m.len() >> 20,
+                        len >> 20,
                         MAX_FILE_BYTES >> 20
                     ),
                 ));
                 return each(0, l);
             }
-            Ok(m) if m.len() >= STREAM_MIN_BYTES => {
-                match load_stream_with(name.clone(), || std::fs::File::open(path), STREAM_BLOCK, each) {
-                    Ok(true) => return,
-                    // Not plain UTF-8 YAML (UTF-16, binary, JSON, invalid UTF-8): read whole,
-                    // for the same answer and the same located error as a small file.
-                    Ok(false) => std::fs::File::open(path)
-                        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
-                        .map(|_| ()),
-                    Err(e) => Err(e),
-                }
+            // A large file of plain UTF-8 YAML is decoded a block at a time; anything else
+            // (UTF-16, binary, JSON, invalid UTF-8) is read whole, for the same answer and the
+            // same located error as a small file.
+            let streamed = (len >= STREAM_MIN_BYTES)
+                .then(|| load_stream_with(name.clone(), || std::fs::File::open(path), STREAM_BLOCK, each));
+            match streamed {
+                Some(Ok(true)) => return,
+                Some(Err(e)) => Err(e),
+                None | Some(Ok(false)) => std::fs::File::open(path)
+                    .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+                    .map(|_| ()),
             }
-            _ => std::fs::File::open(path)
-                .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
-                .map(|_| ()),
-        },
+        }
     };
     if let Err(e) = res {
         let mut l = Loaded::default();

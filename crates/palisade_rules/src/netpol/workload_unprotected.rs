@@ -73,11 +73,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
 /// The finding on pod template `template` of `o` (a workload the model found unprotected).
 fn hit(o: &Object, template: u32) -> Option<Hit> {
     let tpl = o.pod_templates().into_iter().nth(template as usize)?;
-    let ns = o
-        .namespace
-        .as_deref()
-        .unwrap_or(palisade_netpol::model::DEFAULT_NAMESPACE);
-    let workload = format!("{} {}/{}", o.kind, ns, o.name);
+    let workload = palisade_netpol::model::workload_display(&o.shared_reference());
     Some(Hit::new(
         palisade_netpol::model::labels_path(&tpl),
         message(&workload, &palisade_netpol::model::template_ports(&tpl)),
