@@ -175,7 +175,7 @@ impl AuditMetrics {
         for (name, kind, help, v) in [
             ("palisade_audit_store_events", "gauge", "Events in the store (at the last retention pass).", &self.store_events),
             ("palisade_audit_store_bytes", "gauge", "Bytes the store uses (at the last retention pass).", &self.store_bytes),
-            ("palisade_audit_detection_queue", "gauge", "Committed batches waiting for the detections.", &self.detect_queue),
+            ("palisade_audit_detection_queue", "gauge", "Committed batches with newly stored events waiting for the detections.", &self.detect_queue),
             ("palisade_audit_transactions_total", "counter", "Transactions the audit writer ran (committed or failed), each for the batches waiting together.", &self.transactions),
             ("palisade_audit_wal_frames", "gauge", "SQLite: frames (pages) in the write-ahead log at the last commit.", &self.wal_frames),
             ("palisade_audit_checkpoint_errors_total", "counter", "SQLite: checkpoints of the write-ahead log that failed.", &self.checkpoint_errors),
@@ -394,6 +394,13 @@ fn writer(
             .collect();
         let result = store.insert(&all);
         metrics.transactions.fetch_add(1, Ordering::Relaxed);
+        // Only events stored now (not retries of stored ones) go to the detections. They are
+        // counted as waiting before any batch is answered, so a client that got its 200 and
+        // then sees the queue at 0 knows its events were looked at.
+        let detect = matches!(&result, Ok(ins) if ins.ids.iter().any(Option::is_some));
+        if detect {
+            metrics.detect_queue.fetch_add(1, Ordering::Relaxed);
+        }
         let mut at = 0;
         for (j, n) in jobs.into_iter().zip(counts) {
             let _ = j.done.send(match &result {
@@ -405,7 +412,9 @@ fn writer(
             at += n;
         }
         let Ok(ins) = result else { continue };
-        metrics.detect_queue.fetch_add(1, Ordering::Relaxed);
+        if !detect {
+            continue;
+        }
         if detections
             .send(Stored {
                 records: all,

@@ -143,7 +143,7 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
     assert_eq!(code, StatusCode::OK);
     assert_eq!(stored_ids(&o.url).len(), 2);
     // Detections run after the commit, on their own thread: wait for them.
-    for _ in 0..100 {
+    for _ in 0..1000 {
         if seen.lock().unwrap().len() == 2 {
             break;
         }
@@ -156,8 +156,10 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
     assert!(seen[1].0.line > 0);
     // The detection is counted right after the hook returns.
     let mut m = metrics(&s).await;
-    for _ in 0..100 {
-        if m.contains("palisade_audit_detections_total{rule=\"namespace-deleted\"} 1") {
+    for _ in 0..1000 {
+        if m.contains("palisade_audit_detections_total{rule=\"namespace-deleted\"} 1")
+            && m.contains("palisade_audit_detection_queue 0")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -184,7 +186,7 @@ async fn batches_are_stored_before_200_and_detections_run_on_them() {
             .parse()
             .unwrap()
     };
-    for _ in 0..200 {
+    for _ in 0..1000 {
         if frames(&m) > 0 {
             break;
         }
@@ -262,7 +264,7 @@ async fn retention_runs_beside_ingest() {
     let (code, _, _) = post(webhook(s.clone()), batch(&items)).await;
     assert_eq!(code, StatusCode::OK);
     let mut left = 10;
-    for _ in 0..200 {
+    for _ in 0..500 {
         left = stored_ids(&o.url).len();
         if left == 3 && metrics(&s).await.contains("palisade_audit_store_events 3") {
             break;
