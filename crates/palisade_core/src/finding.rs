@@ -283,14 +283,22 @@ impl Finding {
     }
     /// The fingerprint the finding would have under `code` (one of [`Finding::rules`]).
     pub fn fingerprint_as(&self, code: &str) -> String {
-        fingerprint(&FingerprintParts {
-            file: self.location.as_ref().map_or("", |l| &*l.file),
-            kind: &self.object.kind,
-            namespace: self.object.namespace.as_deref().unwrap_or(""),
-            name: &self.object.name,
-            code,
-            path: &self.path.to_string(),
-        })
+        // The path is hashed as it is printed, without a temporary string.
+        use std::fmt::Write as _;
+        let file = self.location.as_ref().map_or("", |l| &*l.file);
+        let mut h = Fnv::default();
+        h.parts(
+            file,
+            [
+                &*self.object.kind,
+                self.object.namespace.as_deref().unwrap_or(""),
+                &self.object.name,
+                code,
+            ],
+        );
+        let _ = write!(h, "{}", self.path);
+        h.end_part();
+        h.hex()
     }
 }
 
@@ -317,18 +325,57 @@ pub struct FingerprintParts<'a> {
 /// is normalised (`./` prefixes dropped, `\` as `/`) so that the same scan from another
 /// directory spelling matches.
 pub fn fingerprint(p: &FingerprintParts<'_>) -> String {
-    let mut file = p.file.replace('\\', "/");
-    while let Some(rest) = file.strip_prefix("./") {
-        file = rest.to_owned();
+    let mut h = Fnv::default();
+    h.parts(p.file, [p.kind, p.namespace, p.name, p.code, p.path]);
+    h.hex()
+}
+
+/// FNV-1a over the fingerprint's parts, fed in pieces ([`std::fmt::Write`] takes a path as
+/// it is printed).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [file.as_str(), p.kind, p.namespace, p.name, p.code, p.path] {
-        for b in part.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+}
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &b in b {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    fn end_part(&mut self) {
+        self.bytes(&[0xff]);
+    }
+    /// The file, normalised, then `rest`, each as a part.
+    fn parts<const N: usize>(&mut self, file: &str, rest: [&str; N]) {
+        let file: std::borrow::Cow<'_, str> = if file.contains('\\') {
+            file.replace('\\', "/").into()
+        } else {
+            file.into()
+        };
+        let mut f = &*file;
+        while let Some(r) = f.strip_prefix("./") {
+            f = r;
+        }
+        for part in std::iter::once(f).chain(rest) {
+            self.bytes(part.as_bytes());
+            self.end_part();
+        }
+    }
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+impl std::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
 }
 
 impl Serialize for Finding {
@@ -407,4 +454,38 @@ pub struct Suppression {
     /// Index of the configuration exception (for stale-exception accounting).
     #[serde(skip)]
     pub exception: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fingerprint, FingerprintParts};
+
+    #[test]
+    fn fingerprint_normalises_the_file_and_separates_parts() {
+        let p = |file, name, path| FingerprintParts {
+            file,
+            kind: "Deployment",
+            namespace: "shop",
+            name,
+            code: "PSS007",
+            path,
+        };
+        let base = fingerprint(&p("k8s/app.yaml", "web", "spec.x"));
+        assert_eq!(base.len(), 16);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit()));
+        for spelling in [
+            "./k8s/app.yaml",
+            "././k8s/app.yaml",
+            "k8s\\app.yaml",
+            ".\\k8s\\app.yaml",
+        ] {
+            assert_eq!(fingerprint(&p(spelling, "web", "spec.x")), base, "{spelling}");
+        }
+        // A part cannot run into the next one.
+        assert_ne!(
+            fingerprint(&p("k8s/app.yaml", "web", "spec.x")),
+            fingerprint(&p("k8s/app.yaml", "we", "bspec.x"))
+        );
+        assert_ne!(fingerprint(&p("k8s/app.yaml", "web", "spec.y")), base);
+    }
 }
