@@ -551,7 +551,9 @@ impl serde_json::ser::Formatter for Nested {
     }
 }
 
-/// Appends `v` to `buf` as pretty JSON nested `depth` levels deep.
+/// Appends `v` to `buf` as pretty JSON nested `depth` levels deep: the serde form of a
+/// finding, which `fast::finding` writes by hand and is tested against.
+#[cfg(test)]
 fn nested<T: Serialize>(v: &T, depth: usize, buf: &mut Vec<u8>) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(
         buf,
@@ -610,7 +612,7 @@ impl Stream {
                 .par_chunks(CHUNK_FINDINGS)
                 .zip(bufs.par_iter_mut())
                 .enumerate()
-                .try_for_each(|(n, (fs, buf))| -> io::Result<()> {
+                .for_each_init(fast::Scratch::default, |scratch, (n, (fs, buf))| {
                     buf.clear();
                     for (i, f) in fs.iter().enumerate() {
                         let sep: &[u8] = if first && n == 0 && i == 0 {
@@ -619,10 +621,9 @@ impl Stream {
                             b",\n    "
                         };
                         buf.extend_from_slice(sep);
-                        nested(&JsonFinding::from(f), 2, buf)?;
+                        fast::finding(f, 2, buf, scratch);
                     }
-                    Ok(())
-                })?;
+                });
             for buf in &bufs[..slice.len().div_ceil(CHUNK_FINDINGS)] {
                 out.write_all(buf)?;
             }
@@ -682,3 +683,4 @@ impl Stream {
 }
 
 pub(crate) mod answers;
+mod fast;
