@@ -285,20 +285,29 @@ impl Finding {
     pub fn fingerprint_as(&self, code: &str) -> String {
         // The path is hashed as it is printed, without a temporary string.
         use std::fmt::Write as _;
-        let file = self.location.as_ref().map_or("", |l| &*l.file);
-        let mut h = Fnv::default();
-        h.parts(
-            file,
-            [
-                &*self.object.kind,
-                self.object.namespace.as_deref().unwrap_or(""),
-                &self.object.name,
-                code,
-            ],
-        );
+        let mut h = self.identity_hash(code);
         let _ = write!(h, "{}", self.path);
         h.end_part();
         h.hex()
+    }
+    /// The finding's fingerprint under its own code, given its path as printed (for a
+    /// renderer that prints it anyway).
+    pub fn fingerprint_printed(&self, path: &str) -> String {
+        let mut h = self.identity_hash(self.rule.code);
+        h.bytes(path.as_bytes());
+        h.end_part();
+        h.hex()
+    }
+    /// The fingerprint's hash of every part but the path.
+    fn identity_hash(&self, code: &str) -> Fnv {
+        let file = self.location.as_ref().map_or("", |l| &*l.file);
+        let o = &self.object;
+        let mut h = Fnv::default();
+        h.parts(
+            file,
+            [&*o.kind, o.namespace.as_deref().unwrap_or(""), &o.name, code],
+        );
+        h
     }
 }
 

@@ -233,11 +233,24 @@ pub(crate) fn push_clean_line(out: &mut String, s: &str) {
     }
 }
 
+/// Whether every byte of `s` passes `ok`, checked 32 bytes at a time without stopping early
+/// inside a block, so that the compiler vectorizes it (`Iterator::all` stops at each byte).
+#[inline]
+pub(crate) fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    let mut blocks = s.as_bytes().chunks_exact(32);
+    for block in &mut blocks {
+        if !block.iter().fold(true, |all, &b| all & ok(b)) {
+            return false;
+        }
+    }
+    blocks.remainder().iter().all(|&b| ok(b))
+}
+
 /// Whether [`clean`] (or, with `line`, [`clean_line`]) changes `s`. Printable ASCII, the
 /// text of nearly every manifest, is decided a byte at a time.
 fn needs_clean(s: &str, line: bool) -> bool {
     // Printable ASCII throughout (nearly every message): one pass the compiler vectorizes.
-    if s.bytes().all(|b| b.wrapping_sub(0x20) < 0x5f) {
+    if all_bytes(s, |b| b.wrapping_sub(0x20) < 0x5f) {
         return false;
     }
     for &b in s.as_bytes() {
@@ -337,6 +350,20 @@ pub(crate) fn severity_label(s: Severity) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_bytes_sees_every_byte() {
+        let ok = |b: u8| b != b'"';
+        for len in [0usize, 1, 31, 32, 33, 64, 65, 100] {
+            let plain = "a".repeat(len);
+            assert!(all_bytes(&plain, ok), "{len}");
+            for at in 0..len {
+                let mut s = plain.clone().into_bytes();
+                s[at] = b'"';
+                assert!(!all_bytes(std::str::from_utf8(&s).unwrap(), ok), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn clean_escapes_terminal_sequences() {

@@ -33,6 +33,7 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
     key(buf, d, false, "remediation");
     string(buf, f.remediation());
     key(buf, d, false, "path");
+    // Printed once, for the field and the fingerprint.
     scratch.0.clear();
     let _ = write!(scratch.0, "{}", f.path);
     string(buf, &scratch.0);
@@ -69,7 +70,7 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
         buf.push(b']');
     }
     key(buf, d, false, "fingerprint");
-    string(buf, &f.fingerprint());
+    string(buf, &f.fingerprint_printed(&scratch.0));
     close(buf, depth, b'}');
 }
 
@@ -181,7 +182,7 @@ fn close(buf: &mut Vec<u8>, depth: usize, bracket: u8) {
 /// A JSON string, escaped exactly as serde_json escapes it. Text with nothing to escape
 /// (nearly all of it) is checked in one pass the compiler vectorizes and copied.
 fn string(buf: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if crate::text::all_bytes(s, |b| b >= 0x20 && b != b'"' && b != b'\\') {
         buf.reserve(s.len() + 2);
         buf.push(b'"');
         buf.extend_from_slice(s.as_bytes());
