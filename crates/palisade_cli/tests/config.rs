@@ -28,7 +28,7 @@ fn json(out: &Output) -> serde_json::Value {
 }
 
 fn project(name: &str, config: Option<&str>, manifests: &[(&str, &str)]) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("palisade-config-it-{name}-{}", std::process::id()));
+    let d = common::scratch_root().join(format!("config-it-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.join("k8s/apps")).unwrap();
     if let Some(c) = config {

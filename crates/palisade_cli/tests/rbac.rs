@@ -230,7 +230,7 @@ fn risks_are_findings_in_every_format() {
 
 #[test]
 fn bad_input_is_reported_and_the_rest_still_answers() {
-    let dir = std::env::temp_dir().join(format!("palisade-rbac-bad-{}", std::process::id()));
+    let dir = common::scratch_root().join("rbac-bad");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.yaml"), "kind: [unclosed\n").unwrap();
     std::fs::write(

@@ -98,7 +98,16 @@ fn serve() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, hits)
 }
 
-fn kubeconfig(port: u16, name: &str) -> std::path::PathBuf {
+/// A kubeconfig file, removed when dropped.
+struct Kubeconfig(std::path::PathBuf);
+
+impl Drop for Kubeconfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn kubeconfig(port: u16, name: &str) -> Kubeconfig {
     let p = std::env::temp_dir().join(format!("palisade-cluster-read-{name}-{}", std::process::id()));
     std::fs::write(
         &p,
@@ -107,7 +116,7 @@ fn kubeconfig(port: u16, name: &str) -> std::path::PathBuf {
         ),
     )
     .unwrap();
-    p
+    Kubeconfig(p)
 }
 
 #[derive(Default)]
@@ -132,8 +141,9 @@ impl Progress for Events {
 #[test]
 fn wanted_kinds_are_listed_page_by_page_with_progress_events() {
     let (port, hits) = serve();
+    let kc = kubeconfig(port, "wanted");
     let opts = ClusterOptions {
-        kubeconfig: Some(kubeconfig(port, "wanted")),
+        kubeconfig: Some(kc.0.clone()),
         all_namespaces: true,
         wanted: Wanted::kinds(&[("", "Pod"), ("apps", "ReplicaSet")]),
         ..ClusterOptions::default()
@@ -180,8 +190,9 @@ fn wanted_kinds_are_listed_page_by_page_with_progress_events() {
 #[test]
 fn predicate_wanted_and_custom_resources() {
     let (port, hits) = serve();
+    let kc = kubeconfig(port, "predicate");
     let opts = ClusterOptions {
-        kubeconfig: Some(kubeconfig(port, "predicate")),
+        kubeconfig: Some(kc.0.clone()),
         all_namespaces: true,
         wanted: Wanted::matching(|g, k| g.is_empty() && k == "Namespace", true),
         ..ClusterOptions::default()
@@ -229,8 +240,9 @@ fn connection_errors_are_typed() {
 #[test]
 fn kinds_outside_the_table_are_found_by_discovery() {
     let (port, hits) = serve();
+    let kc = kubeconfig(port, "discovery");
     let opts = ClusterOptions {
-        kubeconfig: Some(kubeconfig(port, "discovery")),
+        kubeconfig: Some(kc.0.clone()),
         all_namespaces: true,
         wanted: Wanted::matching(|_, _| false, false)
             .with_kinds([("policy", "PodDisruptionBudget"), ("extensions", "Ingress")]),

@@ -25,11 +25,12 @@ fn pair() -> SelfSigned {
     tls::self_signed(&["localhost".to_owned()], &[IpAddr::V4(Ipv4Addr::LOCALHOST)]).unwrap()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("palisade-tls-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A scratch directory, removed when the test ends.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("palisade-tls-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn write_pair(dir: &Path, p: &SelfSigned) -> (PathBuf, PathBuf) {
@@ -143,9 +144,10 @@ fn der(pem: &str) -> CertificateDer<'static> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_and_rotates_the_certificate_while_requests_run() {
-    let dir = temp_dir("rotate");
+    let tmp = temp_dir("rotate");
+    let dir = tmp.path();
     let (one, two) = (pair(), pair());
-    let (cert, key) = write_pair(&dir, &one);
+    let (cert, key) = write_pair(dir, &one);
     let resolver = CertResolver::from_files(&cert, &key).unwrap();
     let server = start(resolver.clone(), ServeLimits::default()).await;
 
@@ -190,7 +192,7 @@ async fn serves_and_rotates_the_certificate_while_requests_run() {
 
     // Rotate: the second CA's pair on disk, then reload.
     let before = ok.load(Ordering::Relaxed);
-    write_pair(&dir, &two);
+    write_pair(dir, &two);
     assert!(resolver.reload_if_changed().unwrap());
     assert!(!resolver.reload_if_changed().unwrap(), "nothing changed since");
 
@@ -233,9 +235,10 @@ async fn stop(mut server: Server) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_pair_on_disk_keeps_the_old_key_and_is_reported() {
-    let dir = temp_dir("broken");
+    let tmp = temp_dir("broken");
+    let dir = tmp.path();
     let (one, two) = (pair(), pair());
-    let (cert, key) = write_pair(&dir, &one);
+    let (cert, key) = write_pair(dir, &one);
     let resolver = CertResolver::from_files(&cert, &key).unwrap();
     let server = start(resolver.clone(), ServeLimits::default()).await;
     let original = resolver.current();
@@ -281,9 +284,10 @@ async fn a_broken_pair_on_disk_keeps_the_old_key_and_is_reported() {
 
 #[test]
 fn load_errors_name_the_file() {
-    let dir = temp_dir("errors");
+    let tmp = temp_dir("errors");
+    let dir = tmp.path();
     let one = pair();
-    let (cert, key) = write_pair(&dir, &one);
+    let (cert, key) = write_pair(dir, &one);
     let missing = dir.join("nope.crt");
     let e = CertResolver::from_files(&missing, &key).unwrap_err();
     assert!(e.to_string().contains("nope.crt"), "{e}");
@@ -374,7 +378,8 @@ fn self_signed_certificates() {
 fn secret_volume_symlink_swap_is_reloaded_by_content() {
     use std::os::unix::fs::symlink;
     // The layout the kubelet's atomic writer makes: tls.crt → ..data/tls.crt, ..data → ..<ts>.
-    let dir = temp_dir("symlinks");
+    let tmp = temp_dir("symlinks");
+    let dir = tmp.path();
     let (one, two) = (pair(), pair());
     let v1 = dir.join("..2026_01_01_00_00_00.000000001");
     let v2 = dir.join("..2026_01_01_00_00_00.000000002");
@@ -420,9 +425,10 @@ fn secret_volume_symlink_swap_is_reloaded_by_content() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reloader_task_picks_up_a_new_pair() {
-    let dir = temp_dir("poll");
+    let tmp = temp_dir("poll");
+    let dir = tmp.path();
     let (one, two) = (pair(), pair());
-    let (cert, key) = write_pair(&dir, &one);
+    let (cert, key) = write_pair(dir, &one);
     let resolver = CertResolver::from_files(&cert, &key).unwrap();
     let task = tls::spawn_reloader(resolver.clone(), Duration::from_millis(50));
     // A broken intermediate state first: the old pair stays.

@@ -72,12 +72,38 @@ pub fn json(args: &[&str]) -> (i32, serde_json::Value) {
     (code(&out), v)
 }
 
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test, in this process's [`scratch_root`].
 pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("palisade-cli-{name}-{}", std::process::id()));
+    let d = scratch_root().join(format!("cli-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// This test process's scratch directory (`palisade-tests-PID` in the system's temporary
+/// directory). The first call removes those of test processes that have ended, so that runs
+/// do not pile up (on systems with `/proc`, which says whether a process lives).
+pub fn scratch_root() -> &'static Path {
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        const PREFIX: &str = "palisade-tests-";
+        let tmp = std::env::temp_dir();
+        if Path::new("/proc/self").is_dir() {
+            for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+                let name = e.file_name();
+                let pid = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix(PREFIX))
+                    .and_then(|p| p.parse::<u32>().ok());
+                if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let d = tmp.join(format!("{PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    })
 }
 
 /// The findings of a JSON report.
@@ -175,7 +201,7 @@ pub fn recorded() -> PathBuf {
 /// A kubeconfig for the mock server on `port`: context `mock`, user `bob` (a token),
 /// namespace `shop`.
 pub fn kubeconfig(port: u16, name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("palisade-kubeconfig-{name}-{}", std::process::id()));
+    let p = scratch_root().join(format!("kubeconfig-{name}"));
     std::fs::write(
         &p,
         format!(
