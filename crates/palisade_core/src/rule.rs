@@ -26,6 +26,19 @@ pub enum Reference {
 }
 
 impl Reference {
+    /// Its serde form's `kind` (kebab-case) and `id`: `("cis", "5.2.1")`.
+    pub fn kind_and_id(&self) -> (&'static str, &'static str) {
+        match *self {
+            Reference::Pss(s) => ("pss", s),
+            Reference::Cis(s) => ("cis", s),
+            Reference::CisDocker(s) => ("cis-docker", s),
+            Reference::Nsa(s) => ("nsa", s),
+            Reference::Mitre(s) => ("mitre", s),
+            Reference::Checkov(s) => ("checkov", s),
+            Reference::Trivy(s) => ("trivy", s),
+            Reference::Url(s) => ("url", s),
+        }
+    }
     pub fn label(&self) -> String {
         match self {
             Reference::Pss(s) => format!("Pod Security Standards: {s}"),

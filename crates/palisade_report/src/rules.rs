@@ -58,16 +58,7 @@ pub(crate) struct JsonReference {
 }
 
 pub(crate) fn reference(r: &Reference) -> JsonReference {
-    let (kind, id) = match *r {
-        Reference::Pss(s) => ("pss", s),
-        Reference::Cis(s) => ("cis", s),
-        Reference::CisDocker(s) => ("cis-docker", s),
-        Reference::Nsa(s) => ("nsa", s),
-        Reference::Mitre(s) => ("mitre", s),
-        Reference::Checkov(s) => ("checkov", s),
-        Reference::Trivy(s) => ("trivy", s),
-        Reference::Url(s) => ("url", s),
-    };
+    let (kind, id) = r.kind_and_id();
     JsonReference {
         kind,
         id,

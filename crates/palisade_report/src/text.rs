@@ -283,9 +283,14 @@ impl fmt::Write for CleanLine<'_> {
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u32(out: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
+    for &d in decimal(n, &mut [0; 10]) {
+        out.push(char::from(d));
+    }
+}
+
+/// `n` in decimal ASCII digits, written into the end of `buf`.
+pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     let mut i = buf.len();
-    let mut n = n;
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -294,9 +299,7 @@ pub(crate) fn push_u32(out: &mut String, n: u32) {
             break;
         }
     }
-    for &d in &buf[i..] {
-        out.push(char::from(d));
-    }
+    &buf[i..]
 }
 
 /// Appends `file:line:column` made safe for one line (what `clean_line(&loc.to_string())` gives).

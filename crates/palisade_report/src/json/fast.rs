@@ -129,16 +129,7 @@ fn pss(buf: &mut Vec<u8>, depth: usize, p: &PssContext) {
 
 /// A reference as its serde form: `{"kind": "cis", "id": "5.2.1"}`.
 fn reference(buf: &mut Vec<u8>, depth: usize, r: &Reference) {
-    let (kind, id) = match *r {
-        Reference::Pss(s) => ("pss", s),
-        Reference::Cis(s) => ("cis", s),
-        Reference::CisDocker(s) => ("cis-docker", s),
-        Reference::Nsa(s) => ("nsa", s),
-        Reference::Mitre(s) => ("mitre", s),
-        Reference::Checkov(s) => ("checkov", s),
-        Reference::Trivy(s) => ("trivy", s),
-        Reference::Url(s) => ("url", s),
-    };
+    let (kind, id) = r.kind_and_id();
     let d = depth + 1;
     buf.push(b'{');
     key(buf, d, true, "kind");
@@ -193,18 +184,8 @@ fn string(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn number(buf: &mut Vec<u8>, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+fn number(buf: &mut Vec<u8>, n: u32) {
+    buf.extend_from_slice(crate::text::decimal(n, &mut [0; 10]));
 }
 
 #[cfg(test)]
