@@ -59,7 +59,7 @@ impl Workload {
     /// The namespace (`default` for an object written without one: where `kubectl apply`
     /// puts it).
     pub fn namespace(&self) -> &str {
-        self.reference.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
+        namespace_or_default(self.reference.namespace.as_deref())
     }
     pub fn kind(&self) -> &str {
         &self.reference.kind
@@ -280,9 +280,13 @@ fn string_map(n: Option<&Node>) -> BTreeMap<String, String> {
 }
 
 fn ns_of(o: &Object) -> String {
-    o.namespace
-        .clone()
-        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
+    namespace_or_default(o.namespace.as_deref()).to_owned()
+}
+
+/// An object's namespace, `default` for one written without a namespace (where `kubectl
+/// apply` puts it).
+fn namespace_or_default(ns: Option<&str>) -> &str {
+    ns.unwrap_or(DEFAULT_NAMESPACE)
 }
 
 /// How a workload is named in messages: `Deployment shop/web` (`default` for an object
@@ -291,7 +295,7 @@ pub fn workload_display(r: &ObjectRef) -> String {
     format!(
         "{} {}/{}",
         r.kind,
-        r.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
+        namespace_or_default(r.namespace.as_deref()),
         r.name
     )
 }

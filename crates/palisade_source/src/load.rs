@@ -278,10 +278,7 @@ fn load_stream_with<R: Read>(
 fn stream_failed(d: &mut Decoder<'_>, message: String) {
     let mut l = Loaded::default();
     l.diagnostics.push(diag(DiagLevel::Error, &d.name, None, message));
-    if !d.bytes_told {
-        l.bytes = d.bytes;
-        d.bytes_told = true;
-    }
+    d.tell_bytes(&mut l);
     (d.each)(d.next, l);
     d.next += 1;
 }
@@ -448,11 +445,8 @@ impl<'e> Decoder<'e> {
             self.dropped.0 += g.dropped.0;
             self.dropped.1 += g.dropped.1;
         }
-        if !self.bytes_told {
-            if let Some(first) = parts.first_mut() {
-                first.loaded.bytes = self.bytes;
-                self.bytes_told = true;
-            }
+        if let Some(first) = parts.first_mut() {
+            self.tell_bytes(&mut first.loaded);
         }
         let first = self.next;
         self.next += parts.len();
@@ -463,14 +457,20 @@ impl<'e> Decoder<'e> {
             .for_each(|(k, g)| each(first + k, g.loaded));
     }
 
+    /// Gives the input's size to `l` if no batch has told it yet (the first batch tells it).
+    fn tell_bytes(&mut self, l: &mut Loaded) {
+        if !self.bytes_told {
+            l.bytes = self.bytes;
+            self.bytes_told = true;
+        }
+    }
+
     /// Ends the input: the count of diagnostics left out, or, for an input without a
     /// document, one empty batch that counts its bytes.
-    fn finish(self) {
+    fn finish(mut self) {
         if !self.bytes_told {
-            let out = Loaded {
-                bytes: self.bytes,
-                ..Loaded::default()
-            };
+            let mut out = Loaded::default();
+            self.tell_bytes(&mut out);
             (self.each)(self.next, out);
             return;
         }
