@@ -148,7 +148,7 @@ impl<'a> PodCtx<'a> {
     }
     /// Path of a field of the PodSpec: `ctx.spec_path(&["securityContext", "runAsUser"])`.
     pub fn spec_path(&self, keys: &[&str]) -> FieldPath {
-        let mut p = self.tpl.spec_path.clone();
+        let mut p = self.tpl.spec_path.with_room(keys.len());
         for k in keys {
             p = p.key(k);
         }
@@ -170,7 +170,12 @@ impl<'a> PodCtx<'a> {
     }
     /// Path of a field of a container: `ctx.container_path(c, &["securityContext", "privileged"])`.
     pub fn container_path(&self, c: &ContainerRef<'_>, keys: &[&str]) -> FieldPath {
-        let mut p = self.tpl.spec_path.clone().key(c.list).idx(c.index);
+        let mut p = self
+            .tpl
+            .spec_path
+            .with_room(2 + keys.len())
+            .key(c.list)
+            .idx(c.index);
         for k in keys {
             p = p.key(k);
         }

@@ -279,6 +279,14 @@ impl Key {
             KeyText::Own(s) => s,
         }
     }
+    /// Whether the dotted form writes the key bare (`a.b`) rather than quoted (`["a.b"]`).
+    /// Every known key is (a test says so).
+    fn is_plain(&self) -> bool {
+        match &self.0 {
+            KeyText::Known(_) => true,
+            KeyText::Own(s) => plain_key(s),
+        }
+    }
 }
 
 impl std::ops::Deref for Key {
@@ -363,6 +371,22 @@ impl FieldPath {
         self.0.push(Seg::Index(i));
         self
     }
+    /// A copy with room for `more` segments beyond this path's (at least 8 in all), so that
+    /// extending it allocates once: a path a rule extends is often a template's, which is
+    /// kept with exactly the room it uses.
+    #[must_use]
+    pub fn with_room(&self, more: usize) -> FieldPath {
+        let mut v = Vec::with_capacity((self.0.len() + more).max(8));
+        v.extend_from_slice(&self.0);
+        FieldPath(v)
+    }
+    /// Appends one segment (a copy of another path's: no lookup of its key).
+    #[must_use]
+    pub fn seg(mut self, s: &Seg) -> FieldPath {
+        self.room();
+        self.0.push(s.clone());
+        self
+    }
     /// Gives back unused room (for a path kept for long).
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
@@ -416,21 +440,48 @@ fn plain_key(k: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$')
 }
 
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FieldPath {
+    /// Writes the dotted form (`a.b[0]["x.y"]`, what `Display` prints) a piece at a time
+    /// into `put`, without the formatting machinery (paths are printed by the million).
+    pub fn pieces<E>(&self, mut put: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
         for (n, seg) in self.0.iter().enumerate() {
             match seg {
-                Seg::Key(k) if plain_key(k) => {
+                Seg::Key(k) if k.is_plain() => {
                     if n > 0 {
-                        f.write_str(".")?;
+                        put(".")?;
                     }
-                    f.write_str(k)?;
+                    put(k)?;
                 }
-                Seg::Key(k) => write!(f, "[\"{k}\"]")?,
-                Seg::Index(i) => write!(f, "[{i}]")?,
+                Seg::Key(k) => {
+                    put("[\"")?;
+                    put(k)?;
+                    put("\"]")?;
+                }
+                Seg::Index(i) => {
+                    let mut buf = [0u8; 20];
+                    let mut at = buf.len();
+                    let mut i = *i;
+                    loop {
+                        at -= 1;
+                        buf[at] = b'0' + (i % 10) as u8;
+                        i /= 10;
+                        if i == 0 {
+                            break;
+                        }
+                    }
+                    put("[")?;
+                    put(std::str::from_utf8(&buf[at..]).unwrap_or_default())?;
+                    put("]")?;
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pieces(|p| f.write_str(p))
     }
 }
 
@@ -452,6 +503,10 @@ mod tests {
             assert!(matches!(Key::new(k).0, KeyText::Known(s) if s == *k), "{k}");
         }
         assert!(matches!(Key::new("").0, KeyText::Own(_)));
+        // A known key is written bare without being checked.
+        for k in KNOWN_KEYS {
+            assert!(plain_key(k), "{k}");
+        }
     }
 
     #[test]
@@ -474,5 +529,31 @@ mod tests {
             .key("image");
         assert_eq!(q.to_string(), "spec.containers[2].image");
         assert_eq!(FieldPath::parse("spec.containers[2].image"), Some(q));
+        let r = FieldPath::root()
+            .key("a.b")
+            .idx(0)
+            .idx(10)
+            .idx(usize::MAX)
+            .key("")
+            .key("ephemeral-storage");
+        assert_eq!(
+            r.to_string(),
+            format!("[\"a.b\"][0][10][{}][\"\"].ephemeral-storage", usize::MAX)
+        );
+    }
+
+    #[test]
+    fn a_path_extended_from_a_copy_is_the_same_path() {
+        let base = FieldPath::root().key("spec").key("template").key("spec");
+        let mut kept = base.clone();
+        kept.shrink_to_fit();
+        let long = kept
+            .with_room(2)
+            .key("containers")
+            .idx(0)
+            .seg(&Seg::Key(Key::new("securityContext")))
+            .seg(&Seg::Index(3));
+        assert_eq!(long, base.key("containers").idx(0).key("securityContext").idx(3));
+        assert_eq!(kept.segs().len(), 3);
     }
 }

@@ -34,12 +34,9 @@ fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
         Some(Seg::Key(k)) if &**k == "spec" => (&t.spec_path, &segs[1..]),
         _ => (&t.spec_path, segs),
     };
-    let mut p = base.clone();
+    let mut p = base.with_room(rest.len());
     for s in rest {
-        p = match s {
-            Seg::Key(k) => p.key(k),
-            Seg::Index(i) => p.idx(*i),
-        };
+        p = p.seg(s);
     }
     p
 }

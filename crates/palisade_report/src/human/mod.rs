@@ -318,13 +318,13 @@ fn finding_head(s: &mut String, st: &Style, f: &Finding) {
         Some(loc) => {
             push_location(s, loc);
             s.push_str("  ");
-            let _ = write!(CleanLine(s), "{}", f.path);
+            push_path(s, &f.path);
             if !f.exact {
                 s.push_str("  (field absent; location of its parent)");
             }
         }
         None => {
-            let _ = write!(CleanLine(s), "{}", f.path);
+            push_path(s, &f.path);
             s.push_str("  (no source position)");
         }
     }
@@ -336,6 +336,14 @@ fn by_severity_then_line(findings: &mut [&Finding]) {
     findings.sort_by(|a, b| {
         let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
         b.severity.cmp(&a.severity).then(pos(a).cmp(&pos(b)))
+    });
+}
+
+/// A field path, cleaned for the terminal (keys are the input's text).
+fn push_path(s: &mut String, p: &palisade_core::FieldPath) {
+    let _ = p.pieces(|piece| {
+        push_clean_line(s, piece);
+        Ok::<(), ()>(())
     });
 }
 

@@ -5,7 +5,6 @@
 
 use crate::text::unique_references;
 use palisade_core::{Finding, Location, ObjectRef, PssContext, Reference};
-use std::fmt::Write as _;
 
 /// Reused text for the values written through `Display` (the field path).
 #[derive(Default)]
@@ -35,7 +34,10 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
     key(buf, d, false, "path");
     // Printed once, for the field and the fingerprint.
     scratch.0.clear();
-    let _ = write!(scratch.0, "{}", f.path);
+    let _ = f.path.pieces(|p| {
+        scratch.0.push_str(p);
+        Ok::<(), ()>(())
+    });
     string(buf, &scratch.0);
     if let Some(l) = &f.location {
         key(buf, d, false, "location");

@@ -267,7 +267,7 @@ pub fn effective_profile(
             .and_then(Node::as_str)
             .map(|v| ProfileSource {
                 value: v.to_owned(),
-                path: ctx.tpl.metadata_path.clone().key("annotations").key(key),
+                path: ctx.tpl.metadata_path.with_room(2).key("annotations").key(key),
                 from_pod: false,
                 label: format!("annotation {key}: {v}"),
             })

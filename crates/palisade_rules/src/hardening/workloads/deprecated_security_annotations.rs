@@ -95,7 +95,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         };
         let value = e.value.as_str().unwrap_or("");
         hits.push(Hit::new(
-            ctx.tpl.metadata_path.clone().key("annotations").key(key),
+            ctx.tpl.metadata_path.with_room(2).key("annotations").key(key),
             format!(
                 "annotation {key:?} is deprecated: set {field} ({}) instead",
                 field_value(value)
