@@ -61,12 +61,12 @@ pub struct Inventory {
     /// Indexes into `objects` by (kind, namespace, name), hashed from the objects' own names
     /// (no copies: a large input has hundreds of thousands); the first object of a key wins.
     by_key: hashbrown::HashTable<u32>,
-    hasher: std::hash::RandomState,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Inventory {
     pub fn new(objects: Vec<Object>) -> Inventory {
-        let hasher = std::hash::RandomState::new();
+        let hasher = foldhash::fast::RandomState::default();
         let mut by_key = hashbrown::HashTable::with_capacity(objects.len());
         for (i, o) in objects.iter().enumerate() {
             let key = key_of(o);
@@ -113,7 +113,7 @@ fn key_of(o: &Object) -> (&str, &str, &str) {
     (&o.kind, o.namespace.as_deref().unwrap_or(""), &o.name)
 }
 
-fn hash_key(hasher: &std::hash::RandomState, key: (&str, &str, &str)) -> u64 {
+fn hash_key(hasher: &foldhash::fast::RandomState, key: (&str, &str, &str)) -> u64 {
     use std::hash::BuildHasher;
     hasher.hash_one(key)
 }

@@ -34,7 +34,7 @@ pub(crate) fn group_findings<'a>(
     admission: impl IntoIterator<Item = &'a AdmissionVerdict>,
     with_admission: bool,
 ) -> Vec<ObjectGroup<'a>> {
-    type Index<'a> = HashMap<(&'a ObjectRef, Option<&'a str>), usize>;
+    type Index<'a> = HashMap<(&'a ObjectRef, Option<&'a str>), usize, foldhash::fast::RandomState>;
     // The index keeps grouping linear in the number of findings (tens of thousands on a
     // large repository).
     fn slot<'a>(
@@ -60,7 +60,7 @@ pub(crate) fn group_findings<'a>(
         Some(a.map_or(b, |a| a.min(b)))
     }
     let mut groups: Vec<ObjectGroup<'a>> = Vec::new();
-    let mut index: Index<'a> = HashMap::new();
+    let mut index: Index<'a> = HashMap::default();
     // An object's findings come one after another and share its reference and file name:
     // the same pointers as the previous finding's are its group, without hashing the key.
     let mut last: Option<(&'a ObjectRef, Option<&'a str>, usize)> = None;
@@ -102,6 +102,9 @@ pub(crate) fn group_findings<'a>(
         }
     }
     // Merge location-less groups into the same object's first located group.
+    if groups.iter().all(|g| g.file.is_some()) {
+        return groups;
+    }
     let mut first_located: HashMap<&'a ObjectRef, usize> = HashMap::new();
     for (i, g) in groups.iter().enumerate() {
         if g.file.is_some() {

@@ -70,8 +70,8 @@ pub static CONCERNS: &[Concern] = &[
 pub fn concern_of(rule: &RuleMeta) -> Option<&'static Concern> {
     // Asked for every finding (several times while merging): an index by code, not a scan
     // of every concern's codes.
-    static BY_CODE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Concern>> =
-        std::sync::OnceLock::new();
+    type ByCode = std::collections::HashMap<&'static str, &'static Concern, foldhash::fast::RandomState>;
+    static BY_CODE: std::sync::OnceLock<ByCode> = std::sync::OnceLock::new();
     BY_CODE
         .get_or_init(|| {
             CONCERNS

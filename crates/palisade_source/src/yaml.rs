@@ -208,7 +208,8 @@ const INTERN_MAX_LEN: usize = 64;
 const INTERN_MAX_KEYS: usize = 4096;
 
 thread_local! {
-    static KEYS: std::cell::RefCell<HashSet<Arc<str>>> = std::cell::RefCell::new(HashSet::new());
+    static KEYS: std::cell::RefCell<HashSet<Arc<str>, foldhash::fast::RandomState>> =
+        std::cell::RefCell::new(HashSet::default());
 }
 
 /// The shared copy of mapping key `k`: the same keys recur in every object of an input, so
