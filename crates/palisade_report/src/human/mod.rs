@@ -186,8 +186,16 @@ impl Stream {
             s.clear();
             let text = |vs: &[AdmissionVerdict], s: &mut String| {
                 s.clear();
+                // Verdicts that share a message (copies of one chart) share its lines.
+                let mut last: Option<(&str, Option<String>)> = None;
                 for v in vs {
-                    admission_verdict(s, &st, v, &selected);
+                    if last.as_ref().is_none_or(|(m, _)| *m != &*v.message) {
+                        last = Some((&v.message, verdict_body(&v.message, &selected)));
+                    }
+                    if let Some((_, Some(body))) = &last {
+                        verdict_head(s, &st, v);
+                        s.push_str(body);
+                    }
                 }
             };
             let bufs = &mut self.bufs;
@@ -232,8 +240,8 @@ impl Stream {
 /// A verdict of the admission section: `scan  restricted:latest  violation  Deployment a/b
 /// file:16:5`, then its message a line per violated check, wrapped; nothing when none of its
 /// checks is selected.
-fn admission_verdict(s: &mut String, st: &Style, v: &AdmissionVerdict, selected: &SelectedChecks) {
-    let start = s.len();
+/// A verdict's first line: mode, policy, action, object and place.
+fn verdict_head(s: &mut String, st: &Style, v: &AdmissionVerdict) {
     s.push_str("  ");
     push_clean_line(s, v.mode.as_str());
     s.push_str("  ");
@@ -249,20 +257,24 @@ fn admission_verdict(s: &mut String, st: &Style, v: &AdmissionVerdict, selected:
         push_location(s, loc);
     }
     s.push('\n');
-    let shown = crate::admission::each_line(&v.message, selected, |depth, l| {
+}
+
+/// The lines of a verdict's message, wrapped and indented; `None` when none of its checks
+/// is selected (the verdict is not shown).
+fn verdict_body(message: &str, selected: &SelectedChecks) -> Option<String> {
+    let mut s = String::new();
+    let shown = crate::admission::each_line(message, selected, |depth, l| {
         let indent = if depth == 0 { "    " } else { "      " };
         crate::admission::each_wrapped(l, WRAP_WIDTH - indent.len(), |continued, w| {
             s.push_str(indent);
             if continued {
                 s.push_str("  ");
             }
-            push_clean(s, w);
+            push_clean(&mut s, w);
             s.push('\n');
         });
     });
-    if !shown {
-        s.truncate(start);
-    }
+    shown.then_some(s)
 }
 
 /// `Deployment guestbook/frontend  examples/guestbook/frontend.yaml:3`.
