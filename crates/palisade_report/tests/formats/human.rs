@@ -396,3 +396,43 @@ fn what_latest_meant_is_a_header_line() {
     let plain = render(&super::fixture::report(), Format::Human, &opts());
     assert!(!plain.contains("Pod Security `latest`"), "{plain}");
 }
+
+/// Verdicts that share a message (the same `Arc`, or equal text) each get the message's
+/// lines; a verdict none of whose checks is selected is left out, and the next verdict with
+/// another message is shown again.
+#[test]
+fn verdicts_sharing_a_message_each_show_it() {
+    let mut report = report();
+    let first = report.admission[0].clone();
+    let hidden_message: std::sync::Arc<str> =
+        "Warning: would violate PodSecurity \"restricted:latest\": runAsNonRoot != true (pod must set securityContext.runAsNonRoot=true)".into();
+    let at = |line: u32, message: std::sync::Arc<str>| palisade_core::AdmissionVerdict {
+        location: Some(loc(FRONTEND_FILE, line, 1)),
+        message,
+        ..first.clone()
+    };
+    report.admission = vec![
+        at(3, first.message.clone()),
+        at(4, first.message.clone()),
+        at(5, hidden_message.clone()),
+        at(6, hidden_message),
+        at(7, first.message.to_string().into()),
+    ];
+    let out = render(&report, Format::Human, &opts());
+    let section = out
+        .split("Pod Security Admission:\n")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .expect("admission section");
+    let body = "    Warning: would violate PodSecurity \"restricted:latest\":\n      privileged (container \"php-redis\" must not set securityContext.privileged=true)\n";
+    let head = |line: u32| {
+        format!("  enforce  restricted:latest  pods rejected (controller admitted)  Deployment guestbook/frontend  examples/guestbook/frontend.yaml:{line}:1\n")
+    };
+    let expected = format!(
+        "{}{body}{}{body}{}{body}  (only the checks of the selected rules are shown; -o json has the full messages)",
+        head(3),
+        head(4),
+        head(7)
+    );
+    assert_eq!(section, expected);
+}
