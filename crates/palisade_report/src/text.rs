@@ -252,7 +252,7 @@ pub(crate) fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
 /// Whether [`clean`] (or, with `line`, [`clean_line`]) changes `s`. Printable ASCII, the
 /// text of nearly every manifest, is decided in one vectorised pass; other text a byte (then a
 /// character) at a time.
-fn needs_clean(s: &str, line: bool) -> bool {
+pub(crate) fn needs_clean(s: &str, line: bool) -> bool {
     // Printable ASCII throughout (nearly every message): one pass the compiler vectorizes.
     if all_bytes(s, |b| b.wrapping_sub(0x20) < 0x5f) {
         return false;

@@ -353,10 +353,17 @@ fn by_severity_then_line(findings: &mut [&Finding]) {
 
 /// A field path, cleaned for the terminal (keys are the input's text).
 fn push_path(s: &mut String, p: &palisade_core::FieldPath) {
+    // Written whole, then cleaned only if it needs it (cleaning is a character at a time, so
+    // cleaning the whole is cleaning the pieces).
+    let start = s.len();
     let _ = p.pieces(|piece| {
-        push_clean_line(s, piece);
+        s.push_str(piece);
         Ok::<(), ()>(())
     });
+    if crate::text::needs_clean(&s[start..], true) {
+        let raw = s.split_off(start);
+        push_clean_line(s, &raw);
+    }
 }
 
 /// `also PSS014 pss-capabilities-restricted; CIS 5.2.8, 5.2.9; PSS Capabilities`: the other
