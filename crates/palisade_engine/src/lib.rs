@@ -856,6 +856,10 @@ pub fn scan_loaded_into(
             let from = deferred.partition_point(|d| d.object < i);
             let to = from + deferred[from..].partition_point(|d| d.object == i);
             deferred_findings(&o, &deferred[from..to], opts, &mut out.findings);
+            // Sorted here, on the evaluating threads: the step's findings, one object's after
+            // another's in the order of their places, are then in order already, and sorting
+            // them is one pass.
+            sort_findings(&mut out.findings);
             (i, out)
         };
         if step.len() < PARALLEL_MIN {
