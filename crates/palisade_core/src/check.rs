@@ -127,6 +127,24 @@ pub struct ContainerRef<'a> {
     pub node: &'a Node,
 }
 
+impl<'a> ContainerRef<'a> {
+    /// Every container of a PodSpec: init containers, containers, then ephemeral containers
+    /// (entries that are not mappings are left out).
+    pub fn all(spec: &'a Node) -> Vec<ContainerRef<'a>> {
+        let mut out = Vec::new();
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            if let Some(items) = spec.get(list).and_then(Node::as_seq) {
+                for (index, node) in items.iter().enumerate() {
+                    if node.as_map().is_some() {
+                        out.push(ContainerRef { list, index, node });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 impl ContainerRef<'_> {
     pub fn name(&self) -> &str {
         self.node.get("name").and_then(Node::as_str).unwrap_or("")
@@ -137,6 +155,8 @@ impl ContainerRef<'_> {
 pub struct PodCtx<'a> {
     pub obj: &'a Object,
     pub tpl: &'a PodTemplate<'a>,
+    /// The template's containers ([`ContainerRef::all`]), listed once for every rule.
+    pub containers: &'a [ContainerRef<'a>],
     pub inv: &'a Inventory,
     pub opts: &'a RuleOptions,
 }
@@ -155,18 +175,8 @@ impl<'a> PodCtx<'a> {
         p
     }
     /// Every container: init containers, containers, then ephemeral containers.
-    pub fn containers(&self) -> Vec<ContainerRef<'a>> {
-        let mut out = Vec::new();
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            if let Some(items) = self.tpl.spec.get(list).and_then(Node::as_seq) {
-                for (index, node) in items.iter().enumerate() {
-                    if node.as_map().is_some() {
-                        out.push(ContainerRef { list, index, node });
-                    }
-                }
-            }
-        }
-        out
+    pub fn containers(&self) -> &'a [ContainerRef<'a>] {
+        self.containers
     }
     /// Path of a field of a container: `ctx.container_path(c, &["securityContext", "privileged"])`.
     pub fn container_path(&self, c: &ContainerRef<'_>, keys: &[&str]) -> FieldPath {

@@ -335,11 +335,13 @@ fn run_pod_rules(
         return;
     }
     for tpl in obj.pod_templates() {
+        let containers = palisade_core::check::ContainerRef::all(tpl.spec);
         for rule in pod_rules {
             if let Check::Pod { check, .. } = rule.check {
                 let ctx = PodCtx {
                     obj,
                     tpl: &tpl,
+                    containers: &containers,
                     inv,
                     opts: opts.options_for(rule),
                 };

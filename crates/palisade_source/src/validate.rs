@@ -12,21 +12,26 @@ const ID: (i64, i64) = (0, 2_147_483_647);
 
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
-/// Checks one value: the node, its path, the valid range, and whether 0 means unset.
-type Check<'c> = dyn FnMut(Option<&Node>, FieldPath, (i64, i64), bool) + 'c;
+/// Checks one value: the node, its path (made only for a value out of range), the valid
+/// range, and whether 0 means unset.
+type Check<'c> = dyn FnMut(Option<&Node>, &dyn Fn() -> FieldPath, (i64, i64), bool) + 'c;
 
 /// The out-of-range values in the pod templates of `obj`.
 pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for t in obj.pod_templates() {
         let spec = &t.spec_path;
-        let mut check = |node: Option<&Node>, path: FieldPath, (lo, hi): (i64, i64), zero_is_unset: bool| {
+        let mut check = |node: Option<&Node>,
+                         path: &dyn Fn() -> FieldPath,
+                         (lo, hi): (i64, i64),
+                         zero_is_unset: bool| {
             let Some(v) = node.and_then(Node::as_i64) else {
                 return;
             };
             if (zero_is_unset && v == 0) || (lo..=hi).contains(&v) {
                 return;
             }
+            let path = path();
             let (loc, _) = obj.locate(&path);
             out.push(Diagnostic {
                 level: DiagLevel::Error,
@@ -40,17 +45,17 @@ pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
                 object: Some(obj.reference()),
             });
         };
-        let ids = |sc: Option<&Node>, at: &FieldPath, check: &mut Check<'_>| {
+        let ids = |sc: Option<&Node>, at: &dyn Fn() -> FieldPath, check: &mut Check<'_>| {
             for f in ["runAsUser", "runAsGroup"] {
-                check(sc.and_then(|s| s.get(f)), at.clone().key(f), ID, false);
+                check(sc.and_then(|s| s.get(f)), &|| at().key(f), ID, false);
             }
         };
         let psc = t.spec.get("securityContext");
-        let psc_path = spec.clone().key("securityContext");
+        let psc_path = || spec.clone().key("securityContext");
         ids(psc, &psc_path, &mut check);
         check(
             psc.and_then(|s| s.get("fsGroup")),
-            psc_path.clone().key("fsGroup"),
+            &|| psc_path().key("fsGroup"),
             ID,
             false,
         );
@@ -63,7 +68,7 @@ pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
         {
             check(
                 Some(g),
-                psc_path.clone().key("supplementalGroups").idx(i),
+                &|| psc_path().key("supplementalGroups").idx(i),
                 ID,
                 false,
             );
@@ -73,10 +78,10 @@ pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
                 continue;
             };
             for (ci, c) in containers.iter().enumerate() {
-                let cpath = spec.clone().key(list).idx(ci);
+                let cpath = || spec.clone().key(list).idx(ci);
                 ids(
                     c.get("securityContext"),
-                    &cpath.clone().key("securityContext"),
+                    &|| cpath().key("securityContext"),
                     &mut check,
                 );
                 for (pi, p) in c
@@ -86,15 +91,15 @@ pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
                     .iter()
                     .enumerate()
                 {
-                    let ppath = cpath.clone().key("ports").idx(pi);
+                    let ppath = || cpath().key("ports").idx(pi);
                     check(
                         p.get("containerPort"),
-                        ppath.clone().key("containerPort"),
+                        &|| ppath().key("containerPort"),
                         PORT,
                         false,
                     );
                     // hostPort 0 means "no host port".
-                    check(p.get("hostPort"), ppath.key("hostPort"), PORT, true);
+                    check(p.get("hostPort"), &|| ppath().key("hostPort"), PORT, true);
                 }
             }
         }

@@ -72,8 +72,8 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
     }
     let sources: Vec<_> = ctx
         .containers()
-        .into_iter()
-        .map(|c| {
+        .iter()
+        .map(|&c| {
             let src = effective_profile(
                 ctx,
                 &c,
