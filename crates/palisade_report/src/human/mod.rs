@@ -126,11 +126,12 @@ impl Stream {
         // text is made without growing a new string per slice.
         let text = |gs: &mut [ObjectGroup<'_>], s: &mut String| {
             s.clear();
+            let mut fixes = Fixes::default();
             for g in gs {
                 by_severity_then_line(&mut g.findings);
                 object_header(s, &st, g, opts.verbose);
                 for f in &g.findings {
-                    finding(s, &st, f, opts.verbose);
+                    finding(s, &st, f, opts.verbose, &mut fixes);
                 }
                 s.push('\n');
             }
@@ -414,7 +415,37 @@ fn suppressed_finding(s: &mut String, st: &Style, f: &Finding) {
     let _ = writeln!(s, "{INDENT}{}", st.paint("2", &clean_line(&why)));
 }
 
-fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
+/// The `fix:` lines of the rules met so far (a rule's are the same for each of its findings).
+#[derive(Default)]
+struct Fixes(Vec<(&'static palisade_core::RuleMeta, String)>);
+
+impl Fixes {
+    /// Appends the `fix:` lines of `rule` (made on its first finding).
+    fn push(&mut self, s: &mut String, st: &Style, rule: &'static palisade_core::RuleMeta) {
+        if let Some((_, text)) = self.0.iter().find(|(r, _)| std::ptr::eq(*r, rule)) {
+            s.push_str(text);
+            return;
+        }
+        let mut text = String::new();
+        let mut lines = rule.remediation.lines();
+        let first = lines.next().unwrap_or("");
+        text.push_str(INDENT);
+        st.paint_to(&mut text, "32", |s| s.push_str("fix:"));
+        text.push(' ');
+        push_clean(&mut text, first);
+        text.push('\n');
+        for l in lines {
+            text.push_str(INDENT);
+            text.push_str("     ");
+            push_clean(&mut text, l);
+            text.push('\n');
+        }
+        s.push_str(&text);
+        self.0.push((rule, text));
+    }
+}
+
+fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool, fixes: &mut Fixes) {
     finding_head(s, st, f);
     if let Some(p) = &f.pss {
         s.push_str(INDENT);
@@ -431,19 +462,7 @@ fn finding(s: &mut String, st: &Style, f: &Finding, verbose: bool) {
             s.push('\n');
         }
     }
-    let mut lines = f.remediation().lines();
-    let first = lines.next().unwrap_or("");
-    s.push_str(INDENT);
-    st.paint_to(s, "32", |s| s.push_str("fix:"));
-    s.push(' ');
-    push_clean(s, first);
-    s.push('\n');
-    for l in lines {
-        s.push_str(INDENT);
-        s.push_str("     ");
-        push_clean(s, l);
-        s.push('\n');
-    }
+    fixes.push(s, st, f.rule);
 }
 
 /// `pss restricted:latest, enforce: rejected`.
