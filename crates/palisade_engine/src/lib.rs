@@ -215,6 +215,7 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Ve
             add_findings(o, rule, opts, made, &mut out);
         }
     }
+    shed_path_room(&mut out);
     deferred.sort_by_key(|d| d.object);
     (out, deferred)
 }
@@ -245,10 +246,7 @@ pub fn findings_from_hits(
     let suppressed = suppressor.check(obj, rule).map(std::sync::Arc::new);
     let object = obj.shared_reference();
     hits.into_iter()
-        .map(|mut h| {
-            // Kept until written, a step or the whole input later: without the room it was
-            // built in (a path reserves 8 segments).
-            h.path.shrink_to_fit();
+        .map(|h| {
             let (location, exact) = obj.locate(&h.path);
             let object_location = obj.location_of(obj.root.pos);
             Finding {
@@ -380,6 +378,7 @@ fn process(mut batch: Batch, opts: Option<&ScanOptions>, keep: &KindSet) -> Part
             }
         }
     }
+    shed_path_room(&mut findings);
     batch.objects.retain(|o| keep.wants(o));
     Part {
         batch,
@@ -609,6 +608,15 @@ fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
             v.swap(j, k);
             j = k;
         }
+    }
+}
+
+/// Gives back the room paths were built in (8 segments) for findings kept until the objects
+/// are evaluated (those of the object and inventory rules); the findings of the per-object
+/// pass leave a step later and keep it.
+fn shed_path_room(findings: &mut [Finding]) {
+    for f in findings {
+        f.path.shrink_to_fit();
     }
 }
 

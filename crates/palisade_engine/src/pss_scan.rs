@@ -233,8 +233,7 @@ fn evaluate_template(
                     })
                     .collect()
             };
-            for (mut path, container, detail) in offenders {
-                path.shrink_to_fit();
+            for (path, container, detail) in offenders {
                 let (location, exact) = obj.locate(&path);
                 out.findings.push(Finding {
                     rule,
