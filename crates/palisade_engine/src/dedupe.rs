@@ -43,13 +43,22 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
     // stay in input order.
     // foldhash: the keys are hashed once each, millions of them on a large input; SipHash's
     // resistance to chosen collisions buys nothing here (equal hashes are compared by key).
-    // Only part of the key is hashed (the concern, the object's name, the field): equal keys
-    // still hash alike, and the whole key is compared within a group.
+    // Only part of the key is hashed (the concern, the object's name, the container, the
+    // field's depth and last segment): equal keys still hash alike, and the whole key is
+    // compared within a group.
     let hasher = foldhash::fast::RandomState::default();
     let mut keyed: Vec<(u64, u32)> = findings
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| key(f).map(|k| (hasher.hash_one((k.0, &k.1.name, k.4)), i as u32)))
+        .filter_map(|(i, f)| {
+            key(f).map(|k| {
+                let segs = k.4.segs();
+                (
+                    hasher.hash_one((k.0, &k.1.name, k.3, segs.len(), segs.last())),
+                    i as u32,
+                )
+            })
+        })
         .collect();
     keyed.sort_unstable();
     let mut dropped = vec![false; findings.len()];

@@ -502,6 +502,13 @@ fn action_sgr(action: &str) -> &'static str {
 
 /// Writes `text` line by line, each line prefixed with `indent`.
 fn indented(s: &mut String, indent: &str, text: &str) {
+    // One line of printable text (nearly every message): as it is.
+    if !text.is_empty() && !crate::text::needs_clean(text, true) {
+        s.push_str(indent);
+        s.push_str(text);
+        s.push('\n');
+        return;
+    }
     for l in text.lines() {
         s.push_str(indent);
         push_clean(s, l);
