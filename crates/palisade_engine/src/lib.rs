@@ -240,31 +240,43 @@ pub fn findings_from_hits(
     suppressor: &Suppressor,
     hits: Vec<Hit>,
 ) -> Vec<Finding> {
+    let mut out = Vec::new();
+    push_findings_from_hits(obj, rule, severity, suppressor, hits, &mut out);
+    out
+}
+
+/// [`findings_from_hits`], appending to `out`.
+fn push_findings_from_hits(
+    obj: &Object,
+    rule: &'static RuleMeta,
+    severity: Severity,
+    suppressor: &Suppressor,
+    hits: Vec<Hit>,
+    out: &mut Vec<Finding>,
+) {
     if hits.is_empty() {
-        return Vec::new();
+        return;
     }
     let suppressed = suppressor.check(obj, rule).map(std::sync::Arc::new);
     let object = obj.shared_reference();
-    hits.into_iter()
-        .map(|h| {
-            let (location, exact) = obj.locate(&h.path);
-            let object_location = obj.location_of(obj.root.pos);
-            Finding {
-                rule,
-                severity,
-                object: object.clone(),
-                location: location.or_else(|| object_location.clone()),
-                object_location,
-                container: h.container.map(String::into_boxed_str),
-                message: h.message.into_boxed_str(),
-                path: h.path,
-                exact,
-                pss: None,
-                suppressed: suppressed.clone(),
-                also: Vec::new(),
-            }
-        })
-        .collect()
+    out.extend(hits.into_iter().map(|h| {
+        let (location, exact) = obj.locate(&h.path);
+        let object_location = obj.location_of(obj.root.pos);
+        Finding {
+            rule,
+            severity,
+            object: object.clone(),
+            location: location.or_else(|| object_location.clone()),
+            object_location,
+            container: h.container.map(String::into_boxed_str),
+            message: h.message.into_boxed_str(),
+            path: h.path,
+            exact,
+            pss: None,
+            suppressed: suppressed.clone(),
+            also: Vec::new(),
+        }
+    }));
 }
 
 /// Runs one rule's check (with its context) on `obj` and adds the findings of its hits.
@@ -289,13 +301,7 @@ fn add_findings(
     hits: Vec<Hit>,
     out: &mut Vec<Finding>,
 ) {
-    out.extend(findings_from_hits(
-        obj,
-        rule,
-        opts.severity_of(rule),
-        &opts.suppressor,
-        hits,
-    ));
+    push_findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits, out);
 }
 
 /// Runs the object rules on one object.

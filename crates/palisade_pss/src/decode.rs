@@ -25,7 +25,7 @@ impl<'n> At<'n> {
         }
         Some(At {
             node: child,
-            path: self.path.clone().key(key),
+            path: self.path.with_room(1).key(key),
         })
     }
 }
@@ -86,7 +86,7 @@ impl Decoder {
             Value::Seq(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, n)| At::new(n, at.path.clone().idx(i)))
+                .map(|(i, n)| At::new(n, at.path.with_room(1).idx(i)))
                 .collect(),
             Value::Null => Vec::new(),
             _ => {
@@ -145,7 +145,7 @@ impl Decoder {
         };
         let mut out: Vec<(String, Option<String>)> = Vec::new();
         for entry in at.node.as_map().unwrap_or_default() {
-            let value = At::new(&entry.value, at.path.clone().key(&entry.key));
+            let value = At::new(&entry.value, at.path.with_room(1).key(&entry.key));
             let value = if value.node.is_null() {
                 Some(String::new())
             } else {

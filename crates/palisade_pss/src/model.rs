@@ -127,8 +127,10 @@ pub(crate) struct Container {
 impl Container {
     /// The path of `securityContext.<keys...>` of this container.
     pub fn sc_path(&self, keys: &[&str]) -> FieldPath {
-        keys.iter()
-            .fold(self.path.clone().key("securityContext"), |p, k| p.key(k))
+        keys.iter().fold(
+            self.path.with_room(1 + keys.len()).key("securityContext"),
+            |p, k| p.key(k),
+        )
     }
 }
 
