@@ -142,27 +142,39 @@ fn reference(buf: &mut Vec<u8>, depth: usize, r: &Reference) {
 }
 
 fn indent(buf: &mut Vec<u8>, depth: usize) {
-    const SPACES: &[u8] = b"                                ";
     let mut n = 2 * depth;
     while n > 0 {
-        let k = n.min(SPACES.len());
-        buf.extend_from_slice(&SPACES[..k]);
+        let k = n.min(SPACES);
+        buf.extend_from_slice(&BREAK[2..2 + k]);
         n -= k;
     }
 }
 
+/// Spaces of indentation [`BREAK`] holds after its `,\n`.
+const SPACES: usize = 64;
+/// `,\n` and [`SPACES`] spaces: an item's line break and indentation are one slice of it.
+const BREAK: &[u8; 2 + SPACES] = b",\n                                                                ";
+
 /// The line break and indentation before an array element or an object key.
 fn item(buf: &mut Vec<u8>, depth: usize, first: bool) {
-    buf.extend_from_slice(if first { b"\n" } else { b",\n" });
-    indent(buf, depth);
+    let from = usize::from(first);
+    if 2 * depth <= SPACES {
+        buf.extend_from_slice(&BREAK[from..2 + 2 * depth]);
+    } else {
+        buf.extend_from_slice(&BREAK[from..2]);
+        indent(buf, depth);
+    }
 }
 
 /// `"name": ` on its own line (the keys are ours: plain ASCII, nothing to escape).
 fn key(buf: &mut Vec<u8>, depth: usize, first: bool, name: &str) {
     item(buf, depth, first);
+    buf.reserve(name.len() + 4);
     buf.push(b'"');
     buf.extend_from_slice(name.as_bytes());
-    buf.extend_from_slice(b"\": ");
+    buf.push(b'"');
+    buf.push(b':');
+    buf.push(b' ');
 }
 
 /// The end of a non-empty object or array whose items are one level deeper than `depth`.
@@ -330,9 +342,33 @@ mod tests {
     }
 
     #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é\u{2028}\u{1F600}\u{7f}\u{80}");
+        for s in [
+            every.as_str(),
+            "",
+            "plain",
+            "\"",
+            "a\\b",
+            "\u{1}x\u{1f}",
+            "tail\n",
+            "container \"app\" must set x=\"y\"",
+        ] {
+            let mut got = Vec::new();
+            string(&mut got, s);
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
     fn writes_what_serde_writes() {
         for f in findings() {
-            for depth in [0, 2, 5] {
+            for depth in [0, 2, 5, 31, 32, 40] {
                 let mut want = Vec::new();
                 super::super::nested(&super::super::JsonFinding::from(&f), depth, &mut want).unwrap();
                 let mut got = Vec::new();
