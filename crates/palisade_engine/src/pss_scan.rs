@@ -195,6 +195,7 @@ fn evaluate_template(
                 message: message.into(),
             });
         }
+        let (level, version) = (policy.level.as_str(), policy.version.to_string());
         for check in &eval.forbidden {
             if reported_checks.contains(&check.id) {
                 continue;
@@ -207,8 +208,8 @@ fn evaluate_template(
             }
             reported_checks.push(check.id);
             let ctx = std::sync::Arc::new(PssContext {
-                level: policy.level.as_str().to_owned(),
-                version: policy.version.to_string(),
+                level: level.to_owned(),
+                version: version.clone(),
                 mode: mode_name,
                 action,
                 check: check.id,
@@ -241,7 +242,7 @@ fn evaluate_template(
                     object: obj.shared_reference(),
                     object_location: obj.location_of(obj.root.pos),
                     container: container.map(String::into_boxed_str),
-                    message: format!("{}: {}", check.reason, detail).into_boxed_str(),
+                    message: [check.reason.as_str(), ": ", detail].concat().into_boxed_str(),
                     path,
                     location,
                     exact,
