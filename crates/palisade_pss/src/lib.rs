@@ -105,17 +105,20 @@ impl Evaluation {
     /// `reason (detail)` (or `reason` alone when the detail is empty) for each forbidden
     /// result, joined with `", "`.
     pub fn aggregate_detail(&self) -> String {
-        self.reasons()
-            .zip(&self.forbidden)
-            .map(|(reason, r)| {
-                if r.detail.is_empty() {
-                    reason.to_string()
-                } else {
-                    format!("{reason} ({})", r.detail)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        // Written into one string (a warning per pod template: many on a large input).
+        let mut out = String::new();
+        for (i, (reason, r)) in self.reasons().zip(&self.forbidden).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(reason);
+            if !r.detail.is_empty() {
+                out.push_str(" (");
+                out.push_str(&r.detail);
+                out.push(')');
+            }
+        }
+        out
     }
 }
 
