@@ -66,7 +66,7 @@ declare_rule! {
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(ports) = c.node.get("ports").and_then(Node::as_seq) else {
             continue;
         };

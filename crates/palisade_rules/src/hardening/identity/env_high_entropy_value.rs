@@ -131,7 +131,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         .get("minLength")
         .and_then(|v| v.as_u64())
         .map_or(20, |n| n.clamp(8, 1024) as usize);
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         for (i, name, value) in literal_env(&c) {
             let v = value.trim();
             if is_placeholder(v) || is_trivial(v) || is_path_or_url(v) || classify(name, value).is_some() {

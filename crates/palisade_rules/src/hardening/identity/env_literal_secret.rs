@@ -118,7 +118,7 @@ pub fn classify(name: &str, value: &str) -> Option<(String, String)> {
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         for (i, name, value) in literal_env(&c) {
             if let Some((why, shown)) = classify(name, value) {
                 hits.push(

@@ -67,7 +67,7 @@ fn name_of(n: &Node) -> &str {
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         if let Some(env) = c.node.get("env").and_then(Node::as_seq) {
             for (i, e) in env.iter().enumerate() {
                 let Some(r) = e

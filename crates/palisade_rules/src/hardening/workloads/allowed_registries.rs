@@ -78,7 +78,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
     if allowed.is_empty() {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(image) = image_of(&c) else { continue };
         let (registry, repository) = canonical_image_name(image);
         if allowed.iter().any(|a| matches(a, &registry, &repository)) {

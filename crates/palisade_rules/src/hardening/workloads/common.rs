@@ -50,7 +50,7 @@ pub fn flag_images(
     image_fn: for<'b> fn(&ContainerRef<'b>) -> Option<&'b str>,
     mut f: impl FnMut(&ImageRef<'_>) -> Option<&'static str>,
 ) {
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(image) = image_fn(&c) else { continue };
         if let Some(rest) = f(&parse_image(image)) {
             let message = format!("container {:?} uses image {image:?} {rest}", c.name());
@@ -120,7 +120,7 @@ pub fn check_added_capability(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, cap: &str, 
     if is_windows(ctx) {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         for (i, name) in added_capabilities(&c) {
             if normalize_capability(name) == cap {
                 hits.push(
@@ -153,7 +153,7 @@ pub fn flag_linux_containers(
     if is_windows(ctx) {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         if is_fragment(&c) {
             continue;
         }
@@ -196,7 +196,7 @@ pub fn check_effective_zero(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, key: &str, wh
         return;
     }
     let mut inheriting = Vec::new();
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(e) = effective_with_path(ctx, &c, key) else {
             continue;
         };
@@ -556,7 +556,7 @@ pub fn check_resource(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, r: Resource, limit:
     if pod_has("limits") || (!limit && pod_has("requests")) {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         if c.list == "ephemeralContainers" || is_fragment(&c) {
             continue;
         }
@@ -627,7 +627,7 @@ pub fn check_probe(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, probe: &str, consequen
     if runs_to_completion(ctx) || !long_running_kind(ctx) {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         if c.list != "containers" || is_fragment(&c) {
             continue;
         }

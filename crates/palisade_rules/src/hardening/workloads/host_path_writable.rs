@@ -75,7 +75,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
     if vols.is_empty() {
         return;
     }
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(mounts) = c.node.get("volumeMounts").and_then(Node::as_seq) else {
             continue;
         };

@@ -52,7 +52,7 @@ declare_rule! {
 }
 
 fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
-    for c in ctx.containers() {
+    for &c in ctx.containers() {
         let Some(policy) = c.node.get("imagePullPolicy").and_then(Node::as_str) else {
             continue;
         };
