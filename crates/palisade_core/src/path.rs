@@ -458,25 +458,29 @@ impl FieldPath {
                     put("\"]")?;
                 }
                 Seg::Index(i) => {
-                    let mut buf = [0u8; 20];
-                    let mut at = buf.len();
-                    let mut i = *i;
-                    loop {
-                        at -= 1;
-                        buf[at] = b'0' + (i % 10) as u8;
-                        i /= 10;
-                        if i == 0 {
-                            break;
-                        }
-                    }
                     put("[")?;
-                    put(std::str::from_utf8(&buf[at..]).unwrap_or_default())?;
+                    put(decimal(*i as u64, &mut [0; 20]))?;
                     put("]")?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `n` in decimal digits, written into the end of `buf` (without the formatting machinery:
+/// paths and places are printed by the million).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 impl fmt::Display for FieldPath {

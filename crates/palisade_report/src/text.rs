@@ -287,23 +287,7 @@ impl fmt::Write for CleanLine<'_> {
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u32(out: &mut String, n: u32) {
-    for &d in decimal(n, &mut [0; 10]) {
-        out.push(char::from(d));
-    }
-}
-
-/// `n` in decimal ASCII digits, written into the end of `buf`.
-pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
+    out.push_str(palisade_core::path::decimal(u64::from(n), &mut [0; 20]));
 }
 
 /// Appends `file:line:column` made safe for one line (what `clean_line(&loc.to_string())` gives).

@@ -199,7 +199,7 @@ fn string(buf: &mut Vec<u8>, s: &str) {
 }
 
 fn number(buf: &mut Vec<u8>, n: u32) {
-    buf.extend_from_slice(crate::text::decimal(n, &mut [0; 10]));
+    buf.extend_from_slice(palisade_core::path::decimal(u64::from(n), &mut [0; 20]).as_bytes());
 }
 
 #[cfg(test)]
