@@ -238,10 +238,8 @@ impl Stream {
     }
 }
 
-/// A verdict of the admission section: `scan  restricted:latest  violation  Deployment a/b
-/// file:16:5`, then its message a line per violated check, wrapped; nothing when none of its
-/// checks is selected.
-/// A verdict's first line: mode, policy, action, object and place.
+/// A verdict's first line in the admission section: `scan  restricted:latest  violation
+/// Deployment a/b  file:16:5` (its message follows, [`verdict_body`]).
 fn verdict_head(s: &mut String, st: &Style, v: &AdmissionVerdict) {
     s.push_str("  ");
     push_clean_line(s, v.mode.as_str());
@@ -260,8 +258,8 @@ fn verdict_head(s: &mut String, st: &Style, v: &AdmissionVerdict) {
     s.push('\n');
 }
 
-/// The lines of a verdict's message, wrapped and indented; `None` when none of its checks
-/// is selected (the verdict is not shown).
+/// The lines of a verdict's message, a line per violated check, wrapped and indented; `None`
+/// when none of its checks is selected (the verdict is not shown).
 fn verdict_body(message: &str, selected: &SelectedChecks) -> Option<String> {
     let mut s = String::new();
     let shown = crate::admission::each_line(message, selected, |depth, l| {

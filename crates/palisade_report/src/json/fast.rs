@@ -6,7 +6,7 @@
 use crate::text::unique_references;
 use palisade_core::{Finding, Location, ObjectRef, PssContext, Reference};
 
-/// Reused text for the values written through `Display` (the field path).
+/// Reused text for the field path (printed once for its field and its fingerprint).
 #[derive(Default)]
 pub(super) struct Scratch(String);
 
