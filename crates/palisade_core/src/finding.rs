@@ -284,9 +284,11 @@ impl Finding {
     /// The fingerprint the finding would have under `code` (one of [`Finding::rules`]).
     pub fn fingerprint_as(&self, code: &str) -> String {
         // The path is hashed as it is printed, without a temporary string.
-        use std::fmt::Write as _;
         let mut h = self.identity_hash(code);
-        let _ = write!(h, "{}", self.path);
+        let _ = self.path.pieces(|p| {
+            h.bytes(p.as_bytes());
+            Ok::<(), ()>(())
+        });
         h.end_part();
         h.hex()
     }
@@ -339,8 +341,8 @@ pub fn fingerprint(p: &FingerprintParts<'_>) -> String {
     h.hex()
 }
 
-/// FNV-1a over the fingerprint's parts, fed in pieces ([`std::fmt::Write`] takes a path as
-/// it is printed).
+/// FNV-1a over the fingerprint's parts, fed in pieces (a path as it is printed,
+/// [`crate::FieldPath::pieces`]).
 struct Fnv(u64);
 
 impl Default for Fnv {
@@ -377,13 +379,6 @@ impl Fnv {
     }
     fn hex(&self) -> String {
         format!("{:016x}", self.0)
-    }
-}
-
-impl std::fmt::Write for Fnv {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.bytes(s.as_bytes());
-        Ok(())
     }
 }
 
@@ -467,7 +462,69 @@ pub struct Suppression {
 
 #[cfg(test)]
 mod tests {
-    use super::{fingerprint, FingerprintParts};
+    use super::{fingerprint, Finding, FingerprintParts, Location, ObjectRef};
+    use crate::{Check, FieldPath, RuleMeta, Scope, Severity};
+    use std::sync::Arc;
+
+    /// The three ways of computing a fingerprint agree: from its parts, with the path printed
+    /// by a renderer, and with the path hashed as it is printed (what `--baseline` matches).
+    #[test]
+    fn fingerprints_agree_however_the_path_is_given() {
+        static RULE: RuleMeta = RuleMeta {
+            code: "PSS007",
+            name: "pss-privileged",
+            severity: Severity::High,
+            group: "pss",
+            summary: "",
+            remediation: "",
+            docs: "",
+            references: &[],
+            requires_option: None,
+            scope: Scope::Object,
+            check: Check::Engine,
+        };
+        let path = FieldPath::root()
+            .key("spec")
+            .key("containers")
+            .idx(12)
+            .key("a.b/c");
+        let f = Finding {
+            rule: &RULE,
+            severity: Severity::High,
+            exact: true,
+            object: Arc::new(ObjectRef {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: "web".into(),
+                uid: None,
+            }),
+            object_location: None,
+            container: None,
+            message: "m".into(),
+            path: path.clone(),
+            location: Some(Location {
+                file: Arc::from("./k8s\\app.yaml"),
+                line: 3,
+                column: 5,
+            }),
+            pss: None,
+            suppressed: None,
+            also: Vec::new(),
+        };
+        let printed = path.to_string();
+        let parts = fingerprint(&FingerprintParts {
+            file: "k8s/app.yaml",
+            kind: "Deployment",
+            namespace: "shop",
+            name: "web",
+            code: "PSS007",
+            path: &printed,
+        });
+        assert_eq!(f.fingerprint_printed(&printed), parts);
+        assert_eq!(f.fingerprint_as("PSS007"), parts);
+        assert_ne!(f.fingerprint_as("HRD016"), parts);
+    }
 
     #[test]
     fn fingerprint_normalises_the_file_and_separates_parts() {

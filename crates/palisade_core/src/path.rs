@@ -483,6 +483,16 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
+impl FieldPath {
+    /// Appends the dotted form to `out` (what `Display` prints, without its machinery).
+    pub fn push_to(&self, out: &mut String) {
+        let _ = self.pieces(|p| {
+            out.push_str(p);
+            Ok::<(), ()>(())
+        });
+    }
+}
+
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.pieces(|p| f.write_str(p))

@@ -355,10 +355,7 @@ fn push_path(s: &mut String, p: &palisade_core::FieldPath) {
     // Written whole, then cleaned only if it needs it (cleaning is a character at a time, so
     // cleaning the whole is cleaning the pieces).
     let start = s.len();
-    let _ = p.pieces(|piece| {
-        s.push_str(piece);
-        Ok::<(), ()>(())
-    });
+    p.push_to(s);
     if crate::text::needs_clean(&s[start..], true) {
         let raw = s.split_off(start);
         push_clean_line(s, &raw);

@@ -34,10 +34,7 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
     key(buf, d, false, "path");
     // Printed once, for the field and the fingerprint.
     scratch.0.clear();
-    let _ = f.path.pieces(|p| {
-        scratch.0.push_str(p);
-        Ok::<(), ()>(())
-    });
+    f.path.push_to(&mut scratch.0);
     string(buf, &scratch.0);
     if let Some(l) = &f.location {
         key(buf, d, false, "location");
