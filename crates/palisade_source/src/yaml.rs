@@ -5,7 +5,10 @@
 //! bounded expansion budget (alias bombs are rejected), a nesting limit, and duplicate keys
 //! reported (the last value wins, as in the API server's non-strict decoding).
 
-use crate::scalar::{key_string, plain_is_str, resolve_plain_owned};
+use crate::scalar::{key_string, plain_is_str, resolve_plain};
+
+#[path = "yaml_fast.rs"]
+mod fast;
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::{HashMap, HashSet};
@@ -267,6 +270,46 @@ pub fn decode_with_budget(
 ) -> Result<Decoded, (YamlError, Decoded)> {
     // A leading byte-order mark is invisible: positions count from after it.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    // Plain block-style text (most manifests) is decoded by a fast parser of that subset
+    // of YAML, into the same tree; anything else, and any error, is left to libyaml.
+    if fast::eligible(text) {
+        let mut b = Builder::new(text, line_offset, budget);
+        if fast::parse(&mut b, text, line_offset).is_ok() {
+            return Ok(b.finish());
+        }
+        b.finish();
+    }
+    libyaml(text, line_offset, budget)
+}
+
+/// [`decode_with_budget`] by libyaml alone, without the fast parser: what the fast parser's
+/// answers are checked against (tests and the `yaml_fast` fuzz target).
+#[doc(hidden)]
+pub fn decode_libyaml(
+    text: &str,
+    line_offset: u32,
+    budget: &Budget,
+) -> Result<Decoded, (YamlError, Decoded)> {
+    libyaml(text.strip_prefix('\u{FEFF}').unwrap_or(text), line_offset, budget)
+}
+
+/// What the fast parser alone makes of `text` (`None`: it leaves the text to libyaml); for
+/// tests and the `yaml_fast` fuzz target, which check it against [`decode_libyaml`].
+#[doc(hidden)]
+pub fn decode_fast(text: &str, line_offset: u32) -> Option<Decoded> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if !fast::eligible(text) {
+        return None;
+    }
+    let budget = Budget::default();
+    let mut b = Builder::new(text, line_offset, &budget);
+    let ok = fast::parse(&mut b, text, line_offset).is_ok();
+    let d = b.finish();
+    ok.then_some(d)
+}
+
+/// Decodes `text` (without its byte-order mark) with libyaml.
+fn libyaml(text: &str, line_offset: u32, budget: &Budget) -> Result<Decoded, (YamlError, Decoded)> {
     // libyaml-safer 0.3 panics on a block scalar that ends the input without a line break;
     // a final newline changes nothing else. It also takes any input whose first byte is 0xEF
     // for a byte-order mark (and rejects it when it is another character, such as U+FF71):
@@ -285,32 +328,7 @@ pub fn decode_with_budget(
     } else {
         text
     };
-    let mut b = Builder {
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        decoded: 0,
-        aliased: 0,
-        budget,
-        lines: Lines {
-            text,
-            at: 0,
-            line: 0,
-            col: 0,
-            offset: line_offset,
-        },
-        last: Pos::new(line_offset.saturating_add(1), 1),
-        docs: Vec::new(),
-        warnings: Vec::new(),
-        dropped_warnings: 0,
-        spare_items: Vec::new(),
-        spare_entries: Vec::new(),
-    };
-    SPARE.with(|sp| {
-        let mut sp = sp.borrow_mut();
-        b.spare_items = std::mem::take(&mut sp.0);
-        b.spare_entries = std::mem::take(&mut sp.1);
-    });
+    let mut b = Builder::new(text, line_offset, budget);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_events(&mut b, input)));
     IN_PARSER.with(|c| c.set(false));
     let res = match r {
@@ -325,27 +343,62 @@ pub fn decode_with_budget(
                 .into(),
         }),
     };
-    // The scratch vectors serve the next document decoded on this thread (a few, emptied).
-    SPARE.with(|sp| {
-        let mut sp = sp.borrow_mut();
-        // A huge collection's scratch is not kept.
-        b.spare_items.retain(|v| v.capacity() <= 1024);
-        b.spare_entries.retain(|v| v.capacity() <= 1024);
-        b.spare_items.truncate(SPARE_MAX);
-        b.spare_entries.truncate(SPARE_MAX);
-        b.spare_items.iter_mut().for_each(Vec::clear);
-        b.spare_entries.iter_mut().for_each(Vec::clear);
-        sp.0 = std::mem::take(&mut b.spare_items);
-        sp.1 = std::mem::take(&mut b.spare_entries);
-    });
-    let decoded = Decoded {
-        docs: std::mem::take(&mut b.docs),
-        warnings: std::mem::take(&mut b.warnings),
-        dropped_warnings: b.dropped_warnings,
-    };
+    let decoded = b.finish();
     match res {
         Ok(()) => Ok(decoded),
         Err(e) => Err((e, decoded)),
+    }
+}
+
+impl<'t, 'b> Builder<'t, 'b> {
+    /// A builder for one chunk, with this thread's scratch vectors.
+    fn new(text: &'t str, line_offset: u32, budget: &'b Budget) -> Self {
+        let (spare_items, spare_entries) = SPARE.with(|sp| {
+            let mut sp = sp.borrow_mut();
+            (std::mem::take(&mut sp.0), std::mem::take(&mut sp.1))
+        });
+        Builder {
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            decoded: 0,
+            aliased: 0,
+            budget,
+            lines: Lines {
+                text,
+                at: 0,
+                line: 0,
+                col: 0,
+                offset: line_offset,
+            },
+            last: Pos::new(line_offset.saturating_add(1), 1),
+            docs: Vec::new(),
+            warnings: Vec::new(),
+            dropped_warnings: 0,
+            spare_items,
+            spare_entries,
+        }
+    }
+
+    /// What was decoded; the scratch vectors go back to this thread for the next chunk.
+    fn finish(mut self) -> Decoded {
+        SPARE.with(|sp| {
+            let mut sp = sp.borrow_mut();
+            // A huge collection's scratch is not kept.
+            self.spare_items.retain(|v| v.capacity() <= 1024);
+            self.spare_entries.retain(|v| v.capacity() <= 1024);
+            self.spare_items.truncate(SPARE_MAX);
+            self.spare_entries.truncate(SPARE_MAX);
+            self.spare_items.iter_mut().for_each(Vec::clear);
+            self.spare_entries.iter_mut().for_each(Vec::clear);
+            sp.0 = std::mem::take(&mut self.spare_items);
+            sp.1 = std::mem::take(&mut self.spare_entries);
+        });
+        Decoded {
+            docs: std::mem::take(&mut self.docs),
+            warnings: std::mem::take(&mut self.warnings),
+            dropped_warnings: self.dropped_warnings,
+        }
     }
 }
 
@@ -455,151 +508,171 @@ impl Builder<'_, '_> {
         match ev {
             EventData::StreamStart { .. } | EventData::StreamEnd | EventData::DocumentEnd { .. } => Ok(()),
             EventData::DocumentStart { .. } => {
-                self.anchors.clear();
-                self.nodes = 0;
-                // go-yaml counts the document node itself.
-                self.decoded = 1;
-                self.aliased = 0;
+                self.document_start();
                 Ok(())
             }
             EventData::Scalar {
                 anchor,
                 tag,
-                value: text,
+                value,
                 style,
                 ..
-            } => {
-                self.count(1, pos)?;
-                let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
-                if in_key_position {
-                    if style == ScalarStyle::Plain && text == "<<" && tag.is_none() {
-                        // go-yaml does not decode a merge key itself.
-                        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                            *key = Some(PendingKey::Merge(pos));
-                        }
-                        return Ok(());
-                    }
-                    self.decode_count(1, 0, pos)?;
-                    // Most keys are plain or quoted strings: the key is the text itself.
-                    if tag.is_none() && (style != ScalarStyle::Plain || plain_is_str(&text)) {
-                        self.set_key(intern(&text), 1, pos);
-                        return Ok(());
-                    }
-                    let v = self.scalar_value(text.clone(), style, &tag);
-                    let k = key_string(&text, &v);
-                    self.set_key(intern(&k), 1, pos);
-                    return Ok(());
-                }
-                self.decode_count(1, 0, pos)?;
-                let size = Size::node(text.len());
-                let node = Node::new(self.scalar_value(text, style, &tag), pos);
-                if let Some(a) = anchor {
-                    self.anchor(a, &node, size, pos)?;
-                }
-                self.push(node, size)
-            }
-            EventData::Alias { anchor } => {
-                let Some((node, size)) = self.anchors.get(&anchor).map(|(n, s)| (n, *s)) else {
-                    return self.err(pos, "unknown anchor");
-                };
-                if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
-                    // An alias used as a key: only scalars make sense.
-                    let k = match &node.value {
-                        Value::Str(s) => s.to_string(),
-                        Value::Seq(_) | Value::Map(_) => {
-                            return self.err(pos, "mapping key must be a scalar")
-                        }
-                        other => key_string("", other),
-                    };
-                    self.decode_count(1 + size.decodes, size.decodes, pos)?;
-                    self.copy(NODE_WEIGHT.saturating_add(k.len()), pos)?;
-                    self.set_key(intern(&k), 1 + size.decodes, pos);
-                    return Ok(());
-                }
-                self.decode_count(1 + size.decodes, size.decodes, pos)?;
-                self.count(size.nodes, pos)?;
-                self.copy(size.weight, pos)?;
-                // Counted before the copy is made.
-                let mut node = self.anchors[&anchor].0.clone();
-                node.pos = pos;
-                let child = Size {
-                    decodes: size.decodes.saturating_add(1),
-                    ..size
-                };
-                self.push(node, child)
-            }
-            EventData::SequenceStart { anchor, .. } => {
-                self.open(pos)?;
-                let items = self.spare_items.pop().unwrap_or_default();
-                self.stack.push(Frame::Seq {
-                    items,
-                    pos,
-                    anchor,
-                    size: Size::node(0),
-                });
-                Ok(())
-            }
-            EventData::MappingStart { anchor, .. } => {
-                self.open(pos)?;
-                let entries = self.spare_entries.pop().unwrap_or_default();
-                self.stack.push(Frame::Map {
-                    entries,
-                    pos,
-                    anchor,
-                    key: None,
-                    merge: None,
-                    size: Size::node(0),
-                });
-                Ok(())
-            }
-            EventData::SequenceEnd | EventData::MappingEnd => {
-                let (node, anchor, size) = match self.stack.pop() {
-                    Some(Frame::Seq {
-                        items,
-                        pos,
-                        anchor,
-                        size,
-                    }) => {
-                        let mut items = items;
-                        // Moved into an exact-size vector; the scratch keeps its capacity.
-                        let mut exact = Vec::with_capacity(items.len());
-                        exact.append(&mut items);
-                        self.spare_items.push(items);
-                        (Node::new(Value::Seq(exact.into_boxed_slice()), pos), anchor, size)
-                    }
-                    Some(Frame::Map {
-                        mut entries,
-                        pos,
-                        anchor,
-                        merge,
-                        size,
-                        ..
-                    }) => {
-                        if let Some(m) = merge.filter(|m| !m.dead.is_empty()) {
-                            let mut dead = vec![false; entries.len()];
-                            for i in m.dead {
-                                dead[i] = true;
-                            }
-                            let mut i = 0;
-                            entries.retain(|_| {
-                                i += 1;
-                                !dead[i - 1]
-                            });
-                        }
-                        self.check_duplicates(&entries);
-                        let mut exact = Vec::with_capacity(entries.len());
-                        exact.append(&mut entries);
-                        self.spare_entries.push(entries);
-                        (Node::new(Value::Map(exact.into_boxed_slice()), pos), anchor, size)
-                    }
-                    None => return self.err(pos, "unbalanced collection end"),
-                };
-                if let Some(a) = anchor {
-                    self.anchor(a, &node, size, pos)?;
-                }
-                self.push(node, size)
-            }
+            } => self.scalar(&value, style, &tag, anchor, pos),
+            EventData::Alias { anchor } => self.alias(&anchor, pos),
+            EventData::SequenceStart { anchor, .. } => self.sequence_start(anchor, pos),
+            EventData::MappingStart { anchor, .. } => self.mapping_start(anchor, pos),
+            EventData::SequenceEnd | EventData::MappingEnd => self.end(pos),
         }
+    }
+
+    fn document_start(&mut self) {
+        self.anchors.clear();
+        self.nodes = 0;
+        // go-yaml counts the document node itself.
+        self.decoded = 1;
+        self.aliased = 0;
+    }
+
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: &Option<String>,
+        anchor: Option<String>,
+        pos: Pos,
+    ) -> Result<(), YamlError> {
+        self.count(1, pos)?;
+        let in_key_position = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+        if in_key_position {
+            if style == ScalarStyle::Plain && text == "<<" && tag.is_none() {
+                // go-yaml does not decode a merge key itself.
+                if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                    *key = Some(PendingKey::Merge(pos));
+                }
+                return Ok(());
+            }
+            self.decode_count(1, 0, pos)?;
+            // Most keys are plain or quoted strings: the key is the text itself.
+            if tag.is_none() && (style != ScalarStyle::Plain || plain_is_str(text)) {
+                self.set_key(intern(text), 1, pos);
+                return Ok(());
+            }
+            let v = self.scalar_value(text, style, tag);
+            let k = key_string(text, &v);
+            self.set_key(intern(&k), 1, pos);
+            return Ok(());
+        }
+        self.decode_count(1, 0, pos)?;
+        let size = Size::node(text.len());
+        let node = Node::new(self.scalar_value(text, style, tag), pos);
+        if let Some(a) = anchor {
+            self.anchor(a, &node, size, pos)?;
+        }
+        self.push(node, size)
+    }
+
+    fn alias(&mut self, anchor: &str, pos: Pos) -> Result<(), YamlError> {
+        let Some((node, size)) = self.anchors.get(anchor).map(|(n, s)| (n, *s)) else {
+            return self.err(pos, "unknown anchor");
+        };
+        if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            // An alias used as a key: only scalars make sense.
+            let k = match &node.value {
+                Value::Str(s) => s.to_string(),
+                Value::Seq(_) | Value::Map(_) => return self.err(pos, "mapping key must be a scalar"),
+                other => key_string("", other),
+            };
+            self.decode_count(1 + size.decodes, size.decodes, pos)?;
+            self.copy(NODE_WEIGHT.saturating_add(k.len()), pos)?;
+            self.set_key(intern(&k), 1 + size.decodes, pos);
+            return Ok(());
+        }
+        self.decode_count(1 + size.decodes, size.decodes, pos)?;
+        self.count(size.nodes, pos)?;
+        self.copy(size.weight, pos)?;
+        // Counted before the copy is made.
+        let mut node = self.anchors[anchor].0.clone();
+        node.pos = pos;
+        let child = Size {
+            decodes: size.decodes.saturating_add(1),
+            ..size
+        };
+        self.push(node, child)
+    }
+
+    fn sequence_start(&mut self, anchor: Option<String>, pos: Pos) -> Result<(), YamlError> {
+        self.open(pos)?;
+        let items = self.spare_items.pop().unwrap_or_default();
+        self.stack.push(Frame::Seq {
+            items,
+            pos,
+            anchor,
+            size: Size::node(0),
+        });
+        Ok(())
+    }
+
+    fn mapping_start(&mut self, anchor: Option<String>, pos: Pos) -> Result<(), YamlError> {
+        self.open(pos)?;
+        let entries = self.spare_entries.pop().unwrap_or_default();
+        self.stack.push(Frame::Map {
+            entries,
+            pos,
+            anchor,
+            key: None,
+            merge: None,
+            size: Size::node(0),
+        });
+        Ok(())
+    }
+
+    /// The end of the innermost open collection.
+    fn end(&mut self, pos: Pos) -> Result<(), YamlError> {
+        let (node, anchor, size) = match self.stack.pop() {
+            Some(Frame::Seq {
+                items,
+                pos,
+                anchor,
+                size,
+            }) => {
+                let mut items = items;
+                // Moved into an exact-size vector; the scratch keeps its capacity.
+                let mut exact = Vec::with_capacity(items.len());
+                exact.append(&mut items);
+                self.spare_items.push(items);
+                (Node::new(Value::Seq(exact.into_boxed_slice()), pos), anchor, size)
+            }
+            Some(Frame::Map {
+                mut entries,
+                pos,
+                anchor,
+                merge,
+                size,
+                ..
+            }) => {
+                if let Some(m) = merge.filter(|m| !m.dead.is_empty()) {
+                    let mut dead = vec![false; entries.len()];
+                    for i in m.dead {
+                        dead[i] = true;
+                    }
+                    let mut i = 0;
+                    entries.retain(|_| {
+                        i += 1;
+                        !dead[i - 1]
+                    });
+                }
+                self.check_duplicates(&entries);
+                let mut exact = Vec::with_capacity(entries.len());
+                exact.append(&mut entries);
+                self.spare_entries.push(entries);
+                (Node::new(Value::Map(exact.into_boxed_slice()), pos), anchor, size)
+            }
+            None => return self.err(pos, "unbalanced collection end"),
+        };
+        if let Some(a) = anchor {
+            self.anchor(a, &node, size, pos)?;
+        }
+        self.push(node, size)
     }
 
     fn set_key(&mut self, k: Arc<str>, decodes: usize, pos: Pos) {
@@ -622,7 +695,7 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
-    fn scalar_value(&self, text: String, style: ScalarStyle, tag: &Option<String>) -> Value {
+    fn scalar_value(&self, text: &str, style: ScalarStyle, tag: &Option<String>) -> Value {
         if is_core(tag, "str") || is_core(tag, "binary") {
             return Value::Str(text.into());
         }
@@ -634,7 +707,7 @@ impl Builder<'_, '_> {
         {
             return Value::Str(text.into());
         }
-        match resolve_plain_owned(text) {
+        match resolve_plain(text) {
             Value::Int(i) if is_core(tag, "float") => Value::Float(i as f64),
             v => v,
         }
