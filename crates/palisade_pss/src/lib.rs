@@ -156,9 +156,9 @@ pub fn evaluate_raw(level: Level, version: Version, pod: &PodInput<'_>) -> Evalu
 
 fn run(level: Level, minor: u32, pod: &PodInput<'_>, api_defaulting: bool) -> Evaluation {
     let (decoded, type_errors) = model::Pod::decode(pod, api_defaulting);
-    let forbidden = checks::active(level, minor)
-        .into_iter()
-        .filter_map(|(def, implementation)| {
+    let forbidden = checks::active_cached(level, minor)
+        .iter()
+        .filter_map(|&(def, implementation)| {
             (def.run)(&decoded, implementation).map(|f| CheckResult {
                 check: def.info,
                 id: def.info.id,

@@ -168,6 +168,30 @@ pub(crate) fn active(level: Level, version: u32) -> Vec<(&'static CheckDef, u32)
         .collect()
 }
 
+thread_local! {
+    /// [`active`]'s answers last asked on this thread: a scan asks the same one or two for
+    /// every pod template.
+    #[allow(clippy::type_complexity)]
+    static ACTIVE: std::cell::RefCell<Vec<(Level, u32, std::rc::Rc<[(&'static CheckDef, u32)]>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`active`], remembered per thread.
+pub(crate) fn active_cached(level: Level, version: u32) -> std::rc::Rc<[(&'static CheckDef, u32)]> {
+    ACTIVE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, _, a)) = cache.iter().find(|(l, v, _)| *l == level && *v == version) {
+            return a.clone();
+        }
+        if cache.len() >= 16 {
+            cache.clear();
+        }
+        let a: std::rc::Rc<[(&'static CheckDef, u32)]> = active(level, version).into();
+        cache.push((level, version, a.clone()));
+        a
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
