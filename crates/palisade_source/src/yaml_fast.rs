@@ -4,8 +4,9 @@
 //! The subset: printable ASCII and `\n` only (no tabs, `\r`, byte-order mark or other
 //! characters); one document without `---`, `...` or directives; block mappings and block
 //! sequences (indentless ones too); plain, single-quoted and double-quoted scalars on one
-//! line; flow mappings and flow sequences of those on one line; comments. Anything else
-//! (anchors, aliases, tags, block scalars, multi-line scalars or flow collections, `?` keys,
+//! line; block scalars (`|`, `>`, with `-` or `+`); flow mappings and flow sequences of
+//! one-line scalars on one line; comments. Anything else (anchors, aliases, tags, multi-line
+//! plain or quoted scalars or flow collections, explicit indentation indicators, `?` keys,
 //! empty values, an error of any kind) makes it stop with [`Bail`], and libyaml decodes the
 //! text instead. Where a construct is legal YAML but its exact libyaml reading is subtle, the
 //! parser stops too: it never guesses. Its answers are checked against libyaml's by the tests
@@ -307,6 +308,14 @@ impl<'s> Parser<'s, '_, '_, '_> {
                 self.b.scalar(&text, style, &None, None, pos).map_err(|_| Bail)?;
             }
             b'{' | b'[' => self.flow()?,
+            b'|' | b'>' => {
+                // Ends at the start of the line after it.
+                self.block_scalar(col)?;
+                return match self.next_content()? {
+                    Some(c) if c > col => Err(Bail),
+                    _ => Ok(()),
+                };
+            }
             _ if self.plain_start(false) => {
                 let start = self.i;
                 let mut j = start;
@@ -365,6 +374,97 @@ impl<'s> Parser<'s, '_, '_, '_> {
         }
         let pos = self.pos(self.i.max(self.ls));
         self.b.end(pos).map_err(|_| Bail)
+    }
+
+    /// A block scalar (`|` literal or `>` folded, optionally `-` strip or `+` keep) in a block
+    /// collection indented `parent`, the cursor on its indicator; the cursor moves to the start
+    /// of the first line after it. libyaml's `scan_block_scalar`, for text without tabs or
+    /// `\r`; an explicit indentation indicator, an empty scalar or a scalar at the end of a
+    /// text without a final line break are left to libyaml.
+    fn block_scalar(&mut self, parent: usize) -> R {
+        if !self.text.ends_with('\n') {
+            return Err(Bail);
+        }
+        let pos = self.pos(self.i);
+        let folded = self.at(0) == b'>';
+        self.i += 1;
+        let chomp: i8 = match self.at(0) {
+            b'-' => -1,
+            b'+' => 1,
+            _ => 0,
+        };
+        if chomp != 0 {
+            self.i += 1;
+        }
+        if !matches!(self.at(0), b' ' | b'\n') {
+            return Err(Bail);
+        }
+        self.end_line()?;
+        // Leading blank lines, then the first line with content sets the indentation.
+        let spaces = |p: &Self| p.s[p.ls..].iter().take_while(|&&c| c == b' ').count();
+        let mut breaks = 0usize;
+        let mut max_blank = 0usize;
+        let indent = loop {
+            let n = spaces(self);
+            match self.s.get(self.ls + n) {
+                Some(b'\n') => {
+                    max_blank = max_blank.max(n);
+                    breaks += 1;
+                    self.i = self.ls + n;
+                    self.newline();
+                }
+                Some(_) if n >= max_blank && n > parent => break n,
+                _ => return Err(Bail),
+            }
+        };
+        let mut out = String::new();
+        let (mut leading_break, mut leading_blank) = (false, false);
+        loop {
+            // A line with content, `indent` spaces in.
+            let start = self.ls + indent;
+            let trailing_blank = self.s[start] == b' ';
+            if folded && leading_break && !leading_blank && !trailing_blank {
+                if breaks == 0 {
+                    out.push(' ');
+                }
+            } else if leading_break {
+                out.push('\n');
+            }
+            out.extend(std::iter::repeat_n('\n', breaks));
+            breaks = 0;
+            leading_blank = trailing_blank;
+            let end = start + self.s[start..].iter().position(|&c| c == b'\n').ok_or(Bail)?;
+            out.push_str(&self.text[start..end]);
+            self.i = end;
+            self.newline();
+            leading_break = true;
+            // Blank lines (up to `indent` spaces, then the line break).
+            loop {
+                let n = spaces(self).min(indent);
+                if self.s.get(self.ls + n) != Some(&b'\n') {
+                    break;
+                }
+                breaks += 1;
+                self.i = self.ls + n;
+                self.newline();
+            }
+            if self.ls >= self.s.len() || spaces(self) < indent {
+                break;
+            }
+        }
+        if chomp != -1 && leading_break {
+            out.push('\n');
+        }
+        if chomp == 1 {
+            out.extend(std::iter::repeat_n('\n', breaks));
+        }
+        self.i = self.ls;
+        let style = if folded {
+            ScalarStyle::Folded
+        } else {
+            ScalarStyle::Literal
+        };
+        self.b.scalar(&out, style, &None, None, pos).map_err(|_| Bail)
     }
 
     /// A quoted scalar on one line, the cursor on its opening quote; the cursor moves past
@@ -569,6 +669,15 @@ mod tests {
             "a: [ 1 , 2 ]\nb: { x: 1 }\n",
             "a: -x\nb: ?x\nc: :x\n",
             "\u{FEFF}a: b\n",
+            // Block scalars: literal, folded, chomping, blank lines, more-indented lines,
+            // a comment after the indicator, in sequences and compact mappings.
+            "a: |\n  text\n  more\nb: 1\n",
+            "a: |-\n  text\n\n  more\n\n\nb: >\n  folded\n  lines\n\n  para\n    indented\n  back\n",
+            "a: |+\n  keep\n\n\nb: >-\n  strip\n  this\n",
+            "a: >+\n  x\n   \n\n",
+            "a: | # note\n\n\n    deep\n    deeper\n      deepest\n    \n       \n    back\n# c\nb: 2\n",
+            "- |\n  item\n- >\n  folded\n  item\n- name: x\n  script: |\n    set -e\n    echo \"#{x}\" # not a comment\n  after: 1\n",
+            "k:\n  - |\n    a\n  - b\n",
         ];
         for src in taken {
             assert!(agree(src), "left to libyaml: {src:?}");
@@ -582,8 +691,10 @@ mod tests {
             "# only a comment\n",
             "a: &x 1\nb: *x\n",
             "a: !!str 1\n",
-            "a: |\n  text\n",
-            "a: >\n  text\n",
+            "a: |2\n  text\n",
+            "a: |\n  text",
+            "a: |\nb: 1\n",
+            "a: |\n\n    x\n  y\n",
             "a:\nb: 1\n",
             "a: b\n  c\n",
             "a: \"b\n  c\"\n",
