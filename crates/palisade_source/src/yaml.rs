@@ -4,15 +4,17 @@
 //! YAML 1.1 scalars (see `scalar`), string keys, merge keys, anchors and aliases with a
 //! bounded expansion budget (alias bombs are rejected), a nesting limit, and duplicate keys
 //! reported (the last value wins, as in the API server's non-strict decoding).
+//! Plain block-style text, most manifests, is read by a fast parser of that subset of YAML
+//! (`yaml_fast.rs`), which feeds the same builder; everything else goes to libyaml.
 
 use crate::scalar::{key_string, plain_is_str, resolve_plain};
-
-#[path = "yaml_fast.rs"]
-mod fast;
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
 use palisade_core::{Entry, Node, Pos, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+#[path = "yaml_fast.rs"]
+mod fast;
 
 /// Maximum nesting of collections in one document.
 pub const MAX_DEPTH: usize = 512;
@@ -277,6 +279,7 @@ pub fn decode_with_budget(
         if fast::parse(&mut b, text, line_offset).is_ok() {
             return Ok(b.finish());
         }
+        // What it built is dropped; its scratch vectors go back to this thread.
         b.finish();
     }
     libyaml(text, line_offset, budget)

@@ -95,7 +95,7 @@ impl<'s> Parser<'s, '_, '_, '_> {
 
     /// The file position of offset `at` on the cursor's line.
     fn pos(&self, at: usize) -> Pos {
-        let col = u32::try_from(at - self.ls).unwrap_or(u32::MAX - 1);
+        let col = u32::try_from(at.saturating_sub(self.ls)).unwrap_or(u32::MAX - 1);
         Pos::new(self.first_line.saturating_add(self.line), col.saturating_add(1))
     }
 
