@@ -127,12 +127,15 @@ pub struct ContainerRef<'a> {
     pub node: &'a Node,
 }
 
+/// The container lists of a PodSpec, in the order Kubernetes (and palisade) walks them.
+pub const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+
 impl<'a> ContainerRef<'a> {
     /// Every container of a PodSpec: init containers, containers, then ephemeral containers
     /// (entries that are not mappings are left out).
     pub fn all(spec: &'a Node) -> Vec<ContainerRef<'a>> {
         let mut out = Vec::new();
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for list in CONTAINER_LISTS {
             if let Some(items) = spec.get(list).and_then(Node::as_seq) {
                 for (index, node) in items.iter().enumerate() {
                     if node.as_map().is_some() {

@@ -327,7 +327,7 @@ fn run_as_non_root_allowed(
         return false;
     }
     let pod_uid = member(pod_sc, "runAsUser");
-    let all = containers(spec, &["initContainers", "containers", "ephemeralContainers"]);
+    let all = containers(spec, &palisade_core::check::CONTAINER_LISTS);
     let mut inheritors = 0;
     for c in &all {
         let sc = c.security_context();
@@ -349,7 +349,7 @@ fn run_as_non_root_allowed(
     }
     // A container list that is not a list, or an item that is not an object, is rejected by
     // the API server; there is nothing sound to default.
-    let items = ["initContainers", "containers", "ephemeralContainers"]
+    let items = palisade_core::check::CONTAINER_LISTS
         .iter()
         .filter_map(|l| member(Some(spec), l))
         .map(|l| l.as_array().map_or(usize::MAX, Vec::len))

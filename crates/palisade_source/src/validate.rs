@@ -3,14 +3,13 @@
 //! Reported as located input errors, like wrong types; the object is still evaluated (Pod
 //! Security Admission sees the values as written, so its verdicts do not change).
 
+use palisade_core::check::CONTAINER_LISTS;
 use palisade_core::{DiagLevel, Diagnostic, FieldPath, Node, Object};
 
 /// Kubernetes' `IsValidPortNum`.
 const PORT: (i64, i64) = (1, 65535);
 /// Kubernetes' `IsValidUserID` / `IsValidGroupID`.
 const ID: (i64, i64) = (0, 2_147_483_647);
-
-const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
 /// Checks one value: the node, its path (made only for a value out of range), the valid
 /// range, and whether 0 means unset.
