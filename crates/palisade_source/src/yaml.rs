@@ -311,6 +311,29 @@ pub fn decode_fast(text: &str, line_offset: u32) -> Option<Decoded> {
     ok.then_some(d)
 }
 
+/// Whether the fast parser takes `text` (`Ok(false)`: it leaves it to libyaml) and, when it
+/// does, whether libyaml takes it too, to the same tree, positions and warnings (`Err` says
+/// how they differ). The one check of the unit tests, the corpus test and the fuzz target.
+#[doc(hidden)]
+pub fn check_fast_against_libyaml(text: &str, line_offset: u32) -> Result<bool, String> {
+    let Some(fast) = decode_fast(text, line_offset) else {
+        return Ok(false);
+    };
+    let slow = decode_libyaml(text, line_offset, &Budget::default())
+        .map_err(|(e, _)| format!("the fast parser took what libyaml rejects ({e})"))?;
+    let (f, l) = (format!("{:?}", fast.docs), format!("{:?}", slow.docs));
+    if f != l {
+        return Err(format!("the trees differ:\n  fast:    {f}\n  libyaml: {l}"));
+    }
+    if fast.warnings != slow.warnings || fast.dropped_warnings != slow.dropped_warnings {
+        return Err(format!(
+            "the warnings differ: fast {:?} (+{}), libyaml {:?} (+{})",
+            fast.warnings, fast.dropped_warnings, slow.warnings, slow.dropped_warnings
+        ));
+    }
+    Ok(true)
+}
+
 /// Decodes `text` (without its byte-order mark) with libyaml.
 fn libyaml(text: &str, line_offset: u32, budget: &Budget) -> Result<Decoded, (YamlError, Decoded)> {
     // libyaml-safer 0.3 panics on a block scalar that ends the input without a line break;

@@ -641,20 +641,12 @@ impl<'s> Parser<'s, '_, '_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::yaml::{decode_fast, decode_libyaml, Budget};
+    use crate::yaml::{check_fast_against_libyaml, decode_fast};
 
     /// The fast parser's tree, positions and warnings are libyaml's; `true` when it took
     /// the text (it may leave any text to libyaml, never answer differently).
     fn agree(src: &str) -> bool {
-        let Some(fast) = decode_fast(src, 7) else {
-            return false;
-        };
-        let slow = decode_libyaml(src, 7, &Budget::default())
-            .unwrap_or_else(|(e, _)| panic!("the fast parser took what libyaml rejects ({e}): {src:?}"));
-        assert_eq!(format!("{:?}", fast.docs), format!("{:?}", slow.docs), "{src:?}");
-        assert_eq!(fast.warnings, slow.warnings, "{src:?}");
-        assert_eq!(fast.dropped_warnings, slow.dropped_warnings, "{src:?}");
-        true
+        check_fast_against_libyaml(src, 7).unwrap_or_else(|e| panic!("{e}: {src:?}"))
     }
 
     #[test]
