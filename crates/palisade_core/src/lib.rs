@@ -16,6 +16,7 @@ macro_rules! display_as_str {
 pub mod check;
 pub mod finding;
 pub mod kinds;
+pub mod msg;
 pub mod node;
 pub mod object;
 pub mod path;
@@ -35,6 +36,7 @@ pub use finding::{
     Severity, Suppression, SuppressionKind,
 };
 pub use kinds::{GroupKind, KindSet, Reads};
+pub use msg::Msg;
 pub use node::{edit_vec, Entry, Node, Pos, SmallStr, Value};
 pub use object::{Object, Origin};
 pub use path::{FieldPath, Key, Seg};

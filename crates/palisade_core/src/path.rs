@@ -459,7 +459,7 @@ impl FieldPath {
                 }
                 Seg::Index(i) => {
                     put("[")?;
-                    put(decimal(*i as u64, &mut [0; 20]))?;
+                    decimal_pieces(*i as u64, &mut put)?;
                     put("]")?;
                 }
             }
@@ -468,19 +468,58 @@ impl FieldPath {
     }
 }
 
-/// `n` in decimal digits, written into the end of `buf` (without the formatting machinery:
-/// paths and places are printed by the million).
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// The numbers 0 to 9999, four digits each with leading zeros: `0000000100020003…9999`.
+static DIGITS4: &str = {
+    static BYTES: [u8; 40_000] = {
+        let mut b = [0u8; 40_000];
+        let mut n = 0;
+        while n < 10_000 {
+            b[4 * n] = b'0' + (n / 1000) as u8;
+            b[4 * n + 1] = b'0' + (n / 100 % 10) as u8;
+            b[4 * n + 2] = b'0' + (n / 10 % 10) as u8;
+            b[4 * n + 3] = b'0' + (n % 10) as u8;
+            n += 1;
         }
+        b
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => panic!("digits are ASCII"),
     }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+};
+
+/// Hands `put` the decimal digits of `n`, up to four at a time, from a table (without the
+/// formatting machinery or a UTF-8 check: paths and places are printed by the million).
+pub fn decimal_pieces<E>(n: u64, put: &mut impl FnMut(&'static str) -> Result<(), E>) -> Result<(), E> {
+    if n >= 10_000 {
+        decimal_pieces(n / 10_000, put)?;
+        let r = (n % 10_000) as usize;
+        return put(&DIGITS4[4 * r..4 * r + 4]);
+    }
+    let r = n as usize;
+    let skip = match r {
+        0..=9 => 3,
+        10..=99 => 2,
+        100..=999 => 1,
+        _ => 0,
+    };
+    put(&DIGITS4[4 * r + skip..4 * r + 4])
+}
+
+/// Appends `n` in decimal digits to `out` (see [`decimal_pieces`]).
+pub fn push_decimal(out: &mut String, n: u64) {
+    let _ = decimal_pieces(n, &mut |p| {
+        out.push_str(p);
+        Ok::<(), ()>(())
+    });
+}
+
+/// Appends `n` in decimal digits to `out` (see [`decimal_pieces`]).
+pub fn push_decimal_bytes(out: &mut Vec<u8>, n: u64) {
+    let _ = decimal_pieces(n, &mut |p| {
+        out.extend_from_slice(p.as_bytes());
+        Ok::<(), ()>(())
+    });
 }
 
 impl FieldPath {
@@ -502,6 +541,34 @@ impl fmt::Display for FieldPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_what_display_prints() {
+        let mut ns: Vec<u64> = vec![u64::MAX, u64::MAX - 1, 4_294_967_295];
+        for p in [
+            1u64,
+            10,
+            100,
+            1000,
+            10_000,
+            100_000,
+            1_000_000,
+            10_000_000,
+            100_000_000,
+            10u64.pow(12),
+        ] {
+            ns.extend([p - 1, p, p + 1, 2 * p + 3]);
+        }
+        ns.extend(0..=20_500);
+        for n in ns {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
+            let mut b = Vec::new();
+            push_decimal_bytes(&mut b, n);
+            assert_eq!(b, n.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn known_keys_are_sorted_and_shared() {

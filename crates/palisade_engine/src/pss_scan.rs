@@ -23,7 +23,7 @@ pub enum PssMode {
 }
 
 fn policy_str(p: &Policy) -> String {
-    format!("{}:{}", p.level.as_str(), p.version)
+    [p.level.as_str(), ":", &p.version.to_string()].concat()
 }
 
 /// Maps a path relative to the virtual pod (`metadata…`, `spec…`) onto the object.

@@ -292,12 +292,14 @@ fn namespace_or_default(ns: Option<&str>) -> &str {
 /// How a workload is named in messages: `Deployment shop/web` (`default` for an object
 /// written without a namespace).
 pub fn workload_display(r: &ObjectRef) -> String {
-    format!(
-        "{} {}/{}",
-        r.kind,
+    [
+        &*r.kind,
+        " ",
         namespace_or_default(r.namespace.as_deref()),
-        r.name
-    )
+        "/",
+        &r.name,
+    ]
+    .concat()
 }
 
 /// The ports a pod template's pods serve: every container port, named or not, of the

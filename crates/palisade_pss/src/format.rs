@@ -7,6 +7,12 @@ use std::collections::BTreeSet;
 /// NAMES: each item wrapped in plain double quotes (no escaping), joined with `", "`.
 pub(crate) fn names<S: AsRef<str>>(items: &[S]) -> String {
     let mut out = String::new();
+    push_names(&mut out, items);
+    out
+}
+
+/// Appends [`names`] of `items` to `out`.
+fn push_names<S: AsRef<str>>(out: &mut String, items: &[S]) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -15,7 +21,6 @@ pub(crate) fn names<S: AsRef<str>>(items: &[S]) -> String {
         out.push_str(item.as_ref());
         out.push('"');
     }
-    out
 }
 
 /// PL: the singular form when `n == 1`, otherwise the plural form (also for 0).
@@ -43,11 +48,18 @@ where
 
 /// `container "a"` or `containers "a", "b"`.
 pub(crate) fn containers_phrase<S: AsRef<str>>(containers: &[S]) -> String {
-    format!(
-        "{} {}",
-        pl("container", "containers", containers.len()),
-        names(containers)
-    )
+    let mut out = String::with_capacity(96);
+    out.push_str(pl("container", "containers", containers.len()));
+    out.push(' ');
+    push_names(&mut out, containers);
+    out
+}
+
+/// [`containers_phrase`] followed by `rest`.
+pub(crate) fn containers_then<S: AsRef<str>>(containers: &[S], rest: &str) -> String {
+    let mut out = containers_phrase(containers);
+    out.push_str(rest);
+    out
 }
 
 /// Builds the setters phrase: `pod` when the pod-level value is bad, then the containers

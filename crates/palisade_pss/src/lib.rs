@@ -106,7 +106,11 @@ impl Evaluation {
     /// result, joined with `", "`.
     pub fn aggregate_detail(&self) -> String {
         // Written into one string (a warning per pod template: many on a large input).
-        let mut out = String::new();
+        let len = self
+            .forbidden
+            .iter()
+            .map(|r| r.reason.len().max(UNKNOWN_FORBIDDEN_REASON.len()) + r.detail.len() + 5);
+        let mut out = String::with_capacity(len.sum());
         for (i, (reason, r)) in self.reasons().zip(&self.forbidden).enumerate() {
             if i > 0 {
                 out.push_str(", ");

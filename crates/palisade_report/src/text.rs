@@ -287,7 +287,7 @@ impl fmt::Write for CleanLine<'_> {
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u32(out: &mut String, n: u32) {
-    out.push_str(palisade_core::path::decimal(u64::from(n), &mut [0; 20]));
+    palisade_core::path::push_decimal(out, u64::from(n));
 }
 
 /// Appends `file:line:column` made safe for one line (what `clean_line(&loc.to_string())` gives).

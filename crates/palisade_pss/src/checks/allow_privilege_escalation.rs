@@ -2,7 +2,7 @@
 //! `allowPrivilegeEscalation: false`; Windows pods are exempt from v1.25 (spec §3.13).
 
 use super::{CheckDef, Failure};
-use crate::format::containers_phrase;
+use crate::format::containers_then;
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
@@ -39,10 +39,7 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     if bad.is_empty() {
         return None;
     }
-    let detail = format!(
-        "{} must set securityContext.allowPrivilegeEscalation=false",
-        containers_phrase(&bad)
-    );
+    let detail = containers_then(&bad, " must set securityContext.allowPrivilegeEscalation=false");
     Some(Failure::new(
         "allowPrivilegeEscalation != false",
         detail,

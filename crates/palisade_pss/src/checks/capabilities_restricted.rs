@@ -3,7 +3,7 @@
 //! from v1.25 (spec §3.14).
 
 use super::{CheckDef, Failure};
-use crate::format::{containers_phrase, names, sorted_set};
+use crate::format::{containers_phrase, containers_then, names, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
@@ -58,9 +58,9 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
     }
     let mut details = Vec::new();
     if !missing_drop_all.is_empty() {
-        details.push(format!(
-            r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
-            containers_phrase(&missing_drop_all)
+        details.push(containers_then(
+            &missing_drop_all,
+            r#" must set securityContext.capabilities.drop=["ALL"]"#,
         ));
     }
     if !adding_forbidden.is_empty() {
@@ -82,8 +82,8 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
 
 /// The offender of a container that does not drop ALL, with its own detail.
 fn drop_all(c: &crate::model::Container) -> Offender {
-    Offender::in_container(c, c.sc_path(&["capabilities", "drop"])).with_detail(format!(
-        r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
-        containers_phrase(&[c.name.as_str()])
+    Offender::in_container(c, c.sc_path(&["capabilities", "drop"])).with_detail(containers_then(
+        &[c.name.as_str()],
+        r#" must set securityContext.capabilities.drop=["ALL"]"#,
     ))
 }

@@ -2,7 +2,7 @@
 //! none may set it false; from v1.35 a pod with `hostUsers: false` is allowed (spec §3.16).
 
 use super::{CheckDef, Failure};
-use crate::format::{containers_phrase, setters};
+use crate::format::{containers_then, setters};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
@@ -59,10 +59,11 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
         return Some(Failure::new("runAsNonRoot != true", detail, explicit_offenders));
     }
     if !implicit.is_empty() {
-        let detail = format!(
-            "pod or {} must set securityContext.runAsNonRoot=true",
-            containers_phrase(&implicit)
-        );
+        let detail = [
+            "pod or ",
+            &containers_then(&implicit, " must set securityContext.runAsNonRoot=true"),
+        ]
+        .concat();
         return Some(Failure::new("runAsNonRoot != true", detail, implicit_offenders));
     }
     None

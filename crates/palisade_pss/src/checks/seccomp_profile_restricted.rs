@@ -4,7 +4,7 @@
 
 use super::seccomp_profile_baseline::valid_type;
 use super::{CheckDef, Failure};
-use crate::format::{containers_phrase, names, setters, sorted_set};
+use crate::format::{containers_then, names, setters, sorted_set};
 use crate::model::Pod;
 use crate::{CheckInfo, Level, Offender};
 
@@ -64,10 +64,14 @@ fn run(pod: &Pod, implementation: u32) -> Option<Failure> {
         return Some(Failure::new("seccompProfile", detail, explicit_offenders));
     }
     if !implicit.is_empty() {
-        let detail = format!(
-            r#"pod or {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
-            containers_phrase(&implicit)
-        );
+        let detail = [
+            "pod or ",
+            &containers_then(
+                &implicit,
+                r#" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
+            ),
+        ]
+        .concat();
         return Some(Failure::new("seccompProfile", detail, implicit_offenders));
     }
     None

@@ -196,7 +196,7 @@ fn string(buf: &mut Vec<u8>, s: &str) {
 }
 
 fn number(buf: &mut Vec<u8>, n: u32) {
-    buf.extend_from_slice(palisade_core::path::decimal(u64::from(n), &mut [0; 20]).as_bytes());
+    palisade_core::path::push_decimal_bytes(buf, u64::from(n));
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! NET003: workload is selected by no ingress NetworkPolicy: every pod can connect to it.
 
 use super::common::*;
-use palisade_core::{Check, Hit, InvCtx, InvHit, Object, Reference};
+use palisade_core::{Check, Hit, InvCtx, InvHit, Msg, Object, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -81,16 +81,19 @@ fn hit(o: &Object, template: u32) -> Option<Hit> {
 }
 
 fn message(workload: &str, ports: &[palisade_netpol::model::NamedPort]) -> String {
-    let ports: Vec<String> = ports
-        .iter()
-        .map(|p| format!("{}/{}", p.port, p.proto.as_str()))
-        .collect();
-    let ports = if ports.is_empty() {
-        String::new()
-    } else {
-        format!(" (container ports {})", ports.join(", "))
-    };
-    format!(
-        "no NetworkPolicy of type Ingress selects {workload}{ports}: every pod of every namespace can connect to it on every port"
-    )
+    let mut m = Msg::new()
+        .s("no NetworkPolicy of type Ingress selects ")
+        .s(workload);
+    for (i, p) in ports.iter().enumerate() {
+        m = m
+            .s(if i == 0 { " (container ports " } else { ", " })
+            .n(u64::from(p.port))
+            .s("/")
+            .s(p.proto.as_str());
+    }
+    if !ports.is_empty() {
+        m = m.s(")");
+    }
+    m.s(": every pod of every namespace can connect to it on every port")
+        .done()
 }

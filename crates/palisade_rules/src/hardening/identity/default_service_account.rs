@@ -80,7 +80,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     let how = match sa.field {
-        Some(field) => format!("pod sets {field}: default"),
+        Some(field) => ["pod sets ", field, ": default"].concat(),
         None => "pod sets no serviceAccountName, so it runs as ServiceAccount \"default\"".to_owned(),
     };
     let token = match mode {
@@ -91,6 +91,11 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
     };
     hits.push(Hit::new(
         sa.path,
-        format!("{how}, an identity shared by every pod of the namespace that names no ServiceAccount, and {token}"),
+        [
+            &*how,
+            ", an identity shared by every pod of the namespace that names no ServiceAccount, and ",
+            token,
+        ]
+        .concat(),
     ));
 }

@@ -2,7 +2,7 @@
 
 use super::common::{automount, listed, sa_automount, service_account, Automount};
 use palisade_core::kinds::known;
-use palisade_core::{Check, Hit, PodCtx, Reference};
+use palisade_core::{Check, Hit, Msg, PodCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -87,7 +87,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     let who = if sa.field.is_some() {
-        format!("ServiceAccount {:?}", sa.name)
+        Msg::new().s("ServiceAccount ").q(sa.name).done()
     } else {
         "ServiceAccount \"default\" (no serviceAccountName set)".to_owned()
     };

@@ -1,6 +1,6 @@
 //! HRD014: containers that do not set allowPrivilegeEscalation: false.
 
-use super::common::{added_capabilities, flag_linux_containers, normalize_capability};
+use super::common::{added_capabilities, container_says, flag_linux_containers, normalize_capability};
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -80,13 +80,13 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         }
         match c.node.at(&keys).and_then(Node::as_bool) {
             Some(false) => None,
-            Some(true) => Some(format!(
-                "container {:?} sets allowPrivilegeEscalation: true (setuid binaries can gain privileges)",
-                c.name()
+            Some(true) => Some(container_says(
+                c,
+                " sets allowPrivilegeEscalation: true (setuid binaries can gain privileges)",
             )),
-            None => Some(format!(
-                "container {:?} does not set allowPrivilegeEscalation: false (privilege escalation is allowed by default)",
-                c.name()
+            None => Some(container_says(
+                c,
+                " does not set allowPrivilegeEscalation: false (privilege escalation is allowed by default)",
             )),
         }
     });

@@ -1,6 +1,6 @@
 //! HRD023: containers that do not drop all capabilities.
 
-use super::common::{flag_linux_containers, normalize_capability};
+use super::common::{container_says, flag_linux_containers, normalize_capability};
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -75,13 +75,13 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
             return None;
         }
         Some(match drop {
-            Some(d) if !d.is_empty() => format!(
-                "container {:?} drops only some capabilities, not ALL: it keeps the rest of the runtime's default set",
-                c.name()
+            Some(d) if !d.is_empty() => container_says(
+                c,
+                " drops only some capabilities, not ALL: it keeps the rest of the runtime's default set",
             ),
-            _ => format!(
-                "container {:?} does not drop ALL capabilities: it keeps the runtime's default set",
-                c.name()
+            _ => container_says(
+                c,
+                " does not drop ALL capabilities: it keeps the runtime's default set",
             ),
         })
     });

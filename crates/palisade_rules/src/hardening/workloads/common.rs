@@ -3,7 +3,8 @@
 
 use crate::hardening::util::{parse_image, ImageRef};
 use palisade_core::check::ContainerRef;
-use palisade_core::{FieldPath, Hit, Node, PodCtx, RuleOptions, TemplateKind};
+use palisade_core::msg::quoted;
+use palisade_core::{FieldPath, Hit, Msg, Node, PodCtx, RuleOptions, TemplateKind};
 
 /// Whether the pod declares `spec.os.name: windows`: the Linux-only security-context fields
 /// (users, groups, capabilities, seccomp, AppArmor, read-only root filesystem, privilege
@@ -23,17 +24,28 @@ pub fn get_set<'a>(n: &'a Node, keys: &[&str]) -> Option<&'a Node> {
 /// Istio's `auto`, which the sidecar injector replaces with the proxy image.
 pub fn image_of<'a>(c: &ContainerRef<'a>) -> Option<&'a str> {
     let image = c.node.get("image").and_then(Node::as_str)?.trim();
-    if image.is_empty()
-        || image == "auto"
-        || image.contains("://")
-        || image.contains("$(")
-        || image.contains("${")
-        || image.contains("{{")
-        || image.contains(char::is_whitespace)
-    {
+    if image.is_empty() || image == "auto" || is_placeholder(image) {
         return None;
     }
     Some(image)
+}
+
+/// Whether `image` contains `://`, `$(`, `${`, `{{` or white space: one pass over its bytes
+/// (every container of every workload is asked).
+fn is_placeholder(image: &str) -> bool {
+    let b = image.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        let next = b.get(i + 1).copied();
+        match c {
+            b':' => b[i + 1..].starts_with(b"//"),
+            b'$' => matches!(next, Some(b'(' | b'{')),
+            b'{' => next == Some(b'{'),
+            // char::is_whitespace's ASCII members; other white space starts at a lead byte.
+            b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' ' => true,
+            0xc0.. => image[i..].starts_with(char::is_whitespace),
+            _ => false,
+        }
+    })
 }
 
 /// The container's `image` string as written, for the rules that look at every image.
@@ -53,7 +65,14 @@ pub fn flag_images(
     for &c in ctx.containers() {
         let Some(image) = image_fn(&c) else { continue };
         if let Some(rest) = f(&parse_image(image)) {
-            let message = format!("container {:?} uses image {image:?} {rest}", c.name());
+            let message = Msg::new()
+                .s("container ")
+                .q(c.name())
+                .s(" uses image ")
+                .q(image)
+                .s(" ")
+                .s(rest)
+                .done();
             hits.push(container_hit(ctx, &c, &["image"], message));
         }
     }
@@ -127,13 +146,24 @@ pub fn check_added_capability(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, cap: &str, 
                     Hit::new(
                         ctx.container_path(&c, &["securityContext", "capabilities", "add"])
                             .idx(i),
-                        format!("container {:?} adds capability {name:?}: {consequence}", c.name()),
+                        Msg::new()
+                            .s("container ")
+                            .q(c.name())
+                            .s(" adds capability ")
+                            .q(name)
+                            .s(": ")
+                            .s(consequence),
                     )
                     .container(c.name()),
                 );
             }
         }
     }
+}
+
+/// `container "<name>"<rest>`: the message of a rule about one container.
+pub fn container_says(c: &ContainerRef<'_>, rest: &str) -> String {
+    Msg::new().s("container ").q(c.name()).s(rest).done()
 }
 
 /// A hit on a field of container `c`, tagged with the container's name.
@@ -204,11 +234,21 @@ pub fn check_effective_zero(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, key: &str, wh
             continue;
         }
         if e.from_pod {
-            inheriting.push(format!("{:?}", c.name()));
+            inheriting.push(quoted(c.name()));
         } else {
             hits.push(
-                Hit::new(e.path, format!("container {:?} sets {key}: 0 ({what})", c.name()))
-                    .container(c.name()),
+                Hit::new(
+                    e.path,
+                    Msg::new()
+                        .s("container ")
+                        .q(c.name())
+                        .s(" sets ")
+                        .s(key)
+                        .s(": 0 (")
+                        .s(what)
+                        .s(")"),
+                )
+                .container(c.name()),
             );
         }
     }
@@ -258,7 +298,7 @@ pub fn effective_profile(
             value: t.to_owned(),
             path: ctx.container_path(c, &["securityContext", field, "type"]),
             from_pod: false,
-            label: format!("securityContext.{field}.type: {t}"),
+            label: Msg::new().s("securityContext.").s(field).s(".type: ").s(t).done(),
         });
     }
     let annotation = |key: &str| {
@@ -269,10 +309,10 @@ pub fn effective_profile(
                 value: v.to_owned(),
                 path: ctx.tpl.metadata_path.with_room(2).key("annotations").key(key),
                 from_pod: false,
-                label: format!("annotation {key}: {v}"),
+                label: Msg::new().s("annotation ").s(key).s(": ").s(v).done(),
             })
     };
-    if let Some(src) = annotation(&format!("{container_annotation_prefix}{}", c.name())) {
+    if let Some(src) = annotation(&[container_annotation_prefix, c.name()].concat()) {
         return Some(src);
     }
     if let Some(t) = profile_type(ctx.spec(), field) {
@@ -280,7 +320,12 @@ pub fn effective_profile(
             value: t.to_owned(),
             path: ctx.spec_path(&["securityContext", field, "type"]),
             from_pod: true,
-            label: format!("pod securityContext.{field}.type: {t}"),
+            label: Msg::new()
+                .s("pod securityContext.")
+                .s(field)
+                .s(".type: ")
+                .s(t)
+                .done(),
         });
     }
     pod_annotation.and_then(annotation).map(|mut src| {
@@ -304,18 +349,21 @@ pub fn report_unconfined(
         }
         if src.from_pod {
             match pod_level.iter_mut().find(|(p, _, _)| *p == src.path) {
-                Some((_, _, names)) => names.push(format!("{:?}", c.name())),
-                None => pod_level.push((
-                    src.path.clone(),
-                    src.label.clone(),
-                    vec![format!("{:?}", c.name())],
-                )),
+                Some((_, _, names)) => names.push(quoted(c.name())),
+                None => pod_level.push((src.path.clone(), src.label.clone(), vec![quoted(c.name())])),
             }
         } else {
             hits.push(
                 Hit::new(
                     src.path.clone(),
-                    format!("container {:?} runs without {what} ({})", c.name(), src.label),
+                    Msg::new()
+                        .s("container ")
+                        .q(c.name())
+                        .s(" runs without ")
+                        .s(what)
+                        .s(" (")
+                        .s(&src.label)
+                        .s(")"),
                 )
                 .container(c.name()),
             );
@@ -572,7 +620,15 @@ pub fn check_resource(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, r: Resource, limit:
             hits.push(
                 Hit::new(
                     ctx.container_path(&c, &["resources", section, key]),
-                    format!("container {:?} has no {key} {what}: {consequence}", c.name()),
+                    Msg::new()
+                        .s("container ")
+                        .q(c.name())
+                        .s(" has no ")
+                        .s(key)
+                        .s(" ")
+                        .s(what)
+                        .s(": ")
+                        .s(consequence),
                 )
                 .container(c.name()),
             );
@@ -635,7 +691,13 @@ pub fn check_probe(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, probe: &str, consequen
             hits.push(
                 Hit::new(
                     ctx.container_path(&c, &[probe]),
-                    format!("container {:?} has no {probe}: {consequence}", c.name()),
+                    Msg::new()
+                        .s("container ")
+                        .q(c.name())
+                        .s(" has no ")
+                        .s(probe)
+                        .s(": ")
+                        .s(consequence),
                 )
                 .container(c.name()),
             );
@@ -646,6 +708,45 @@ pub fn check_probe(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, probe: &str, consequen
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_what_the_searches_find() {
+        let old = |image: &str| {
+            image.contains("://")
+                || image.contains("$(")
+                || image.contains("${")
+                || image.contains("{{")
+                || image.contains(char::is_whitespace)
+        };
+        for image in [
+            "nginx:1.25",
+            "ko://github.com/x/y",
+            "a:/b",
+            "a:",
+            "$(IMAGE)",
+            "${IMAGE}",
+            "$IMAGE",
+            "a$",
+            "{{ .Values.image }}",
+            "{x}",
+            "a{",
+            "a b",
+            "a\tb",
+            "a\u{b}b",
+            "a\u{c}b",
+            "a\rb",
+            "a\nb",
+            "a\u{85}b",
+            "a\u{a0}b",
+            "a\u{3000}b",
+            "é\u{2028}",
+            "日本:1",
+            "registry.example/ü:1",
+            "",
+        ] {
+            assert_eq!(is_placeholder(image), old(image), "{image:?}");
+        }
+    }
 
     #[test]
     fn paths_normalize() {

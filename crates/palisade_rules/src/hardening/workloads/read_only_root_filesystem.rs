@@ -1,6 +1,6 @@
 //! HRD003: containers with a writable root filesystem.
 
-use super::common::flag_linux_containers;
+use super::common::{container_says, flag_linux_containers};
 use palisade_core::{Check, Hit, Node, PodCtx, Reference};
 
 declare_rule! {
@@ -60,13 +60,13 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
     flag_linux_containers(ctx, hits, &keys, |c| {
         match c.node.at(&keys).and_then(Node::as_bool) {
             Some(true) => None,
-            Some(false) => Some(format!(
-                "container {:?} sets readOnlyRootFilesystem: false (its root filesystem is writable)",
-                c.name()
+            Some(false) => Some(container_says(
+                c,
+                " sets readOnlyRootFilesystem: false (its root filesystem is writable)",
             )),
-            None => Some(format!(
-                "container {:?} does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
-                c.name()
+            None => Some(container_says(
+                c,
+                " does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
             )),
         }
     });

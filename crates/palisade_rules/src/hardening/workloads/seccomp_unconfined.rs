@@ -1,7 +1,8 @@
 //! HRD028: containers without a seccomp profile, or explicitly Unconfined.
 
 use super::common::{effective_profile, is_fragment, is_windows, report_unconfined};
-use palisade_core::{Check, Hit, PodCtx, Reference};
+use palisade_core::msg::quoted;
+use palisade_core::{Check, Hit, Msg, PodCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -108,7 +109,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
         return;
     }
     if missing.len() == real {
-        let names: Vec<_> = missing.iter().map(|c| format!("{:?}", c.name())).collect();
+        let names: Vec<_> = missing.iter().map(|c| quoted(c.name())).collect();
         hits.push(Hit::new(
             ctx.spec_path(&["securityContext", "seccompProfile"]),
             format!(
@@ -122,9 +123,8 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
             hits.push(
                 Hit::new(
                     ctx.container_path(c, &["securityContext", "seccompProfile"]),
-                    format!(
-                        "container {:?} has no seccomp profile and the pod sets none: it runs Unconfined unless the kubelet enables seccompDefault",
-                        c.name()
+                    Msg::new().s("container ").q(c.name()).s(
+                        " has no seccomp profile and the pod sets none: it runs Unconfined unless the kubelet enables seccompDefault",
                     ),
                 )
                 .container(c.name()),
