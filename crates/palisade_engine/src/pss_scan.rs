@@ -286,7 +286,11 @@ fn verdict(
         (_, Mode::Audit) => (AdmissionAction::Audit, warn),
         _ => (
             AdmissionAction::Violation,
-            warn.replacen("would violate", "violates", 1),
+            // The warning starts with "would violate": cut, not searched.
+            match warn.strip_prefix("would violate") {
+                Some(rest) => ["violates", rest].concat(),
+                None => warn.replacen("would violate", "violates", 1),
+            },
         ),
     }
 }
