@@ -15,39 +15,39 @@ pub(super) struct Scratch(String);
 pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mut Scratch) {
     let d = depth + 1;
     buf.push(b'{');
-    key(buf, d, true, "code");
+    key(buf, d, true, k!("code"));
     string(buf, f.code());
-    key(buf, d, false, "rule");
+    key(buf, d, false, k!("rule"));
     string(buf, f.rule.name);
-    key(buf, d, false, "severity");
+    key(buf, d, false, k!("severity"));
     string(buf, f.severity.as_str());
-    key(buf, d, false, "object");
+    key(buf, d, false, k!("object"));
     object(buf, d, &f.object);
     if let Some(c) = &f.container {
-        key(buf, d, false, "container");
+        key(buf, d, false, k!("container"));
         string(buf, c);
     }
-    key(buf, d, false, "message");
+    key(buf, d, false, k!("message"));
     string(buf, &f.message);
-    key(buf, d, false, "remediation");
+    key(buf, d, false, k!("remediation"));
     string(buf, f.remediation());
-    key(buf, d, false, "path");
+    key(buf, d, false, k!("path"));
     // Printed once, for the field and the fingerprint.
     scratch.0.clear();
     f.path.push_to(&mut scratch.0);
     string(buf, &scratch.0);
     if let Some(l) = &f.location {
-        key(buf, d, false, "location");
+        key(buf, d, false, k!("location"));
         location(buf, d, l);
     }
-    key(buf, d, false, "exact");
+    key(buf, d, false, k!("exact"));
     buf.extend_from_slice(if f.exact { b"true" } else { b"false" });
     if let Some(p) = &f.pss {
-        key(buf, d, false, "pss");
+        key(buf, d, false, k!("pss"));
         pss(buf, d, p);
     }
     if !f.also.is_empty() {
-        key(buf, d, false, "also");
+        key(buf, d, false, k!("also"));
         buf.push(b'[');
         for (i, r) in f.also.iter().enumerate() {
             item(buf, d + 1, i == 0);
@@ -55,7 +55,7 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
         }
         close(buf, d, b']');
     }
-    key(buf, d, false, "references");
+    key(buf, d, false, k!("references"));
     buf.push(b'[');
     let mut any = false;
     for r in unique_references(f) {
@@ -68,7 +68,7 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
     } else {
         buf.push(b']');
     }
-    key(buf, d, false, "fingerprint");
+    key(buf, d, false, k!("fingerprint"));
     string(buf, &f.fingerprint_printed(&scratch.0));
     close(buf, depth, b'}');
 }
@@ -76,18 +76,18 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
 fn object(buf: &mut Vec<u8>, depth: usize, o: &ObjectRef) {
     let d = depth + 1;
     buf.push(b'{');
-    key(buf, d, true, "apiVersion");
+    key(buf, d, true, k!("apiVersion"));
     string(buf, &o.api_version);
-    key(buf, d, false, "kind");
+    key(buf, d, false, k!("kind"));
     string(buf, &o.kind);
     if let Some(ns) = &o.namespace {
-        key(buf, d, false, "namespace");
+        key(buf, d, false, k!("namespace"));
         string(buf, ns);
     }
-    key(buf, d, false, "name");
+    key(buf, d, false, k!("name"));
     string(buf, &o.name);
     if let Some(uid) = &o.uid {
-        key(buf, d, false, "uid");
+        key(buf, d, false, k!("uid"));
         string(buf, uid);
     }
     close(buf, depth, b'}');
@@ -96,11 +96,11 @@ fn object(buf: &mut Vec<u8>, depth: usize, o: &ObjectRef) {
 fn location(buf: &mut Vec<u8>, depth: usize, l: &Location) {
     let d = depth + 1;
     buf.push(b'{');
-    key(buf, d, true, "file");
+    key(buf, d, true, k!("file"));
     string(buf, &l.file);
-    key(buf, d, false, "line");
+    key(buf, d, false, k!("line"));
     number(buf, l.line);
-    key(buf, d, false, "column");
+    key(buf, d, false, k!("column"));
     number(buf, l.column);
     close(buf, depth, b'}');
 }
@@ -109,13 +109,13 @@ fn pss(buf: &mut Vec<u8>, depth: usize, p: &PssContext) {
     let d = depth + 1;
     buf.push(b'{');
     for (i, (k, v)) in [
-        ("level", &*p.level),
-        ("version", &*p.version),
-        ("mode", p.mode.as_str()),
-        ("action", p.action.as_str()),
-        ("check", p.check),
-        ("reason", &*p.reason),
-        ("detail", &*p.detail),
+        (k!("level"), &*p.level),
+        (k!("version"), &*p.version),
+        (k!("mode"), p.mode.as_str()),
+        (k!("action"), p.action.as_str()),
+        (k!("check"), p.check),
+        (k!("reason"), &*p.reason),
+        (k!("detail"), &*p.detail),
     ]
     .into_iter()
     .enumerate()
@@ -131,9 +131,9 @@ fn reference(buf: &mut Vec<u8>, depth: usize, r: &Reference) {
     let (kind, id) = r.kind_and_id();
     let d = depth + 1;
     buf.push(b'{');
-    key(buf, d, true, "kind");
+    key(buf, d, true, k!("kind"));
     string(buf, kind);
-    key(buf, d, false, "id");
+    key(buf, d, false, k!("id"));
     string(buf, id);
     close(buf, depth, b'}');
 }
@@ -163,15 +163,19 @@ fn item(buf: &mut Vec<u8>, depth: usize, first: bool) {
     }
 }
 
-/// `"name": ` on its own line (the keys are ours: plain ASCII, nothing to escape).
-fn key(buf: &mut Vec<u8>, depth: usize, first: bool, name: &str) {
+/// A key as [`key`] writes it: `k!("code")` is `"code": `.
+macro_rules! k {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ").as_bytes()
+    };
+}
+use k;
+
+/// A key (`"name": `, from [`k!`]) on its own line (the keys are ours: plain ASCII, nothing
+/// to escape).
+fn key(buf: &mut Vec<u8>, depth: usize, first: bool, quoted: &[u8]) {
     item(buf, depth, first);
-    buf.reserve(name.len() + 4);
-    buf.push(b'"');
-    buf.extend_from_slice(name.as_bytes());
-    buf.push(b'"');
-    buf.push(b':');
-    buf.push(b' ');
+    buf.extend_from_slice(quoted);
 }
 
 /// The end of a non-empty object or array whose items are one level deeper than `depth`.
@@ -181,17 +185,52 @@ fn close(buf: &mut Vec<u8>, depth: usize, bracket: u8) {
     buf.push(bracket);
 }
 
-/// A JSON string, escaped exactly as serde_json escapes it. Text with nothing to escape
-/// (nearly all of it) is checked in one pass the compiler vectorizes and copied.
+/// A JSON string, escaped exactly as serde_json escapes it (`"`, `\\`, and the controls
+/// below 0x20: `\b \t \n \f \r` or `\u00xx`; nothing else). Text is skipped 32 bytes at a
+/// time where a block has nothing to escape (a pass the compiler vectorizes), and copied
+/// between the bytes that need an escape (the quotes around a container's name).
 fn string(buf: &mut Vec<u8>, s: &str) {
-    if crate::text::all_bytes(s, |b| b >= 0x20 && b != b'"' && b != b'\\') {
-        buf.reserve(s.len() + 2);
-        buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
-        buf.push(b'"');
-    } else {
-        // Writing to a Vec cannot fail, nor can serializing a string.
-        let _ = serde_json::to_writer(&mut *buf, s);
+    let b = s.as_bytes();
+    buf.reserve(b.len() + 2);
+    buf.push(b'"');
+    let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
+    let mut copied = 0;
+    for (n, block) in b.chunks(32).enumerate() {
+        if block.iter().fold(true, |all, &c| all & plain(c)) {
+            continue;
+        }
+        for (j, &c) in block.iter().enumerate() {
+            if !plain(c) {
+                let i = 32 * n + j;
+                buf.extend_from_slice(&b[copied..i]);
+                escape(buf, c);
+                copied = i + 1;
+            }
+        }
+    }
+    buf.extend_from_slice(&b[copied..]);
+    buf.push(b'"');
+}
+
+/// The escape of one byte that JSON text may not hold as it is.
+fn escape(buf: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        b'"' => buf.extend_from_slice(b"\\\""),
+        b'\\' => buf.extend_from_slice(b"\\\\"),
+        0x08 => buf.extend_from_slice(b"\\b"),
+        b'\t' => buf.extend_from_slice(b"\\t"),
+        b'\n' => buf.extend_from_slice(b"\\n"),
+        0x0c => buf.extend_from_slice(b"\\f"),
+        b'\r' => buf.extend_from_slice(b"\\r"),
+        c => buf.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(c >> 4)],
+            HEX[usize::from(c & 0xf)],
+        ]),
     }
 }
 
@@ -359,6 +398,26 @@ mod tests {
                 serde_json::to_string(s).unwrap(),
                 "{s:?}"
             );
+        }
+        // An escape in every place of texts around the 32-byte blocks, one or two of them.
+        for len in [1usize, 31, 32, 33, 63, 64, 65, 100] {
+            for at in 0..len {
+                for bad in ["\"", "\\", "\n", "\u{1}", "é"] {
+                    let mut s = "a".repeat(len);
+                    s.replace_range(at..=at, bad);
+                    let mut twice = s.clone();
+                    twice.push_str(bad);
+                    for s in [s, twice] {
+                        let mut got = Vec::new();
+                        string(&mut got, &s);
+                        assert_eq!(
+                            String::from_utf8(got).unwrap(),
+                            serde_json::to_string(&s).unwrap(),
+                            "{s:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 
