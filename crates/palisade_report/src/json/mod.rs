@@ -12,7 +12,7 @@ use palisade_core::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 /// What the report says before its findings.
@@ -36,7 +36,7 @@ struct JsonTail<'a> {
     /// Only with `show_suppressed`; the key is absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Each<'a, Finding, JsonSuppressed<'a>>>,
-    admission: Each<'a, AdmissionVerdict, JsonVerdict<'a>>,
+    admission: Verdicts<'a>,
     namespaces: Vec<JsonNamespace<'a>>,
     errors: Vec<JsonDiagnostic<'a>>,
     stats: JsonStats<'a>,
@@ -353,19 +353,40 @@ struct JsonVerdict<'a> {
     mode: &'a str,
     policy: &'a str,
     action: &'a str,
-    message: &'a str,
+    /// The message as JSON text (a string).
+    message: &'a serde_json::value::RawValue,
 }
 
-impl<'a> From<&'a AdmissionVerdict> for JsonVerdict<'a> {
-    fn from(v: &'a AdmissionVerdict) -> Self {
-        JsonVerdict {
-            object: (&*v.object).into(),
-            location: v.location.as_ref().map(Into::into),
-            mode: v.mode.as_str(),
-            policy: &v.policy,
-            action: v.action.as_str(),
-            message: &v.message,
+/// The admission verdicts, one per failing workload. Each message is escaped once and copied:
+/// objects that fail the same checks the same way (thousands of copies of one chart) share
+/// one message (`Arc`), and a message lists every failing field (hundreds of bytes, with
+/// quotes to escape).
+struct Verdicts<'a>(&'a [AdmissionVerdict]);
+
+impl Serialize for Verdicts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        use serde_json::value::RawValue;
+        // Keyed by where the shared text is: the verdicts hold it for the whole loop.
+        let mut escaped: HashMap<*const u8, Box<RawValue>> = HashMap::new();
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for v in self.0 {
+            let message = match escaped.entry(std::sync::Arc::as_ptr(&v.message).cast::<u8>()) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(serde_json::value::to_raw_value(&*v.message).map_err(S::Error::custom)?)
+                }
+            };
+            seq.serialize_element(&JsonVerdict {
+                object: (&*v.object).into(),
+                location: v.location.as_ref().map(Into::into),
+                mode: v.mode.as_str(),
+                policy: &v.policy,
+                action: v.action.as_str(),
+                message,
+            })?;
         }
+        seq.end()
     }
 }
 
@@ -659,7 +680,7 @@ impl Stream {
                 filtered: report.hidden.filtered,
             },
             suppressed: opts.show_suppressed.then(|| Each::new(&report.suppressed)),
-            admission: Each::new(&report.admission),
+            admission: Verdicts(&report.admission),
             namespaces: report.namespaces.iter().map(Into::into).collect(),
             errors: report.errors.iter().map(Into::into).collect(),
             stats: (&report.stats).into(),
