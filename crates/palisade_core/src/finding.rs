@@ -302,16 +302,37 @@ impl Finding {
     }
     /// The fingerprint's hash of every part but the path.
     fn identity_hash(&self, code: &str) -> Fnv {
+        let mut h = self.fingerprint_prefix().0;
+        h.bytes(code.as_bytes());
+        h.end_part();
+        h
+    }
+    /// The fingerprint's hash of the parts that every finding of one object at one file
+    /// shares: the file, the kind, the namespace and the name.
+    pub fn fingerprint_prefix(&self) -> FingerprintPrefix {
         let file = self.location.as_ref().map_or("", |l| &*l.file);
         let o = &self.object;
         let mut h = Fnv::default();
-        h.parts(
-            file,
-            [&*o.kind, o.namespace.as_deref().unwrap_or(""), &o.name, code],
-        );
-        h
+        h.parts(file, [&*o.kind, o.namespace.as_deref().unwrap_or(""), &o.name]);
+        FingerprintPrefix(h)
+    }
+    /// [`Finding::fingerprint_printed`] as its 16 hex digits, from `prefix`: the
+    /// [`Finding::fingerprint_prefix`] of this finding or of one with the same object and
+    /// file (a renderer that writes an object's findings one after another hashes those
+    /// parts once).
+    pub fn fingerprint_printed_after(&self, prefix: FingerprintPrefix, path: &str) -> [u8; 16] {
+        let mut h = prefix.0;
+        h.bytes(self.rule.code.as_bytes());
+        h.end_part();
+        h.bytes(path.as_bytes());
+        h.end_part();
+        h.hex_digits()
     }
 }
+
+/// See [`Finding::fingerprint_prefix`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FingerprintPrefix(Fnv);
 
 /// What identifies a finding across runs: the file, the object, the rule and the field.
 /// Line and column are left out on purpose, so that editing a file above a finding does not
@@ -343,6 +364,7 @@ pub fn fingerprint(p: &FingerprintParts<'_>) -> String {
 
 /// FNV-1a over the fingerprint's parts, fed in pieces (a path as it is printed,
 /// [`crate::FieldPath::pieces`]).
+#[derive(Clone, Copy, Debug)]
 struct Fnv(u64);
 
 impl Default for Fnv {
@@ -378,7 +400,16 @@ impl Fnv {
         }
     }
     fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+        self.hex_digits().iter().map(|&d| char::from(d)).collect()
+    }
+    /// The hash as 16 lower-case hex digits (`{:016x}`).
+    fn hex_digits(&self) -> [u8; 16] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (i, d) in out.iter_mut().enumerate() {
+            *d = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        out
     }
 }
 
@@ -524,6 +555,24 @@ mod tests {
         assert_eq!(f.fingerprint_printed(&printed), parts);
         assert_eq!(f.fingerprint_as("PSS007"), parts);
         assert_ne!(f.fingerprint_as("HRD016"), parts);
+        let after = f.fingerprint_printed_after(f.fingerprint_prefix(), &printed);
+        assert_eq!(std::str::from_utf8(&after).unwrap(), parts);
+    }
+
+    #[test]
+    fn hex_digits_are_what_format_writes() {
+        for n in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xdead_beef,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            1 << 63,
+        ] {
+            assert_eq!(super::Fnv(n).hex(), format!("{n:016x}"));
+        }
     }
 
     #[test]

@@ -32,8 +32,8 @@ pub use check::{
     RuleOptions,
 };
 pub use finding::{
-    fingerprint, AdmissionAction, Finding, FingerprintParts, Location, ObjectRef, PssContext, PssMode,
-    Severity, Suppression, SuppressionKind,
+    fingerprint, AdmissionAction, Finding, FingerprintParts, FingerprintPrefix, Location, ObjectRef,
+    PssContext, PssMode, Severity, Suppression, SuppressionKind,
 };
 pub use kinds::{GroupKind, KindSet, Reads};
 pub use msg::Msg;

@@ -4,15 +4,24 @@
 //! findings, and this is most of its time.
 
 use crate::text::unique_references;
-use palisade_core::{Finding, Location, ObjectRef, PssContext, Reference};
+use palisade_core::{Finding, FingerprintPrefix, Location, ObjectRef, PssContext, Reference};
+use std::sync::Arc;
 
-/// Reused text for the field path (printed once for its field and its fingerprint).
+/// Reused text for the field path (printed once for its field and its fingerprint), and the
+/// fingerprint's hash of the object of the finding written last.
 #[derive(Default)]
-pub(super) struct Scratch(String);
+pub(super) struct Scratch(String, FingerprintPrefix);
 
 /// Appends `f` to `buf` as the pretty JSON object it is inside the report, `depth` levels
-/// deep (its keys one level deeper; no line break before its `{`).
-pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mut Scratch) {
+/// deep (its keys one level deeper; no line break before its `{`). `prev` is the finding
+/// written last with the same `scratch`, if any.
+pub(super) fn finding(
+    f: &Finding,
+    prev: Option<&Finding>,
+    depth: usize,
+    buf: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) {
     let d = depth + 1;
     buf.push(b'{');
     key(buf, d, true, k!("code"));
@@ -69,7 +78,22 @@ pub(super) fn finding(f: &Finding, depth: usize, buf: &mut Vec<u8>, scratch: &mu
         buf.push(b']');
     }
     key(buf, d, false, k!("fingerprint"));
-    string(buf, &f.fingerprint_printed(&scratch.0));
+    // The object's part of the hash is kept from the finding before when it is the same
+    // object at the same file (an object's findings are written one after another).
+    let same_object = prev.is_some_and(|p| {
+        Arc::ptr_eq(&p.object, &f.object)
+            && match (&p.location, &f.location) {
+                (Some(a), Some(b)) => a.file == b.file,
+                (None, None) => true,
+                _ => false,
+            }
+    });
+    if !same_object {
+        scratch.1 = f.fingerprint_prefix();
+    }
+    buf.push(b'"');
+    buf.extend_from_slice(&f.fingerprint_printed_after(scratch.1, &scratch.0));
+    buf.push(b'"');
     close(buf, depth, b'}');
 }
 
@@ -428,7 +452,7 @@ mod tests {
                 let mut want = Vec::new();
                 super::super::nested(&super::super::JsonFinding::from(&f), depth, &mut want).unwrap();
                 let mut got = Vec::new();
-                finding(&f, depth, &mut got, &mut Scratch::default());
+                finding(&f, None, depth, &mut got, &mut Scratch::default());
                 assert_eq!(
                     String::from_utf8_lossy(&got),
                     String::from_utf8_lossy(&want),
@@ -439,6 +463,40 @@ mod tests {
                 let v: serde_json::Value = serde_json::from_slice(&got).unwrap();
                 assert_eq!(v["message"], *f.message);
             }
+        }
+    }
+
+    #[test]
+    fn an_objects_findings_in_a_row_have_their_own_fingerprints() {
+        let all = findings();
+        let serde = |f: &Finding| {
+            let mut want = Vec::new();
+            super::super::nested(&super::super::JsonFinding::from(f), 2, &mut want).unwrap();
+            want
+        };
+        // The same object (one Arc) with another rule and path; then at another file.
+        let first = &all[0];
+        let mut second = first.clone();
+        second.rule = &TWO;
+        second.path = FieldPath::root().key("spec").key("other");
+        let mut elsewhere = second.clone();
+        if let Some(l) = &mut elsewhere.location {
+            l.file = Arc::from("another.yaml");
+        }
+        let unplaced = Finding {
+            location: None,
+            ..second.clone()
+        };
+        let row = [first, &second, &elsewhere, &unplaced, &all[1], &all[2]];
+        let mut scratch = Scratch::default();
+        for (i, f) in row.iter().enumerate() {
+            let mut got = Vec::new();
+            finding(f, i.checked_sub(1).map(|p| row[p]), 2, &mut got, &mut scratch);
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&serde(f)),
+                "{i}"
+            );
         }
     }
 

@@ -642,7 +642,7 @@ impl Stream {
                             b",\n    "
                         };
                         buf.extend_from_slice(sep);
-                        fast::finding(f, 2, buf, scratch);
+                        fast::finding(f, i.checked_sub(1).map(|p| &fs[p]), 2, buf, scratch);
                     }
                 });
             for buf in &bufs[..slice.len().div_ceil(CHUNK_FINDINGS)] {
