@@ -219,18 +219,27 @@ fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
     let mut copied = 0;
-    for (n, block) in b.chunks(32).enumerate() {
-        if block.iter().fold(true, |all, &c| all & plain(c)) {
-            continue;
-        }
-        for (j, &c) in block.iter().enumerate() {
+    // The bytes of `b[from..from + part.len()]`, one at a time.
+    let mut bytewise = |buf: &mut Vec<u8>, from: usize, part: &[u8]| {
+        for (j, &c) in part.iter().enumerate() {
             if !plain(c) {
-                let i = 32 * n + j;
+                let i = from + j;
                 buf.extend_from_slice(&b[copied..i]);
                 escape(buf, c);
                 copied = i + 1;
             }
         }
+    };
+    // Whole blocks (of a length the compiler knows, so that it vectorizes the check).
+    let mut blocks = b.chunks_exact(32);
+    for (n, block) in (&mut blocks).enumerate() {
+        if !block.iter().fold(true, |all, &c| all & plain(c)) {
+            bytewise(buf, 32 * n, block);
+        }
+    }
+    let tail = blocks.remainder();
+    if !tail.iter().all(|&c| plain(c)) {
+        bytewise(buf, b.len() - tail.len(), tail);
     }
     buf.extend_from_slice(&b[copied..]);
     buf.push(b'"');
