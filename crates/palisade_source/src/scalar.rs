@@ -6,7 +6,11 @@ use palisade_core::Value;
 
 /// Resolves an untagged plain scalar.
 pub fn resolve_plain(s: &str) -> Value {
-    resolve_plain_owned(s.to_owned())
+    // A string is made from the text, not from a copy of it (short text is held in place).
+    match special_plain(s) {
+        Some(v) => v,
+        None => Value::Str(s.into()),
+    }
 }
 
 /// [`resolve_plain`] of a scalar the caller owns: a string value keeps its text without a
@@ -25,6 +29,16 @@ pub fn plain_is_str(s: &str) -> bool {
 
 /// The value of an untagged plain scalar that is not a string; `None` for a string.
 fn special_plain(s: &str) -> Option<Value> {
+    // Every special form starts with one of these bytes (or is empty); text that starts
+    // with another letter (`apps/v1`, `Deployment`) is a string without further tests.
+    if let Some(first @ (b'a'..=b'z' | b'A'..=b'Z')) = s.bytes().next() {
+        if !matches!(
+            first,
+            b'n' | b'N' | b'y' | b'Y' | b'o' | b'O' | b't' | b'T' | b'f' | b'F'
+        ) {
+            return None;
+        }
+    }
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
@@ -48,7 +62,11 @@ fn special_plain(s: &str) -> Option<Value> {
 }
 
 fn resolve_number(s: &str) -> Option<Value> {
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        s.into()
+    };
     if let Some(i) = go_parse_int(&plain) {
         return Some(Value::Int(i));
     }
@@ -199,6 +217,41 @@ mod tests {
         }
         assert_eq!(resolve_plain("yES"), Value::Str("yES".into()));
         assert_eq!(resolve_plain("maybe"), Value::Str("maybe".into()));
+        // Every special form is found whatever letter the text starts with (the letters that
+        // start none are decided at once).
+        for word in [
+            "yes", "Yes", "YES", "y", "Y", "on", "On", "ON", "true", "True", "TRUE", "no", "No", "NO", "n",
+            "N", "off", "Off", "OFF", "false", "False", "FALSE", "null", "Null", "NULL", "~", ".inf", ".Inf",
+            ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN", "1", "+1", "-1", ".5", "1_000",
+        ] {
+            assert!(special_plain(word).is_some(), "{word}");
+        }
+        for letter in (b'a'..=b'z').chain(b'A'..=b'Z').map(char::from) {
+            for rest in ["", "es", "ull", "rue", "alse", "n", "ff", "o", "1", ".5"] {
+                let s = format!("{letter}{rest}");
+                let special = matches!(
+                    &*s,
+                    "y" | "Y"
+                        | "n"
+                        | "N"
+                        | "yes"
+                        | "Yes"
+                        | "null"
+                        | "Null"
+                        | "true"
+                        | "True"
+                        | "false"
+                        | "False"
+                        | "on"
+                        | "On"
+                        | "no"
+                        | "No"
+                        | "off"
+                        | "Off"
+                );
+                assert_eq!(special_plain(&s).is_some(), special, "{s}");
+            }
+        }
     }
 
     #[test]
