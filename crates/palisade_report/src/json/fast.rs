@@ -15,6 +15,7 @@ pub(super) struct Scratch(String, FingerprintPrefix);
 /// Appends `f` to `buf` as the pretty JSON object it is inside the report, `depth` levels
 /// deep (its keys one level deeper; no line break before its `{`). `prev` is the finding
 /// written last with the same `scratch`, if any.
+#[inline(always)]
 pub(super) fn finding(
     f: &Finding,
     prev: Option<&Finding>,
@@ -177,6 +178,7 @@ const SPACES: usize = 64;
 const BREAK: &[u8; 2 + SPACES] = b",\n                                                                ";
 
 /// The line break and indentation before an array element or an object key.
+#[inline(always)]
 fn item(buf: &mut Vec<u8>, depth: usize, first: bool) {
     let from = usize::from(first);
     if 2 * depth <= SPACES {
@@ -197,6 +199,7 @@ use k;
 
 /// A key (`"name": `, from [`k!`]) on its own line (the keys are ours: plain ASCII, nothing
 /// to escape).
+#[inline(always)]
 fn key(buf: &mut Vec<u8>, depth: usize, first: bool, quoted: &[u8]) {
     item(buf, depth, first);
     buf.extend_from_slice(quoted);
