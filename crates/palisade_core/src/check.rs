@@ -125,6 +125,9 @@ pub struct ContainerRef<'a> {
     pub list: &'static str,
     pub index: usize,
     pub node: &'a Node,
+    /// Its `name` (empty when absent or not a string), read once: every rule names the
+    /// containers it flags.
+    name: &'a str,
 }
 
 /// The container lists of a PodSpec, in the order Kubernetes (and palisade) walks them.
@@ -139,7 +142,13 @@ impl<'a> ContainerRef<'a> {
             if let Some(items) = spec.get(list).and_then(Node::as_seq) {
                 for (index, node) in items.iter().enumerate() {
                     if node.as_map().is_some() {
-                        out.push(ContainerRef { list, index, node });
+                        let name = node.get("name").and_then(Node::as_str).unwrap_or("");
+                        out.push(ContainerRef {
+                            list,
+                            index,
+                            node,
+                            name,
+                        });
                     }
                 }
             }
@@ -148,9 +157,10 @@ impl<'a> ContainerRef<'a> {
     }
 }
 
-impl ContainerRef<'_> {
-    pub fn name(&self) -> &str {
-        self.node.get("name").and_then(Node::as_str).unwrap_or("")
+impl<'a> ContainerRef<'a> {
+    /// The container's `name`; empty when it has none (or not a string).
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 }
 
