@@ -65,14 +65,7 @@ pub fn flag_images(
     for &c in ctx.containers() {
         let Some(image) = image_fn(&c) else { continue };
         if let Some(rest) = f(&parse_image(image)) {
-            let message = Msg::new()
-                .s("container ")
-                .q(c.name())
-                .s(" uses image ")
-                .q(image)
-                .s(" ")
-                .s(rest)
-                .done();
+            let message = container_msg(&c).s(" uses image ").q(image).s(" ").s(rest).done();
             hits.push(container_hit(ctx, &c, &["image"], message));
         }
     }
@@ -146,9 +139,7 @@ pub fn check_added_capability(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, cap: &str, 
                     Hit::new(
                         ctx.container_path(&c, &["securityContext", "capabilities", "add"])
                             .idx(i),
-                        Msg::new()
-                            .s("container ")
-                            .q(c.name())
+                        container_msg(&c)
                             .s(" adds capability ")
                             .q(name)
                             .s(": ")
@@ -161,9 +152,14 @@ pub fn check_added_capability(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, cap: &str, 
     }
 }
 
+/// `container "<name>"`: the start of the message of a rule about one container.
+pub fn container_msg(c: &ContainerRef<'_>) -> Msg {
+    Msg::new().s("container ").q(c.name())
+}
+
 /// `container "<name>"<rest>`: the message of a rule about one container.
 pub fn container_says(c: &ContainerRef<'_>, rest: &str) -> String {
-    Msg::new().s("container ").q(c.name()).s(rest).done()
+    container_msg(c).s(rest).done()
 }
 
 /// A hit on a field of container `c`, tagged with the container's name.
@@ -239,14 +235,7 @@ pub fn check_effective_zero(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, key: &str, wh
             hits.push(
                 Hit::new(
                     e.path,
-                    Msg::new()
-                        .s("container ")
-                        .q(c.name())
-                        .s(" sets ")
-                        .s(key)
-                        .s(": 0 (")
-                        .s(what)
-                        .s(")"),
+                    container_msg(&c).s(" sets ").s(key).s(": 0 (").s(what).s(")"),
                 )
                 .container(c.name()),
             );
@@ -356,9 +345,7 @@ pub fn report_unconfined(
             hits.push(
                 Hit::new(
                     src.path.clone(),
-                    Msg::new()
-                        .s("container ")
-                        .q(c.name())
+                    container_msg(c)
                         .s(" runs without ")
                         .s(what)
                         .s(" (")
@@ -620,9 +607,7 @@ pub fn check_resource(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, r: Resource, limit:
             hits.push(
                 Hit::new(
                     ctx.container_path(&c, &["resources", section, key]),
-                    Msg::new()
-                        .s("container ")
-                        .q(c.name())
+                    container_msg(&c)
                         .s(" has no ")
                         .s(key)
                         .s(" ")
@@ -691,13 +676,7 @@ pub fn check_probe(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>, probe: &str, consequen
             hits.push(
                 Hit::new(
                     ctx.container_path(&c, &[probe]),
-                    Msg::new()
-                        .s("container ")
-                        .q(c.name())
-                        .s(" has no ")
-                        .s(probe)
-                        .s(": ")
-                        .s(consequence),
+                    container_msg(&c).s(" has no ").s(probe).s(": ").s(consequence),
                 )
                 .container(c.name()),
             );

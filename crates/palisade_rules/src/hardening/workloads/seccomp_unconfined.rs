@@ -1,8 +1,8 @@
 //! HRD028: containers without a seccomp profile, or explicitly Unconfined.
 
-use super::common::{effective_profile, is_fragment, is_windows, report_unconfined};
+use super::common::{container_msg, effective_profile, is_fragment, is_windows, report_unconfined};
 use palisade_core::msg::quoted;
-use palisade_core::{Check, Hit, Msg, PodCtx, Reference};
+use palisade_core::{Check, Hit, PodCtx, Reference};
 
 declare_rule! {
     /// ## What it does
@@ -123,7 +123,7 @@ fn check(ctx: &PodCtx<'_>, hits: &mut Vec<Hit>) {
             hits.push(
                 Hit::new(
                     ctx.container_path(c, &["securityContext", "seccompProfile"]),
-                    Msg::new().s("container ").q(c.name()).s(
+                    container_msg(c).s(
                         " has no seccomp profile and the pod sets none: it runs Unconfined unless the kubelet enables seccompDefault",
                     ),
                 )
