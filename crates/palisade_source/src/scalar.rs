@@ -13,15 +13,6 @@ pub fn resolve_plain(s: &str) -> Value {
     }
 }
 
-/// [`resolve_plain`] of a scalar the caller owns: a string value keeps its text without a
-/// copy (a manifest's scalars are mostly strings).
-pub fn resolve_plain_owned(s: String) -> Value {
-    match special_plain(&s) {
-        Some(v) => v,
-        None => Value::Str(s.into()),
-    }
-}
-
 /// Whether an untagged plain scalar resolves to a string (not null, a boolean or a number).
 pub fn plain_is_str(s: &str) -> bool {
     special_plain(s).is_none()
