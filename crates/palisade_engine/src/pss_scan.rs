@@ -22,10 +22,6 @@ pub enum PssMode {
     Namespaces { default: Policy },
 }
 
-fn policy_str(p: &Policy) -> String {
-    [p.level.as_str(), ":", &p.version.to_string()].concat()
-}
-
 /// Maps a path relative to the virtual pod (`metadata…`, `spec…`) onto the object.
 fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
     let segs = rel.segs();
@@ -73,9 +69,9 @@ impl<'a> PssScan<'a> {
             let levels = parse_namespace_labels(o.labels());
             report.namespaces.push(NamespacePolicy {
                 namespace: o.name.clone(),
-                enforce: policy_str(&levels.enforce),
-                audit: policy_str(&levels.audit),
-                warn: policy_str(&levels.warn),
+                enforce: levels.enforce.text(),
+                audit: levels.audit.text(),
+                warn: levels.warn.text(),
                 errors: levels.errors.clone(),
             });
             namespaces.insert(o.name.clone(), levels);
@@ -139,7 +135,7 @@ fn evaluate_template(
     let mut reported_checks: Vec<&'static str> = Vec::new();
     let mut pod_rejected = false;
     for (mode_name, policy) in modes {
-        let key = policy_str(&policy);
+        let key = policy.text();
         let idx = match cache.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {

@@ -32,10 +32,17 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// `<level>:<version>`, e.g. `baseline:latest` or `restricted:v1.25` (what `Display`
+    /// prints), concatenated: it is made for every failing pod template.
+    pub fn text(&self) -> String {
+        [self.level.as_str(), ":", &self.version.to_string()].concat()
+    }
+}
+
 impl fmt::Display for Policy {
-    /// `<level>:<version>`, e.g. `baseline:latest` or `restricted:v1.25`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.level, self.version)
+        f.write_str(&self.text())
     }
 }
 
@@ -162,7 +169,7 @@ pub fn denial_message(kind_plural_lower: &str, name: &str, policy: &Policy, eval
 /// `would violate PodSecurity "<level>:<version>": <aggregated detail>`.
 pub fn warning_message(policy: &Policy, eval: &Evaluation) -> String {
     // Concatenated, not formatted: one per failing pod template, many on a large input.
-    let policy = go_quote(&[policy.level.as_str(), ":", &policy.version.to_string()].concat());
+    let policy = go_quote(&policy.text());
     let detail = eval.aggregate_detail();
     ["would violate PodSecurity ", &policy, ": ", &detail].concat()
 }
