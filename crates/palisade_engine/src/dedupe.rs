@@ -4,31 +4,32 @@
 //! verdicts and the admission section are not touched.
 //!
 //! * Two findings merge when their rules are in the same concern and they have the same
-//!   object, file, container and field path.
+//!   object, file, container and field path. The same object is one definition of it (its
+//!   findings share its reference, `Object::shared_reference`): two documents that define
+//!   one name keep their own findings.
 //! * The merged finding is the most severe one (on a tie, the lowest code: the hardening rule,
 //!   whose message is about the one field); the others' rules are listed in `also`. It keeps
 //!   the Pod Security context of a PSS member when it has none.
 //! * It is suppressed when any member is (an annotation or exception naming one of its codes
 //!   accepts the concern on that field).
 
-use palisade_core::{FieldPath, Finding, ObjectRef};
+use palisade_core::{FieldPath, Finding};
 use std::hash::BuildHasher;
 
-/// What makes two findings one concern: the concern, the object, the file, the container and
-/// the field.
-type Key<'a> = (
-    &'static str,
-    &'a ObjectRef,
-    &'a str,
-    Option<&'a str>,
-    &'a FieldPath,
-);
+/// What makes two findings one concern: the concern, the object (the definition, by the
+/// address of its shared reference), the file, the container and the field.
+type Key<'a> = (&'static str, usize, &'a str, Option<&'a str>, &'a FieldPath);
+
+/// Whether `f` can merge with another finding: its rule is in a concern.
+pub(crate) fn mergeable(f: &Finding) -> bool {
+    palisade_rules::concerns::concern_of(f.rule).is_some()
+}
 
 fn key(f: &Finding) -> Option<Key<'_>> {
     let concern = palisade_rules::concerns::concern_of(f.rule)?;
     Some((
         concern.name,
-        &*f.object,
+        std::sync::Arc::as_ptr(&f.object) as usize,
         f.location.as_ref().map_or("", |l| &*l.file),
         f.container.as_deref(),
         &f.path,
@@ -43,9 +44,9 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
     // stay in input order.
     // foldhash: the keys are hashed once each, millions of them on a large input; SipHash's
     // resistance to chosen collisions buys nothing here (equal hashes are compared by key).
-    // Only part of the key is hashed (the concern, the object's name, the container, the
-    // field's depth and last segment): equal keys still hash alike, and the whole key is
-    // compared within a group.
+    // Only part of the key is hashed (the concern, the object, the container, the field's
+    // depth and last segment): equal keys still hash alike, and the whole key is compared
+    // within a group.
     let hasher = foldhash::fast::RandomState::default();
     let mut keyed: Vec<(u64, u32)> = findings
         .iter()
@@ -54,7 +55,7 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
             key(f).map(|k| {
                 let segs = k.4.segs();
                 (
-                    hasher.hash_one((k.0, &k.1.name, k.3, segs.len(), segs.last())),
+                    hasher.hash_one((k.0, k.1, k.3, segs.len(), segs.last())),
                     i as u32,
                 )
             })

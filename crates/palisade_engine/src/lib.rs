@@ -687,6 +687,59 @@ fn before(f: &Finding, start: &Start) -> bool {
     (f.location.as_ref(), &*f.object) < (start.0.as_ref(), &*start.1)
 }
 
+/// A workload to evaluate: its input index, the object, and its waiting findings that may
+/// merge with its own ([`workload_findings`]).
+type Work = (u32, Object, Vec<Finding>);
+
+/// Moves out of `pending` the findings of the workloads `work` (input indexes `index`) whose
+/// rule is in a concern, by workload index: they join the workload's own findings where it is
+/// evaluated. A finding is its object's by the object's shared reference (one definition,
+/// not every object of its name).
+fn workload_findings(
+    pending: &mut Vec<Finding>,
+    work: &[Object],
+    index: &[u32],
+) -> std::collections::HashMap<u32, Vec<Finding>> {
+    let mut out: std::collections::HashMap<u32, Vec<Finding>> = Default::default();
+    let objects: std::collections::HashSet<usize> = pending
+        .iter()
+        .filter(|f| dedupe::mergeable(f))
+        .map(|f| std::sync::Arc::as_ptr(&f.object) as usize)
+        .collect();
+    if objects.is_empty() {
+        return out;
+    }
+    let workloads: std::collections::HashMap<usize, u32> = work
+        .iter()
+        .zip(index)
+        .map(|(o, &i)| (std::sync::Arc::as_ptr(&o.shared_reference()) as usize, i))
+        .filter(|(p, _)| objects.contains(p))
+        .collect();
+    if workloads.is_empty() {
+        return out;
+    }
+    let waiting = std::mem::take(pending);
+    for f in waiting {
+        let at = dedupe::mergeable(&f)
+            .then(|| workloads.get(&(std::sync::Arc::as_ptr(&f.object) as usize)))
+            .flatten();
+        match at {
+            Some(&i) => out.entry(i).or_default().push(f),
+            None => pending.push(f),
+        }
+    }
+    out
+}
+
+/// The exceptions that suppress `findings` (an index per finding an exception accepts), as
+/// they are counted: before concerns merge.
+fn exception_uses(findings: &[Finding]) -> Vec<usize> {
+    findings
+        .iter()
+        .filter_map(|f| f.suppressed.as_ref().and_then(|s| s.exception))
+        .collect()
+}
+
 /// Hands findings to the sink in the report's order: a finding leaves when no object still
 /// to be evaluated can produce one that sorts before it.
 struct Emitter<'s> {
@@ -724,21 +777,24 @@ impl Emitter<'_> {
         };
         self.carry = batch.split_off(batch.partition_point(|f| lt(f)));
         let from = self.pending.partition_point(|f| !lt(f));
-        batch.reserve_exact(self.pending.len() - from);
-        batch.extend(self.pending.drain(from..).rev());
+        if from < self.pending.len() {
+            // The waiting findings of an object are all in this batch, and none of them
+            // merges with an evaluated object's (those joined their object's evaluation):
+            // concerns merge among them.
+            let mut waiting: Vec<Finding> = self.pending.drain(from..).rev().collect();
+            for x in exception_uses(&waiting) {
+                self.used[x] += 1;
+            }
+            dedupe::merge_concerns(&mut waiting);
+            self.suppressed.extend(take_suppressed(&mut waiting));
+            batch.reserve_exact(waiting.len());
+            batch.extend(waiting);
+            sort_near_sorted(&mut batch);
+        }
         shed_room(&mut self.pending);
         if batch.is_empty() && verdicts.is_empty() {
             return;
         }
-        for f in &batch {
-            if let Some(i) = f.suppressed.as_ref().and_then(|s| s.exception) {
-                self.used[i] += 1;
-            }
-        }
-        // The findings of one object are all in this batch: concerns merge within it.
-        dedupe::merge_concerns(&mut batch);
-        self.suppressed.extend(take_suppressed(&mut batch));
-        sort_near_sorted(&mut batch);
         for f in &batch {
             *self.counts.entry(f.severity).or_default() += 1;
         }
@@ -785,8 +841,6 @@ pub fn scan_loaded_into(
     let (mut pending, deferred) = run_inventory_rules(&inv, opts);
     pending.reserve_exact(loaded.findings.len());
     pending.extend(loaded.findings);
-    sort_findings(&mut pending);
-    pending.reverse();
 
     // The workloads leave the inventory: each is evaluated once, then freed. The pod rules
     // look up what stays (ServiceAccounts; the namespaces' Pod Security labels).
@@ -806,6 +860,12 @@ pub fn scan_loaded_into(
         })
         .collect();
     let lookup = Inventory::new(rest);
+    // The waiting findings of a workload that may merge with its own (a concern's rule that
+    // is not a pod rule) wait for its turn instead, so that every finding of a workload is
+    // merged, suppressed and sorted where it is evaluated, in parallel.
+    let mut joining = workload_findings(&mut pending, &work, &index);
+    sort_findings(&mut pending);
+    pending.reverse();
 
     let pss_rules: Vec<&'static RuleMeta> = opts
         .rules
@@ -838,16 +898,24 @@ pub fn scan_loaded_into(
     let bounds: Vec<Option<Start>> = (1..=n_steps)
         .map(|k| (k * STEP < n).then(|| start_of(&work[n - 1 - k * STEP])))
         .collect();
-    let mut next_step = move || -> Option<Vec<(u32, Object)>> {
+    let mut next_step = move || -> Option<Vec<Work>> {
         if work.is_empty() {
             return None;
         }
         let from = work.len().saturating_sub(STEP);
-        let step: Vec<(u32, Object)> = index
+        let step: Vec<Work> = index
             .split_off(from)
             .into_iter()
             .zip(work.split_off(from))
             .rev()
+            .map(|(i, o)| {
+                let mine = if joining.is_empty() {
+                    Vec::new()
+                } else {
+                    joining.remove(&i).unwrap_or_default()
+                };
+                (i, o, mine)
+            })
             .collect();
         shed_room(&mut work);
         Some(step)
@@ -870,8 +938,8 @@ pub fn scan_loaded_into(
         Default::default();
     let (lookup, pss, pod_rules, deferred) = (&lookup, &pss, &pod_rules, &deferred);
     // Evaluates one step and frees its documents (on the evaluating threads).
-    let evaluate = move |step: Vec<(u32, Object)>| -> Vec<(u32, pss_scan::Outcome)> {
-        let one = |(i, o): (u32, Object)| {
+    let evaluate = move |step: Vec<Work>| -> Vec<(u32, pss_scan::Outcome)> {
+        let one = |(i, o, mine): Work| {
             let mut out = pss_scan::Outcome::default();
             if let Some(p) = pss {
                 p.evaluate(&o, opts, &mut out);
@@ -880,9 +948,13 @@ pub fn scan_loaded_into(
             let from = deferred.partition_point(|d| d.object < i);
             let to = from + deferred[from..].partition_point(|d| d.object == i);
             deferred_findings(&o, &deferred[from..to], opts, &mut out.findings);
-            // Sorted here, on the evaluating threads: the step's findings, one object's after
-            // another's in the order of their places, are then in order already, and sorting
-            // them is one pass.
+            out.findings.extend(mine);
+            // Every finding of the object is here: merged, suppressed and sorted on the
+            // evaluating threads. The step's findings, one object's after another's in the
+            // order of their places, are then in order already, and sorting them is one pass.
+            out.used = exception_uses(&out.findings);
+            dedupe::merge_concerns(&mut out.findings);
+            out.suppressed = take_suppressed(&mut out.findings);
             sort_findings(&mut out.findings);
             (i, out)
         };
@@ -898,6 +970,10 @@ pub fn scan_loaded_into(
             let first = verdicts.len();
             for (i, o) in outcomes {
                 fresh.extend(o.findings);
+                em.suppressed.extend(o.suppressed);
+                for x in o.used {
+                    em.used[x] += 1;
+                }
                 report.errors.extend(o.diagnostics);
                 verdict_objects.extend(std::iter::repeat_n(i, o.verdicts.len()));
                 verdicts.extend(o.verdicts.into_iter().map(|mut v| {

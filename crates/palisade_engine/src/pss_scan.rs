@@ -41,6 +41,10 @@ fn object_path(t: &PodTemplate<'_>, rel: &FieldPath) -> FieldPath {
 #[derive(Default)]
 pub(crate) struct Outcome {
     pub(crate) findings: Vec<Finding>,
+    /// The findings an exception or annotation accepts, taken out of `findings`.
+    pub(crate) suppressed: Vec<Finding>,
+    /// The exceptions used, an index per finding accepted (before concerns merge).
+    pub(crate) used: Vec<usize>,
     pub(crate) verdicts: Vec<AdmissionVerdict>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }

@@ -216,3 +216,59 @@ fn objects_of_one_name_keep_their_own_findings() {
         }
     }
 }
+
+#[test]
+fn two_definitions_of_one_object_keep_their_own_findings() {
+    // One Pod defined twice in one file (the same kind, namespace and name): each definition
+    // is scanned, and each keeps its own merged finding at its own line; neither is merged
+    // into the other's.
+    let two = format!("{}---\n{}", pod(""), pod(""));
+    let second_doc = pod("").lines().count() as u32 + 1;
+    let r = scan(&two, &["HRD028", "PSS019", "HRD016", "PSS014"]);
+    for path in [SECCOMP, NET_ADMIN] {
+        let found = at(&r, path);
+        assert_eq!(found.len(), 2, "{path}: {found:#?}");
+        let lines: Vec<u32> = found.iter().map(|f| f.location.as_ref().unwrap().line).collect();
+        assert!(
+            lines[0] < second_doc && lines[1] > second_doc,
+            "{path}: {lines:?}"
+        );
+        for f in found {
+            assert_eq!(f.rules().count(), 2, "{path}: {f:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_cross_object_finding_merges_with_its_own_definitions_findings() {
+    // RBAC015 (decided across objects, before the workloads are evaluated) and HRD042 (a pod
+    // rule) flag the token of ServiceAccount `default` on the same field: one finding per
+    // definition of the Pod, even when the Pod is defined twice.
+    let rbac = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secret-reader, namespace: shop}
+rules:
+  - {apiGroups: [\"\"], resources: [\"secrets\"], verbs: [\"get\", \"list\"]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+subjects:
+  - {kind: ServiceAccount, name: default, namespace: shop}
+";
+    let one = format!("{rbac}---\n{}", pod(""));
+    let two = format!("{one}---\n{}", pod(""));
+    for (yaml, definitions) in [(one, 1), (two, 2)] {
+        let r = scan(&yaml, &["HRD042", "RBAC015"]);
+        let found = at(&r, "spec.serviceAccountName");
+        assert_eq!(found.len(), definitions, "{found:#?}");
+        for f in &found {
+            let codes: Vec<&str> = f.rules().map(|r| r.code).collect();
+            assert_eq!(codes, ["RBAC015", "HRD042"], "{f:#?}");
+        }
+        let mut lines: Vec<u32> = found.iter().map(|f| f.location.as_ref().unwrap().line).collect();
+        lines.dedup();
+        assert_eq!(lines.len(), definitions, "{lines:?}");
+    }
+}
