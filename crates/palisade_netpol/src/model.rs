@@ -302,6 +302,73 @@ pub fn workload_display(r: &ObjectRef) -> String {
     .concat()
 }
 
+/// Below this many objects the model is built on the calling thread.
+const PARALLEL_MIN: usize = 1024;
+
+/// The kinds of object the model reads that are not workloads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Special {
+    Namespace,
+    NetworkPolicy,
+    Service,
+    Ingress,
+}
+
+impl Special {
+    fn of(o: &Object) -> Option<Special> {
+        let g = o.group();
+        match (g, o.kind.as_str()) {
+            ("", "Namespace") => Some(Special::Namespace),
+            ("networking.k8s.io", "NetworkPolicy") => Some(Special::NetworkPolicy),
+            ("", "Service") => Some(Special::Service),
+            ("networking.k8s.io", "Ingress") => Some(Special::Ingress),
+            _ => None,
+        }
+    }
+}
+
+/// The workloads of one object (input index `input`): one per pod template.
+fn workloads_of(input: usize, o: &Object) -> impl Iterator<Item = Workload> + '_ {
+    pod_templates(o)
+        .into_iter()
+        .enumerate()
+        .map(move |(template, tpl)| {
+            let labels = Labels::of(tpl.metadata);
+            let ports = template_ports(&tpl);
+            // A Pod's IPs; a controller read from a cluster carries those of its pods here
+            // too (the cluster source folds them in).
+            let mut ips = Vec::new();
+            {
+                if let Some(st) = o.root.get("status") {
+                    for ip in st.get("podIPs").and_then(Node::as_seq).unwrap_or(&[]) {
+                        if let Some(a) = ip.get("ip").and_then(Node::as_str).and_then(|s| s.parse().ok()) {
+                            ips.push(a);
+                        }
+                    }
+                    if ips.is_empty() {
+                        if let Some(a) = st
+                            .get("podIP")
+                            .and_then(Node::as_str)
+                            .and_then(|s| s.parse().ok())
+                        {
+                            ips.push(a);
+                        }
+                    }
+                }
+            }
+            Workload {
+                labels,
+                ports,
+                host_network: tpl.spec.get("hostNetwork").and_then(Node::as_bool) == Some(true),
+                ips,
+                input,
+                location: o.location_of(o.root.pos),
+                reference: o.shared_reference(),
+                template: u32::try_from(template).unwrap_or(u32::MAX),
+            }
+        })
+}
+
 /// The ports a pod template's pods serve: every container port, named or not, of the
 /// containers and of the sidecars (init containers with `restartPolicy: Always`).
 pub fn template_ports(tpl: &PodTemplate<'_>) -> Vec<NamedPort> {
@@ -365,15 +432,29 @@ impl Model {
         };
         let mut ingresses = Vec::new();
         let mut seen: HashMap<(String, String), Option<Location>> = HashMap::new();
-        let objects = objects.into_iter();
-        // Most inputs are mostly workloads: room for one per object, not grown by doubling
-        // (returned below when far too much).
-        m.workloads.reserve(objects.size_hint().0);
-        for (i, o) in objects.enumerate() {
-            let g = o.group();
-            if g.is_empty() && o.kind == "Namespace" {
+        let objects: Vec<&Object> = objects.into_iter().collect();
+        // The workloads (every object of no other kind the model reads), in input order:
+        // each object's are worked out on its own, in parallel on a large input.
+        let of = |(i, o): (usize, &&'a Object)| {
+            let o: &Object = o;
+            (Special::of(o).is_none())
+                .then(|| workloads_of(i, o))
+                .into_iter()
+                .flatten()
+        };
+        m.workloads = if objects.len() < PARALLEL_MIN {
+            objects.iter().enumerate().flat_map(of).collect()
+        } else {
+            use rayon::prelude::*;
+            objects.par_iter().enumerate().flat_map_iter(of).collect()
+        };
+        for (i, o) in objects.into_iter().enumerate() {
+            let Some(special) = Special::of(o) else {
+                continue;
+            };
+            if special == Special::Namespace {
                 m.add_namespace(&o.name, Some((i, o)));
-            } else if g == "networking.k8s.io" && o.kind == "NetworkPolicy" {
+            } else if special == Special::NetworkPolicy {
                 let key = (ns_of(o), o.name.clone());
                 let path = FieldPath::root().key("metadata").key("name");
                 if let Some(prev) = seen.get(&key) {
@@ -393,12 +474,10 @@ impl Model {
                 }
                 seen.insert(key, o.locate(&path).0);
                 m.add_policy(i, o);
-            } else if g.is_empty() && o.kind == "Service" {
+            } else if special == Special::Service {
                 m.add_service(i, o);
-            } else if g == "networking.k8s.io" && o.kind == "Ingress" {
-                ingresses.push((i, o));
             } else {
-                m.add_workloads(i, o);
+                ingresses.push((i, o));
             }
         }
         // The same workload defined more than once: the last definition is what `kubectl
@@ -466,44 +545,6 @@ impl Model {
 
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {
         self.ns_index.get(name).map(|&i| &self.namespaces[i])
-    }
-
-    fn add_workloads(&mut self, input: usize, o: &Object) {
-        for (template, tpl) in pod_templates(o).into_iter().enumerate() {
-            let labels = Labels::of(tpl.metadata);
-            let ports = template_ports(&tpl);
-            // A Pod's IPs; a controller read from a cluster carries those of its pods here
-            // too (the cluster source folds them in).
-            let mut ips = Vec::new();
-            {
-                if let Some(st) = o.root.get("status") {
-                    for ip in st.get("podIPs").and_then(Node::as_seq).unwrap_or(&[]) {
-                        if let Some(a) = ip.get("ip").and_then(Node::as_str).and_then(|s| s.parse().ok()) {
-                            ips.push(a);
-                        }
-                    }
-                    if ips.is_empty() {
-                        if let Some(a) = st
-                            .get("podIP")
-                            .and_then(Node::as_str)
-                            .and_then(|s| s.parse().ok())
-                        {
-                            ips.push(a);
-                        }
-                    }
-                }
-            }
-            self.workloads.push(Workload {
-                labels,
-                ports,
-                host_network: tpl.spec.get("hostNetwork").and_then(Node::as_bool) == Some(true),
-                ips,
-                input,
-                location: o.location_of(o.root.pos),
-                reference: o.shared_reference(),
-                template: u32::try_from(template).unwrap_or(u32::MAX),
-            });
-        }
     }
 
     fn add_service(&mut self, input: usize, o: &Object) {
