@@ -155,13 +155,13 @@ struct Deferred {
 fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Vec<Deferred>) {
     let cache = AnalysisCache::default();
     let mut all_hits = Vec::new();
+    let present = Present::of(&inv.objects);
     for rule in &opts.rules {
         if let Check::Inventory { check, reads } = rule.check {
             // A rule reports on the objects it reads: with none of them (a scan of workloads
             // only, an admission request for a Deployment) it has nothing to say, and its
             // analysis (an RBAC model with the default roles) is not built.
-            let wanted = KindSet::default().with(reads);
-            if !inv.objects.iter().any(|o| wanted.wants(o)) {
+            if !present.any_read(&KindSet::default().with(reads)) {
                 continue;
             }
             let mut hits = Vec::new();
@@ -219,6 +219,37 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Ve
     shed_path_room(&mut out);
     deferred.sort_by_key(|d| d.object);
     (out, deferred)
+}
+
+/// What kinds of object an input holds: each (API version, kind) once, and whether any object
+/// carries a pod template. Asked by every cross-object rule, it is worked out in one pass
+/// instead of one pass over the objects per rule.
+struct Present<'a> {
+    /// An object of each (API version, kind), in order of first appearance.
+    kinds: Vec<&'a Object>,
+    pod_templates: bool,
+}
+
+impl<'a> Present<'a> {
+    fn of(objects: &'a [Object]) -> Present<'a> {
+        let mut kinds: Vec<&Object> = Vec::new();
+        for o in objects {
+            // Objects come in runs of one kind: the last one seen is checked first.
+            let same = |k: &&Object| k.kind == o.kind && k.api_version == o.api_version;
+            if !kinds.last().is_some_and(same) && !kinds.iter().any(same) {
+                kinds.push(o);
+            }
+        }
+        Present {
+            kinds,
+            pod_templates: objects.iter().any(Object::has_pod_templates),
+        }
+    }
+    /// Whether any object is one `wanted` reads (as [`KindSet::wants`] would find).
+    fn any_read(&self, wanted: &KindSet) -> bool {
+        (wanted.pod_templates() && self.pod_templates)
+            || self.kinds.iter().any(|o| wanted.contains(o.group(), &o.kind))
+    }
 }
 
 /// The findings of the hits deferred to `obj`'s turn (`deferred` of one object, in rule order).
