@@ -207,15 +207,7 @@ fn evaluate_template(
                 continue;
             }
             reported_checks.push(check.id);
-            let ctx = std::sync::Arc::new(PssContext {
-                level: level.to_owned(),
-                version: version.clone(),
-                mode: mode_name,
-                action,
-                check: check.id,
-                reason: check.reason.clone(),
-                detail: check.detail.clone(),
-            });
+            let ctx = shared_context(level, &version, mode_name, action, check);
             let suppressed = opts.suppressor.check(obj, rule).map(std::sync::Arc::new);
             // Each finding's message is about its own field: the offender's own detail when
             // the check's detail lists several fields.
@@ -253,6 +245,55 @@ fn evaluate_template(
             }
         }
     }
+}
+
+/// How many Pod Security contexts each evaluating thread keeps for reuse.
+const CONTEXTS_KEPT: usize = 64;
+
+thread_local! {
+    /// The contexts this thread made last (most recent last).
+    static CONTEXTS: std::cell::RefCell<Vec<std::sync::Arc<PssContext>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The Pod Security context of a failed check, shared with the findings of earlier objects
+/// that failed it in the same words (copies of one chart fail the same checks the same way):
+/// one context is made for them, not one per object.
+fn shared_context(
+    level: &str,
+    version: &str,
+    mode: Mode,
+    action: AdmissionAction,
+    check: &palisade_pss::CheckResult,
+) -> std::sync::Arc<PssContext> {
+    CONTEXTS.with_borrow_mut(|kept| {
+        let same = |c: &PssContext| {
+            c.check == check.id
+                && c.mode == mode
+                && c.action == action
+                && c.level == level
+                && c.version == version
+                && c.reason == check.reason
+                && c.detail == check.detail
+        };
+        if let Some(c) = kept.iter().rev().find(|c| same(c)) {
+            return c.clone();
+        }
+        let c = std::sync::Arc::new(PssContext {
+            level: level.to_owned(),
+            version: version.to_owned(),
+            mode,
+            action,
+            check: check.id,
+            reason: check.reason.clone(),
+            detail: check.detail.clone(),
+        });
+        if kept.len() == CONTEXTS_KEPT {
+            kept.remove(0);
+        }
+        kept.push(c.clone());
+        c
+    })
 }
 
 /// What Kubernetes would do and say for one mode.
