@@ -74,17 +74,7 @@ impl Object {
 
     /// Where this object's pod templates are: searched for on first use, then cached.
     fn template_sites(&self) -> &[TemplateSite] {
-        self.templates.get_or_init(|| {
-            find_pod_templates(self)
-                .iter()
-                .map(|t| TemplateSite {
-                    kind: t.kind,
-                    has_metadata: t.metadata.is_some(),
-                    metadata_path: t.metadata_path.clone(),
-                    spec_path: t.spec_path.clone(),
-                })
-                .collect()
-        })
+        self.templates.get_or_init(|| find_pod_templates(self))
     }
 
     /// Every pod template in this object, in document order (Pods, the built-in
@@ -102,8 +92,8 @@ impl Object {
                         None
                     },
                     spec: self.root.at_path(&s.spec_path)?,
-                    metadata_path: s.metadata_path.clone(),
-                    spec_path: s.spec_path.clone(),
+                    metadata_path: &s.metadata_path,
+                    spec_path: &s.spec_path,
                 })
             })
             .collect()

@@ -18,7 +18,9 @@ pub enum TemplateKind {
     Custom,
 }
 
-#[derive(Clone, Debug)]
+/// A pod template of an object, resolved: its nodes, and the paths to them (those of the
+/// object's cached [`TemplateSite`], borrowed).
+#[derive(Clone, Copy, Debug)]
 pub struct PodTemplate<'a> {
     pub kind: TemplateKind,
     /// The pod (template) metadata, when present: annotations matter to PSS.
@@ -26,9 +28,9 @@ pub struct PodTemplate<'a> {
     /// The PodSpec.
     pub spec: &'a Node,
     /// Path from the object root to the metadata (which may be absent).
-    pub metadata_path: FieldPath,
+    pub metadata_path: &'a FieldPath,
     /// Path from the object root to the PodSpec.
-    pub spec_path: FieldPath,
+    pub spec_path: &'a FieldPath,
 }
 
 const CONTROLLER_GROUPS: &[&str] = &["", "apps", "extensions", "batch"];
@@ -65,7 +67,7 @@ pub fn pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
 }
 
 /// Searches `obj` for pod templates (the uncached search behind [`Object::pod_templates`]).
-pub(crate) fn find_pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
+pub(crate) fn find_pod_templates(obj: &Object) -> Vec<TemplateSite> {
     let root = &obj.root;
     let group = obj.group();
     if is_builtin_owner(group, &obj.kind) {
@@ -80,18 +82,17 @@ pub(crate) fn find_pod_templates(obj: &Object) -> Vec<PodTemplate<'_>> {
             tpath = tpath.key(k);
         }
         let Some(t) = root.at(base) else { return Vec::new() };
-        let Some(spec) = t.get("spec").filter(|s| s.as_map().is_some()) else {
+        if t.get("spec").and_then(Node::as_map).is_none() {
             return Vec::new();
-        };
+        }
         let kind = if obj.kind == "Pod" {
             TemplateKind::Pod
         } else {
             TemplateKind::Controller
         };
-        return vec![PodTemplate {
+        return vec![TemplateSite {
             kind,
-            metadata: t.get("metadata"),
-            spec,
+            has_metadata: t.get("metadata").is_some(),
             metadata_path: tpath.clone().key("metadata"),
             spec_path: tpath.key("spec"),
         }];
@@ -146,7 +147,7 @@ fn find_by_shape<'a>(
     path: FieldPath,
     parent_path: FieldPath,
     depth: usize,
-    out: &mut Vec<PodTemplate<'a>>,
+    out: &mut Vec<TemplateSite>,
 ) {
     if depth > 12 {
         return;
@@ -157,10 +158,9 @@ fn find_by_shape<'a>(
             Some(p) => (p.get("metadata"), parent_path.key("metadata")),
             None => (None, path.clone().key("metadata")),
         };
-        out.push(PodTemplate {
+        out.push(TemplateSite {
             kind: TemplateKind::Custom,
-            metadata,
-            spec: n,
+            has_metadata: metadata.is_some(),
             metadata_path,
             spec_path: path,
         });

@@ -185,7 +185,7 @@ fn evaluate_template(
         }
         // Kubernetes adds no warnings to a rejected request; the findings are still reported.
         if !(pod_rejected && mode_name == Mode::Warn) {
-            let (loc, _) = obj.locate(&t.spec_path);
+            let (loc, _) = obj.locate(t.spec_path);
             out.verdicts.push(AdmissionVerdict {
                 object: obj.shared_reference(),
                 location: loc.or_else(|| obj.location_of(obj.root.pos)),

@@ -72,13 +72,13 @@ pub fn defaults(object: &Value, cfg: &MutationConfig) -> Defaults {
     };
     for t in obj.pod_templates() {
         let Some(spec) = object
-            .pointer(&json_pointer(&t.spec_path))
+            .pointer(&json_pointer(t.spec_path))
             .and_then(Value::as_object)
         else {
             continue;
         };
-        let metadata = object.pointer(&json_pointer(&t.metadata_path));
-        template_defaults(spec, metadata, &t.spec_path, cfg, &mut out);
+        let metadata = object.pointer(&json_pointer(t.metadata_path));
+        template_defaults(spec, metadata, t.spec_path, cfg, &mut out);
     }
     out
 }

@@ -19,7 +19,7 @@ type Check<'c> = dyn FnMut(Option<&Node>, &dyn Fn() -> FieldPath, (i64, i64), bo
 pub fn pod_template_values(obj: &Object) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for t in obj.pod_templates() {
-        let spec = &t.spec_path;
+        let spec = t.spec_path;
         let mut check = |node: Option<&Node>,
                          path: &dyn Fn() -> FieldPath,
                          (lo, hi): (i64, i64),

@@ -460,7 +460,7 @@ pub fn workloads_from(objects: &[Object], model: &Model) -> Vec<Workload> {
                 .unwrap_or(true);
             let location = field
                 .and_then(|f| o.locate(&t.spec_path.clone().key(f)).0)
-                .or_else(|| o.locate(&t.spec_path).0)
+                .or_else(|| o.locate(t.spec_path).0)
                 .or_else(|| o.location_of(o.root.pos));
             out.push(Workload {
                 namespace,
