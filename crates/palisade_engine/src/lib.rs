@@ -213,7 +213,7 @@ fn run_inventory_rules(inv: &Inventory, opts: &ScanOptions) -> (Vec<Finding>, Ve
                     Some(later) => made.extend((later.make)(o, later.tag)),
                 }
             }
-            add_findings(o, rule, opts, made, &mut out);
+            add_findings(o, rule, opts, &mut made, &mut out);
         }
     }
     shed_path_room(&mut out);
@@ -256,11 +256,11 @@ impl<'a> Present<'a> {
 fn deferred_findings(obj: &Object, deferred: &[Deferred], opts: &ScanOptions, out: &mut Vec<Finding>) {
     for run in deferred.chunk_by(|a, b| std::ptr::eq(a.rule, b.rule)) {
         let rule = run[0].rule;
-        let hits = run
+        let mut hits = run
             .iter()
             .filter_map(|d| (d.later.make)(obj, d.later.tag))
             .collect();
-        add_findings(obj, rule, opts, hits, out);
+        add_findings(obj, rule, opts, &mut hits, out);
     }
 }
 
@@ -273,7 +273,8 @@ pub fn findings_from_hits(
     hits: Vec<Hit>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    push_findings_from_hits(obj, rule, severity, suppressor, hits, &mut out);
+    let mut hits = hits;
+    push_findings_from_hits(obj, rule, severity, suppressor, &mut hits, &mut out);
     out
 }
 
@@ -283,7 +284,7 @@ fn push_findings_from_hits(
     rule: &'static RuleMeta,
     severity: Severity,
     suppressor: &Suppressor,
-    hits: Vec<Hit>,
+    hits: &mut Vec<Hit>,
     out: &mut Vec<Finding>,
 ) {
     if hits.is_empty() {
@@ -291,7 +292,7 @@ fn push_findings_from_hits(
     }
     let suppressed = suppressor.check(obj, rule).map(std::sync::Arc::new);
     let object = obj.shared_reference();
-    out.extend(hits.into_iter().map(|h| {
+    out.extend(hits.drain(..).map(|h| {
         let (location, exact) = obj.locate(&h.path);
         let object_location = obj.location_of(obj.root.pos);
         Finding {
@@ -311,17 +312,18 @@ fn push_findings_from_hits(
     }));
 }
 
-/// Runs one rule's check (with its context) on `obj` and adds the findings of its hits.
+/// Runs one rule's check (with its context) on `obj` and adds the findings of its hits
+/// (`hits`: an empty list, reused from rule to rule, left empty).
 fn run_check<C>(
     obj: &Object,
     rule: &'static RuleMeta,
     opts: &ScanOptions,
     ctx: &C,
     check: fn(&C, &mut Vec<Hit>),
+    hits: &mut Vec<Hit>,
     out: &mut Vec<Finding>,
 ) {
-    let mut hits = Vec::new();
-    check(ctx, &mut hits);
+    check(ctx, hits);
     add_findings(obj, rule, opts, hits, out);
 }
 
@@ -330,7 +332,7 @@ fn add_findings(
     obj: &Object,
     rule: &'static RuleMeta,
     opts: &ScanOptions,
-    hits: Vec<Hit>,
+    hits: &mut Vec<Hit>,
     out: &mut Vec<Finding>,
 ) {
     push_findings_from_hits(obj, rule, opts.severity_of(rule), &opts.suppressor, hits, out);
@@ -338,6 +340,7 @@ fn add_findings(
 
 /// Runs the object rules on one object.
 fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
+    let mut hits = Vec::new();
     for rule in &opts.rules {
         if let Check::Object { kinds, check } = rule.check {
             if Check::applies_to(kinds, obj) {
@@ -345,7 +348,7 @@ fn run_object_rules(obj: &Object, opts: &ScanOptions, out: &mut Vec<Finding>) {
                     obj,
                     opts: opts.options_for(rule),
                 };
-                run_check(obj, rule, opts, &ctx, check, out);
+                run_check(obj, rule, opts, &ctx, check, &mut hits, out);
             }
         }
     }
@@ -370,6 +373,7 @@ fn run_pod_rules(
     if pod_rules.is_empty() {
         return;
     }
+    let mut hits = Vec::new();
     for tpl in obj.pod_templates() {
         let containers = palisade_core::check::ContainerRef::all(tpl.spec);
         for rule in pod_rules {
@@ -381,7 +385,7 @@ fn run_pod_rules(
                     inv,
                     opts: opts.options_for(rule),
                 };
-                run_check(obj, rule, opts, &ctx, check, out);
+                run_check(obj, rule, opts, &ctx, check, &mut hits, out);
             }
         }
     }
