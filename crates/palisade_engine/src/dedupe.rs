@@ -61,12 +61,12 @@ pub fn merge_concerns(findings: &mut Vec<Finding>) {
 fn merge_few(findings: &mut Vec<Finding>) {
     // The candidates (findings whose rule is in a concern), in input order, with the concern.
     let mut at = [0usize; SMALL];
-    let mut concern = [""; SMALL];
+    let mut concern = [EMPTY; SMALL];
     let mut n = 0;
     for (i, f) in findings.iter().enumerate() {
         if let Some(c) = palisade_rules::concerns::concern_of(f.rule) {
             at[n] = i;
-            concern[n] = c.name;
+            concern[n] = c;
             n += 1;
         }
     }
@@ -81,11 +81,20 @@ fn merge_few(findings: &mut Vec<Finding>) {
         if grouped[a] {
             continue;
         }
-        let k = key_in(concern[a], &findings[at[a]]);
+        let fa = &findings[at[a]];
         members[0] = at[a];
         let mut m = 1;
         for b in a + 1..n {
-            if !grouped[b] && concern[b] == concern[a] && key_in(concern[b], &findings[at[b]]) == k {
+            // The concern is compared by address (one static list), then the cheap parts of
+            // the key first.
+            let fb = &findings[at[b]];
+            if !grouped[b]
+                && std::ptr::eq(concern[a], concern[b])
+                && std::sync::Arc::ptr_eq(&fa.object, &fb.object)
+                && fa.container == fb.container
+                && fa.path == fb.path
+                && same_file(fa, fb)
+            {
                 grouped[b] = true;
                 members[m] = at[b];
                 m += 1;
@@ -103,6 +112,21 @@ fn merge_few(findings: &mut Vec<Finding>) {
             i += 1;
             !dropped[i - 1]
         });
+    }
+}
+
+/// No concern (a placeholder for the candidates' table, never compared as one).
+const EMPTY: &palisade_rules::concerns::Concern = &palisade_rules::concerns::Concern {
+    name: "",
+    summary: "",
+    codes: &[],
+};
+
+/// Whether two findings name the same file (or none), as [`key`] compares them.
+fn same_file(a: &Finding, b: &Finding) -> bool {
+    match (&a.location, &b.location) {
+        (Some(x), Some(y)) => std::sync::Arc::ptr_eq(&x.file, &y.file) || x.file == y.file,
+        (x, y) => x.as_ref().map_or("", |l| &*l.file) == y.as_ref().map_or("", |l| &*l.file),
     }
 }
 
@@ -232,7 +256,7 @@ fn merge(findings: &mut [Finding], members: &[usize], dropped: &mut [bool]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::{key, merge_concerns, merge_few, merge_many, SMALL};
     use palisade_core::{
         AdmissionAction, FieldPath, Finding, Location, ObjectRef, PssContext, PssMode, Severity, Suppression,
@@ -312,9 +336,9 @@ mod tests {
     }
 
     /// A small deterministic generator (xorshift).
-    struct Gen(u64);
+    pub(crate) struct Gen(pub(crate) u64);
     impl Gen {
-        fn next(&mut self, n: usize) -> usize {
+        pub(crate) fn next(&mut self, n: usize) -> usize {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
@@ -322,7 +346,7 @@ mod tests {
         }
     }
 
-    fn findings(g: &mut Gen, n: usize) -> Vec<Finding> {
+    pub(crate) fn findings(g: &mut Gen, n: usize) -> Vec<Finding> {
         // Two definitions of one object (equal references, two `Arc`s) and another object.
         let web = ObjectRef {
             api_version: "v1".into(),
