@@ -296,7 +296,8 @@ pub struct Model {
     pub(crate) by_group: HashMap<String, Vec<usize>>,
     /// Bindings by the role they resolve to.
     pub(crate) by_role: HashMap<usize, Vec<usize>>,
-    sa_index: HashMap<(String, String), usize>,
+    /// ServiceAccounts by namespace, then name (looked up without copying either).
+    sa_index: HashMap<String, HashMap<String, usize>>,
     /// Equal rules are stored once (many roles repeat the same rules).
     interned: HashMap<Arc<PolicyRule>, ()>,
     /// Whether the compiled-in defaults are included.
@@ -916,7 +917,10 @@ impl Model {
             }
         }
         for (i, s) in self.service_accounts.iter().enumerate() {
-            self.sa_index.insert((s.namespace.clone(), s.name.clone()), i);
+            self.sa_index
+                .entry(s.namespace.clone())
+                .or_default()
+                .insert(s.name.clone(), i);
         }
     }
 
@@ -932,7 +936,8 @@ impl Model {
     }
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
         self.sa_index
-            .get(&(namespace.to_owned(), name.to_owned()))
+            .get(namespace)
+            .and_then(|by_name| by_name.get(name))
             .map(|&i| &self.service_accounts[i])
     }
     /// The bindings that resolve to role `role`.

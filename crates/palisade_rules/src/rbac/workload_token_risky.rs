@@ -67,7 +67,10 @@ declare_rule! {
 fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
     let m = model(ctx);
     let ix = risks(ctx);
-    let mut held_by: HashMap<(String, String), Vec<palisade_rbac::HeldRisk>> = HashMap::new();
+    // What each ServiceAccount's token holds, by (namespace, name) as the objects spell them
+    // (borrowed: a lookup per workload copies nothing).
+    let mut held_by: HashMap<(&str, &str), Vec<palisade_rbac::HeldRisk>, foldhash::fast::RandomState> =
+        HashMap::default();
     for (oi, obj) in ctx.inv.objects.iter().enumerate() {
         for tpl in pod_templates(obj) {
             let spec = tpl.spec;
@@ -90,7 +93,7 @@ fn check(ctx: &InvCtx<'_>, hits: &mut Vec<InvHit>) {
                 continue;
             }
             let held = held_by
-                .entry((ns.to_owned(), sa.to_owned()))
+                .entry((ns, sa))
                 .or_insert_with(|| m.risks_of_indexed(&User::service_account(ns, sa), Some(&ix.0)));
             if held.is_empty() {
                 continue;
