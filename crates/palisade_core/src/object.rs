@@ -74,7 +74,16 @@ impl Object {
 
     /// Where this object's pod templates are: searched for on first use, then cached.
     fn template_sites(&self) -> &[TemplateSite] {
-        self.templates.get_or_init(|| find_pod_templates(self))
+        self.templates.get_or_init(|| {
+            let mut sites = find_pod_templates(self);
+            // Kept with the object: the paths at their size, not the room they were built in.
+            for s in &mut sites {
+                s.metadata_path.shrink_to_fit();
+                s.spec_path.shrink_to_fit();
+            }
+            sites.shrink_to_fit();
+            sites
+        })
     }
 
     /// Every pod template in this object, in document order (Pods, the built-in
