@@ -498,9 +498,7 @@ impl Gate<'_> {
             findings.retain(|f| flt.shows(f.severity));
             self.hidden_filtered += before - findings.len();
         }
-        for f in findings.iter() {
-            *self.counts.entry(f.severity).or_default() += 1;
-        }
+        palisade_core::Severity::tally(findings.iter(), &mut self.counts);
     }
     /// Applies the filters to the suppressed findings and puts the counts in the report.
     fn close(self, report: &mut palisade_core::Report) {

@@ -790,6 +790,7 @@ fn workload_findings(
         return out;
     }
     let waiting = std::mem::take(pending);
+    pending.reserve_exact(waiting.len());
     for f in waiting {
         let at = dedupe::mergeable(&f)
             .then(|| workloads.get(&(std::sync::Arc::as_ptr(&f.object) as usize)))
@@ -866,9 +867,7 @@ impl Emitter<'_> {
         if batch.is_empty() && verdicts.is_empty() {
             return;
         }
-        for f in &batch {
-            *self.counts.entry(f.severity).or_default() += 1;
-        }
+        Severity::tally(&batch, &mut self.counts);
         self.sink.accept(batch, verdicts);
     }
 }
@@ -1085,9 +1084,7 @@ pub fn scan_loaded_into(
     let mut tail = opts.suppressor.exception_findings(&em.used, &opts.rules);
     if !tail.is_empty() {
         sort_findings(&mut tail);
-        for f in &tail {
-            *em.counts.entry(f.severity).or_default() += 1;
-        }
+        Severity::tally(&tail, &mut em.counts);
         em.sink.accept(tail, &[]);
     }
     report.suppressed = em.suppressed;

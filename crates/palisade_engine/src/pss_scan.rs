@@ -267,8 +267,10 @@ fn shared_context(
     check: &palisade_pss::CheckResult,
 ) -> std::sync::Arc<PssContext> {
     CONTEXTS.with_borrow_mut(|kept| {
+        // The check first, by address: the same check's ID is one static string (another
+        // copy of it only misses the sharing).
         let same = |c: &PssContext| {
-            c.check == check.id
+            std::ptr::eq(c.check, check.id)
                 && c.mode == mode
                 && c.action == action
                 && c.level == level
