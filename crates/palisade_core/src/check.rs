@@ -59,7 +59,9 @@ impl RuleOptions {
 pub struct Inventory {
     pub objects: Vec<Object>,
     /// Indexes into `objects` by (kind, namespace, name), hashed from the objects' own names
-    /// (no copies: a large input has hundreds of thousands); the first object of a key wins.
+    /// (no copies: a large input has hundreds of thousands). An object defined more than once
+    /// is its last definition, as applying the objects in order leaves it (the RBAC and
+    /// NetworkPolicy models decide the same way).
     by_key: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::RandomState,
 }
@@ -71,13 +73,13 @@ impl Inventory {
         for (i, o) in objects.iter().enumerate() {
             let key = key_of(o);
             let hash = hash_key(&hasher, key);
-            if by_key
-                .find(hash, |&j: &u32| key_of(&objects[j as usize]) == key)
-                .is_none()
-            {
-                by_key.insert_unique(hash, i as u32, |&j| {
-                    hash_key(&hasher, key_of(&objects[j as usize]))
-                });
+            match by_key.find_mut(hash, |&j: &u32| key_of(&objects[j as usize]) == key) {
+                Some(j) => *j = i as u32,
+                None => {
+                    by_key.insert_unique(hash, i as u32, |&j| {
+                        hash_key(&hasher, key_of(&objects[j as usize]))
+                    });
+                }
             }
         }
         Inventory {
@@ -403,7 +405,7 @@ mod tests {
     }
 
     #[test]
-    fn inventory_finds_objects_by_kind_namespace_and_name_first_one_wins() {
+    fn inventory_finds_objects_by_kind_namespace_and_name_last_one_wins() {
         let inv = Inventory::new(vec![
             object("ServiceAccount", Some("shop"), "web", "first"),
             object("ServiceAccount", Some("shop"), "web", "second"),
@@ -412,7 +414,7 @@ mod tests {
             object("Namespace", None, "shop", "cluster-scoped"),
         ]);
         let get = |k, ns, n| inv.get(k, ns, n).map(marker);
-        assert_eq!(get("ServiceAccount", "shop", "web"), Some("first"));
+        assert_eq!(get("ServiceAccount", "shop", "web"), Some("second"));
         assert_eq!(get("ServiceAccount", "blog", "web"), Some("other-namespace"));
         assert_eq!(get("ConfigMap", "shop", "web"), Some("other-kind"));
         assert_eq!(get("Namespace", "", "shop"), Some("cluster-scoped"));
