@@ -513,83 +513,23 @@ mod tests {
     use crate::{Check, FieldPath, RuleMeta, Scope, Severity};
     use std::sync::Arc;
 
-    /// `tally` counts as a map entry per finding would: an entry only for a severity found.
-    #[test]
-    fn tally_counts_each_severity() {
-        static RULE: RuleMeta = RuleMeta {
-            code: "HRD001",
-            name: "r",
-            severity: Severity::Low,
-            group: "hardening",
-            summary: "",
-            remediation: "",
-            docs: "",
-            references: &[],
-            requires_option: None,
-            scope: Scope::Object,
-            check: Check::Engine,
-        };
-        for (i, s) in Severity::ALL.into_iter().enumerate() {
-            assert_eq!(s as usize, i, "{s}");
-        }
-        let one = |severity| Finding {
-            rule: &RULE,
-            severity,
-            exact: true,
-            object: Arc::new(ObjectRef {
-                api_version: "v1".into(),
-                kind: "Pod".into(),
-                namespace: None,
-                name: "p".into(),
-                uid: None,
-            }),
-            object_location: None,
-            container: None,
-            message: "m".into(),
-            path: FieldPath::root(),
-            location: None,
-            pss: None,
-            suppressed: None,
-            also: Vec::new(),
-        };
-        let found: Vec<Finding> = [Severity::High, Severity::Info, Severity::High, Severity::Critical]
-            .into_iter()
-            .map(one)
-            .collect();
-        let mut want = std::collections::BTreeMap::new();
-        for f in &found {
-            *want.entry(f.severity).or_insert(0usize) += 1;
-        }
-        let mut got = std::collections::BTreeMap::new();
-        got.insert(Severity::High, 1);
-        want.entry(Severity::High).and_modify(|n| *n += 1);
-        Severity::tally(&found, &mut got);
-        assert_eq!(got, want);
-    }
+    static RULE: RuleMeta = RuleMeta {
+        code: "PSS007",
+        name: "pss-privileged",
+        severity: Severity::High,
+        group: "pss",
+        summary: "",
+        remediation: "",
+        docs: "",
+        references: &[],
+        requires_option: None,
+        scope: Scope::Object,
+        check: Check::Engine,
+    };
 
-    /// The three ways of computing a fingerprint agree: from its parts, with the path printed
-    /// by a renderer, and with the path hashed as it is printed (what `--baseline` matches).
-    #[test]
-    fn fingerprints_agree_however_the_path_is_given() {
-        static RULE: RuleMeta = RuleMeta {
-            code: "PSS007",
-            name: "pss-privileged",
-            severity: Severity::High,
-            group: "pss",
-            summary: "",
-            remediation: "",
-            docs: "",
-            references: &[],
-            requires_option: None,
-            scope: Scope::Object,
-            check: Check::Engine,
-        };
-        let path = FieldPath::root()
-            .key("spec")
-            .key("containers")
-            .idx(12)
-            .key("a.b/c");
-        let f = Finding {
+    /// A finding of [`RULE`] on `path`.
+    fn sample(path: &FieldPath) -> Finding {
+        Finding {
             rule: &RULE,
             severity: Severity::High,
             exact: true,
@@ -612,7 +552,43 @@ mod tests {
             pss: None,
             suppressed: None,
             also: Vec::new(),
-        };
+        }
+    }
+
+    /// `tally` counts as a map entry per finding would: an entry only for a severity found.
+    #[test]
+    fn tally_counts_each_severity() {
+        for (i, s) in Severity::ALL.into_iter().enumerate() {
+            assert_eq!(s as usize, i, "{s}");
+        }
+        let found: Vec<Finding> = [Severity::High, Severity::Info, Severity::High, Severity::Critical]
+            .into_iter()
+            .map(|severity| Finding {
+                severity,
+                ..sample(&FieldPath::root())
+            })
+            .collect();
+        let mut want = std::collections::BTreeMap::new();
+        for f in &found {
+            *want.entry(f.severity).or_insert(0usize) += 1;
+        }
+        let mut got = std::collections::BTreeMap::new();
+        got.insert(Severity::High, 1);
+        want.entry(Severity::High).and_modify(|n| *n += 1);
+        Severity::tally(&found, &mut got);
+        assert_eq!(got, want);
+    }
+
+    /// The three ways of computing a fingerprint agree: from its parts, with the path printed
+    /// by a renderer, and with the path hashed as it is printed (what `--baseline` matches).
+    #[test]
+    fn fingerprints_agree_however_the_path_is_given() {
+        let path = FieldPath::root()
+            .key("spec")
+            .key("containers")
+            .idx(12)
+            .key("a.b/c");
+        let f = sample(&path);
         let printed = path.to_string();
         let parts = fingerprint(&FingerprintParts {
             file: "k8s/app.yaml",

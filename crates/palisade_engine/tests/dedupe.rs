@@ -244,19 +244,7 @@ fn a_cross_object_finding_merges_with_its_own_definitions_findings() {
     // RBAC015 (decided across objects, before the workloads are evaluated) and HRD042 (a pod
     // rule) flag the token of ServiceAccount `default` on the same field: one finding per
     // definition of the Pod, even when the Pod is defined twice.
-    let rbac = "apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: secret-reader, namespace: shop}
-rules:
-  - {apiGroups: [\"\"], resources: [\"secrets\"], verbs: [\"get\", \"list\"]}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: reader, namespace: shop}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
-subjects:
-  - {kind: ServiceAccount, name: default, namespace: shop}
-";
+    let rbac = common::secret_reader_for("default");
     let one = format!("{rbac}---\n{}", pod(""));
     let two = format!("{one}---\n{}", pod(""));
     for (yaml, definitions) in [(one, 1), (two, 2)] {

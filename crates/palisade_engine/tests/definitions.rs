@@ -8,8 +8,8 @@ use common::{options_for, rule};
 use palisade_engine::scan_bytes;
 use palisade_pss::Level;
 
-/// ServiceAccount `shop/web` is defined twice: its token is not mounted, then it is. A
-/// Deployment runs as it, and a RoleBinding lets it read Secrets.
+/// ServiceAccount `shop/web` is defined twice (`FIRST`, `LAST`: whether its token is
+/// mounted). A Deployment runs as it, and a RoleBinding (`SECRET_READER`) lets it read Secrets.
 const TWICE: &str = r#"apiVersion: v1
 kind: ServiceAccount
 metadata: {name: web, namespace: shop}
@@ -20,19 +20,7 @@ kind: ServiceAccount
 metadata: {name: web, namespace: shop}
 automountServiceAccountToken: LAST
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: secret-reader, namespace: shop}
-rules:
-  - {apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"]}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: reader, namespace: shop}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
-subjects:
-  - {kind: ServiceAccount, name: web, namespace: shop}
----
+SECRET_READER---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
@@ -48,7 +36,8 @@ spec:
 fn codes(first: bool, last: bool) -> Vec<&'static str> {
     let yaml = TWICE
         .replace("FIRST", &first.to_string())
-        .replace("LAST", &last.to_string());
+        .replace("LAST", &last.to_string())
+        .replace("SECRET_READER", &common::secret_reader_for("web"));
     let rules = ["HRD040", "RBAC015"].iter().map(|c| rule(c)).collect();
     let r = scan_bytes(
         &[("sa.yaml", yaml.as_bytes())],

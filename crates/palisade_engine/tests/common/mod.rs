@@ -344,3 +344,23 @@ pub fn check_rule(code: &str) -> (String, String) {
     assert_no_failures(&failures);
     (format!("{}-{}", rule.code, rule.name), render(&mine))
 }
+
+/// A Role that reads Secrets in namespace `shop`, bound to ServiceAccount `shop/<sa>` (a
+/// token RBAC015 calls risky).
+pub fn secret_reader_for(sa: &str) -> String {
+    format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: secret-reader, namespace: shop}}
+rules:
+  - {{apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: reader, namespace: shop}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}}
+subjects:
+  - {{kind: ServiceAccount, name: {sa}, namespace: shop}}
+"#
+    )
+}
