@@ -13,32 +13,34 @@
 //! * It is suppressed when any member is (an annotation or exception naming one of its codes
 //!   accepts the concern on that field).
 
-use palisade_core::{FieldPath, Finding};
+use palisade_core::Finding;
+use palisade_rules::concerns::{concern_of, Concern};
 use std::hash::BuildHasher;
-
-/// What makes two findings one concern: the concern, the object (the definition, by the
-/// address of its shared reference), the file, the container and the field.
-type Key<'a> = (&'static str, usize, &'a str, Option<&'a str>, &'a FieldPath);
+use std::sync::Arc;
 
 /// Whether `f` can merge with another finding: its rule is in a concern.
 pub(crate) fn mergeable(f: &Finding) -> bool {
-    palisade_rules::concerns::concern_of(f.rule).is_some()
+    concern_of(f.rule).is_some()
 }
 
-fn key(f: &Finding) -> Option<Key<'_>> {
-    let concern = palisade_rules::concerns::concern_of(f.rule)?;
-    Some(key_in(concern.name, f))
+/// Whether candidates `a` (of concern `ca`) and `b` (of `cb`) are one concern on one field:
+/// the same concern, object (the definition, by the address of its shared reference),
+/// container, field path and file. The concern is compared by address (one static list), and
+/// the cheap parts first.
+fn same(ca: &Concern, a: &Finding, cb: &Concern, b: &Finding) -> bool {
+    std::ptr::eq(ca, cb)
+        && Arc::ptr_eq(&a.object, &b.object)
+        && a.container == b.container
+        && a.path == b.path
+        && same_file(a, b)
 }
 
-/// The key of `f`, whose rule is in `concern`.
-fn key_in<'a>(concern: &'static str, f: &'a Finding) -> Key<'a> {
-    (
-        concern,
-        std::sync::Arc::as_ptr(&f.object) as usize,
-        f.location.as_ref().map_or("", |l| &*l.file),
-        f.container.as_deref(),
-        &f.path,
-    )
+/// Whether two findings name the same file (or none).
+fn same_file(a: &Finding, b: &Finding) -> bool {
+    match (&a.location, &b.location) {
+        (Some(x), Some(y)) => Arc::ptr_eq(&x.file, &y.file) || x.file == y.file,
+        (x, y) => x.as_ref().map_or("", |l| &*l.file) == y.as_ref().map_or("", |l| &*l.file),
+    }
 }
 
 /// Up to this many findings (one object's, nearly always), the candidates are compared pair
@@ -64,7 +66,7 @@ fn merge_few(findings: &mut Vec<Finding>) {
     let mut concern = [EMPTY; SMALL];
     let mut n = 0;
     for (i, f) in findings.iter().enumerate() {
-        if let Some(c) = palisade_rules::concerns::concern_of(f.rule) {
+        if let Some(c) = concern_of(f.rule) {
             at[n] = i;
             concern[n] = c;
             n += 1;
@@ -81,20 +83,10 @@ fn merge_few(findings: &mut Vec<Finding>) {
         if grouped[a] {
             continue;
         }
-        let fa = &findings[at[a]];
         members[0] = at[a];
         let mut m = 1;
         for b in a + 1..n {
-            // The concern is compared by address (one static list), then the cheap parts of
-            // the key first.
-            let fb = &findings[at[b]];
-            if !grouped[b]
-                && std::ptr::eq(concern[a], concern[b])
-                && std::sync::Arc::ptr_eq(&fa.object, &fb.object)
-                && fa.container == fb.container
-                && fa.path == fb.path
-                && same_file(fa, fb)
-            {
+            if !grouped[b] && same(concern[a], &findings[at[a]], concern[b], &findings[at[b]]) {
                 grouped[b] = true;
                 members[m] = at[b];
                 m += 1;
@@ -107,53 +99,47 @@ fn merge_few(findings: &mut Vec<Finding>) {
         }
     }
     if any {
-        let mut i = 0;
-        findings.retain(|_| {
-            i += 1;
-            !dropped[i - 1]
-        });
+        remove_dropped(findings, &dropped);
     }
 }
 
 /// No concern (a placeholder for the candidates' table, never compared as one).
-const EMPTY: &palisade_rules::concerns::Concern = &palisade_rules::concerns::Concern {
+const EMPTY: &Concern = &Concern {
     name: "",
     summary: "",
     codes: &[],
 };
 
-/// Whether two findings name the same file (or none), as [`key`] compares them.
-fn same_file(a: &Finding, b: &Finding) -> bool {
-    match (&a.location, &b.location) {
-        (Some(x), Some(y)) => std::sync::Arc::ptr_eq(&x.file, &y.file) || x.file == y.file,
-        (x, y) => x.as_ref().map_or("", |l| &*l.file) == y.as_ref().map_or("", |l| &*l.file),
-    }
-}
-
 /// [`merge_concerns`] for many findings (those of many objects).
 fn merge_many(findings: &mut Vec<Finding>) {
-    // Candidates grouped by a hash of their key, then by the key itself; members of a group
+    // Candidates grouped by a hash of their key, then compared ([`same`]); members of a group
     // stay in input order.
     // foldhash: the keys are hashed once each, millions of them on a large input; SipHash's
-    // resistance to chosen collisions buys nothing here (equal hashes are compared by key).
+    // resistance to chosen collisions buys nothing here (equal hashes are compared whole).
     // Only part of the key is hashed (the concern, the object, the container, the field's
-    // depth and last segment): equal keys still hash alike, and the whole key is compared
-    // within a group.
+    // depth and last segment): candidates that are the same still hash alike.
+    // A candidate: the hash of its key, its position, its concern.
+    type Candidate = (u64, u32, &'static Concern);
     let hasher = foldhash::fast::RandomState::default();
-    let mut keyed: Vec<(u64, u32)> = findings
+    let mut keyed: Vec<Candidate> = findings
         .iter()
         .enumerate()
         .filter_map(|(i, f)| {
-            key(f).map(|k| {
-                let segs = k.4.segs();
+            concern_of(f.rule).map(|c| {
+                let segs = f.path.segs();
+                let object = Arc::as_ptr(&f.object) as usize;
                 (
-                    hasher.hash_one((k.0, k.1, k.3, segs.len(), segs.last())),
+                    hasher.hash_one((c.name, object, f.container.as_deref(), segs.len(), segs.last())),
                     i as u32,
+                    c,
                 )
             })
         })
         .collect();
-    keyed.sort_unstable();
+    keyed.sort_unstable_by_key(|&(hash, i, _)| (hash, i));
+    let same_at = |findings: &[Finding], x: &Candidate, y: &Candidate| {
+        same(x.2, &findings[x.1 as usize], y.2, &findings[y.1 as usize])
+    };
     let mut dropped = vec![false; findings.len()];
     let mut any = false;
     let mut i = 0;
@@ -164,18 +150,18 @@ fn merge_many(findings: &mut Vec<Finding>) {
         }
         if j - i == 2 {
             // The usual group: two findings (a hardening rule and its PSS control).
-            let (a, b) = (keyed[i].1 as usize, keyed[i + 1].1 as usize);
-            if key(&findings[a]) == key(&findings[b]) {
+            if same_at(findings, &keyed[i], &keyed[i + 1]) {
+                let (a, b) = (keyed[i].1 as usize, keyed[i + 1].1 as usize);
                 merge(findings, &[a, b], &mut dropped);
                 any = true;
             }
         } else if j - i > 2 {
-            let mut run: Vec<usize> = keyed[i..j].iter().map(|&(_, x)| x as usize).collect();
+            let mut run = keyed[i..j].to_vec();
             while let Some(&first) = run.first() {
-                let k = key(&findings[first]);
-                let (members, rest): (Vec<usize>, Vec<usize>) =
-                    run.iter().partition(|&&x| key(&findings[x]) == k);
+                let (members, rest): (Vec<Candidate>, Vec<Candidate>) =
+                    run.iter().partition(|x| same_at(findings, &first, x));
                 if members.len() > 1 {
+                    let members: Vec<usize> = members.iter().map(|x| x.1 as usize).collect();
                     merge(findings, &members, &mut dropped);
                     any = true;
                 }
@@ -185,12 +171,17 @@ fn merge_many(findings: &mut Vec<Finding>) {
         i = j;
     }
     if any {
-        let mut n = 0;
-        findings.retain(|_| {
-            n += 1;
-            !dropped[n - 1]
-        });
+        remove_dropped(findings, &dropped);
     }
+}
+
+/// Removes the findings marked in `dropped` (by position), keeping the others' order.
+fn remove_dropped(findings: &mut Vec<Finding>, dropped: &[bool]) {
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped[i - 1]
+    });
 }
 
 /// Merges the members of one group (indices in input order) into the place of the first.
@@ -257,12 +248,27 @@ fn merge(findings: &mut [Finding], members: &[usize], dropped: &mut [bool]) {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{key, merge_concerns, merge_few, merge_many, SMALL};
+    use super::{merge_concerns, merge_few, merge_many, SMALL};
     use palisade_core::{
         AdmissionAction, FieldPath, Finding, Location, ObjectRef, PssContext, PssMode, Severity, Suppression,
         SuppressionKind,
     };
     use std::sync::Arc;
+
+    /// What makes two findings one concern, as the former merge wrote it: the concern's name,
+    /// the object (its definition, by address), the file, the container and the field.
+    type Key<'a> = (&'static str, usize, &'a str, Option<&'a str>, &'a FieldPath);
+
+    fn key(f: &Finding) -> Option<Key<'_>> {
+        let concern = palisade_rules::concerns::concern_of(f.rule)?;
+        Some((
+            concern.name,
+            Arc::as_ptr(&f.object) as usize,
+            f.location.as_ref().map_or("", |l| &*l.file),
+            f.container.as_deref(),
+            &f.path,
+        ))
+    }
 
     /// What merging did before it compared one object's findings pair by pair and moved what
     /// a dropped member adds: groups by key, members sorted by severity then code, the

@@ -803,13 +803,16 @@ fn workload_findings(
     out
 }
 
-/// The exceptions that suppress `findings` (an index per finding an exception accepts), as
-/// they are counted: before concerns merge.
-fn exception_uses(findings: &[Finding]) -> Vec<usize> {
-    findings
+/// Settles findings that hold every finding of their objects: notes the exceptions that
+/// accept them (an index per finding accepted, counted before concerns merge), merges
+/// concerns, and takes the suppressed findings out. Returns the uses and the suppressed.
+fn settle(findings: &mut Vec<Finding>) -> (Vec<usize>, Vec<Finding>) {
+    let used = findings
         .iter()
         .filter_map(|f| f.suppressed.as_ref().and_then(|s| s.exception))
-        .collect()
+        .collect();
+    dedupe::merge_concerns(findings);
+    (used, take_suppressed(findings))
 }
 
 /// Hands findings to the sink in the report's order: a finding leaves when no object still
@@ -854,11 +857,11 @@ impl Emitter<'_> {
             // merges with an evaluated object's (those joined their object's evaluation):
             // concerns merge among them.
             let mut waiting: Vec<Finding> = self.pending.drain(from..).rev().collect();
-            for x in exception_uses(&waiting) {
+            let (used, suppressed) = settle(&mut waiting);
+            for x in used {
                 self.used[x] += 1;
             }
-            dedupe::merge_concerns(&mut waiting);
-            self.suppressed.extend(take_suppressed(&mut waiting));
+            self.suppressed.extend(suppressed);
             batch.reserve_exact(waiting.len());
             batch.extend(waiting);
             sort_near_sorted(&mut batch);
@@ -1022,9 +1025,7 @@ pub fn scan_loaded_into(
             // Every finding of the object is here: merged, suppressed and sorted on the
             // evaluating threads. The step's findings, one object's after another's in the
             // order of their places, are then in order already, and sorting them is one pass.
-            out.used = exception_uses(&out.findings);
-            dedupe::merge_concerns(&mut out.findings);
-            out.suppressed = take_suppressed(&mut out.findings);
+            (out.used, out.suppressed) = settle(&mut out.findings);
             sort_findings(&mut out.findings);
             (i, out)
         };
